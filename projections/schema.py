@@ -1,0 +1,129 @@
+"""Projection tables. Amounts are integers of minor units (exact on SQLite and PostgreSQL alike).
+
+The schema is created and evolved by the Alembic migrations in ``migrations/``; a test checks
+that the migrations and these definitions agree.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+)
+
+metadata = MetaData()
+
+projection_position = Table(
+    "projection_position",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+)
+
+company_info = Table(
+    "company_info",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("base_currency", String(3), nullable=False),
+    Column("fiscal_year_start", Date, nullable=False),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("code", String(20), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("parent", String(20)),
+    Column("is_group", Boolean, nullable=False),
+    Column("control", String(32)),
+    Column("currency", String(3)),
+    Column("closed", Boolean, nullable=False),
+)
+
+dimension_values = Table(
+    "dimension_values",
+    metadata,
+    Column("dimension", String(32), primary_key=True),
+    Column("code", String(20), primary_key=True),
+    Column("name", String(200), nullable=False),
+)
+
+fiscal_periods = Table(
+    "fiscal_periods",
+    metadata,
+    Column("fiscal_year", String(8), primary_key=True),
+    Column("period", Integer, primary_key=True),
+    Column("start", Date, nullable=False),
+    Column("end", Date, nullable=False),
+    Column("status", String(8), nullable=False),
+)
+
+vouchers = Table(
+    "vouchers",
+    metadata,
+    Column("document", String(32), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("fiscal_year", String(8), nullable=False),
+    Column("period", Integer, nullable=False),
+    Column("memo", String(500)),
+    Column("reverses", String(32)),
+    Column("reversed_by", String(32)),
+    Column("actor", String(200), nullable=False),
+    Column("recorded_at", String(40), nullable=False),
+    Column("position", BigInteger, nullable=False),
+)
+
+gl_lines = Table(
+    "gl_lines",
+    metadata,
+    Column("document", String(32), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("date", Date, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("account", String(20), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("base_minor", BigInteger, nullable=False),
+    Column("rate", String(40)),
+    Column("memo", String(500)),
+    Column("cost_centre", String(20)),
+    Column("project", String(20)),
+    Column("department", String(20)),
+    Column("actor", String(200), nullable=False),
+    Index("ix_gl_lines_account_date", "account", "date"),
+    Index("ix_gl_lines_date", "date"),
+)
+
+period_balances = Table(
+    "period_balances",
+    metadata,
+    Column("account", String(20), primary_key=True),
+    Column("fiscal_year", String(8), primary_key=True),
+    Column("period", Integer, primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("base_minor", BigInteger, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+)
+
+daily_balances = Table(
+    "daily_balances",
+    metadata,
+    Column("account", String(20), primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("date", Date, primary_key=True),
+    Column("closing", Boolean, primary_key=True),
+    Column("base_minor", BigInteger, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Index("ix_daily_balances_date", "date"),
+)

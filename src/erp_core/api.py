@@ -1,0 +1,215 @@
+"""The library's front door: `Erp.open(url)` wires the event store, the ledger and projections.
+
+    >>> from erp_core import Erp
+    >>> erp = Erp.open("sqlite:///books.sqlite", actor="alice")      # doctest: +SKIP
+
+Every action method stores its events atomically and, in embedded use, brings the projections
+up to date before returning, so reports read right after an action include it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from pydantic import ValidationError as PydanticValidationError
+
+from erp_core import commands as c
+from erp_core.application import Ledger, utc_now
+from erp_core.config import DatabaseUrl, parse_url, resolve_url
+from erp_core.db import create_engines, migrate
+from erp_core.errors import ErpError, ValidationError
+from erp_core.projections import Projector, all_projections, queries
+from erp_core.reports import (
+    BalanceSheet,
+    IncomeStatement,
+    LedgerLine,
+    ProjectionStatus,
+    TrialBalance,
+)
+from erp_core.store import EventStore
+
+
+def default_actor() -> str:
+    return os.environ.get("ERP_ACTOR") or getpass.getuser() or "unknown"
+
+
+def parse_action(data: Mapping[str, Any]) -> c.Action:
+    """Validate a dict such as ``{"action": "post_voucher", ...}`` into an action model."""
+    try:
+        return c.ACTION_ADAPTER.validate_python(dict(data))  # type: ignore[no-any-return]
+    except PydanticValidationError as exc:
+        raise pydantic_error(exc) from None
+
+
+def pydantic_error(exc: PydanticValidationError) -> ValidationError:
+    """The first problem of a pydantic error as `field: reason` (fields like lines[0].debit)."""
+    err = exc.errors()[0]
+    loc = [str(p) for p in err["loc"]]
+    # the discriminated union puts the action name first; it is not a field
+    if loc and loc[0] in c.ACTION_TYPES:
+        loc = loc[1:]
+    field = ""
+    for part in loc:
+        if part.isdigit():
+            field += f"[{part}]"
+        elif part not in ("function-after[_one_side(), VoucherLine]",):
+            field += ("." if field else "") + part
+    reason = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "union_tag_invalid":
+        reason = f"unknown action; known: {', '.join(c.ACTION_TYPES)}"
+        field = "action"
+    elif err["type"] == "union_tag_not_found":
+        reason, field = "missing; every line needs an \"action\"", "action"
+    elif err["type"] == "extra_forbidden":
+        reason = "unknown field"
+    return ValidationError(field, reason)
+
+
+class Erp:
+    """One company's books in one database."""
+
+    def __init__(self, url: DatabaseUrl, *, actor: str | None = None,
+                 clock: Callable[[], dt.datetime] = utc_now, project: bool = True) -> None:
+        self.url = url
+        self.actor = actor or default_actor()
+        self.project = project
+        writer, reader = create_engines(url)
+        migrate(writer, url)
+        self.writer, self.reader = writer, reader
+        self.store = EventStore(url)
+        self.ledger = Ledger(self.store, clock)
+        self.projector = Projector(self.store, writer, reader, all_projections())
+
+    @classmethod
+    def open(cls, url: str | None = None, *, actor: str | None = None,
+             clock: Callable[[], dt.datetime] = utc_now, project: bool = True) -> Erp:
+        """Open (creating if needed) the database at `url`, `$ERP_DATABASE_URL` or ./erp.sqlite.
+
+        With ``project=False`` actions do not update projections; call `catch_up()` (a separate
+        projection worker process would).
+        """
+        return cls(parse_url(resolve_url(url)), actor=actor, clock=clock, project=project)
+
+    def close(self) -> None:
+        self.store.close()
+        self.writer.dispose()
+        self.reader.dispose()
+
+    def __enter__(self) -> Erp:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- applying actions --------------------------------------------------------------------
+    def _after(self) -> None:
+        if self.project:
+            self.projector.catch_up()
+
+    def init(self, company: str, currency: str, year_start: dt.date) -> c.ActionResult:
+        """Create the company with the standard chart and open its first fiscal year."""
+        result = self.ledger.create_company(company, currency, year_start, self.actor)
+        self._after()
+        return result
+
+    def apply(self, action: c.Action | Mapping[str, Any]) -> c.ActionResult:
+        """Apply one action (a model or a dict with an ``action`` key) atomically."""
+        model = action if isinstance(action, c.Action) else parse_action(action)
+        result = self.ledger.apply(model, self.actor)
+        self._after()
+        return result
+
+    def apply_many(self, actions: Sequence[c.Action], *, batch_size: int = 500
+                   ) -> list[c.ActionResult | ErpError]:
+        """Apply many actions, each checked on its own, stored in batches of atomic saves."""
+        outcomes: list[c.ActionResult | ErpError] = []
+        for start in range(0, len(actions), batch_size):
+            outcomes.extend(self.ledger.apply_batch(actions[start:start + batch_size], self.actor))
+            self._after()
+        return outcomes
+
+    def apply_all_or_nothing(self, actions: Sequence[c.Action]) -> list[c.ActionResult]:
+        """Apply every action in one atomic save, or none if any is refused."""
+        outcomes = self.ledger.apply_batch_strict(actions, self.actor)
+        self._after()
+        return outcomes
+
+    # typed shortcuts -------------------------------------------------------------------------
+    def open_account(self, code: str, name: str, type: str, *, parent: str | None = None,
+                     is_group: bool = False, control: str | None = None,
+                     currency: str | None = None) -> c.ActionResult:
+        return self.apply(dict(action="open_account", code=code, name=name, type=type,
+                               parent=parent, is_group=is_group, control=control,
+                               currency=currency))
+
+    def close_account(self, code: str, reason: str | None = None) -> c.ActionResult:
+        return self.apply(c.CloseAccount(code=code, reason=reason))
+
+    def add_dimension_value(self, dimension: str, code: str, name: str) -> c.ActionResult:
+        return self.apply(dict(action="add_dimension_value", dimension=dimension, code=code,
+                               name=name))
+
+    def open_fiscal_year(self, year: int) -> c.ActionResult:
+        return self.apply(c.OpenFiscalYear(year=year))
+
+    def post_voucher(self, date: dt.date | str, lines: Iterable[Mapping[str, Any]],
+                     memo: str | None = None, idempotency_key: str | None = None
+                     ) -> c.ActionResult:
+        return self.apply(dict(action="post_voucher", date=date, lines=list(lines), memo=memo,
+                               idempotency_key=idempotency_key))
+
+    def reverse_voucher(self, document: str, date: dt.date | str, memo: str | None = None
+                        ) -> c.ActionResult:
+        return self.apply(dict(action="reverse_voucher", document=document, date=date, memo=memo))
+
+    def close_period(self, period: str) -> c.ActionResult:
+        return self.apply(c.ClosePeriod(period=period))
+
+    def lock_period(self, period: str) -> c.ActionResult:
+        return self.apply(c.LockPeriod(period=period))
+
+    def reopen_period(self, period: str, reason: str) -> c.ActionResult:
+        return self.apply(c.ReopenPeriod(period=period, reason=reason))
+
+    def close_fiscal_year(self, year: int) -> c.ActionResult:
+        return self.apply(c.CloseFiscalYear(year=year))
+
+    def reopen_fiscal_year(self, year: int, reason: str) -> c.ActionResult:
+        return self.apply(c.ReopenFiscalYear(year=year, reason=reason))
+
+    # -- reports -----------------------------------------------------------------------------
+    def trial_balance(self, as_of: dt.date | None = None) -> TrialBalance:
+        with self.reader.connect() as conn:
+            return queries.trial_balance(conn, as_of)
+
+    def balance_sheet(self, as_of: dt.date) -> BalanceSheet:
+        with self.reader.connect() as conn:
+            return queries.balance_sheet(conn, as_of)
+
+    def income_statement(self, date_from: dt.date, date_to: dt.date) -> IncomeStatement:
+        with self.reader.connect() as conn:
+            return queries.income_statement(conn, date_from, date_to)
+
+    def general_ledger(self, account: str | None = None, date_from: dt.date | None = None,
+                       date_to: dt.date | None = None) -> list[LedgerLine]:
+        with self.reader.connect() as conn:
+            return queries.general_ledger(conn, account, date_from, date_to)
+
+    def fiscal_periods(self) -> list[dict[str, Any]]:
+        with self.reader.connect() as conn:
+            return queries.fiscal_period_rows(conn)
+
+    # -- projections -------------------------------------------------------------------------
+    def catch_up(self) -> int:
+        return self.projector.catch_up()
+
+    def projection_status(self) -> list[ProjectionStatus]:
+        return self.projector.status()
+
+    def rebuild(self, names: Sequence[str] | None = None,
+                progress: Callable[[int, int], None] | None = None) -> int:
+        return self.projector.rebuild(names, progress)

@@ -1,0 +1,534 @@
+"""The application service: load aggregates, run a command's checks, store its events in one save.
+
+Each action follows "load, command, one save". A batch of actions (bulk import) shares one save:
+every action is still checked on its own, a refused action contributes nothing, and the
+accepted ones are stored together, which is what makes bulk apply fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from erp_core import accounts, company, journal, periods
+from erp_core.accounts import Chart
+from erp_core.aggregate import Aggregate
+from erp_core.commands import (
+    Action,
+    ActionResult,
+    AddDimensionValue,
+    CloseAccount,
+    CloseFiscalYear,
+    ClosePeriod,
+    LockPeriod,
+    OpenAccount,
+    OpenFiscalYear,
+    PostVoucher,
+    ReopenFiscalYear,
+    ReopenPeriod,
+    ReverseVoucher,
+)
+from erp_core.company import Company
+from erp_core.errors import (
+    BatchRefused,
+    ConcurrencyError,
+    ErpError,
+    IdempotencyConflict,
+    NotFound,
+    PeriodClosed,
+    PeriodStateError,
+    ValidationError,
+)
+from erp_core.events import (
+    AccountClosed,
+    AccountOpened,
+    ActionRecorded,
+    CompanyCreated,
+    DimensionValueAdded,
+    FiscalYearClosed,
+    FiscalYearOpened,
+    FiscalYearReopened,
+    VoucherPosted,
+    VoucherReversed,
+    topics_for,
+)
+from erp_core.journal import Voucher
+from erp_core.money import ZERO
+from erp_core.periods import FiscalYear
+from erp_core.store import Conflict, EventStore
+
+A = TypeVar("A", bound=Aggregate)
+MAX_ATTEMPTS = 50
+SNAPSHOT_EVERY = 200
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def content_hash(action: Action) -> str:
+    body = action.model_dump(mode="json", exclude={"idempotency_key"})
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+class UnitOfWork:
+    """The aggregates one save touches, loaded fresh at the start of the save."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.touched: dict[str, Aggregate] = {}
+        self.keys_in_batch: dict[str, tuple[str, ActionResult]] = {}
+
+    def get(self, cls: type[A], stream: str) -> A:
+        agg = self.touched.get(stream)
+        if agg is None:
+            agg = self.ledger.load(cls, stream)
+            self.touched[stream] = agg
+        assert isinstance(agg, cls)
+        return agg
+
+    def add(self, agg: Aggregate) -> None:
+        if agg.id in self.touched and self.touched[agg.id] is not agg:
+            raise ValidationError("document", f"{agg.id} already exists")
+        self.touched[agg.id] = agg
+
+    def pending_count(self) -> int:
+        return sum(len(a.pending) for a in self.touched.values())
+
+    def collect(self) -> list[tuple[str, int, Any]]:
+        events = []
+        for agg in self.touched.values():
+            events.extend(agg.collect())
+        return events
+
+    # convenience accessors
+    def company(self) -> Company:
+        c = self.get(Company, company.STREAM)
+        c.check_exists()
+        return c
+
+    def chart(self) -> Chart:
+        return self.get(Chart, accounts.STREAM)
+
+    def fiscal_year_for(self, day: dt.date, field: str = "date") -> FiscalYear:
+        label, _, _ = periods.fiscal_year_bounds(day, self.company().fiscal_year_start)
+        fy = self.get(FiscalYear, periods.stream_id(label))
+        if not fy.exists:
+            raise PeriodClosed(
+                field, f"fiscal year {label} (holding {day}) is not open; open it first"
+            )
+        return fy
+
+    def fiscal_year(self, year: int) -> FiscalYear:
+        fy = self.get(FiscalYear, periods.stream_id(str(year)))
+        if not fy.exists:
+            raise NotFound(f"fiscal year {year} is not open")
+        return fy
+
+
+Handler = Callable[[Any, UnitOfWork, Any, str, dt.datetime], list[str]]
+
+
+@dataclass
+class _Cached:
+    agg: Aggregate
+    snapshot_version: int
+
+
+class Ledger:
+    """Applies actions to the event store. Thread-unsafe; one per process or thread."""
+
+    def __init__(self, store: EventStore, clock: Callable[[], dt.datetime] = utc_now) -> None:
+        self.store = store
+        self.clock = clock
+        self._cache: dict[str, _Cached] = {}
+
+    # -- loading -----------------------------------------------------------------------------
+    def load(self, cls: type[A], stream: str) -> A:
+        """The aggregate at its latest stored version (cached, refreshed incrementally)."""
+        cached = self._cache.get(stream)
+        if cached is None or type(cached.agg) is not cls:
+            agg = cls(stream)
+            snapshot_version = 0
+            if isinstance(agg, FiscalYear):
+                snap = self.store.load_snapshot(stream)
+                if snap is not None:
+                    agg.restore(*snap)
+                    snapshot_version = snap[0]
+            cached = _Cached(agg, snapshot_version)
+            if cls in (Company, Chart, FiscalYear):
+                self._cache[stream] = cached
+        agg = cached.agg
+        agg.replay(self.store.stream(stream, after=agg.version))
+        assert isinstance(agg, cls)
+        return agg
+
+    def forget(self, streams: Sequence[str]) -> None:
+        for s in streams:
+            self._cache.pop(s, None)
+
+    # -- applying ----------------------------------------------------------------------------
+    def create_company(
+        self, name: str, currency: str, year_start: dt.date, actor: str
+    ) -> ActionResult:
+        """Create the company with the standard chart and open its first fiscal year."""
+        from erp_core.errors import AlreadyInitialised
+
+        company.check_company_fields(name, currency, year_start)
+        now = self.clock()
+        uow = UnitOfWork(self)
+        comp = uow.get(Company, company.STREAM)
+        if comp.exists:
+            raise AlreadyInitialised(f"this database already holds the company {comp.name!r}")
+        comp.trigger(
+            CompanyCreated(
+                actor=actor, recorded_at=now, name=name.strip(), base_currency=currency,
+                fiscal_year_start=year_start,
+            )
+        )
+        chart = uow.chart()
+        for code, acc_name, typ, parent, is_group, control in accounts.STANDARD_CHART:
+            event = AccountOpened(
+                actor=actor, recorded_at=now, code=code, name=acc_name, type=typ,
+                parent=parent, is_group=is_group, control=control,
+            )
+            chart.check_new_account(event)
+            chart.trigger(event)
+        label, start, end = periods.fiscal_year_bounds(year_start, year_start)
+        fy = uow.get(FiscalYear, periods.stream_id(label))
+        fy.trigger(
+            FiscalYearOpened(
+                actor=actor, recorded_at=now, label=label, start=start, end=end,
+                periods=periods.monthly_periods(start),
+            )
+        )
+        positions = self._save(uow)
+        return ActionResult(action="create_company", documents=[], positions=positions)
+
+    def apply(self, action: Action, actor: str) -> ActionResult:
+        """Apply one action in its own atomic save."""
+        results = self.apply_batch([action], actor)
+        outcome = results[0]
+        if isinstance(outcome, ErpError):
+            raise outcome
+        return outcome
+
+    def apply_batch_strict(self, actions: Sequence[Action], actor: str) -> list[ActionResult]:
+        """Store every action in one atomic save, or none of them if any is refused."""
+        outcomes = self.apply_batch(actions, actor, strict=True)
+        return [o for o in outcomes if isinstance(o, ActionResult)]
+
+    def apply_batch(
+        self, actions: Sequence[Action], actor: str, *, strict: bool = False
+    ) -> list[ActionResult | ErpError]:
+        """Check every action on its own; store the accepted ones in one atomic save.
+
+        Returns, per action, its result or the error that refused it.
+        """
+        if not actor.strip():
+            raise ValidationError("actor", "every action needs an actor (who did it)")
+        for _attempt in range(MAX_ATTEMPTS):
+            uow = UnitOfWork(self)
+            now = self.clock()
+            outcomes: list[ActionResult | ErpError] = []
+            spans: list[tuple[int, int]] = []
+            restart = False
+            for action in actions:
+                before = uow.pending_count()
+                try:
+                    outcome = self._run(uow, action, actor, now)
+                except ErpError as err:
+                    if uow.pending_count() != before:
+                        # A handler raised after recording: drop this attempt's state entirely.
+                        self.forget(list(uow.touched))
+                        raise ErpError(f"internal: {action.action} recorded before refusing") from err
+                    outcomes.append(err)
+                    spans.append((before, before))
+                    continue
+                outcomes.append(outcome)
+                spans.append((before, uow.pending_count()))
+            if strict:
+                for index, outcome in enumerate(outcomes):
+                    if isinstance(outcome, ErpError):
+                        self.forget(list(uow.touched))
+                        raise BatchRefused(index, outcome)
+            try:
+                positions = self._save(uow)
+            except Conflict:
+                self.forget(list(uow.touched))
+                restart = True
+            except BaseException:
+                self.forget(list(uow.touched))
+                raise
+            if restart:
+                continue
+            final: list[ActionResult | ErpError] = []
+            for outcome, (lo, hi) in zip(outcomes, spans, strict=True):
+                if isinstance(outcome, ActionResult) and not outcome.duplicate:
+                    outcome = outcome.model_copy(update={"positions": positions[lo:hi]})
+                final.append(outcome)
+            return final
+        raise ConcurrencyError(
+            f"gave up after {MAX_ATTEMPTS} attempts: other writers kept changing the same records"
+        )
+
+    def _save(self, uow: UnitOfWork) -> list[int]:
+        events = uow.collect()
+        if not events:
+            return []
+        positions = self.store.append(events)
+        for stream, cached in list(self._cache.items()):
+            agg = cached.agg
+            if (
+                isinstance(agg, FiscalYear)
+                and stream in uow.touched
+                and agg.version - cached.snapshot_version >= SNAPSHOT_EVERY
+            ):
+                self.store.save_snapshot(stream, agg.version, agg.snapshot())
+                cached.snapshot_version = agg.version
+        return positions
+
+    def _run(self, uow: UnitOfWork, action: Action, actor: str, now: dt.datetime) -> ActionResult:
+        key = action.idempotency_key
+        if key is not None:
+            digest = content_hash(action)
+            seen = uow.keys_in_batch.get(key)
+            if seen is None:
+                record = uow.get(_IdempotencyRecord, f"idem:{key}")
+                if record.recorded is not None:
+                    seen = (record.recorded.content_hash, ActionResult(
+                        action=record.recorded.action, duplicate=True, **record.recorded.result
+                    ))
+            if seen is not None:
+                if seen[0] != digest:
+                    raise IdempotencyConflict(
+                        f"idempotency key {key!r} was already used for different content"
+                    )
+                return seen[1].model_copy(update={"duplicate": True})
+        handler = HANDLERS[type(action)]
+        documents = handler(self, uow, action, actor, now)
+        result = ActionResult(action=action.action, documents=documents)
+        if key is not None:
+            record = uow.get(_IdempotencyRecord, f"idem:{key}")
+            record.trigger(
+                ActionRecorded(
+                    actor=actor, recorded_at=now, key=key, action=action.action,
+                    content_hash=digest, result={"documents": documents},
+                )
+            )
+            uow.keys_in_batch[key] = (digest, result)
+        return result
+
+    # -- handlers (check, then record) -------------------------------------------------------
+    def _open_account(self, uow: UnitOfWork, cmd: OpenAccount, actor: str, now: dt.datetime) -> list[str]:
+        uow.company()
+        chart = uow.chart()
+        event = AccountOpened(
+            actor=actor, recorded_at=now, code=cmd.code, name=cmd.name, type=cmd.type,
+            parent=cmd.parent, is_group=cmd.is_group, control=cmd.control, currency=cmd.currency,
+        )
+        chart.check_new_account(event)
+        chart.trigger(event)
+        return []
+
+    def _close_account(self, uow: UnitOfWork, cmd: CloseAccount, actor: str, now: dt.datetime) -> list[str]:
+        uow.company()
+        chart = uow.chart()
+        chart.check_can_close(cmd.code)
+        chart.trigger(AccountClosed(actor=actor, recorded_at=now, code=cmd.code, reason=cmd.reason))
+        return []
+
+    def _add_dimension_value(
+        self, uow: UnitOfWork, cmd: AddDimensionValue, actor: str, now: dt.datetime
+    ) -> list[str]:
+        uow.company()
+        chart = uow.chart()
+        chart.check_new_dimension_value(cmd.dimension, cmd.code, cmd.name)
+        chart.trigger(
+            DimensionValueAdded(
+                actor=actor, recorded_at=now, dimension=cmd.dimension, code=cmd.code, name=cmd.name
+            )
+        )
+        return []
+
+    def _open_fiscal_year(
+        self, uow: UnitOfWork, cmd: OpenFiscalYear, actor: str, now: dt.datetime
+    ) -> list[str]:
+        comp = uow.company()
+        first = dt.date(cmd.year, comp.fiscal_year_start.month, 1)
+        label, start, end = periods.fiscal_year_bounds(first, comp.fiscal_year_start)
+        fy = uow.get(FiscalYear, periods.stream_id(label))
+        if fy.exists:
+            raise PeriodStateError(f"fiscal year {label} is already open")
+        fy.trigger(
+            FiscalYearOpened(
+                actor=actor, recorded_at=now, label=label, start=start, end=end,
+                periods=periods.monthly_periods(start),
+            )
+        )
+        return []
+
+    def _post_voucher(self, uow: UnitOfWork, cmd: PostVoucher, actor: str, now: dt.datetime) -> list[str]:
+        base = uow.company().base_currency
+        chart = uow.chart()
+        lines, by_currency = journal.price_lines(cmd.lines, chart, base)
+        lines = journal.balance_lines(lines, by_currency, chart, base)
+        fy = uow.fiscal_year_for(cmd.date)
+        fy.check_open_for_posting(cmd.date)
+        voucher = journal.post_voucher(
+            date=cmd.date, memo=cmd.memo, lines=lines, kind="manual", fiscal_year=fy,
+            actor=actor, now=now,
+        )
+        uow.add(voucher)
+        assert voucher.posted is not None
+        return [voucher.posted.document]
+
+    def _reverse_voucher(
+        self, uow: UnitOfWork, cmd: ReverseVoucher, actor: str, now: dt.datetime
+    ) -> list[str]:
+        uow.company()
+        chart = uow.chart()
+        original = uow.get(Voucher, journal.stream_id(cmd.document))
+        if not original.exists:
+            raise NotFound(f"no posted voucher {cmd.document!r}")
+        posted = original.check_reversible()
+        lines = journal.reversed_lines(posted.lines, chart)
+        fy = uow.fiscal_year_for(cmd.date)
+        fy.check_open_for_posting(cmd.date)
+        reversal = journal.post_voucher(
+            date=cmd.date, memo=cmd.memo or f"Reversal of {posted.document}", lines=lines,
+            kind="reversal", fiscal_year=fy, actor=actor, now=now, reverses=posted.document,
+        )
+        uow.add(reversal)
+        assert reversal.posted is not None
+        document = reversal.posted.document
+        original.trigger(VoucherReversed(actor=actor, recorded_at=now, by_document=document, date=cmd.date))
+        return [document]
+
+    def _period_target(self, uow: UnitOfWork, month: str) -> tuple[FiscalYear, int]:
+        day = dt.date.fromisoformat(f"{month}-01")
+        fy = uow.fiscal_year_for(day, "period")
+        return fy, fy.period_of(day)
+
+    def _close_period(self, uow: UnitOfWork, cmd: ClosePeriod, actor: str, now: dt.datetime) -> list[str]:
+        fy, number = self._period_target(uow, cmd.period)
+        fy.close_period(number, actor, now)
+        return []
+
+    def _lock_period(self, uow: UnitOfWork, cmd: LockPeriod, actor: str, now: dt.datetime) -> list[str]:
+        fy, number = self._period_target(uow, cmd.period)
+        fy.lock_period(number, actor, now)
+        return []
+
+    def _reopen_period(self, uow: UnitOfWork, cmd: ReopenPeriod, actor: str, now: dt.datetime) -> list[str]:
+        fy, number = self._period_target(uow, cmd.period)
+        fy.reopen_period(number, cmd.reason, actor, now)
+        return []
+
+    def profit_and_loss_of_year(self, label: str, chart: Chart) -> dict[str, Decimal]:
+        """Base balance of every P&L account over one fiscal year, read from the log itself."""
+        totals: dict[str, Decimal] = {}
+        for record in self.store.iter_log(topics=topics_for(VoucherPosted)):
+            event = record.event()
+            assert isinstance(event, VoucherPosted)
+            if event.fiscal_year != label:
+                continue
+            for line in event.lines:
+                if chart.get(line.account).is_profit_and_loss:
+                    totals[line.account] = totals.get(line.account, ZERO) + line.base
+        return totals
+
+    def _close_fiscal_year(
+        self, uow: UnitOfWork, cmd: CloseFiscalYear, actor: str, now: dt.datetime
+    ) -> list[str]:
+        base = uow.company().base_currency
+        chart = uow.chart()
+        fy = uow.fiscal_year(cmd.year)
+        if fy.closed:
+            raise PeriodStateError(f"fiscal year {fy.label} is already closed")
+        if uow.pending_count():
+            raise ValidationError("action", "close a fiscal year in its own save, not in a batch")
+        lines = journal.closing_lines(self.profit_and_loss_of_year(fy.label, chart), chart, base)
+        documents: list[str] = []
+        if lines:
+            voucher = journal.post_voucher(
+                date=fy.end, memo=f"Year-end close {fy.label}", lines=lines, kind="closing",
+                fiscal_year=fy, actor=actor, now=now, series="YC", period_checked=False,
+            )
+            uow.add(voucher)
+            assert voucher.posted is not None
+            documents.append(voucher.posted.document)
+        for number, status in sorted(fy.status.items()):
+            if status == "open":
+                fy.close_period(number, actor, now)
+        fy.trigger(
+            FiscalYearClosed(
+                actor=actor, recorded_at=now, closing_document=documents[0] if documents else ""
+            )
+        )
+        return documents
+
+    def _reopen_fiscal_year(
+        self, uow: UnitOfWork, cmd: ReopenFiscalYear, actor: str, now: dt.datetime
+    ) -> list[str]:
+        uow.company()
+        chart = uow.chart()
+        fy = uow.fiscal_year(cmd.year)
+        if not fy.closed:
+            raise PeriodStateError(f"fiscal year {fy.label} is not closed")
+        documents: list[str] = []
+        if fy.closing_document:
+            closing = uow.get(Voucher, journal.stream_id(fy.closing_document))
+            assert closing.posted is not None
+            lines = journal.reversed_lines(closing.posted.lines, chart)
+            reversal = journal.post_voucher(
+                date=fy.end, memo=f"Reopen {fy.label}: {cmd.reason}", lines=lines,
+                kind="closing", fiscal_year=fy, actor=actor, now=now, series="YC",
+                reverses=fy.closing_document, period_checked=False,
+            )
+            uow.add(reversal)
+            assert reversal.posted is not None
+            documents.append(reversal.posted.document)
+            closing.trigger(
+                VoucherReversed(
+                    actor=actor, recorded_at=now, by_document=documents[0], date=fy.end
+                )
+            )
+        fy.trigger(
+            FiscalYearReopened(
+                actor=actor, recorded_at=now, reversal_document=documents[0] if documents else "",
+                reason=cmd.reason,
+            )
+        )
+        return documents
+
+
+class _IdempotencyRecord(Aggregate):
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.recorded: ActionRecorded | None = None
+
+    def _on_recorded(self, e: ActionRecorded) -> None:
+        self.recorded = e
+
+    handlers = {ActionRecorded: _on_recorded}
+
+
+HANDLERS: dict[type[Action], Handler] = {
+    OpenAccount: Ledger._open_account,
+    CloseAccount: Ledger._close_account,
+    AddDimensionValue: Ledger._add_dimension_value,
+    OpenFiscalYear: Ledger._open_fiscal_year,
+    PostVoucher: Ledger._post_voucher,
+    ReverseVoucher: Ledger._reverse_voucher,
+    ClosePeriod: Ledger._close_period,
+    LockPeriod: Ledger._lock_period,
+    ReopenPeriod: Ledger._reopen_period,
+    CloseFiscalYear: Ledger._close_fiscal_year,
+    ReopenFiscalYear: Ledger._reopen_fiscal_year,
+}

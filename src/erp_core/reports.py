@@ -1,0 +1,106 @@
+"""Report models: what the library returns and the CLI prints (table, JSON or CSV).
+
+Reports are derived from projections and never stored as truth. Amounts are Decimals in the
+base currency, serialised as strings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+from erp_core.money import Dec
+
+
+class _Report(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class TrialBalanceRow(_Report):
+    account: str
+    name: str
+    type: str
+    currency: str
+    debit: Dec
+    credit: Dec
+    amount: Dec  # in `currency` (transaction currency); equals the base amount for base lines
+
+
+class TrialBalance(_Report):
+    company: str
+    currency: str
+    as_of: dt.date | None
+    as_known_at: int | None = None
+    rows: list[TrialBalanceRow]
+    total_debit: Dec
+    total_credit: Dec
+
+    @property
+    def balanced(self) -> bool:
+        return self.total_debit == self.total_credit
+
+
+class StatementLine(_Report):
+    account: str
+    name: str
+    depth: int
+    is_group: bool
+    amount: Dec
+
+
+class StatementSection(_Report):
+    title: str
+    lines: list[StatementLine]
+    total: Dec
+
+
+class BalanceSheet(_Report):
+    company: str
+    currency: str
+    as_of: dt.date
+    assets: StatementSection
+    liabilities: StatementSection
+    equity: StatementSection
+    current_earnings: Dec
+    total_liabilities_and_equity: Dec
+
+    @property
+    def balanced(self) -> bool:
+        return self.assets.total == self.total_liabilities_and_equity
+
+
+class IncomeStatement(_Report):
+    company: str
+    currency: str
+    date_from: dt.date
+    date_to: dt.date
+    income: StatementSection
+    expenses: StatementSection
+    net_profit: Dec
+
+
+class ProjectionStatus(_Report):
+    name: str
+    position: int
+    head: int
+    lag: int
+
+
+class LedgerLine(_Report):
+    position: int
+    document: str
+    line_no: int
+    date: dt.date
+    kind: str
+    account: str
+    currency: str
+    amount: Dec
+    base: Dec
+    rate: Decimal | None
+    memo: str | None
+    cost_centre: str | None
+    project: str | None
+    department: str | None
+    actor: str
