@@ -6,13 +6,10 @@ Daily rows let a report answer "as of any date" by summing a few thousand rows; 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import Connection, Table
 
-from erp_core.events import VoucherPosted
-from erp_core.money import to_minor
 from erp_core.projections.engine import Record, upsert
 from erp_core.projections.schema import daily_balances, period_balances
 
@@ -24,34 +21,26 @@ class BalancesProjection:
 
     def apply(self, conn: Connection, records: Sequence[Record], base_currency: str) -> None:
         periods: dict[tuple[str, str, int, str], list[int]] = {}
-        days: dict[tuple[str, str, dt.date, bool], list[int]] = {}
-        for _pos, _stream, e in records:
-            assert isinstance(e, VoucherPosted)
-            closing = e.kind == "closing"
-            for line in e.lines:
-                base = to_minor(line.base, base_currency)
-                amount = to_minor(line.amount, line.currency)
-                p = periods.setdefault((line.account, e.fiscal_year, e.period, line.currency), [0, 0])
+        days: dict[tuple[str, str, str, bool], list[int]] = {}
+        for _pos, _stream, _name, e in records:
+            closing = e["kind"] == "closing"
+            year, period, date = e["fiscal_year"], e["period"], e["date"]
+            for line in e["lines"]:
+                account, currency = line["account"], line["currency"]
+                base, amount = line["base_minor"], line["amount_minor"]
+                p = periods.setdefault((account, year, period, currency), [0, 0])
                 p[0] += base
                 p[1] += amount
-                d = days.setdefault((line.account, line.currency, e.date, closing), [0, 0])
+                d = days.setdefault((account, currency, date, closing), [0, 0])
                 d[0] += base
                 d[1] += amount
         upsert(
             conn, period_balances, ("account", "fiscal_year", "period", "currency"),
-            [
-                {"account": a, "fiscal_year": y, "period": n, "currency": c,
-                 "base_minor": v[0], "amount_minor": v[1]}
-                for (a, y, n, c), v in sorted(periods.items())
-            ],
+            [(a, y, n, c, v[0], v[1]) for (a, y, n, c), v in sorted(periods.items())],
             add=("base_minor", "amount_minor"),
         )
         upsert(
             conn, daily_balances, ("account", "currency", "date", "closing"),
-            [
-                {"account": a, "currency": c, "date": d, "closing": k,
-                 "base_minor": v[0], "amount_minor": v[1]}
-                for (a, c, d, k), v in sorted(days.items())
-            ],
+            [(a, c, d, k, v[0], v[1]) for (a, c, d, k), v in sorted(days.items())],
             add=("base_minor", "amount_minor"),
         )

@@ -11,19 +11,28 @@ several processes may call `catch_up` at once.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, Table, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from erp_core.events import DomainEvent
+from erp_core.events import decode_data
+from erp_core.money import MINOR_UNITS, minor_from_text
 from erp_core.projections.schema import projection_position
 from erp_core.reports import ProjectionStatus
 from erp_core.store import EventStore
 
-Record = tuple[int, str, DomainEvent]  # (log position, stream, event)
+# (log position, stream, event name, payload dict at the current schema version)
+Record = tuple[int, str, str, dict[str, Any]]
 Progress = Callable[[int, int], None]  # (position reached, head)
+
+
+def add_minor_units(voucher: dict[str, Any], base_currency: str) -> None:
+    """Give each line of a VoucherPosted payload its amounts as integer minor units, once,
+    for every projection that reads the batch."""
+    base_places = MINOR_UNITS[base_currency]
+    for line in voucher["lines"]:
+        line["amount_minor"] = minor_from_text(line["amount"], MINOR_UNITS[line["currency"]])
+        line["base_minor"] = minor_from_text(line["base"], base_places)
 
 
 class Projection(Protocol):
@@ -34,23 +43,39 @@ class Projection(Protocol):
     def apply(self, conn: Connection, records: Sequence[Record], base_currency: str) -> None: ...
 
 
-def upsert(conn: Connection, table: Table, keys: Sequence[str], rows: list[dict[str, object]],
-           add: Sequence[str]) -> None:
-    """INSERT rows; on a key conflict, add the `add` columns to the stored values."""
+def _placeholder(conn: Connection) -> str:
+    return "%s" if conn.dialect.name == "postgresql" else "?"
+
+
+def insert_rows(conn: Connection, table: Table, rows: list[tuple[Any, ...]]) -> None:
+    """Bulk INSERT of projection rows given as tuples in the table's column order.
+
+    Goes straight to the driver's executemany: values must already be driver-ready (int,
+    str, bool, ISO date strings, None); sqlite3 and psycopg both store an ISO string into DATE.
+    """
     if not rows:
         return
-    if conn.dialect.name == "postgresql":
-        pg = pg_insert(table)
-        stmt = pg.on_conflict_do_update(
-            index_elements=list(keys), set_={c: table.c[c] + pg.excluded[c] for c in add}
-        )
-        conn.execute(stmt, rows)
-    else:
-        lite = sqlite_insert(table)
-        stmt2 = lite.on_conflict_do_update(
-            index_elements=list(keys), set_={c: table.c[c] + lite.excluded[c] for c in add}
-        )
-        conn.execute(stmt2, rows)
+    quote = conn.dialect.identifier_preparer.quote
+    columns = ", ".join(quote(c.name) for c in table.columns)
+    marks = ", ".join([_placeholder(conn)] * len(table.columns))
+    conn.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})", rows)
+
+
+def upsert(conn: Connection, table: Table, keys: Sequence[str], rows: list[tuple[Any, ...]],
+           add: Sequence[str]) -> None:
+    """INSERT rows (tuples in column order); on a key conflict, add `add` to the stored values."""
+    if not rows:
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    columns = [c.name for c in table.columns]
+    marks = ", ".join([_placeholder(conn)] * len(columns))
+    updates = ", ".join(f"{quote(c)} = {quote(table.name)}.{quote(c)} + excluded.{quote(c)}"
+                        for c in add)
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({marks}) ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO UPDATE SET {updates}"
+    )
+    conn.exec_driver_sql(sql, rows)
 
 
 class Projector:
@@ -106,10 +131,14 @@ class Projector:
                 records = self.store.read_log(low, self.batch_size, upto=head)
                 wanted = frozenset().union(*(p.event_names for p in self.projections))
                 decoded: list[Record] = [
-                    (r.position, r.stream, r.event())
+                    (r.position, r.stream, *decode_data(r.topic, r.state))
                     for r in records
                     if r.topic.partition("@")[0] in wanted
                 ]
+                base = self.base_currency()
+                for _pos, _stream, name, data in decoded:
+                    if name == "VoucherPosted":
+                        add_minor_units(data, base)
                 reached = records[-1].position if len(records) == self.batch_size else head
                 for projection in self.projections:
                     seen = positions[projection.name]
@@ -117,7 +146,7 @@ class Projector:
                         continue
                     todo = [
                         rec for rec in decoded
-                        if rec[0] > seen and type(rec[2]).__name__ in projection.event_names
+                        if rec[0] > seen and rec[2] in projection.event_names
                     ]
                     projection.apply(conn, todo, self.base_currency())
                     conn.execute(

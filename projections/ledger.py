@@ -1,4 +1,8 @@
-"""The ledger projection: company, chart, periods, vouchers and general-ledger lines."""
+"""The ledger projection: company, chart, periods, vouchers and general-ledger lines.
+
+Handlers read event payloads as plain dicts (see `erp_core.events.decode_data`): amounts are
+decimal strings, dates ISO strings, exactly as stored.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, update
 
-from erp_core.events import (
-    AccountClosed,
-    AccountOpened,
-    CompanyCreated,
-    DimensionValueAdded,
-    DomainEvent,
-    FiscalYearOpened,
-    PeriodClosed,
-    PeriodLocked,
-    PeriodReopened,
-    VoucherPosted,
-    VoucherReversed,
-)
-from erp_core.money import to_minor
-from erp_core.projections.engine import Record
+from erp_core.projections.engine import Record, insert_rows
 from erp_core.projections.schema import (
     accounts,
     company_info,
@@ -38,9 +28,9 @@ class _Batch:
     def __init__(self, conn: Connection, base_currency: str) -> None:
         self.conn = conn
         self.base = base_currency
-        self.inserts: dict[Table, list[dict[str, Any]]] = {}
+        self.inserts: dict[Table, list[tuple[Any, ...]]] = {}
 
-    def insert(self, table: Table, *rows: dict[str, Any]) -> None:
+    def insert(self, table: Table, *rows: tuple[Any, ...]) -> None:
         self.inserts.setdefault(table, []).extend(rows)
 
     def update(self, table: Table, where: Any, **values: Any) -> None:
@@ -49,12 +39,12 @@ class _Batch:
 
     def flush(self) -> None:
         for table, rows in self.inserts.items():
-            if rows:
-                self.conn.execute(table.insert(), rows)
+            insert_rows(self.conn, table, rows)
         self.inserts = {}
 
 
-Handler = Callable[[_Batch, int, str, Any], None]
+Event = dict[str, Any]
+Handler = Callable[[_Batch, int, str, Event], None]
 
 
 class LedgerProjection:
@@ -64,95 +54,84 @@ class LedgerProjection:
     )
 
     def __init__(self) -> None:
-        self.event_names = frozenset(cls.__name__ for cls in HANDLERS)
+        self.event_names = frozenset(HANDLERS)
 
     def apply(self, conn: Connection, records: Sequence[Record], base_currency: str) -> None:
         batch = _Batch(conn, base_currency)
-        for position, stream, event in records:
-            HANDLERS[type(event)](batch, position, stream, event)
+        for position, stream, name, data in records:
+            HANDLERS[name](batch, position, stream, data)
         batch.flush()
 
 
-def _company(b: _Batch, _pos: int, _stream: str, e: CompanyCreated) -> None:
-    b.base = e.base_currency
-    b.insert(company_info, {
-        "id": 1, "name": e.name, "base_currency": e.base_currency,
-        "fiscal_year_start": e.fiscal_year_start,
-    })
+def _company(b: _Batch, _pos: int, _stream: str, e: Event) -> None:
+    b.base = e["base_currency"]
+    b.insert(company_info, (1, e["name"], e["base_currency"], e["fiscal_year_start"]))
 
 
-def _account_opened(b: _Batch, _pos: int, _stream: str, e: AccountOpened) -> None:
-    b.insert(accounts, {
-        "code": e.code, "name": e.name, "type": e.type, "parent": e.parent,
-        "is_group": e.is_group, "control": e.control, "currency": e.currency, "closed": False,
-    })
+def _account_opened(b: _Batch, _pos: int, _stream: str, e: Event) -> None:
+    b.insert(accounts, (
+        e["code"], e["name"], e["type"], e["parent"], e["is_group"], e["control"],
+        e["currency"], False,
+    ))
 
 
-def _account_closed(b: _Batch, _pos: int, _stream: str, e: AccountClosed) -> None:
-    b.update(accounts, accounts.c.code == e.code, closed=True)
+def _account_closed(b: _Batch, _pos: int, _stream: str, e: Event) -> None:
+    b.update(accounts, accounts.c.code == e["code"], closed=True)
 
 
-def _dimension(b: _Batch, _pos: int, _stream: str, e: DimensionValueAdded) -> None:
-    b.insert(dimension_values, {"dimension": e.dimension, "code": e.code, "name": e.name})
+def _dimension(b: _Batch, _pos: int, _stream: str, e: Event) -> None:
+    b.insert(dimension_values, (e["dimension"], e["code"], e["name"]))
 
 
-def _year_opened(b: _Batch, _pos: int, _stream: str, e: FiscalYearOpened) -> None:
+def _year_opened(b: _Batch, _pos: int, _stream: str, e: Event) -> None:
     b.insert(fiscal_periods, *(
-        {"fiscal_year": e.label, "period": p.number, "start": p.start, "end": p.end,
-         "status": "open"}
-        for p in e.periods
+        (e["label"], p["number"], p["start"], p["end"], "open") for p in e["periods"]
     ))
 
 
 def _period_status(status: str) -> Handler:
-    def handler(b: _Batch, _pos: int, stream: str, e: Any) -> None:
+    def handler(b: _Batch, _pos: int, stream: str, e: Event) -> None:
         label = stream.removeprefix("fy:")
         b.update(
             fiscal_periods,
-            (fiscal_periods.c.fiscal_year == label) & (fiscal_periods.c.period == e.period),
+            (fiscal_periods.c.fiscal_year == label) & (fiscal_periods.c.period == e["period"]),
             status=status,
         )
     return handler
 
 
-def _voucher_posted(b: _Batch, pos: int, _stream: str, e: VoucherPosted) -> None:
-    b.insert(vouchers, {
-        "document": e.document, "kind": e.kind, "date": e.date, "fiscal_year": e.fiscal_year,
-        "period": e.period, "memo": e.memo, "reverses": e.reverses, "reversed_by": None,
-        "actor": e.actor, "recorded_at": e.recorded_at.isoformat(), "position": pos,
-    })
-    base = b.base
-    b.insert(gl_lines, *(
-        {
-            "document": e.document, "line_no": i + 1, "position": pos, "date": e.date,
-            "kind": e.kind, "account": line.account, "currency": line.currency,
-            "amount_minor": to_minor(line.amount, line.currency),
-            "base_minor": to_minor(line.base, base),
-            "rate": None if line.rate is None else format(line.rate, "f"),
-            "memo": line.memo,
-            "cost_centre": line.dimensions.get("cost_centre"),
-            "project": line.dimensions.get("project"),
-            "department": line.dimensions.get("department"),
-            "actor": e.actor,
-        }
-        for i, line in enumerate(e.lines)
+def _voucher_posted(b: _Batch, pos: int, _stream: str, e: Event) -> None:
+    document, date, kind, actor = e["document"], e["date"], e["kind"], e["actor"]
+    b.insert(vouchers, (
+        document, kind, date, e["fiscal_year"], e["period"], e["memo"], e["reverses"], None,
+        actor, e["recorded_at"], pos,
     ))
+    rows = []
+    for i, line in enumerate(e["lines"], start=1):
+        dims = line["dimensions"]
+        rows.append((
+            document, i, pos, date, kind, line["account"], line["currency"],
+            line["amount_minor"], line["base_minor"],
+            line["rate"], line["memo"],
+            dims.get("cost_centre"), dims.get("project"), dims.get("department"), actor,
+        ))
+    b.insert(gl_lines, *rows)
 
 
-def _voucher_reversed(b: _Batch, _pos: int, stream: str, e: VoucherReversed) -> None:
+def _voucher_reversed(b: _Batch, _pos: int, stream: str, e: Event) -> None:
     document = stream.removeprefix("doc:")
-    b.update(vouchers, vouchers.c.document == document, reversed_by=e.by_document)
+    b.update(vouchers, vouchers.c.document == document, reversed_by=e["by_document"])
 
 
-HANDLERS: dict[type[DomainEvent], Handler] = {
-    CompanyCreated: _company,
-    AccountOpened: _account_opened,
-    AccountClosed: _account_closed,
-    DimensionValueAdded: _dimension,
-    FiscalYearOpened: _year_opened,
-    PeriodClosed: _period_status("closed"),
-    PeriodLocked: _period_status("locked"),
-    PeriodReopened: _period_status("open"),
-    VoucherPosted: _voucher_posted,
-    VoucherReversed: _voucher_reversed,
+HANDLERS: dict[str, Handler] = {
+    "CompanyCreated": _company,
+    "AccountOpened": _account_opened,
+    "AccountClosed": _account_closed,
+    "DimensionValueAdded": _dimension,
+    "FiscalYearOpened": _year_opened,
+    "PeriodClosed": _period_status("closed"),
+    "PeriodLocked": _period_status("locked"),
+    "PeriodReopened": _period_status("open"),
+    "VoucherPosted": _voucher_posted,
+    "VoucherReversed": _voucher_reversed,
 }

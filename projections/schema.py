@@ -102,7 +102,6 @@ gl_lines = Table(
     Column("department", String(20)),
     Column("actor", String(200), nullable=False),
     Index("ix_gl_lines_account_date", "account", "date"),
-    Index("ix_gl_lines_date", "date"),
 )
 
 period_balances = Table(

@@ -87,7 +87,6 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(200), nullable=False),
     )
     op.create_index("ix_gl_lines_account_date", "gl_lines", ["account", "date"])
-    op.create_index("ix_gl_lines_date", "gl_lines", ["date"])
     op.create_table(
         "period_balances",
         sa.Column("account", sa.String(20), primary_key=True),

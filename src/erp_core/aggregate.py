@@ -22,6 +22,9 @@ class Aggregate:
         self.id = stream_id
         self.version = 0
         self.pending: list[tuple[int, DomainEvent]] = []
+        # Told (stream, version) of every event recorded, so a unit of work knows which
+        # events each action produced.
+        self.observer: Callable[[str, int], None] | None = None
 
     # -- folding ---------------------------------------------------------------------------
     def apply(self, event: DomainEvent) -> None:
@@ -42,12 +45,16 @@ class Aggregate:
         self.apply(event)
         self.version += 1
         self.pending.append((self.version, event))
+        if self.observer is not None:
+            self.observer(self.id, self.version)
 
     def replace_last_pending(self, event: DomainEvent) -> None:
         """Swap the newest pending event for one that supersedes it (same version)."""
         version, _ = self.pending[-1]
         self.apply(event)
         self.pending[-1] = (version, event)
+        if self.observer is not None:
+            self.observer(self.id, version)
 
     def collect(self) -> list[tuple[str, int, DomainEvent]]:
         out = [(self.id, v, e) for v, e in self.pending]

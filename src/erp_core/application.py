@@ -83,11 +83,16 @@ class UnitOfWork:
         self.ledger = ledger
         self.touched: dict[str, Aggregate] = {}
         self.keys_in_batch: dict[str, tuple[str, ActionResult]] = {}
+        self.recorded: list[tuple[str, int]] = []  # (stream, version) recorded by this action
+
+    def _observe(self, stream: str, version: int) -> None:
+        self.recorded.append((stream, version))
 
     def get(self, cls: type[A], stream: str) -> A:
         agg = self.touched.get(stream)
         if agg is None:
             agg = self.ledger.load(cls, stream)
+            agg.observer = self._observe
             self.touched[stream] = agg
         assert isinstance(agg, cls)
         return agg
@@ -95,10 +100,9 @@ class UnitOfWork:
     def add(self, agg: Aggregate) -> None:
         if agg.id in self.touched and self.touched[agg.id] is not agg:
             raise ValidationError("document", f"{agg.id} already exists")
+        agg.observer = self._observe
         self.touched[agg.id] = agg
-
-    def pending_count(self) -> int:
-        return sum(len(a.pending) for a in self.touched.values())
+        self.recorded.extend((agg.id, v) for v, _ in agg.pending)
 
     def collect(self) -> list[tuple[str, int, Any]]:
         events = []
@@ -207,8 +211,8 @@ class Ledger:
                 periods=periods.monthly_periods(start),
             )
         )
-        positions = self._save(uow)
-        return ActionResult(action="create_company", documents=[], positions=positions)
+        stored = self._save(uow)
+        return ActionResult(action="create_company", positions=sorted(stored.values()))
 
     def apply(self, action: Action, actor: str) -> ActionResult:
         """Apply one action in its own atomic save."""
@@ -236,29 +240,29 @@ class Ledger:
             uow = UnitOfWork(self)
             now = self.clock()
             outcomes: list[ActionResult | ErpError] = []
-            spans: list[tuple[int, int]] = []
+            produced: list[list[tuple[str, int]]] = []
             restart = False
             for action in actions:
-                before = uow.pending_count()
+                uow.recorded = []
                 try:
                     outcome = self._run(uow, action, actor, now)
                 except ErpError as err:
-                    if uow.pending_count() != before:
+                    if uow.recorded:
                         # A handler raised after recording: drop this attempt's state entirely.
                         self.forget(list(uow.touched))
                         raise ErpError(f"internal: {action.action} recorded before refusing") from err
                     outcomes.append(err)
-                    spans.append((before, before))
+                    produced.append([])
                     continue
                 outcomes.append(outcome)
-                spans.append((before, uow.pending_count()))
+                produced.append(uow.recorded)
             if strict:
                 for index, outcome in enumerate(outcomes):
                     if isinstance(outcome, ErpError):
                         self.forget(list(uow.touched))
                         raise BatchRefused(index, outcome)
             try:
-                positions = self._save(uow)
+                stored = self._save(uow)
             except Conflict:
                 self.forget(list(uow.touched))
                 restart = True
@@ -268,20 +272,23 @@ class Ledger:
             if restart:
                 continue
             final: list[ActionResult | ErpError] = []
-            for outcome, (lo, hi) in zip(outcomes, spans, strict=True):
+            for outcome, keys in zip(outcomes, produced, strict=True):
                 if isinstance(outcome, ActionResult) and not outcome.duplicate:
-                    outcome = outcome.model_copy(update={"positions": positions[lo:hi]})
+                    positions = sorted({stored[k] for k in keys})
+                    outcome = outcome.model_copy(update={"positions": positions})
                 final.append(outcome)
             return final
         raise ConcurrencyError(
             f"gave up after {MAX_ATTEMPTS} attempts: other writers kept changing the same records"
         )
 
-    def _save(self, uow: UnitOfWork) -> list[int]:
+    def _save(self, uow: UnitOfWork) -> dict[tuple[str, int], int]:
+        """Store the unit of work; return the log position of each (stream, version)."""
         events = uow.collect()
         if not events:
-            return []
+            return {}
         positions = self.store.append(events)
+        stored = {(s, v): p for (s, v, _), p in zip(events, positions, strict=True)}
         for stream, cached in list(self._cache.items()):
             agg = cached.agg
             if (
@@ -291,7 +298,7 @@ class Ledger:
             ):
                 self.store.save_snapshot(stream, agg.version, agg.snapshot())
                 cached.snapshot_version = agg.version
-        return positions
+        return stored
 
     def _run(self, uow: UnitOfWork, action: Action, actor: str, now: dt.datetime) -> ActionResult:
         key = action.idempotency_key
@@ -451,7 +458,7 @@ class Ledger:
         fy = uow.fiscal_year(cmd.year)
         if fy.closed:
             raise PeriodStateError(f"fiscal year {fy.label} is already closed")
-        if uow.pending_count():
+        if any(a.pending for a in uow.touched.values()):
             raise ValidationError("action", "close a fiscal year in its own save, not in a batch")
         lines = journal.closing_lines(self.profit_and_loss_of_year(fy.label, chart), chart, base)
         documents: list[str] = []

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+
+import orjson
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -200,18 +202,35 @@ def encode(event: DomainEvent) -> tuple[str, bytes]:
     return topic_of(event), event.model_dump_json().encode()
 
 
-def decode(topic: str, state: bytes) -> DomainEvent:
-    """Rebuild an event from its stored topic and bytes, upcasting old versions."""
+def _class_and_version(topic: str) -> tuple[type[DomainEvent], int]:
     name, _, version_text = topic.partition("@")
     cls = EVENT_TYPES.get(name)
     if cls is None:
         raise UnknownEventType(f"unknown event type {name!r}")
-    version = int(version_text or 1)
-    if version == cls.class_version:
-        return cls.model_validate_json(state)
-    data = json.loads(state)
+    return cls, int(version_text or 1)
+
+
+def _upcast(cls: type[DomainEvent], version: int, data: dict[str, Any]) -> dict[str, Any]:
     while version < cls.class_version:
         upcast = getattr(cls, f"upcast_v{version}_v{version + 1}")
         data = upcast(data)
         version += 1
-    return cls.model_validate(data)
+    return data
+
+
+def decode(topic: str, state: bytes) -> DomainEvent:
+    """Rebuild an event from its stored topic and bytes, upcasting old versions."""
+    cls, version = _class_and_version(topic)
+    if version == cls.class_version:
+        return cls.model_validate_json(state)
+    return cls.model_validate(_upcast(cls, version, json.loads(state)))
+
+
+def decode_data(topic: str, state: bytes) -> tuple[str, dict[str, Any]]:
+    """Event name and its payload as a plain dict at the current version, without validation.
+
+    Projections use this fast path: events were validated when stored, and upcasting still
+    applies, so a projection never sees an old schema.
+    """
+    cls, version = _class_and_version(topic)
+    return cls.__name__, _upcast(cls, version, orjson.loads(state))

@@ -94,8 +94,9 @@ def price_lines(
             rate = line.rate
             base_amount = round_to(amount * rate, base)
         by_currency[currency] = by_currency.get(currency, ZERO) + amount
+        # every field was validated above: construct without re-validating (hot path)
         posted.append(
-            PostedLine(
+            PostedLine.model_construct(
                 account=line.account,
                 currency=currency,
                 amount=amount,

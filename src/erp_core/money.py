@@ -103,3 +103,17 @@ def fmt(amount: Decimal, currency: str | None = None) -> str:
     if currency is not None:
         amount = amount.quantize(quantum(currency))
     return f"{amount:,}"
+
+
+def minor_from_text(text: str, places: int) -> int:
+    """Integer minor units from a stored decimal string such as "-12.30" (fast, exact).
+
+    Used by projections on amounts that were validated when stored.
+    """
+    whole, _, fraction = text.partition(".")
+    extra = len(fraction) - places
+    if extra <= 0:
+        return int(whole + fraction + "0" * -extra)
+    if fraction[places:].strip("0"):
+        raise ValueError(f"{text} has more than {places} decimal places")
+    return int(whole + fraction[:places])

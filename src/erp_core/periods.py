@@ -166,10 +166,15 @@ class FiscalYear(Aggregate):
 
     # -- commands --------------------------------------------------------------------------
     def issue_number(self, series: str, actor: str, now: dt.datetime) -> int:
+        """Assign the next number; consecutive numbers of one save share one event."""
         number = self.counters.get(series, 0) + 1
         last = self.pending[-1][1] if self.pending else None
         if isinstance(last, NumbersIssued) and last.series == series and last.last == number - 1:
-            self.replace_last_pending(last.model_copy(update={"last": number}))
+            extended = NumbersIssued.model_construct(
+                actor=last.actor, recorded_at=last.recorded_at, series=series,
+                first=last.first, last=number,
+            )
+            self.replace_last_pending(extended)
         else:
             self.trigger(
                 NumbersIssued(actor=actor, recorded_at=now, series=series, first=number, last=number)
