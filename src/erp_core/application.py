@@ -228,7 +228,8 @@ class Ledger:
         return [o for o in outcomes if isinstance(o, ActionResult)]
 
     def apply_batch(
-        self, actions: Sequence[Action], actor: str, *, strict: bool = False
+        self, actions: Sequence[Action], actor: str, *, strict: bool = False,
+        dry_run: bool = False,
     ) -> list[ActionResult | ErpError]:
         """Check every action on its own; store the accepted ones in one atomic save.
 
@@ -261,6 +262,11 @@ class Ledger:
                     if isinstance(outcome, ErpError):
                         self.forget(list(uow.touched))
                         raise BatchRefused(index, outcome)
+            if dry_run:
+                # Checked against the current state, numbered as they would be; nothing stored.
+                uow.collect()
+                self.forget(list(uow.touched))
+                return outcomes
             try:
                 stored = self._save(uow)
             except Conflict:
@@ -437,9 +443,11 @@ class Ledger:
         fy.reopen_period(number, cmd.reason, actor, now)
         return []
 
-    def profit_and_loss_of_year(self, label: str, chart: Chart) -> dict[str, Decimal]:
-        """Base balance of every P&L account over one fiscal year, read from the log itself."""
-        totals: dict[str, Decimal] = {}
+    def profit_and_loss_of_year(
+        self, label: str, chart: Chart
+    ) -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
+        """(amount, base) of every P&L account x currency over one fiscal year, from the log."""
+        totals: dict[tuple[str, str], tuple[Decimal, Decimal]] = {}
         for record in self.store.iter_log(topics=topics_for(VoucherPosted)):
             event = record.event()
             assert isinstance(event, VoucherPosted)
@@ -447,7 +455,9 @@ class Ledger:
                 continue
             for line in event.lines:
                 if chart.get(line.account).is_profit_and_loss:
-                    totals[line.account] = totals.get(line.account, ZERO) + line.base
+                    key = (line.account, line.currency)
+                    amount, base = totals.get(key, (ZERO, ZERO))
+                    totals[key] = (amount + line.amount, base + line.base)
         return totals
 
     def _close_fiscal_year(

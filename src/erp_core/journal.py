@@ -199,20 +199,25 @@ def reversed_lines(original: Iterable[PostedLine], chart: Chart) -> list[PostedL
 
 
 def closing_lines(
-    pnl_balances: dict[str, Decimal], chart: Chart, base: str
+    pnl_balances: dict[tuple[str, str], tuple[Decimal, Decimal]], chart: Chart, base: str
 ) -> list[PostedLine]:
-    """Lines that bring every profit-and-loss account to zero against retained earnings."""
+    """Lines that bring every profit-and-loss account to zero, in every currency it holds,
+    against retained earnings (in the base currency)."""
     retained = chart.by_role("retained_earnings")
     lines = [
-        PostedLine(account=code, currency=base, amount=-balance, base=-balance, memo="year-end close")
-        for code, balance in sorted(pnl_balances.items())
-        if balance != 0
+        PostedLine(
+            account=code, currency=currency, amount=-amount, base=-base_amount,
+            memo="year-end close",
+        )
+        for (code, currency), (amount, base_amount) in sorted(pnl_balances.items())
+        if amount != 0 or base_amount != 0
     ]
     net = sum((line.base for line in lines), ZERO)
     if net != 0:
         lines.append(
             PostedLine(
-                account=retained.code, currency=base, amount=-net, base=-net, memo="net profit or loss"
+                account=retained.code, currency=base, amount=-net, base=-net,
+                memo="net profit or loss",
             )
         )
     return lines

@@ -1,0 +1,509 @@
+"""The `erp` command line.
+
+Every command opens the database given by ``--db`` (else ``$ERP_DATABASE_URL``, else
+``./erp.sqlite``). Errors are printed as one line on stderr with a non-zero exit status:
+2 for invalid input, 1 for a refused action, 3 for storage problems.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import sys
+from collections.abc import Iterator
+from typing import Any, NoReturn
+
+import click
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from erp_core import commands as c
+from erp_core.api import Erp, parse_action, pydantic_error
+from erp_core.errors import BatchRefused, ErpError, StorageError, ValidationError
+from erp_core.money import fmt
+from erp_core.reports import BalanceSheet, IncomeStatement, StatementSection, TrialBalance
+
+FORMATS = click.Choice(["table", "json", "csv"])
+
+
+class Context:
+    def __init__(self, db: str | None, actor: str | None) -> None:
+        self.db = db
+        self.actor = actor
+        self._erp: Erp | None = None
+
+    def erp(self) -> Erp:
+        if self._erp is None:
+            self._erp = Erp.open(self.db, actor=self.actor)
+        return self._erp
+
+    def close(self) -> None:
+        if self._erp is not None:
+            self._erp.close()
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def _date(_ctx: Any, _param: Any, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+
+
+class ErpGroup(click.Group):
+    """Turns every error into one line on stderr and an exit status; never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except PydanticValidationError as exc:
+            _fail(pydantic_error(exc).message, 2)
+        except StorageError as exc:
+            _fail(exc.message, 3)
+        except ErpError as exc:
+            _fail(exc.message, exc.exit_code)
+        except Exception as exc:
+            if os.environ.get("ERP_DEBUG"):
+                raise
+            _fail(f"unexpected {type(exc).__name__}: {exc} (set ERP_DEBUG=1 for details)", 70)
+
+
+@click.group(cls=ErpGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", envvar="ERP_DATABASE_URL", help="Database URL (default ./erp.sqlite).")
+@click.option("--actor", envvar="ERP_ACTOR", help="Who is acting (default: your user name).")
+@click.version_option(package_name="erp_core")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, actor: str | None) -> None:
+    """erp: an event-sourced double-entry accounting core."""
+    state = Context(db, actor)
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+
+
+# --- set-up ------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--company", required=True, help="Company name.")
+@click.option("--currency", required=True, help="Base currency (ISO 4217, e.g. EUR).")
+@click.option("--year-start", required=True, callback=_date,
+              help="First day of the first fiscal year (YYYY-MM-DD, first of a month).")
+@pass_ctx
+def init(state: Context, company: str, currency: str, year_start: dt.date) -> None:
+    """Create the company with the standard chart and open its first fiscal year."""
+    erp = state.erp()
+    erp.init(company, currency.upper(), year_start)
+    click.echo(f"Created {company} ({currency.upper()}) in {erp.url.redacted()}; "
+               f"fiscal year {year_start.year} is open.")
+
+
+# --- actions from files ------------------------------------------------------------------
+
+
+def _read_lines(path: str) -> Iterator[tuple[int, str]]:
+    stream = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
+    try:
+        for number, line in enumerate(stream, start=1):
+            if line.strip():
+                yield number, line
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+
+
+def parse_line(text: str) -> c.Action:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError("", f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(data, dict):
+        raise ValidationError("", "each line must be a JSON object with an \"action\" key")
+    return parse_action(data)
+
+
+@cli.command()
+@click.argument("file")
+@click.option("--all-or-nothing", is_flag=True, help="Store every line in one transaction, or none.")
+@click.option("--dry-run", is_flag=True, help="Check every line against the current books; store nothing.")
+@click.option("--batch-size", default=500, show_default=True, help="Actions per atomic save.")
+@pass_ctx
+def apply(state: Context, file: str, all_or_nothing: bool, dry_run: bool, batch_size: int) -> None:
+    """Apply actions from a JSON Lines FILE (- for stdin), one action per line.
+
+    Each line is {"action": "<name>", ...fields}; `erp schema` lists the actions. A bad line
+    is reported as `line N: field: reason` and stores nothing.
+    """
+    if batch_size < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--batch-size")
+    erp = state.erp()
+    parsed: list[tuple[int, c.Action]] = []
+    errors: list[tuple[int, str]] = []
+    try:
+        lines = list(_read_lines(file))
+    except OSError as exc:
+        raise click.FileError(file, hint=exc.strerror or str(exc)) from None
+    for number, text in lines:
+        try:
+            parsed.append((number, parse_line(text)))
+        except ErpError as err:
+            errors.append((number, err.message))
+    applied = 0
+    if all_or_nothing:
+        if not errors and parsed:
+            try:
+                actions = [a for _, a in parsed]
+                if dry_run:
+                    erp.ledger.apply_batch(actions, erp.actor, strict=True, dry_run=True)
+                else:
+                    erp.apply_all_or_nothing(actions)
+                applied = len(parsed)
+            except BatchRefused as refused:
+                errors.append((parsed[refused.index][0], refused.error.message))
+    else:
+        for start in range(0, len(parsed), batch_size):
+            chunk = parsed[start:start + batch_size]
+            outcomes = erp.ledger.apply_batch([a for _, a in chunk], erp.actor, dry_run=dry_run)
+            if not dry_run:
+                erp.catch_up()
+            for (number, _), outcome in zip(chunk, outcomes, strict=True):
+                if isinstance(outcome, ErpError):
+                    errors.append((number, outcome.message))
+                else:
+                    applied += 1
+    for number, message in sorted(errors):
+        click.echo(f"line {number}: {message}", err=True)
+    verb = "would apply" if dry_run else "applied"
+    if all_or_nothing and errors:
+        click.echo(f"{len(errors)} line(s) rejected; nothing was stored", err=True)
+    else:
+        click.echo(f"{verb} {applied} action(s), rejected {len(errors)}")
+    if errors:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("action", required=False)
+def schema(action: str | None) -> None:
+    """Print the JSON Schema of ACTION, or of every action."""
+    if action is None:
+        out: dict[str, Any] = {"oneOf": [cls.model_json_schema() for cls in c.ACTIONS]}
+    else:
+        cls = c.ACTION_TYPES.get(action)
+        if cls is None:
+            raise ValidationError("action", f"unknown action {action!r}; known: {', '.join(c.ACTION_TYPES)}")
+        out = cls.model_json_schema()
+    click.echo(json.dumps(out, indent=2))
+
+
+# --- reports -----------------------------------------------------------------------------
+
+
+def _emit(report: BaseModel, fmt_name: str, table: Table, rows: list[dict[str, Any]]) -> None:
+    if fmt_name == "json":
+        click.echo(report.model_dump_json(indent=2))
+    elif fmt_name == "csv":
+        buffer = io.StringIO()
+        if rows:
+            writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+        click.echo(buffer.getvalue(), nl=False)
+    else:
+        Console(width=max(100, Console().width)).print(table)
+
+
+def _trial_balance_out(tb: TrialBalance, fmt_name: str) -> None:
+    when = f"as of {tb.as_of}" if tb.as_of else "all periods"
+    table = Table(title=f"{tb.company} — Trial balance ({when}, {tb.currency})")
+    for col, justify in (("Account", "left"), ("Name", "left"), ("Cur", "left"),
+                         ("Debit", "right"), ("Credit", "right"), ("Amount (cur)", "right")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for r in tb.rows:
+        table.add_row(r.account, r.name, r.currency, fmt(r.debit, tb.currency) if r.debit else "",
+                      fmt(r.credit, tb.currency) if r.credit else "",
+                      fmt(r.amount, r.currency) if r.currency != tb.currency else "")
+    table.add_row("", "Total", "", fmt(tb.total_debit, tb.currency),
+                  fmt(tb.total_credit, tb.currency), "", style="bold")
+    rows = [{"account": r.account, "name": r.name, "currency": r.currency, "debit": str(r.debit),
+             "credit": str(r.credit), "amount": str(r.amount)} for r in tb.rows]
+    _emit(tb, fmt_name, table, rows)
+
+
+def _section_rows(table: Table, section: StatementSection, currency: str,
+                  rows: list[dict[str, Any]]) -> None:
+    table.add_row(section.title, "", style="bold")
+    for line in section.lines:
+        style = "bold" if line.is_group else None
+        table.add_row("  " * (line.depth + 1) + f"{line.account} {line.name}",
+                      fmt(line.amount, currency), style=style)
+        rows.append({"section": section.title, "account": line.account, "name": line.name,
+                     "group": line.is_group, "amount": str(line.amount)})
+    table.add_row(f"Total {section.title.lower()}", fmt(section.total, currency), style="bold")
+
+
+def _balance_sheet_out(bs: BalanceSheet, fmt_name: str) -> None:
+    table = Table(title=f"{bs.company} — Balance sheet as of {bs.as_of} ({bs.currency})")
+    table.add_column("")
+    table.add_column("Amount", justify="right")
+    rows: list[dict[str, Any]] = []
+    _section_rows(table, bs.assets, bs.currency, rows)
+    _section_rows(table, bs.liabilities, bs.currency, rows)
+    _section_rows(table, bs.equity, bs.currency, rows)
+    table.add_row("  Current earnings (unclosed profit)", fmt(bs.current_earnings, bs.currency))
+    rows.append({"section": "Equity", "account": "", "name": "Current earnings", "group": False,
+                 "amount": str(bs.current_earnings)})
+    table.add_row("Total liabilities and equity",
+                  fmt(bs.total_liabilities_and_equity, bs.currency), style="bold")
+    _emit(bs, fmt_name, table, rows)
+
+
+def _income_statement_out(inc: IncomeStatement, fmt_name: str) -> None:
+    table = Table(title=f"{inc.company} — Income statement {inc.date_from} to {inc.date_to} "
+                        f"({inc.currency})")
+    table.add_column("")
+    table.add_column("Amount", justify="right")
+    rows: list[dict[str, Any]] = []
+    _section_rows(table, inc.income, inc.currency, rows)
+    _section_rows(table, inc.expenses, inc.currency, rows)
+    table.add_row("Net profit", fmt(inc.net_profit, inc.currency), style="bold")
+    rows.append({"section": "", "account": "", "name": "Net profit", "group": False,
+                 "amount": str(inc.net_profit)})
+    _emit(inc, fmt_name, table, rows)
+
+
+@cli.group()
+def report() -> None:
+    """Financial reports."""
+
+
+@report.command("trial-balance")
+@click.option("--as-of", callback=_date, help="Balances up to and including this date.")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def trial_balance(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
+    """Balance of every account, debit and credit, with totals."""
+    _trial_balance_out(state.erp().trial_balance(as_of), fmt_name)
+
+
+@report.command("balance-sheet")
+@click.option("--as-of", callback=_date, help="Date of the balance sheet (default today).")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def balance_sheet(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
+    """Assets, liabilities and equity as of a date."""
+    _balance_sheet_out(state.erp().balance_sheet(as_of or dt.date.today()), fmt_name)
+
+
+@report.command("income-statement")
+@click.option("--from", "date_from", callback=_date, help="First day (default: start of the year of --to).")
+@click.option("--to", "date_to", callback=_date, help="Last day (default today).")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def income_statement(state: Context, date_from: dt.date | None, date_to: dt.date | None,
+                     fmt_name: str) -> None:
+    """Income and expenses over a date range (year-end closing entries excluded)."""
+    end = date_to or dt.date.today()
+    start = date_from or dt.date(end.year, 1, 1)
+    _income_statement_out(state.erp().income_statement(start, end), fmt_name)
+
+
+@report.command("general-ledger")
+@click.option("--account", help="Only this account.")
+@click.option("--from", "date_from", callback=_date)
+@click.option("--to", "date_to", callback=_date)
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def general_ledger(state: Context, account: str | None, date_from: dt.date | None,
+                   date_to: dt.date | None, fmt_name: str) -> None:
+    """Every journal line, in log order."""
+    lines = state.erp().general_ledger(account, date_from, date_to)
+    if fmt_name == "json":
+        click.echo(json.dumps([json.loads(x.model_dump_json()) for x in lines], indent=2))
+        return
+    table = Table(title="General ledger")
+    for col in ("Pos", "Document", "Date", "Account", "Cur", "Amount", "Base", "Memo", "Actor"):
+        table.add_column(col)
+    rows = []
+    for x in lines:
+        table.add_row(str(x.position), x.document, str(x.date), x.account, x.currency,
+                      str(x.amount), str(x.base), x.memo or "", x.actor)
+        rows.append({k: ("" if v is None else str(v)) for k, v in x.model_dump().items()})
+    if fmt_name == "csv":
+        buffer = io.StringIO()
+        if rows:
+            writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+        click.echo(buffer.getvalue(), nl=False)
+    else:
+        Console(width=max(120, Console().width)).print(table)
+
+
+# --- fiscal calendar ---------------------------------------------------------------------
+
+
+@cli.group()
+def period() -> None:
+    """Close, lock and reopen accounting periods (given as YYYY-MM)."""
+
+
+@period.command("close")
+@click.argument("month")
+@pass_ctx
+def period_close(state: Context, month: str) -> None:
+    """Close the period holding MONTH: further postings into it are refused."""
+    state.erp().apply(c.ClosePeriod.model_validate({"period": month}))
+    click.echo(f"Period {month} closed.")
+
+
+@period.command("lock")
+@click.argument("month")
+@pass_ctx
+def period_lock(state: Context, month: str) -> None:
+    """Lock a closed period for good; it can never be reopened."""
+    state.erp().apply(c.LockPeriod.model_validate({"period": month}))
+    click.echo(f"Period {month} locked.")
+
+
+@period.command("reopen")
+@click.argument("month")
+@click.option("--reason", required=True, help="Why it is reopened (recorded).")
+@pass_ctx
+def period_reopen(state: Context, month: str, reason: str) -> None:
+    """Reopen a closed (not locked) period; the reason is recorded."""
+    state.erp().apply(c.ReopenPeriod.model_validate({"period": month, "reason": reason}))
+    click.echo(f"Period {month} reopened.")
+
+
+@period.command("list")
+@pass_ctx
+def period_list(state: Context) -> None:
+    """Every fiscal period and its status."""
+    table = Table(title="Fiscal periods")
+    for col in ("Year", "Period", "From", "To", "Status"):
+        table.add_column(col)
+    for row in state.erp().fiscal_periods():
+        table.add_row(str(row["fiscal_year"]), str(row["period"]), str(row["start"]),
+                      str(row["end"]), str(row["status"]))
+    Console().print(table)
+
+
+@cli.group()
+def year() -> None:
+    """Open, close (year-end) and reopen fiscal years."""
+
+
+@year.command("open")
+@click.argument("year_label", type=int)
+@pass_ctx
+def year_open(state: Context, year_label: int) -> None:
+    """Open the fiscal year starting in YEAR."""
+    state.erp().open_fiscal_year(year_label)
+    click.echo(f"Fiscal year {year_label} opened.")
+
+
+@year.command("close")
+@click.argument("year_label", type=int)
+@pass_ctx
+def year_close(state: Context, year_label: int) -> None:
+    """Year-end close: move profit and loss to retained earnings; close every period."""
+    result = state.erp().close_fiscal_year(year_label)
+    entry = f" with closing entry {result.documents[0]}" if result.documents else ""
+    click.echo(f"Fiscal year {year_label} closed{entry}.")
+
+
+@year.command("reopen")
+@click.argument("year_label", type=int)
+@click.option("--reason", required=True)
+@pass_ctx
+def year_reopen(state: Context, year_label: int, reason: str) -> None:
+    """Reverse a year's closing entry so its periods can be reopened."""
+    state.erp().reopen_fiscal_year(year_label, reason)
+    click.echo(f"Fiscal year {year_label} reopened.")
+
+
+# --- projections -------------------------------------------------------------------------
+
+
+@cli.group()
+def projections() -> None:
+    """Inspect and rebuild the read models."""
+
+
+@projections.command("status")
+@click.option("--format", "fmt_name", type=click.Choice(["table", "json"]), default="table")
+@pass_ctx
+def projections_status(state: Context, fmt_name: str) -> None:
+    """Position and lag of each projection."""
+    statuses = state.erp().projection_status()
+    if fmt_name == "json":
+        click.echo(json.dumps([s.model_dump() for s in statuses], indent=2))
+        return
+    table = Table(title="Projections")
+    for col in ("Name", "Position", "Log head", "Lag"):
+        table.add_column(col, justify="left" if col == "Name" else "right")
+    for s in statuses:
+        table.add_row(s.name, str(s.position), str(s.head), str(s.lag))
+    Console().print(table)
+
+
+@projections.command("rebuild")
+@click.argument("names", nargs=-1)
+@pass_ctx
+def projections_rebuild(state: Context, names: tuple[str, ...]) -> None:
+    """Drop the named projections (default: all) and replay them from the log."""
+    erp = state.erp()
+    head = erp.store.last_position()
+    with Progress(TextColumn("rebuilding"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=Console(stderr=True),
+                  disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("rebuild", total=head)
+        read = erp.rebuild(list(names) or None,
+                           progress=lambda pos, top: bar.update(task, completed=pos, total=top))
+    click.echo(f"Rebuilt {', '.join(names) or 'all projections'}: {read} events replayed.")
+
+
+# --- demo --------------------------------------------------------------------------------
+
+
+@cli.command()
+@pass_ctx
+def demo(state: Context) -> None:
+    """Build a demo company's year of business through the public API and print its statements."""
+    from erp_core.demo import build_demo
+
+    erp = state.erp()
+    year_label = build_demo(erp)
+    start, end = dt.date(year_label, 1, 1), dt.date(year_label, 12, 31)
+    _trial_balance_out(erp.trial_balance(end), "table")
+    _income_statement_out(erp.income_statement(start, end), "table")
+    _balance_sheet_out(erp.balance_sheet(end), "table")
+
+
+# --- entry point -------------------------------------------------------------------------
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI (the `erp` console script)."""
+    cli.main(args=argv, prog_name="erp")
+
+
+if __name__ == "__main__":
+    main()
