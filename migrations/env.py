@@ -8,9 +8,8 @@ eventsourcing library and is never migrated here: stored events are never rewrit
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import text
-
 from erp_core.projections.schema import metadata
+from sqlalchemy import text
 
 connection = context.config.attributes["connection"]
 if connection.dialect.name == "postgresql":

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, Table
-
 from erp_core.projections.engine import Record, upsert
 from erp_core.projections.schema import daily_balances, period_balances
+from sqlalchemy import Connection, Table
 
 
 class BalancesProjection:
@@ -35,12 +34,16 @@ class BalancesProjection:
                 d[0] += base
                 d[1] += amount
         upsert(
-            conn, period_balances, ("account", "fiscal_year", "period", "currency"),
+            conn,
+            period_balances,
+            ("account", "fiscal_year", "period", "currency"),
             [(a, y, n, c, v[0], v[1]) for (a, y, n, c), v in sorted(periods.items())],
             add=("base_minor", "amount_minor"),
         )
         upsert(
-            conn, daily_balances, ("account", "currency", "date", "closing"),
+            conn,
+            daily_balances,
+            ("account", "currency", "date", "closing"),
             [(a, c, d, k, v[0], v[1]) for (a, c, d, k), v in sorted(days.items())],
             add=("base_minor", "amount_minor"),
         )

@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+from erp_core.projections.schema import projection_position
 from sqlalchemy import Connection, Engine, Table, delete, select, update
 
 from erp_core.events import decode_data
 from erp_core.money import MINOR_UNITS, minor_from_text
-from erp_core.projections.schema import projection_position
 from erp_core.reports import ProjectionStatus
 from erp_core.store import EventStore
 
@@ -61,19 +61,26 @@ def insert_rows(conn: Connection, table: Table, rows: list[tuple[Any, ...]]) -> 
     conn.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})", rows)
 
 
-def upsert(conn: Connection, table: Table, keys: Sequence[str], rows: list[tuple[Any, ...]],
-           add: Sequence[str]) -> None:
+def upsert(
+    conn: Connection,
+    table: Table,
+    keys: Sequence[str],
+    rows: list[tuple[Any, ...]],
+    add: Sequence[str],
+) -> None:
     """INSERT rows (tuples in column order); on a key conflict, add `add` to the stored values."""
     if not rows:
         return
     quote = conn.dialect.identifier_preparer.quote
     columns = [c.name for c in table.columns]
     marks = ", ".join([_placeholder(conn)] * len(columns))
-    updates = ", ".join(f"{quote(c)} = {quote(table.name)}.{quote(c)} + excluded.{quote(c)}"
-                        for c in add)
+    updates = ", ".join(
+        f"{quote(c)} = {quote(table.name)}.{quote(c)} + excluded.{quote(c)}" for c in add
+    )
     sql = (
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-        f"VALUES ({marks}) ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO UPDATE SET {updates}"
+        f"VALUES ({marks}) ON CONFLICT ({', '.join(quote(k) for k in keys)}) "
+        f"DO UPDATE SET {updates}"
     )
     conn.exec_driver_sql(sql, rows)
 
@@ -114,7 +121,9 @@ class Projector:
         found = {name: pos for name, pos in conn.execute(query)}
         missing = [p.name for p in self.projections if p.name not in found]
         if missing:
-            conn.execute(projection_position.insert(), [{"name": n, "position": 0} for n in missing])
+            conn.execute(
+                projection_position.insert(), [{"name": n, "position": 0} for n in missing]
+            )
             found.update(dict.fromkeys(missing, 0))
         return {p.name: found[p.name] for p in self.projections}
 
@@ -145,8 +154,7 @@ class Projector:
                     if seen >= reached:
                         continue
                     todo = [
-                        rec for rec in decoded
-                        if rec[0] > seen and rec[2] in projection.event_names
+                        rec for rec in decoded if rec[0] > seen and rec[2] in projection.event_names
                     ]
                     projection.apply(conn, todo, self.base_currency())
                     conn.execute(
@@ -161,10 +169,16 @@ class Projector:
     def status(self) -> list[ProjectionStatus]:
         head = self.store.last_position()
         with self.reader.connect() as conn:
-            found = dict(conn.execute(select(projection_position.c.name, projection_position.c.position)).all())
+            found: dict[str, int] = dict(
+                conn.execute(
+                    select(projection_position.c.name, projection_position.c.position)
+                ).all()
+            )
         return [
             ProjectionStatus(
-                name=p.name, position=found.get(p.name, 0), head=head,
+                name=p.name,
+                position=found.get(p.name, 0),
+                head=head,
                 lag=head - found.get(p.name, 0),
             )
             for p in self.projections

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, update
-
 from erp_core.projections.engine import Record, insert_rows
 from erp_core.projections.schema import (
     accounts,
@@ -20,6 +18,7 @@ from erp_core.projections.schema import (
     gl_lines,
     vouchers,
 )
+from sqlalchemy import Connection, Table, update
 
 
 class _Batch:
@@ -50,7 +49,12 @@ Handler = Callable[[_Batch, int, str, Event], None]
 class LedgerProjection:
     name = "ledger"
     tables: Sequence[Table] = (
-        company_info, accounts, dimension_values, fiscal_periods, vouchers, gl_lines
+        company_info,
+        accounts,
+        dimension_values,
+        fiscal_periods,
+        vouchers,
+        gl_lines,
     )
 
     def __init__(self) -> None:
@@ -69,10 +73,19 @@ def _company(b: _Batch, _pos: int, _stream: str, e: Event) -> None:
 
 
 def _account_opened(b: _Batch, _pos: int, _stream: str, e: Event) -> None:
-    b.insert(accounts, (
-        e["code"], e["name"], e["type"], e["parent"], e["is_group"], e["control"],
-        e["currency"], False,
-    ))
+    b.insert(
+        accounts,
+        (
+            e["code"],
+            e["name"],
+            e["type"],
+            e["parent"],
+            e["is_group"],
+            e["control"],
+            e["currency"],
+            False,
+        ),
+    )
 
 
 def _account_closed(b: _Batch, _pos: int, _stream: str, e: Event) -> None:
@@ -84,9 +97,10 @@ def _dimension(b: _Batch, _pos: int, _stream: str, e: Event) -> None:
 
 
 def _year_opened(b: _Batch, _pos: int, _stream: str, e: Event) -> None:
-    b.insert(fiscal_periods, *(
-        (e["label"], p["number"], p["start"], p["end"], "open") for p in e["periods"]
-    ))
+    b.insert(
+        fiscal_periods,
+        *((e["label"], p["number"], p["start"], p["end"], "open") for p in e["periods"]),
+    )
 
 
 def _period_status(status: str) -> Handler:
@@ -97,24 +111,50 @@ def _period_status(status: str) -> Handler:
             (fiscal_periods.c.fiscal_year == label) & (fiscal_periods.c.period == e["period"]),
             status=status,
         )
+
     return handler
 
 
 def _voucher_posted(b: _Batch, pos: int, _stream: str, e: Event) -> None:
     document, date, kind, actor = e["document"], e["date"], e["kind"], e["actor"]
-    b.insert(vouchers, (
-        document, kind, date, e["fiscal_year"], e["period"], e["memo"], e["reverses"], None,
-        actor, e["recorded_at"], pos,
-    ))
+    b.insert(
+        vouchers,
+        (
+            document,
+            kind,
+            date,
+            e["fiscal_year"],
+            e["period"],
+            e["memo"],
+            e["reverses"],
+            None,
+            actor,
+            e["recorded_at"],
+            pos,
+        ),
+    )
     rows = []
     for i, line in enumerate(e["lines"], start=1):
         dims = line["dimensions"]
-        rows.append((
-            document, i, pos, date, kind, line["account"], line["currency"],
-            line["amount_minor"], line["base_minor"],
-            line["rate"], line["memo"],
-            dims.get("cost_centre"), dims.get("project"), dims.get("department"), actor,
-        ))
+        rows.append(
+            (
+                document,
+                i,
+                pos,
+                date,
+                kind,
+                line["account"],
+                line["currency"],
+                line["amount_minor"],
+                line["base_minor"],
+                line["rate"],
+                line["memo"],
+                dims.get("cost_centre"),
+                dims.get("project"),
+                dims.get("department"),
+                actor,
+            )
+        )
     b.insert(gl_lines, *rows)
 
 

@@ -7,10 +7,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
-from sqlalchemy import Connection, func, select
-
-from erp_core.errors import NotInitialised, ValidationError
-from erp_core.money import ZERO, from_minor
 from erp_core.projections.schema import (
     accounts,
     company_info,
@@ -19,6 +15,10 @@ from erp_core.projections.schema import (
     gl_lines,
     period_balances,
 )
+from sqlalchemy import Connection, func, select
+
+from erp_core.errors import NotInitialised, ValidationError
+from erp_core.money import ZERO, from_minor
 from erp_core.reports import (
     BalanceSheet,
     IncomeStatement,
@@ -38,19 +38,23 @@ def company(conn: Connection) -> tuple[str, str]:
 
 
 def _accounts(conn: Connection) -> dict[str, dict[str, object]]:
-    return {r.code: dict(r._mapping) for r in conn.execute(select(accounts).order_by(accounts.c.code))}
+    return {
+        r.code: dict(r._mapping) for r in conn.execute(select(accounts).order_by(accounts.c.code))
+    }
 
 
 def trial_balance(conn: Connection, as_of: dt.date | None = None) -> TrialBalance:
     name, base = company(conn)
     if as_of is None:
         src = period_balances
-        query = select(src.c.account, src.c.currency, func.sum(src.c.base_minor),
-                       func.sum(src.c.amount_minor))
+        query = select(
+            src.c.account, src.c.currency, func.sum(src.c.base_minor), func.sum(src.c.amount_minor)
+        )
     else:
-        src = daily_balances  # type: ignore[assignment]
-        query = select(src.c.account, src.c.currency, func.sum(src.c.base_minor),
-                       func.sum(src.c.amount_minor)).where(daily_balances.c.date <= as_of)
+        src = daily_balances
+        query = select(
+            src.c.account, src.c.currency, func.sum(src.c.base_minor), func.sum(src.c.amount_minor)
+        ).where(daily_balances.c.date <= as_of)
     query = query.group_by(src.c.account, src.c.currency).order_by(src.c.account, src.c.currency)
     chart = _accounts(conn)
     rows = []
@@ -64,16 +68,35 @@ def trial_balance(conn: Connection, as_of: dt.date | None = None) -> TrialBalanc
         credit = -base_amount if base_amount < 0 else ZERO
         total_dr += debit
         total_cr += credit
-        rows.append(TrialBalanceRow(
-            account=account, name=str(info["name"]), type=str(info["type"]), currency=currency,
-            debit=debit, credit=credit, amount=from_minor(int(amount_minor), currency),
-        ))
-    return TrialBalance(company=name, currency=base, as_of=as_of, rows=rows,
-                        total_debit=total_dr, total_credit=total_cr)
+        rows.append(
+            TrialBalanceRow(
+                account=account,
+                name=str(info["name"]),
+                type=str(info["type"]),
+                currency=currency,
+                debit=debit,
+                credit=credit,
+                amount=from_minor(int(amount_minor), currency),
+            )
+        )
+    return TrialBalance(
+        company=name,
+        currency=base,
+        as_of=as_of,
+        rows=rows,
+        total_debit=total_dr,
+        total_credit=total_cr,
+    )
 
 
-def _balances(conn: Connection, base: str, *, upto: dt.date, since: dt.date | None = None,
-              include_closing: bool = True) -> dict[str, Decimal]:
+def _balances(
+    conn: Connection,
+    base: str,
+    *,
+    upto: dt.date,
+    since: dt.date | None = None,
+    include_closing: bool = True,
+) -> dict[str, Decimal]:
     d = daily_balances
     query = select(d.c.account, func.sum(d.c.base_minor)).where(d.c.date <= upto)
     if since is not None:
@@ -84,8 +107,13 @@ def _balances(conn: Connection, base: str, *, upto: dt.date, since: dt.date | No
     return {a: from_minor(int(v), base) for a, v in conn.execute(query) if v}
 
 
-def _section(title: str, types: Iterable[str], chart: dict[str, dict[str, object]],
-             balances: dict[str, Decimal], sign: int) -> StatementSection:
+def _section(
+    title: str,
+    types: Iterable[str],
+    chart: dict[str, dict[str, object]],
+    balances: dict[str, Decimal],
+    sign: int,
+) -> StatementSection:
     """Accounts of the given types as a tree; a group row carries the total of its children."""
     wanted = set(types)
     members = {c: a for c, a in chart.items() if a["type"] in wanted}
@@ -110,8 +138,13 @@ def _section(title: str, types: Iterable[str], chart: dict[str, dict[str, object
             active = active or sub_active
         if active:
             info = members[code]
-            lines[slot] = StatementLine(account=code, name=str(info["name"]), depth=depth,
-                                        is_group=bool(info["is_group"]), amount=total)
+            lines[slot] = StatementLine(
+                account=code,
+                name=str(info["name"]),
+                depth=depth,
+                is_group=bool(info["is_group"]),
+                amount=total,
+            )
         else:
             del lines[slot:]
         return total, active
@@ -132,8 +165,13 @@ def balance_sheet(conn: Connection, as_of: dt.date) -> BalanceSheet:
         ZERO,
     )
     return BalanceSheet(
-        company=name, currency=base, as_of=as_of, assets=assets, liabilities=liabilities,
-        equity=equity, current_earnings=earnings,
+        company=name,
+        currency=base,
+        as_of=as_of,
+        assets=assets,
+        liabilities=liabilities,
+        equity=equity,
+        current_earnings=earnings,
         total_liabilities_and_equity=liabilities.total + equity.total + earnings,
     )
 
@@ -147,14 +185,22 @@ def income_statement(conn: Connection, date_from: dt.date, date_to: dt.date) -> 
     income = _section("Income", ["income"], chart, balances, -1)
     expenses = _section("Expenses", ["expense"], chart, balances, 1)
     return IncomeStatement(
-        company=name, currency=base, date_from=date_from, date_to=date_to, income=income,
-        expenses=expenses, net_profit=income.total - expenses.total,
+        company=name,
+        currency=base,
+        date_from=date_from,
+        date_to=date_to,
+        income=income,
+        expenses=expenses,
+        net_profit=income.total - expenses.total,
     )
 
 
-def general_ledger(conn: Connection, account: str | None = None,
-                   date_from: dt.date | None = None, date_to: dt.date | None = None,
-                   ) -> list[LedgerLine]:
+def general_ledger(
+    conn: Connection,
+    account: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> list[LedgerLine]:
     _, base = company(conn)
     g = gl_lines
     query = select(g).order_by(g.c.position, g.c.line_no)
@@ -166,11 +212,21 @@ def general_ledger(conn: Connection, account: str | None = None,
         query = query.where(g.c.date <= date_to)
     return [
         LedgerLine(
-            position=r.position, document=r.document, line_no=r.line_no, date=r.date,
-            kind=r.kind, account=r.account, currency=r.currency,
-            amount=from_minor(r.amount_minor, r.currency), base=from_minor(r.base_minor, base),
-            rate=None if r.rate is None else Decimal(r.rate), memo=r.memo,
-            cost_centre=r.cost_centre, project=r.project, department=r.department, actor=r.actor,
+            position=r.position,
+            document=r.document,
+            line_no=r.line_no,
+            date=r.date,
+            kind=r.kind,
+            account=r.account,
+            currency=r.currency,
+            amount=from_minor(r.amount_minor, r.currency),
+            base=from_minor(r.base_minor, base),
+            rate=None if r.rate is None else Decimal(r.rate),
+            memo=r.memo,
+            cost_centre=r.cost_centre,
+            project=r.project,
+            department=r.department,
+            actor=r.actor,
         )
         for r in conn.execute(query)
     ]

@@ -110,7 +110,14 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in (
-        "daily_balances", "period_balances", "gl_lines", "vouchers", "fiscal_periods",
-        "dimension_values", "accounts", "company_info", "projection_position",
+        "daily_balances",
+        "period_balances",
+        "gl_lines",
+        "vouchers",
+        "fiscal_periods",
+        "dimension_values",
+        "accounts",
+        "company_info",
+        "projection_position",
     ):
         op.drop_table(table)

@@ -1,7 +1,7 @@
 """erp_core: an event-sourced double-entry accounting core.
 
-    from erp_core import Erp
-    erp = Erp.open("sqlite:///books.sqlite", actor="alice")
+from erp_core import Erp
+erp = Erp.open("sqlite:///books.sqlite", actor="alice")
 """
 
 from __future__ import annotations

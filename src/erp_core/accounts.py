@@ -9,13 +9,13 @@ from erp_core.aggregate import Aggregate
 from erp_core.errors import AccountClosed, UnknownAccount, ValidationError
 from erp_core.events import (
     DIMENSIONS,
-    AccountClosed as AccountClosedEvent,
-)
-from erp_core.events import (
     AccountOpened,
     AccountType,
     ControlRole,
     DimensionValueAdded,
+)
+from erp_core.events import (
+    AccountClosed as AccountClosedEvent,
 )
 from erp_core.money import check_currency
 
@@ -146,7 +146,8 @@ class Chart(Aggregate):
             raise AccountClosed(field, f"account {code!r} ({account.name}) is closed")
         if account.is_group:
             raise ValidationError(
-                field, f"account {code!r} ({account.name}) is a group account; post to a sub-account"
+                field,
+                f"account {code!r} ({account.name}) is a group account; post to a sub-account",
             )
         if account.currency is not None and account.currency != currency:
             raise ValidationError(

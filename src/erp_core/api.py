@@ -40,7 +40,8 @@ def default_actor() -> str:
 def parse_action(data: Mapping[str, Any]) -> c.Action:
     """Validate a dict such as ``{"action": "post_voucher", ...}`` into an action model."""
     try:
-        return c.ACTION_ADAPTER.validate_python(dict(data))  # type: ignore[no-any-return]
+        action: c.Action = c.ACTION_ADAPTER.validate_python(dict(data))
+        return action
     except PydanticValidationError as exc:
         raise pydantic_error(exc) from None
 
@@ -63,7 +64,7 @@ def pydantic_error(exc: PydanticValidationError) -> ValidationError:
         reason = f"unknown action; known: {', '.join(c.ACTION_TYPES)}"
         field = "action"
     elif err["type"] == "union_tag_not_found":
-        reason, field = "missing; every line needs an \"action\"", "action"
+        reason, field = 'missing; every line needs an "action"', "action"
     elif err["type"] == "extra_forbidden":
         reason = "unknown field"
     return ValidationError(field, reason)
@@ -72,8 +73,14 @@ def pydantic_error(exc: PydanticValidationError) -> ValidationError:
 class Erp:
     """One company's books in one database."""
 
-    def __init__(self, url: DatabaseUrl, *, actor: str | None = None,
-                 clock: Callable[[], dt.datetime] = utc_now, project: bool = True) -> None:
+    def __init__(
+        self,
+        url: DatabaseUrl,
+        *,
+        actor: str | None = None,
+        clock: Callable[[], dt.datetime] = utc_now,
+        project: bool = True,
+    ) -> None:
         self.url = url
         self.actor = actor or default_actor()
         self.project = project
@@ -85,8 +92,14 @@ class Erp:
         self.projector = Projector(self.store, writer, reader, all_projections())
 
     @classmethod
-    def open(cls, url: str | None = None, *, actor: str | None = None,
-             clock: Callable[[], dt.datetime] = utc_now, project: bool = True) -> Erp:
+    def open(
+        cls,
+        url: str | None = None,
+        *,
+        actor: str | None = None,
+        clock: Callable[[], dt.datetime] = utc_now,
+        project: bool = True,
+    ) -> Erp:
         """Open (creating if needed) the database at `url`, `$ERP_DATABASE_URL` or ./erp.sqlite.
 
         With ``project=False`` actions do not update projections; call `catch_up()` (a separate
@@ -123,12 +136,15 @@ class Erp:
         self._after()
         return result
 
-    def apply_many(self, actions: Sequence[c.Action], *, batch_size: int = 500
-                   ) -> list[c.ActionResult | ErpError]:
+    def apply_many(
+        self, actions: Sequence[c.Action], *, batch_size: int = 500
+    ) -> list[c.ActionResult | ErpError]:
         """Apply many actions, each checked on its own, stored in batches of atomic saves."""
         outcomes: list[c.ActionResult | ErpError] = []
         for start in range(0, len(actions), batch_size):
-            outcomes.extend(self.ledger.apply_batch(actions[start:start + batch_size], self.actor))
+            outcomes.extend(
+                self.ledger.apply_batch(actions[start : start + batch_size], self.actor)
+            )
             self._after()
         return outcomes
 
@@ -139,31 +155,61 @@ class Erp:
         return outcomes
 
     # typed shortcuts -------------------------------------------------------------------------
-    def open_account(self, code: str, name: str, type: str, *, parent: str | None = None,
-                     is_group: bool = False, control: str | None = None,
-                     currency: str | None = None) -> c.ActionResult:
-        return self.apply(dict(action="open_account", code=code, name=name, type=type,
-                               parent=parent, is_group=is_group, control=control,
-                               currency=currency))
+    def open_account(
+        self,
+        code: str,
+        name: str,
+        type: str,
+        *,
+        parent: str | None = None,
+        is_group: bool = False,
+        control: str | None = None,
+        currency: str | None = None,
+    ) -> c.ActionResult:
+        return self.apply(
+            dict(
+                action="open_account",
+                code=code,
+                name=name,
+                type=type,
+                parent=parent,
+                is_group=is_group,
+                control=control,
+                currency=currency,
+            )
+        )
 
     def close_account(self, code: str, reason: str | None = None) -> c.ActionResult:
         return self.apply(c.CloseAccount(code=code, reason=reason))
 
     def add_dimension_value(self, dimension: str, code: str, name: str) -> c.ActionResult:
-        return self.apply(dict(action="add_dimension_value", dimension=dimension, code=code,
-                               name=name))
+        return self.apply(
+            dict(action="add_dimension_value", dimension=dimension, code=code, name=name)
+        )
 
     def open_fiscal_year(self, year: int) -> c.ActionResult:
         return self.apply(c.OpenFiscalYear(year=year))
 
-    def post_voucher(self, date: dt.date | str, lines: Iterable[Mapping[str, Any]],
-                     memo: str | None = None, idempotency_key: str | None = None
-                     ) -> c.ActionResult:
-        return self.apply(dict(action="post_voucher", date=date, lines=list(lines), memo=memo,
-                               idempotency_key=idempotency_key))
+    def post_voucher(
+        self,
+        date: dt.date | str,
+        lines: Iterable[Mapping[str, Any]],
+        memo: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> c.ActionResult:
+        return self.apply(
+            dict(
+                action="post_voucher",
+                date=date,
+                lines=list(lines),
+                memo=memo,
+                idempotency_key=idempotency_key,
+            )
+        )
 
-    def reverse_voucher(self, document: str, date: dt.date | str, memo: str | None = None
-                        ) -> c.ActionResult:
+    def reverse_voucher(
+        self, document: str, date: dt.date | str, memo: str | None = None
+    ) -> c.ActionResult:
         return self.apply(dict(action="reverse_voucher", document=document, date=date, memo=memo))
 
     def close_period(self, period: str) -> c.ActionResult:
@@ -194,8 +240,12 @@ class Erp:
         with self.reader.connect() as conn:
             return queries.income_statement(conn, date_from, date_to)
 
-    def general_ledger(self, account: str | None = None, date_from: dt.date | None = None,
-                       date_to: dt.date | None = None) -> list[LedgerLine]:
+    def general_ledger(
+        self,
+        account: str | None = None,
+        date_from: dt.date | None = None,
+        date_to: dt.date | None = None,
+    ) -> list[LedgerLine]:
         with self.reader.connect() as conn:
             return queries.general_ledger(conn, account, date_from, date_to)
 
@@ -210,6 +260,7 @@ class Erp:
     def projection_status(self) -> list[ProjectionStatus]:
         return self.projector.status()
 
-    def rebuild(self, names: Sequence[str] | None = None,
-                progress: Callable[[int, int], None] | None = None) -> int:
+    def rebuild(
+        self, names: Sequence[str] | None = None, progress: Callable[[int, int], None] | None = None
+    ) -> int:
         return self.projector.rebuild(names, progress)

@@ -167,10 +167,10 @@ class Ledger:
             cached = _Cached(agg, snapshot_version)
             if cls in (Company, Chart, FiscalYear):
                 self._cache[stream] = cached
-        agg = cached.agg
-        agg.replay(self.store.stream(stream, after=agg.version))
-        assert isinstance(agg, cls)
-        return agg
+        loaded = cached.agg
+        loaded.replay(self.store.stream(stream, after=loaded.version))
+        assert isinstance(loaded, cls)
+        return loaded
 
     def forget(self, streams: Sequence[str]) -> None:
         for s in streams:
@@ -191,15 +191,24 @@ class Ledger:
             raise AlreadyInitialised(f"this database already holds the company {comp.name!r}")
         comp.trigger(
             CompanyCreated(
-                actor=actor, recorded_at=now, name=name.strip(), base_currency=currency,
+                actor=actor,
+                recorded_at=now,
+                name=name.strip(),
+                base_currency=currency,
                 fiscal_year_start=year_start,
             )
         )
         chart = uow.chart()
         for code, acc_name, typ, parent, is_group, control in accounts.STANDARD_CHART:
             event = AccountOpened(
-                actor=actor, recorded_at=now, code=code, name=acc_name, type=typ,
-                parent=parent, is_group=is_group, control=control,
+                actor=actor,
+                recorded_at=now,
+                code=code,
+                name=acc_name,
+                type=typ,
+                parent=parent,
+                is_group=is_group,
+                control=control,
             )
             chart.check_new_account(event)
             chart.trigger(event)
@@ -207,7 +216,11 @@ class Ledger:
         fy = uow.get(FiscalYear, periods.stream_id(label))
         fy.trigger(
             FiscalYearOpened(
-                actor=actor, recorded_at=now, label=label, start=start, end=end,
+                actor=actor,
+                recorded_at=now,
+                label=label,
+                start=start,
+                end=end,
                 periods=periods.monthly_periods(start),
             )
         )
@@ -228,7 +241,11 @@ class Ledger:
         return [o for o in outcomes if isinstance(o, ActionResult)]
 
     def apply_batch(
-        self, actions: Sequence[Action], actor: str, *, strict: bool = False,
+        self,
+        actions: Sequence[Action],
+        actor: str,
+        *,
+        strict: bool = False,
         dry_run: bool = False,
     ) -> list[ActionResult | ErpError]:
         """Check every action on its own; store the accepted ones in one atomic save.
@@ -251,17 +268,19 @@ class Ledger:
                     if uow.recorded:
                         # A handler raised after recording: drop this attempt's state entirely.
                         self.forget(list(uow.touched))
-                        raise ErpError(f"internal: {action.action} recorded before refusing") from err
+                        raise ErpError(
+                            f"internal: {action.action} recorded before refusing"
+                        ) from err
                     outcomes.append(err)
                     produced.append([])
                     continue
                 outcomes.append(outcome)
                 produced.append(uow.recorded)
             if strict:
-                for index, outcome in enumerate(outcomes):
-                    if isinstance(outcome, ErpError):
+                for index, refused in enumerate(outcomes):
+                    if isinstance(refused, ErpError):
                         self.forget(list(uow.touched))
-                        raise BatchRefused(index, outcome)
+                        raise BatchRefused(index, refused)
             if dry_run:
                 # Checked against the current state, numbered as they would be; nothing stored.
                 uow.collect()
@@ -278,11 +297,11 @@ class Ledger:
             if restart:
                 continue
             final: list[ActionResult | ErpError] = []
-            for outcome, keys in zip(outcomes, produced, strict=True):
-                if isinstance(outcome, ActionResult) and not outcome.duplicate:
+            for done, keys in zip(outcomes, produced, strict=True):
+                if isinstance(done, ActionResult) and not done.duplicate:
                     positions = sorted({stored[k] for k in keys})
-                    outcome = outcome.model_copy(update={"positions": positions})
-                final.append(outcome)
+                    done = done.model_copy(update={"positions": positions})
+                final.append(done)
             return final
         raise ConcurrencyError(
             f"gave up after {MAX_ATTEMPTS} attempts: other writers kept changing the same records"
@@ -314,9 +333,12 @@ class Ledger:
             if seen is None:
                 record = uow.get(_IdempotencyRecord, f"idem:{key}")
                 if record.recorded is not None:
-                    seen = (record.recorded.content_hash, ActionResult(
-                        action=record.recorded.action, duplicate=True, **record.recorded.result
-                    ))
+                    seen = (
+                        record.recorded.content_hash,
+                        ActionResult(
+                            action=record.recorded.action, duplicate=True, **record.recorded.result
+                        ),
+                    )
             if seen is not None:
                 if seen[0] != digest:
                     raise IdempotencyConflict(
@@ -330,26 +352,41 @@ class Ledger:
             record = uow.get(_IdempotencyRecord, f"idem:{key}")
             record.trigger(
                 ActionRecorded(
-                    actor=actor, recorded_at=now, key=key, action=action.action,
-                    content_hash=digest, result={"documents": documents},
+                    actor=actor,
+                    recorded_at=now,
+                    key=key,
+                    action=action.action,
+                    content_hash=digest,
+                    result={"documents": documents},
                 )
             )
             uow.keys_in_batch[key] = (digest, result)
         return result
 
     # -- handlers (check, then record) -------------------------------------------------------
-    def _open_account(self, uow: UnitOfWork, cmd: OpenAccount, actor: str, now: dt.datetime) -> list[str]:
+    def _open_account(
+        self, uow: UnitOfWork, cmd: OpenAccount, actor: str, now: dt.datetime
+    ) -> list[str]:
         uow.company()
         chart = uow.chart()
         event = AccountOpened(
-            actor=actor, recorded_at=now, code=cmd.code, name=cmd.name, type=cmd.type,
-            parent=cmd.parent, is_group=cmd.is_group, control=cmd.control, currency=cmd.currency,
+            actor=actor,
+            recorded_at=now,
+            code=cmd.code,
+            name=cmd.name,
+            type=cmd.type,
+            parent=cmd.parent,
+            is_group=cmd.is_group,
+            control=cmd.control,
+            currency=cmd.currency,
         )
         chart.check_new_account(event)
         chart.trigger(event)
         return []
 
-    def _close_account(self, uow: UnitOfWork, cmd: CloseAccount, actor: str, now: dt.datetime) -> list[str]:
+    def _close_account(
+        self, uow: UnitOfWork, cmd: CloseAccount, actor: str, now: dt.datetime
+    ) -> list[str]:
         uow.company()
         chart = uow.chart()
         chart.check_can_close(cmd.code)
@@ -380,13 +417,19 @@ class Ledger:
             raise PeriodStateError(f"fiscal year {label} is already open")
         fy.trigger(
             FiscalYearOpened(
-                actor=actor, recorded_at=now, label=label, start=start, end=end,
+                actor=actor,
+                recorded_at=now,
+                label=label,
+                start=start,
+                end=end,
                 periods=periods.monthly_periods(start),
             )
         )
         return []
 
-    def _post_voucher(self, uow: UnitOfWork, cmd: PostVoucher, actor: str, now: dt.datetime) -> list[str]:
+    def _post_voucher(
+        self, uow: UnitOfWork, cmd: PostVoucher, actor: str, now: dt.datetime
+    ) -> list[str]:
         base = uow.company().base_currency
         chart = uow.chart()
         lines, by_currency = journal.price_lines(cmd.lines, chart, base)
@@ -394,8 +437,13 @@ class Ledger:
         fy = uow.fiscal_year_for(cmd.date)
         fy.check_open_for_posting(cmd.date)
         voucher = journal.post_voucher(
-            date=cmd.date, memo=cmd.memo, lines=lines, kind="manual", fiscal_year=fy,
-            actor=actor, now=now,
+            date=cmd.date,
+            memo=cmd.memo,
+            lines=lines,
+            kind="manual",
+            fiscal_year=fy,
+            actor=actor,
+            now=now,
         )
         uow.add(voucher)
         assert voucher.posted is not None
@@ -414,13 +462,21 @@ class Ledger:
         fy = uow.fiscal_year_for(cmd.date)
         fy.check_open_for_posting(cmd.date)
         reversal = journal.post_voucher(
-            date=cmd.date, memo=cmd.memo or f"Reversal of {posted.document}", lines=lines,
-            kind="reversal", fiscal_year=fy, actor=actor, now=now, reverses=posted.document,
+            date=cmd.date,
+            memo=cmd.memo or f"Reversal of {posted.document}",
+            lines=lines,
+            kind="reversal",
+            fiscal_year=fy,
+            actor=actor,
+            now=now,
+            reverses=posted.document,
         )
         uow.add(reversal)
         assert reversal.posted is not None
         document = reversal.posted.document
-        original.trigger(VoucherReversed(actor=actor, recorded_at=now, by_document=document, date=cmd.date))
+        original.trigger(
+            VoucherReversed(actor=actor, recorded_at=now, by_document=document, date=cmd.date)
+        )
         return [document]
 
     def _period_target(self, uow: UnitOfWork, month: str) -> tuple[FiscalYear, int]:
@@ -428,17 +484,23 @@ class Ledger:
         fy = uow.fiscal_year_for(day, "period")
         return fy, fy.period_of(day)
 
-    def _close_period(self, uow: UnitOfWork, cmd: ClosePeriod, actor: str, now: dt.datetime) -> list[str]:
+    def _close_period(
+        self, uow: UnitOfWork, cmd: ClosePeriod, actor: str, now: dt.datetime
+    ) -> list[str]:
         fy, number = self._period_target(uow, cmd.period)
         fy.close_period(number, actor, now)
         return []
 
-    def _lock_period(self, uow: UnitOfWork, cmd: LockPeriod, actor: str, now: dt.datetime) -> list[str]:
+    def _lock_period(
+        self, uow: UnitOfWork, cmd: LockPeriod, actor: str, now: dt.datetime
+    ) -> list[str]:
         fy, number = self._period_target(uow, cmd.period)
         fy.lock_period(number, actor, now)
         return []
 
-    def _reopen_period(self, uow: UnitOfWork, cmd: ReopenPeriod, actor: str, now: dt.datetime) -> list[str]:
+    def _reopen_period(
+        self, uow: UnitOfWork, cmd: ReopenPeriod, actor: str, now: dt.datetime
+    ) -> list[str]:
         fy, number = self._period_target(uow, cmd.period)
         fy.reopen_period(number, cmd.reason, actor, now)
         return []
@@ -474,8 +536,15 @@ class Ledger:
         documents: list[str] = []
         if lines:
             voucher = journal.post_voucher(
-                date=fy.end, memo=f"Year-end close {fy.label}", lines=lines, kind="closing",
-                fiscal_year=fy, actor=actor, now=now, series="YC", period_checked=False,
+                date=fy.end,
+                memo=f"Year-end close {fy.label}",
+                lines=lines,
+                kind="closing",
+                fiscal_year=fy,
+                actor=actor,
+                now=now,
+                series="YC",
+                period_checked=False,
             )
             uow.add(voucher)
             assert voucher.posted is not None
@@ -504,21 +573,28 @@ class Ledger:
             assert closing.posted is not None
             lines = journal.reversed_lines(closing.posted.lines, chart)
             reversal = journal.post_voucher(
-                date=fy.end, memo=f"Reopen {fy.label}: {cmd.reason}", lines=lines,
-                kind="closing", fiscal_year=fy, actor=actor, now=now, series="YC",
-                reverses=fy.closing_document, period_checked=False,
+                date=fy.end,
+                memo=f"Reopen {fy.label}: {cmd.reason}",
+                lines=lines,
+                kind="closing",
+                fiscal_year=fy,
+                actor=actor,
+                now=now,
+                series="YC",
+                reverses=fy.closing_document,
+                period_checked=False,
             )
             uow.add(reversal)
             assert reversal.posted is not None
             documents.append(reversal.posted.document)
             closing.trigger(
-                VoucherReversed(
-                    actor=actor, recorded_at=now, by_document=documents[0], date=fy.end
-                )
+                VoucherReversed(actor=actor, recorded_at=now, by_document=documents[0], date=fy.end)
             )
         fy.trigger(
             FiscalYearReopened(
-                actor=actor, recorded_at=now, reversal_document=documents[0] if documents else "",
+                actor=actor,
+                recorded_at=now,
+                reversal_document=documents[0] if documents else "",
                 reason=cmd.reason,
             )
         )

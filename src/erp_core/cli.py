@@ -98,15 +98,21 @@ def cli(ctx: click.Context, db: str | None, actor: str | None) -> None:
 @cli.command()
 @click.option("--company", required=True, help="Company name.")
 @click.option("--currency", required=True, help="Base currency (ISO 4217, e.g. EUR).")
-@click.option("--year-start", required=True, callback=_date,
-              help="First day of the first fiscal year (YYYY-MM-DD, first of a month).")
+@click.option(
+    "--year-start",
+    required=True,
+    callback=_date,
+    help="First day of the first fiscal year (YYYY-MM-DD, first of a month).",
+)
 @pass_ctx
 def init(state: Context, company: str, currency: str, year_start: dt.date) -> None:
     """Create the company with the standard chart and open its first fiscal year."""
     erp = state.erp()
     erp.init(company, currency.upper(), year_start)
-    click.echo(f"Created {company} ({currency.upper()}) in {erp.url.redacted()}; "
-               f"fiscal year {year_start.year} is open.")
+    click.echo(
+        f"Created {company} ({currency.upper()}) in {erp.url.redacted()}; "
+        f"fiscal year {year_start.year} is open."
+    )
 
 
 # --- actions from files ------------------------------------------------------------------
@@ -129,14 +135,18 @@ def parse_line(text: str) -> c.Action:
     except json.JSONDecodeError as exc:
         raise ValidationError("", f"not valid JSON ({exc.msg} at column {exc.colno})") from None
     if not isinstance(data, dict):
-        raise ValidationError("", "each line must be a JSON object with an \"action\" key")
+        raise ValidationError("", 'each line must be a JSON object with an "action" key')
     return parse_action(data)
 
 
 @cli.command()
 @click.argument("file")
-@click.option("--all-or-nothing", is_flag=True, help="Store every line in one transaction, or none.")
-@click.option("--dry-run", is_flag=True, help="Check every line against the current books; store nothing.")
+@click.option(
+    "--all-or-nothing", is_flag=True, help="Store every line in one transaction, or none."
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Check every line against the current books; store nothing."
+)
 @click.option("--batch-size", default=500, show_default=True, help="Actions per atomic save.")
 @pass_ctx
 def apply(state: Context, file: str, all_or_nothing: bool, dry_run: bool, batch_size: int) -> None:
@@ -173,7 +183,7 @@ def apply(state: Context, file: str, all_or_nothing: bool, dry_run: bool, batch_
                 errors.append((parsed[refused.index][0], refused.error.message))
     else:
         for start in range(0, len(parsed), batch_size):
-            chunk = parsed[start:start + batch_size]
+            chunk = parsed[start : start + batch_size]
             outcomes = erp.ledger.apply_batch([a for _, a in chunk], erp.actor, dry_run=dry_run)
             if not dry_run:
                 erp.catch_up()
@@ -202,7 +212,9 @@ def schema(action: str | None) -> None:
     else:
         cls = c.ACTION_TYPES.get(action)
         if cls is None:
-            raise ValidationError("action", f"unknown action {action!r}; known: {', '.join(c.ACTION_TYPES)}")
+            raise ValidationError(
+                "action", f"unknown action {action!r}; known: {', '.join(c.ACTION_TYPES)}"
+            )
         out = cls.model_json_schema()
     click.echo(json.dumps(out, indent=2))
 
@@ -227,29 +239,67 @@ def _emit(report: BaseModel, fmt_name: str, table: Table, rows: list[dict[str, A
 def _trial_balance_out(tb: TrialBalance, fmt_name: str) -> None:
     when = f"as of {tb.as_of}" if tb.as_of else "all periods"
     table = Table(title=f"{tb.company} — Trial balance ({when}, {tb.currency})")
-    for col, justify in (("Account", "left"), ("Name", "left"), ("Cur", "left"),
-                         ("Debit", "right"), ("Credit", "right"), ("Amount (cur)", "right")):
+    for col, justify in (
+        ("Account", "left"),
+        ("Name", "left"),
+        ("Cur", "left"),
+        ("Debit", "right"),
+        ("Credit", "right"),
+        ("Amount (cur)", "right"),
+    ):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for r in tb.rows:
-        table.add_row(r.account, r.name, r.currency, fmt(r.debit, tb.currency) if r.debit else "",
-                      fmt(r.credit, tb.currency) if r.credit else "",
-                      fmt(r.amount, r.currency) if r.currency != tb.currency else "")
-    table.add_row("", "Total", "", fmt(tb.total_debit, tb.currency),
-                  fmt(tb.total_credit, tb.currency), "", style="bold")
-    rows = [{"account": r.account, "name": r.name, "currency": r.currency, "debit": str(r.debit),
-             "credit": str(r.credit), "amount": str(r.amount)} for r in tb.rows]
+        table.add_row(
+            r.account,
+            r.name,
+            r.currency,
+            fmt(r.debit, tb.currency) if r.debit else "",
+            fmt(r.credit, tb.currency) if r.credit else "",
+            fmt(r.amount, r.currency) if r.currency != tb.currency else "",
+        )
+    table.add_row(
+        "",
+        "Total",
+        "",
+        fmt(tb.total_debit, tb.currency),
+        fmt(tb.total_credit, tb.currency),
+        "",
+        style="bold",
+    )
+    rows = [
+        {
+            "account": r.account,
+            "name": r.name,
+            "currency": r.currency,
+            "debit": str(r.debit),
+            "credit": str(r.credit),
+            "amount": str(r.amount),
+        }
+        for r in tb.rows
+    ]
     _emit(tb, fmt_name, table, rows)
 
 
-def _section_rows(table: Table, section: StatementSection, currency: str,
-                  rows: list[dict[str, Any]]) -> None:
+def _section_rows(
+    table: Table, section: StatementSection, currency: str, rows: list[dict[str, Any]]
+) -> None:
     table.add_row(section.title, "", style="bold")
     for line in section.lines:
         style = "bold" if line.is_group else None
-        table.add_row("  " * (line.depth + 1) + f"{line.account} {line.name}",
-                      fmt(line.amount, currency), style=style)
-        rows.append({"section": section.title, "account": line.account, "name": line.name,
-                     "group": line.is_group, "amount": str(line.amount)})
+        table.add_row(
+            "  " * (line.depth + 1) + f"{line.account} {line.name}",
+            fmt(line.amount, currency),
+            style=style,
+        )
+        rows.append(
+            {
+                "section": section.title,
+                "account": line.account,
+                "name": line.name,
+                "group": line.is_group,
+                "amount": str(line.amount),
+            }
+        )
     table.add_row(f"Total {section.title.lower()}", fmt(section.total, currency), style="bold")
 
 
@@ -262,24 +312,42 @@ def _balance_sheet_out(bs: BalanceSheet, fmt_name: str) -> None:
     _section_rows(table, bs.liabilities, bs.currency, rows)
     _section_rows(table, bs.equity, bs.currency, rows)
     table.add_row("  Current earnings (unclosed profit)", fmt(bs.current_earnings, bs.currency))
-    rows.append({"section": "Equity", "account": "", "name": "Current earnings", "group": False,
-                 "amount": str(bs.current_earnings)})
-    table.add_row("Total liabilities and equity",
-                  fmt(bs.total_liabilities_and_equity, bs.currency), style="bold")
+    rows.append(
+        {
+            "section": "Equity",
+            "account": "",
+            "name": "Current earnings",
+            "group": False,
+            "amount": str(bs.current_earnings),
+        }
+    )
+    table.add_row(
+        "Total liabilities and equity",
+        fmt(bs.total_liabilities_and_equity, bs.currency),
+        style="bold",
+    )
     _emit(bs, fmt_name, table, rows)
 
 
 def _income_statement_out(inc: IncomeStatement, fmt_name: str) -> None:
-    table = Table(title=f"{inc.company} — Income statement {inc.date_from} to {inc.date_to} "
-                        f"({inc.currency})")
+    table = Table(
+        title=f"{inc.company} — Income statement {inc.date_from} to {inc.date_to} ({inc.currency})"
+    )
     table.add_column("")
     table.add_column("Amount", justify="right")
     rows: list[dict[str, Any]] = []
     _section_rows(table, inc.income, inc.currency, rows)
     _section_rows(table, inc.expenses, inc.currency, rows)
     table.add_row("Net profit", fmt(inc.net_profit, inc.currency), style="bold")
-    rows.append({"section": "", "account": "", "name": "Net profit", "group": False,
-                 "amount": str(inc.net_profit)})
+    rows.append(
+        {
+            "section": "",
+            "account": "",
+            "name": "Net profit",
+            "group": False,
+            "amount": str(inc.net_profit),
+        }
+    )
     _emit(inc, fmt_name, table, rows)
 
 
@@ -307,12 +375,15 @@ def balance_sheet(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
 
 
 @report.command("income-statement")
-@click.option("--from", "date_from", callback=_date, help="First day (default: start of the year of --to).")
+@click.option(
+    "--from", "date_from", callback=_date, help="First day (default: start of the year of --to)."
+)
 @click.option("--to", "date_to", callback=_date, help="Last day (default today).")
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
-def income_statement(state: Context, date_from: dt.date | None, date_to: dt.date | None,
-                     fmt_name: str) -> None:
+def income_statement(
+    state: Context, date_from: dt.date | None, date_to: dt.date | None, fmt_name: str
+) -> None:
     """Income and expenses over a date range (year-end closing entries excluded)."""
     end = date_to or dt.date.today()
     start = date_from or dt.date(end.year, 1, 1)
@@ -325,8 +396,13 @@ def income_statement(state: Context, date_from: dt.date | None, date_to: dt.date
 @click.option("--to", "date_to", callback=_date)
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
-def general_ledger(state: Context, account: str | None, date_from: dt.date | None,
-                   date_to: dt.date | None, fmt_name: str) -> None:
+def general_ledger(
+    state: Context,
+    account: str | None,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    fmt_name: str,
+) -> None:
     """Every journal line, in log order."""
     lines = state.erp().general_ledger(account, date_from, date_to)
     if fmt_name == "json":
@@ -337,8 +413,17 @@ def general_ledger(state: Context, account: str | None, date_from: dt.date | Non
         table.add_column(col)
     rows = []
     for x in lines:
-        table.add_row(str(x.position), x.document, str(x.date), x.account, x.currency,
-                      str(x.amount), str(x.base), x.memo or "", x.actor)
+        table.add_row(
+            str(x.position),
+            x.document,
+            str(x.date),
+            x.account,
+            x.currency,
+            str(x.amount),
+            str(x.base),
+            x.memo or "",
+            x.actor,
+        )
         rows.append({k: ("" if v is None else str(v)) for k, v in x.model_dump().items()})
     if fmt_name == "csv":
         buffer = io.StringIO()
@@ -395,8 +480,13 @@ def period_list(state: Context) -> None:
     for col in ("Year", "Period", "From", "To", "Status"):
         table.add_column(col)
     for row in state.erp().fiscal_periods():
-        table.add_row(str(row["fiscal_year"]), str(row["period"]), str(row["start"]),
-                      str(row["end"]), str(row["status"]))
+        table.add_row(
+            str(row["fiscal_year"]),
+            str(row["period"]),
+            str(row["start"]),
+            str(row["end"]),
+            str(row["status"]),
+        )
     Console().print(table)
 
 
@@ -466,12 +556,19 @@ def projections_rebuild(state: Context, names: tuple[str, ...]) -> None:
     """Drop the named projections (default: all) and replay them from the log."""
     erp = state.erp()
     head = erp.store.last_position()
-    with Progress(TextColumn("rebuilding"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=Console(stderr=True),
-                  disable=not sys.stderr.isatty()) as bar:
+    with Progress(
+        TextColumn("rebuilding"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        disable=not sys.stderr.isatty(),
+    ) as bar:
         task = bar.add_task("rebuild", total=head)
-        read = erp.rebuild(list(names) or None,
-                           progress=lambda pos, top: bar.update(task, completed=pos, total=top))
+        read = erp.rebuild(
+            list(names) or None,
+            progress=lambda pos, top: bar.update(task, completed=pos, total=top),
+        )
     click.echo(f"Rebuilt {', '.join(names) or 'all projections'}: {read} events replayed.")
 
 

@@ -22,6 +22,7 @@ MAX_LINES = 10_000
 
 class Action(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    action: str
     idempotency_key: Annotated[str, Field(min_length=1, max_length=200)] | None = None
 
 
@@ -183,9 +184,7 @@ ACTIONS: tuple[type[Action], ...] = (
     CloseFiscalYear,
     ReopenFiscalYear,
 )
-ACTION_TYPES: dict[str, type[Action]] = {
-    cls.model_fields["action"].default: cls for cls in ACTIONS
-}
+ACTION_TYPES: dict[str, type[Action]] = {cls.model_fields["action"].default: cls for cls in ACTIONS}
 
 AnyAction = Annotated[
     OpenAccount

@@ -48,7 +48,7 @@ def _sqlite_engine(url: DatabaseUrl, *, immediate: bool) -> Engine:
 
 
 def _alembic_config() -> Config:
-    from erp_core import migrations
+    import erp_core.migrations as migrations  # installed from migrations/ (package-dir)
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(migrations.__file__).parent))

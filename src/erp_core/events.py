@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-
-import orjson
 from typing import Any, ClassVar, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
 from erp_core.money import Dec
@@ -87,7 +86,7 @@ class FiscalYearOpened(DomainEvent):
 
 
 class NumbersIssued(DomainEvent):
-    """Numbers `first..last` of a series were assigned, gapless, in the same save as their documents."""
+    """Numbers `first..last` of a series were assigned (gapless), saved with their documents."""
 
     series: str
     first: int

@@ -45,9 +45,7 @@ class Voucher(Aggregate):
         if posted is None:
             raise ValidationError("document", f"{self.id.removeprefix('doc:')} is not posted")
         if self.reversed_by is not None:
-            raise AlreadyReversed(
-                f"{posted.document} was already reversed by {self.reversed_by}"
-            )
+            raise AlreadyReversed(f"{posted.document} was already reversed by {self.reversed_by}")
         if posted.kind == "reversal":
             raise ValidationError(
                 "document", f"{posted.document} is itself a reversal of {posted.reverses}"
@@ -75,17 +73,19 @@ def price_lines(
         try:
             check_scale(amount, currency)
         except ValueError as exc:
-            raise ValidationError(f"{where}.{'debit' if amount > 0 else 'credit'}", str(exc)) from None
+            raise ValidationError(
+                f"{where}.{'debit' if amount > 0 else 'credit'}", str(exc)
+            ) from None
         if currency == base:
             if line.rate is not None and line.rate != 1:
-                raise ValidationError(f"{where}.rate", f"a {base} line in {base} books takes no rate")
+                raise ValidationError(
+                    f"{where}.rate", f"a {base} line in {base} books takes no rate"
+                )
             rate = None
             base_amount = amount
         else:
             if line.rate is None:
-                raise ValidationError(
-                    f"{where}.rate", f"a {currency} line needs a rate to {base}"
-                )
+                raise ValidationError(f"{where}.rate", f"a {currency} line needs a rate to {base}")
             exponent = line.rate.normalize().as_tuple().exponent
             if isinstance(exponent, int) and -exponent > MAX_RATE_PLACES:
                 raise ValidationError(
@@ -164,9 +164,7 @@ def post_voucher(
 ) -> Voucher:
     """Assign the next number of the series and record the voucher on a new aggregate."""
     period = (
-        fiscal_year.check_open_for_posting(date)
-        if period_checked
-        else fiscal_year.period_of(date)
+        fiscal_year.check_open_for_posting(date) if period_checked else fiscal_year.period_of(date)
     )
     number = fiscal_year.issue_number(series, actor, now)
     document = format_number(series, fiscal_year.label, number)
@@ -206,7 +204,10 @@ def closing_lines(
     retained = chart.by_role("retained_earnings")
     lines = [
         PostedLine(
-            account=code, currency=currency, amount=-amount, base=-base_amount,
+            account=code,
+            currency=currency,
+            amount=-amount,
+            base=-base_amount,
             memo="year-end close",
         )
         for (code, currency), (amount, base_amount) in sorted(pnl_balances.items())
@@ -216,7 +217,10 @@ def closing_lines(
     if net != 0:
         lines.append(
             PostedLine(
-                account=retained.code, currency=base, amount=-net, base=-net,
+                account=retained.code,
+                currency=base,
+                amount=-net,
+                base=-net,
                 memo="net profit or loss",
             )
         )

@@ -42,9 +42,9 @@ def quantum(currency: str) -> Decimal:
 
 def to_decimal(value: Any) -> Decimal:
     """Turn user input into a finite Decimal; refuse floats, booleans and malformed text."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise ValueError(
-            "amounts must be decimal strings such as \"12.50\" or integers, not floats "
+            'amounts must be decimal strings such as "12.50" or integers, not floats '
             "(a float cannot hold most decimal fractions exactly)"
         )
     if isinstance(value, Decimal):

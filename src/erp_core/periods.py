@@ -22,12 +22,12 @@ from erp_core.events import (
     FiscalYearOpened,
     FiscalYearReopened,
     NumbersIssued,
-    PeriodClosed as PeriodClosedEvent,
-)
-from erp_core.events import (
     PeriodLocked,
     PeriodReopened,
     PeriodSpan,
+)
+from erp_core.events import (
+    PeriodClosed as PeriodClosedEvent,
 )
 
 PeriodStatus = Literal["open", "closed", "locked"]
@@ -171,13 +171,18 @@ class FiscalYear(Aggregate):
         last = self.pending[-1][1] if self.pending else None
         if isinstance(last, NumbersIssued) and last.series == series and last.last == number - 1:
             extended = NumbersIssued.model_construct(
-                actor=last.actor, recorded_at=last.recorded_at, series=series,
-                first=last.first, last=number,
+                actor=last.actor,
+                recorded_at=last.recorded_at,
+                series=series,
+                first=last.first,
+                last=number,
             )
             self.replace_last_pending(extended)
         else:
             self.trigger(
-                NumbersIssued(actor=actor, recorded_at=now, series=series, first=number, last=number)
+                NumbersIssued(
+                    actor=actor, recorded_at=now, series=series, first=number, last=number
+                )
             )
         return number
 
