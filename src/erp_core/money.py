@@ -23,6 +23,8 @@ MINOR_UNITS: dict[str, int] = {
 }  # fmt: skip
 
 ZERO = Decimal(0)
+MAX_DIGITS = 15  # integer digits of any amount, quantity or rate: stays exact in a BIGINT
+MAX_PLACES = 12
 
 
 def check_currency(code: str) -> str:
@@ -60,6 +62,11 @@ def to_decimal(value: Any) -> Decimal:
         raise ValueError(f"expected a decimal string, got {type(value).__name__}")
     if not d.is_finite():
         raise ValueError(f"{value!r} is not a finite number")
+    if d and (d.adjusted() >= MAX_DIGITS or d.as_tuple().exponent < -MAX_PLACES):  # type: ignore[operator]
+        raise ValueError(
+            f"{value!r} is out of range (at most {MAX_DIGITS} integer digits and "
+            f"{MAX_PLACES} decimal places)"
+        )
     return d
 
 
