@@ -58,14 +58,15 @@ def trial_balance(conn: Connection, as_of: dt.date | None = None) -> TrialBalanc
     query = query.group_by(src.c.account, src.c.currency).order_by(src.c.account, src.c.currency)
     chart = _accounts(conn)
     rows = []
-    total_dr = total_cr = ZERO
+    zero = from_minor(0, base)
+    total_dr = total_cr = zero
     for account, currency, base_minor, amount_minor in conn.execute(query):
         if not base_minor and not amount_minor:
             continue
         base_amount = from_minor(int(base_minor), base)
         info = chart.get(account, {"name": "?", "type": "?"})
-        debit = base_amount if base_amount > 0 else ZERO
-        credit = -base_amount if base_amount < 0 else ZERO
+        debit = base_amount if base_amount > 0 else zero
+        credit = -base_amount if base_amount < 0 else zero
         total_dr += debit
         total_cr += credit
         rows.append(
@@ -113,6 +114,7 @@ def _section(
     chart: dict[str, dict[str, object]],
     balances: dict[str, Decimal],
     sign: int,
+    zero: Decimal = ZERO,
 ) -> StatementSection:
     """Accounts of the given types as a tree; a group row carries the total of its children."""
     wanted = set(types)
@@ -149,7 +151,7 @@ def _section(
             del lines[slot:]
         return total, active
 
-    grand = sum((visit(code, 0)[0] for code in sorted(roots)), ZERO)
+    grand = sum((visit(code, 0)[0] for code in sorted(roots)), zero)
     return StatementSection(title=title, lines=lines, total=grand)
 
 
@@ -157,10 +159,11 @@ def balance_sheet(conn: Connection, as_of: dt.date) -> BalanceSheet:
     name, base = company(conn)
     chart = _accounts(conn)
     balances = _balances(conn, base, upto=as_of)
-    assets = _section("Assets", ["asset"], chart, balances, 1)
-    liabilities = _section("Liabilities", ["liability"], chart, balances, -1)
-    equity = _section("Equity", ["equity"], chart, balances, -1)
-    earnings = -sum(
+    zero = from_minor(0, base)
+    assets = _section("Assets", ["asset"], chart, balances, 1, zero)
+    liabilities = _section("Liabilities", ["liability"], chart, balances, -1, zero)
+    equity = _section("Equity", ["equity"], chart, balances, -1, zero)
+    earnings = zero - sum(
         (v for c, v in balances.items() if chart.get(c, {}).get("type") in ("income", "expense")),
         ZERO,
     )
@@ -182,8 +185,9 @@ def income_statement(conn: Connection, date_from: dt.date, date_to: dt.date) -> 
     name, base = company(conn)
     chart = _accounts(conn)
     balances = _balances(conn, base, upto=date_to, since=date_from, include_closing=False)
-    income = _section("Income", ["income"], chart, balances, -1)
-    expenses = _section("Expenses", ["expense"], chart, balances, 1)
+    zero = from_minor(0, base)
+    income = _section("Income", ["income"], chart, balances, -1, zero)
+    expenses = _section("Expenses", ["expense"], chart, balances, 1, zero)
     return IncomeStatement(
         company=name,
         currency=base,

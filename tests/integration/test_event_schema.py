@@ -57,9 +57,8 @@ def test_replay_after_an_upgrade_rebuilds_the_same_projection(
     DimensionValueAddedV2.__name__ = "DimensionValueAdded"
     monkeypatch.setitem(events.EVENT_TYPES, "DimensionValueAdded", DimensionValueAddedV2)
     erp.rebuild()
-    from sqlalchemy import select
-
     from erp_core.projections.schema import dimension_values
+    from sqlalchemy import select
 
     with erp.reader.connect() as conn:
         rows = conn.execute(select(dimension_values)).all()

@@ -21,8 +21,11 @@ D = dt.date
 
 
 def capital(erp: Erp, day: str = "2026-01-05", amount: str = "1000.00") -> str:
-    result = erp.post_voucher(day, [{"account": "1120", "debit": amount},
-                                    {"account": "3100", "credit": amount}], memo="capital")
+    result = erp.post_voucher(
+        day,
+        [{"account": "1120", "debit": amount}, {"account": "3100", "credit": amount}],
+        memo="capital",
+    )
     return result.documents[0]
 
 
@@ -30,7 +33,9 @@ def test_posting_updates_reports_before_the_call_returns(any_erp: Erp) -> None:
     capital(any_erp)
     tb = any_erp.trial_balance()
     assert [(r.account, r.debit, r.credit) for r in tb.rows] == [
-        ("1120", Decimal("1000.00"), 0), ("3100", 0, Decimal("1000.00"))]
+        ("1120", Decimal("1000.00"), 0),
+        ("3100", 0, Decimal("1000.00")),
+    ]
     assert tb.total_debit == tb.total_credit == Decimal("1000.00")
 
 
@@ -45,8 +50,9 @@ def test_a_refused_voucher_consumes_no_number_and_stores_nothing(any_erp: Erp) -
     capital(any_erp)
     head = any_erp.store.last_position()
     with pytest.raises(Unbalanced):
-        any_erp.post_voucher("2026-01-06", [{"account": "1120", "debit": "5"},
-                                            {"account": "3100", "credit": "4"}])
+        any_erp.post_voucher(
+            "2026-01-06", [{"account": "1120", "debit": "5"}, {"account": "3100", "credit": "4"}]
+        )
     assert any_erp.store.last_position() == head
     assert capital(any_erp) == "JV-2026-000002"
 
@@ -58,7 +64,9 @@ def test_reversal_is_a_new_voucher_pointing_at_the_original(any_erp: Erp) -> Non
     assert any_erp.trial_balance().rows == []
     lines = any_erp.general_ledger()
     assert [(x.document, x.kind, x.base) for x in lines if x.account == "1120"] == [
-        (original, "manual", Decimal("1000.00")), (reversal, "reversal", Decimal("-1000.00"))]
+        (original, "manual", Decimal("1000.00")),
+        (reversal, "reversal", Decimal("-1000.00")),
+    ]
     with pytest.raises(AlreadyReversed, match=f"already reversed by {reversal}"):
         any_erp.reverse_voucher(original, "2026-02-02")
     with pytest.raises(NotFound):
@@ -96,17 +104,23 @@ def test_posting_outside_any_open_fiscal_year_is_refused(any_erp: Erp) -> None:
 
 def test_year_end_close_moves_profit_to_retained_earnings(any_erp: Erp) -> None:
     capital(any_erp)
-    any_erp.post_voucher("2026-03-01", [{"account": "1120", "debit": "500.00"},
-                                        {"account": "4100", "credit": "500.00"}])
-    any_erp.post_voucher("2026-03-02", [{"account": "6200", "debit": "120.00"},
-                                        {"account": "1120", "credit": "120.00"}])
+    any_erp.post_voucher(
+        "2026-03-01",
+        [{"account": "1120", "debit": "500.00"}, {"account": "4100", "credit": "500.00"}],
+    )
+    any_erp.post_voucher(
+        "2026-03-02",
+        [{"account": "6200", "debit": "120.00"}, {"account": "1120", "credit": "120.00"}],
+    )
     closing = any_erp.close_fiscal_year(2026).documents
     assert closing == ["YC-2026-000001"]
     end = D(2026, 12, 31)
     bs = any_erp.balance_sheet(end)
     assert bs.current_earnings == 0
     assert [(x.account, x.amount) for x in bs.equity.lines if not x.is_group] == [
-        ("3100", Decimal("1000.00")), ("3200", Decimal("380.00"))]
+        ("3100", Decimal("1000.00")),
+        ("3200", Decimal("380.00")),
+    ]
     # the income statement ignores the closing entry
     assert any_erp.income_statement(D(2026, 1, 1), end).net_profit == Decimal("380.00")
     with pytest.raises(PeriodClosed):
@@ -116,13 +130,17 @@ def test_year_end_close_moves_profit_to_retained_earnings(any_erp: Erp) -> None:
 
 
 def test_reopening_a_year_reverses_its_closing_entry(any_erp: Erp) -> None:
-    any_erp.post_voucher("2026-03-01", [{"account": "1120", "debit": "500.00"},
-                                        {"account": "4100", "credit": "500.00"}])
+    any_erp.post_voucher(
+        "2026-03-01",
+        [{"account": "1120", "debit": "500.00"}, {"account": "4100", "credit": "500.00"}],
+    )
     any_erp.close_fiscal_year(2026)
     any_erp.reopen_fiscal_year(2026, "audit adjustment")
     any_erp.reopen_period("2026-12", "audit adjustment")
-    any_erp.post_voucher("2026-12-31", [{"account": "6600", "debit": "20.00"},
-                                        {"account": "1120", "credit": "20.00"}])
+    any_erp.post_voucher(
+        "2026-12-31",
+        [{"account": "6600", "debit": "20.00"}, {"account": "1120", "credit": "20.00"}],
+    )
     bs = any_erp.balance_sheet(D(2026, 12, 31))
     assert bs.current_earnings == Decimal("480.00")
     assert any_erp.close_fiscal_year(2026).documents == ["YC-2026-000003"]
@@ -131,10 +149,13 @@ def test_reopening_a_year_reverses_its_closing_entry(any_erp: Erp) -> None:
 
 def test_balance_sheet_balances_with_current_earnings(any_erp: Erp) -> None:
     capital(any_erp)
-    any_erp.post_voucher("2026-04-01", [
-        {"account": "1120", "debit": "108.40", "currency": "USD", "rate": "0.9225"},
-        {"account": "4200", "credit": "108.40", "currency": "USD", "rate": "0.9225"},
-    ])
+    any_erp.post_voucher(
+        "2026-04-01",
+        [
+            {"account": "1120", "debit": "108.40", "currency": "USD", "rate": "0.9225"},
+            {"account": "4200", "credit": "108.40", "currency": "USD", "rate": "0.9225"},
+        ],
+    )
     bs = any_erp.balance_sheet(D(2026, 4, 30))
     assert bs.balanced
     assert bs.assets.total == Decimal("1100.00")  # 108.40 x 0.9225 = 99.999 -> 100.00
@@ -151,10 +172,14 @@ def test_trial_balance_as_of_a_date_excludes_later_postings(any_erp: Erp) -> Non
 
 def test_dimensions_reach_the_general_ledger(any_erp: Erp) -> None:
     any_erp.add_dimension_value("department", "OPS", "Operations")
-    any_erp.post_voucher("2026-02-01", [
-        {"account": "6100", "debit": "10.00", "dimensions": {"department": "OPS"}, "memo": "x"},
-        {"account": "1120", "credit": "10.00"}])
-    line = [x for x in any_erp.general_ledger(account="6100")][0]
+    any_erp.post_voucher(
+        "2026-02-01",
+        [
+            {"account": "6100", "debit": "10.00", "dimensions": {"department": "OPS"}, "memo": "x"},
+            {"account": "1120", "credit": "10.00"},
+        ],
+    )
+    (line,) = any_erp.general_ledger(account="6100")
     assert (line.department, line.memo, line.actor) == ("OPS", "x", "tester")
 
 
@@ -171,14 +196,17 @@ def test_the_same_idempotency_key_stores_once_and_returns_the_first_result(any_e
 
 def test_accounts_can_be_added_and_closed(any_erp: Erp) -> None:
     any_erp.open_account("6710", "Conference fees", "expense", parent="6000")
-    any_erp.post_voucher("2026-01-05", [{"account": "6710", "debit": "9.00"},
-                                        {"account": "1120", "credit": "9.00"}])
+    any_erp.post_voucher(
+        "2026-01-05", [{"account": "6710", "debit": "9.00"}, {"account": "1120", "credit": "9.00"}]
+    )
     any_erp.close_account("6710", "merged into travel")
     from erp_core.errors import AccountClosed
 
     with pytest.raises(AccountClosed):
-        any_erp.post_voucher("2026-01-06", [{"account": "6710", "debit": "1.00"},
-                                            {"account": "1120", "credit": "1.00"}])
+        any_erp.post_voucher(
+            "2026-01-06",
+            [{"account": "6710", "debit": "1.00"}, {"account": "1120", "credit": "1.00"}],
+        )
     assert any(r.account == "6710" for r in any_erp.trial_balance().rows)
 
 
@@ -186,10 +214,18 @@ def test_all_or_nothing_batches_store_nothing_when_one_action_is_refused(any_erp
     from erp_core.commands import PostVoucher
     from erp_core.errors import BatchRefused
 
-    good = PostVoucher.model_validate({"date": "2026-01-05", "lines": [
-        {"account": "1120", "debit": "1"}, {"account": "3100", "credit": "1"}]})
-    bad = PostVoucher.model_validate({"date": "2026-01-05", "lines": [
-        {"account": "1120", "debit": "1"}, {"account": "3100", "credit": "2"}]})
+    good = PostVoucher.model_validate(
+        {
+            "date": "2026-01-05",
+            "lines": [{"account": "1120", "debit": "1"}, {"account": "3100", "credit": "1"}],
+        }
+    )
+    bad = PostVoucher.model_validate(
+        {
+            "date": "2026-01-05",
+            "lines": [{"account": "1120", "debit": "1"}, {"account": "3100", "credit": "2"}],
+        }
+    )
     head = any_erp.store.last_position()
     with pytest.raises(BatchRefused, match="action 2"):
         any_erp.apply_all_or_nothing([good, bad, good])
@@ -200,13 +236,19 @@ def test_all_or_nothing_batches_store_nothing_when_one_action_is_refused(any_erp
 
 def test_rebuilding_projections_gives_the_same_reports(any_erp: Erp) -> None:
     capital(any_erp)
-    any_erp.post_voucher("2026-03-01", [{"account": "1120", "debit": "500.00"},
-                                        {"account": "4100", "credit": "500.00"}])
-    before = (any_erp.trial_balance().model_dump_json(),
-              any_erp.balance_sheet(D(2026, 12, 31)).model_dump_json())
+    any_erp.post_voucher(
+        "2026-03-01",
+        [{"account": "1120", "debit": "500.00"}, {"account": "4100", "credit": "500.00"}],
+    )
+    before = (
+        any_erp.trial_balance().model_dump_json(),
+        any_erp.balance_sheet(D(2026, 12, 31)).model_dump_json(),
+    )
     any_erp.rebuild(["balances"])
     any_erp.rebuild()
-    after = (any_erp.trial_balance().model_dump_json(),
-             any_erp.balance_sheet(D(2026, 12, 31)).model_dump_json())
+    after = (
+        any_erp.trial_balance().model_dump_json(),
+        any_erp.balance_sheet(D(2026, 12, 31)).model_dump_json(),
+    )
     assert before == after
     assert all(s.lag == 0 for s in any_erp.projection_status())

@@ -61,8 +61,15 @@ def test_minor_units_round_trip_exactly() -> None:
 
 @pytest.mark.parametrize(
     ("text", "places", "units"),
-    [("12.34", 2, 1234), ("-12.3", 2, -1230), ("0", 2, 0), ("100", 0, 100),
-     ("-0.005", 3, -5), ("12.340", 2, 1234), ("-0.50", 2, -50)],
+    [
+        ("12.34", 2, 1234),
+        ("-12.3", 2, -1230),
+        ("0", 2, 0),
+        ("100", 0, 100),
+        ("-0.005", 3, -5),
+        ("12.340", 2, 1234),
+        ("-0.50", 2, -50),
+    ],
 )
 def test_minor_units_from_stored_text(text: str, places: int, units: int) -> None:
     assert minor_from_text(text, places) == units

@@ -22,11 +22,22 @@ def a_chart() -> Chart:
     chart = Chart()
     for code, name, typ, parent, is_group, control in STANDARD_CHART:
         chart.trigger(
-            AccountOpened(actor="t", recorded_at=NOW, code=code, name=name, type=typ,
-                          parent=parent, is_group=is_group, control=control)
+            AccountOpened(
+                actor="t",
+                recorded_at=NOW,
+                code=code,
+                name=name,
+                type=typ,
+                parent=parent,
+                is_group=is_group,
+                control=control,
+            )
         )
-    chart.trigger(DimensionValueAdded(actor="t", recorded_at=NOW, dimension="project",
-                                      code="ALPHA", name="Alpha"))
+    chart.trigger(
+        DimensionValueAdded(
+            actor="t", recorded_at=NOW, dimension="project", code="ALPHA", name="Alpha"
+        )
+    )
     return chart
 
 
@@ -74,17 +85,29 @@ def test_closed_accounts_refuse_postings() -> None:
 
 def test_unknown_dimension_values_are_refused() -> None:
     with pytest.raises(ValidationError, match="unknown project 'GAMMA'"):
-        post([{"account": "6200", "debit": "1", "dimensions": {"project": "GAMMA"}},
-              {"account": "1120", "credit": "1"}])
+        post(
+            [
+                {"account": "6200", "debit": "1", "dimensions": {"project": "GAMMA"}},
+                {"account": "1120", "credit": "1"},
+            ]
+        )
     with pytest.raises(ValidationError, match="unknown dimension 'colour'"):
-        post([{"account": "6200", "debit": "1", "dimensions": {"colour": "red"}},
-              {"account": "1120", "credit": "1"}])
+        post(
+            [
+                {"account": "6200", "debit": "1", "dimensions": {"colour": "red"}},
+                {"account": "1120", "credit": "1"},
+            ]
+        )
 
 
 def test_a_foreign_line_needs_a_rate() -> None:
     with pytest.raises(ValidationError, match="needs a rate"):
-        post([{"account": "1120", "debit": "10", "currency": "USD"},
-              {"account": "4100", "credit": "10", "currency": "USD"}])
+        post(
+            [
+                {"account": "1120", "debit": "10", "currency": "USD"},
+                {"account": "4100", "credit": "10", "currency": "USD"},
+            ]
+        )
 
 
 def test_amounts_finer_than_the_currency_allows_are_refused() -> None:
@@ -94,11 +117,13 @@ def test_amounts_finer_than_the_currency_allows_are_refused() -> None:
 
 def test_one_currency_voucher_absorbs_base_rounding_in_the_rounding_account() -> None:
     # 3 x 0.01 USD at 1.5: each line rounds to 0.02 EUR, so debits 0.04 vs credits 0.03.
-    lines = post([
-        {"account": "1120", "debit": "0.01", "currency": "USD", "rate": "1.5"},
-        {"account": "1110", "debit": "0.01", "currency": "USD", "rate": "1.5"},
-        {"account": "4100", "credit": "0.02", "currency": "USD", "rate": "1.5"},
-    ])
+    lines = post(
+        [
+            {"account": "1120", "debit": "0.01", "currency": "USD", "rate": "1.5"},
+            {"account": "1110", "debit": "0.01", "currency": "USD", "rate": "1.5"},
+            {"account": "4100", "credit": "0.02", "currency": "USD", "rate": "1.5"},
+        ]
+    )
     rounding = lines[-1]
     assert (rounding.account, rounding.currency, rounding.amount) == ("6900", "USD", 0)
     assert rounding.base == Decimal("-0.01")
@@ -108,19 +133,29 @@ def test_one_currency_voucher_absorbs_base_rounding_in_the_rounding_account() ->
 
 def test_a_one_currency_voucher_must_balance_in_that_currency() -> None:
     with pytest.raises(Unbalanced, match="USD"):
-        post([{"account": "1120", "debit": "10.00", "currency": "USD", "rate": "0.9"},
-              {"account": "4100", "credit": "10.01", "currency": "USD", "rate": "0.9"}])
+        post(
+            [
+                {"account": "1120", "debit": "10.00", "currency": "USD", "rate": "0.9"},
+                {"account": "4100", "credit": "10.01", "currency": "USD", "rate": "0.9"},
+            ]
+        )
 
 
 def test_a_mixed_currency_voucher_balances_in_base_currency() -> None:
-    lines = post([
-        {"account": "1120", "debit": "100.00", "currency": "USD", "rate": "0.92"},
-        {"account": "2300", "credit": "92.00"},
-    ])
+    lines = post(
+        [
+            {"account": "1120", "debit": "100.00", "currency": "USD", "rate": "0.92"},
+            {"account": "2300", "credit": "92.00"},
+        ]
+    )
     assert sum(x.base for x in lines) == 0
     with pytest.raises(Unbalanced, match="does not balance in EUR"):
-        post([{"account": "1120", "debit": "100.00", "currency": "USD", "rate": "0.92"},
-              {"account": "2300", "credit": "93.00"}])
+        post(
+            [
+                {"account": "1120", "debit": "100.00", "currency": "USD", "rate": "0.92"},
+                {"account": "2300", "credit": "93.00"},
+            ]
+        )
 
 
 def test_lines_need_exactly_one_positive_side() -> None:
@@ -133,14 +168,25 @@ def test_lines_need_exactly_one_positive_side() -> None:
 def a_year() -> FiscalYear:
     label, start, end = fiscal_year_bounds(dt.date(2026, 4, 1), dt.date(2026, 4, 1))
     fy = FiscalYear(f"fy:{label}")
-    fy.trigger(FiscalYearOpened(actor="t", recorded_at=NOW, label=label, start=start, end=end,
-                                periods=monthly_periods(start)))
+    fy.trigger(
+        FiscalYearOpened(
+            actor="t",
+            recorded_at=NOW,
+            label=label,
+            start=start,
+            end=end,
+            periods=monthly_periods(start),
+        )
+    )
     return fy
 
 
 def test_fiscal_years_starting_in_april_end_in_march_of_the_next_year() -> None:
     assert fiscal_year_bounds(dt.date(2027, 2, 15), dt.date(2020, 4, 1)) == (
-        "2026", dt.date(2026, 4, 1), dt.date(2027, 3, 31))
+        "2026",
+        dt.date(2026, 4, 1),
+        dt.date(2027, 3, 31),
+    )
     fy = a_year()
     assert fy.period_of(dt.date(2026, 4, 30)) == 1
     assert fy.period_of(dt.date(2027, 3, 1)) == 12
