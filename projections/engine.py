@@ -20,6 +20,7 @@ from erp_core.events import decode_data
 from erp_core.money import MINOR_UNITS, minor_from_text
 from erp_core.reports import ProjectionStatus
 from erp_core.store import EventStore
+from erp_core.util import paused_gc
 
 # (log position, stream, event name, payload dict at the current schema version)
 Record = tuple[int, str, str, dict[str, Any]]
@@ -129,6 +130,10 @@ class Projector:
 
     def catch_up(self, progress: Progress | None = None) -> int:
         """Apply every stored event not yet projected; return how many were read."""
+        with paused_gc():
+            return self._catch_up(progress)
+
+    def _catch_up(self, progress: Progress | None) -> int:
         read = 0
         while True:
             head = self.store.last_position()

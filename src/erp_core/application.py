@@ -61,6 +61,7 @@ from erp_core.journal import Voucher
 from erp_core.money import ZERO
 from erp_core.periods import FiscalYear
 from erp_core.store import Conflict, EventStore
+from erp_core.util import paused_gc
 
 A = TypeVar("A", bound=Aggregate)
 MAX_ATTEMPTS = 50
@@ -254,6 +255,12 @@ class Ledger:
         """
         if not actor.strip():
             raise ValidationError("actor", "every action needs an actor (who did it)")
+        with paused_gc():
+            return self._apply_batch(actions, actor, strict, dry_run)
+
+    def _apply_batch(
+        self, actions: Sequence[Action], actor: str, strict: bool, dry_run: bool
+    ) -> list[ActionResult | ErpError]:
         for _attempt in range(MAX_ATTEMPTS):
             uow = UnitOfWork(self)
             now = self.clock()
