@@ -37,6 +37,14 @@ def company(conn: Connection) -> tuple[str, str]:
     return row[0], row[1]
 
 
+def fiscal_year_start(conn: Connection) -> dt.date:
+    row = conn.execute(select(company_info.c.fiscal_year_start)).first()
+    if row is None:
+        raise NotInitialised("no company in this database yet: run `erp init` first")
+    value = row[0]
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
 def _accounts(conn: Connection) -> dict[str, dict[str, object]]:
     return {
         r.code: dict(r._mapping) for r in conn.execute(select(accounts).order_by(accounts.c.code))

@@ -102,7 +102,8 @@ class Chart(Aggregate):
                 raise ValidationError("parent", f"account {e.parent!r} is not a group account")
             if parent.type != e.type:
                 raise ValidationError(
-                    "type", f"a {e.type} account cannot sit under {e.parent!r} ({parent.type})"
+                    "type",
+                    f"an account of type {e.type} cannot sit under {e.parent!r} ({parent.type})",
                 )
             if parent.closed:
                 raise ValidationError("parent", f"account {e.parent!r} is closed")

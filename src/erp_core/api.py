@@ -21,7 +21,7 @@ from erp_core import commands as c
 from erp_core.application import Ledger, utc_now
 from erp_core.config import DatabaseUrl, parse_url, resolve_url
 from erp_core.db import create_engines, migrate
-from erp_core.errors import ErpError, ValidationError
+from erp_core.errors import BatchRefused, ErpError, ValidationError
 from erp_core.projections import Projector, all_projections, queries
 from erp_core.reports import (
     BalanceSheet,
@@ -137,20 +137,39 @@ class Erp:
         return result
 
     def apply_many(
-        self, actions: Sequence[c.Action], *, batch_size: int = 500
+        self, actions: Sequence[c.Action | Mapping[str, Any]], *, batch_size: int = 500
     ) -> list[c.ActionResult | ErpError]:
-        """Apply many actions, each checked on its own, stored in batches of atomic saves."""
+        """Apply many actions, each checked on its own, stored in batches of atomic saves.
+
+        Returns one outcome per action, in order: its result, or the error that refused it
+        (a refused action stores nothing; the others are stored).
+        """
         outcomes: list[c.ActionResult | ErpError] = []
         for start in range(0, len(actions), batch_size):
-            outcomes.extend(
-                self.ledger.apply_batch(actions[start : start + batch_size], self.actor)
-            )
+            chunk = actions[start : start + batch_size]
+            parsed: list[c.Action | ErpError] = []
+            for item in chunk:
+                try:
+                    parsed.append(item if isinstance(item, c.Action) else parse_action(item))
+                except ErpError as err:
+                    parsed.append(err)
+            valid = [p for p in parsed if isinstance(p, c.Action)]
+            results = iter(self.ledger.apply_batch(valid, self.actor) if valid else [])
+            outcomes.extend(p if isinstance(p, ErpError) else next(results) for p in parsed)
             self._after()
         return outcomes
 
-    def apply_all_or_nothing(self, actions: Sequence[c.Action]) -> list[c.ActionResult]:
-        """Apply every action in one atomic save, or none if any is refused."""
-        outcomes = self.ledger.apply_batch_strict(actions, self.actor)
+    def apply_all_or_nothing(
+        self, actions: Sequence[c.Action | Mapping[str, Any]]
+    ) -> list[c.ActionResult]:
+        """Apply every action in one atomic save, or none if any is refused (BatchRefused)."""
+        models = []
+        for index, item in enumerate(actions):
+            try:
+                models.append(item if isinstance(item, c.Action) else parse_action(item))
+            except ErpError as err:
+                raise BatchRefused(index, err) from None
+        outcomes = self.ledger.apply_batch_strict(models, self.actor)
         self._after()
         return outcomes
 
@@ -248,6 +267,15 @@ class Erp:
     ) -> list[LedgerLine]:
         with self.reader.connect() as conn:
             return queries.general_ledger(conn, account, date_from, date_to)
+
+    def fiscal_year_of(self, day: dt.date) -> tuple[dt.date, dt.date]:
+        """First and last day of the fiscal year that holds `day`."""
+        from erp_core.periods import fiscal_year_bounds
+
+        with self.reader.connect() as conn:
+            start = queries.fiscal_year_start(conn)
+        _, first, last = fiscal_year_bounds(day, start)
+        return first, last
 
     def fiscal_periods(self) -> list[dict[str, Any]]:
         with self.reader.connect() as conn:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -72,9 +73,26 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _canonical(value: object) -> object:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")  # "250", "250.0" and "250.00" are one amount
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"cannot hash {type(value).__name__}")
+
+
 def content_hash(action: Action) -> str:
-    body = action.model_dump(mode="json", exclude={"idempotency_key"})
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    """Hash of an action's content (not its key): what an idempotency key is bound to."""
+    body = action.model_dump(mode="python", exclude={"idempotency_key"})
+    text = json.dumps(body, sort_keys=True, default=_canonical)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def check_actor(actor: str) -> None:
+    if not actor.strip():
+        raise ValidationError("actor", "every action needs an actor (who did it)")
+    if len(actor) > 200:
+        raise ValidationError("actor", "the actor name is longer than 200 characters")
 
 
 class UnitOfWork:
@@ -185,6 +203,7 @@ class Ledger:
         from erp_core.errors import AlreadyInitialised
 
         company.check_company_fields(name, currency, year_start)
+        check_actor(actor)
         now = self.clock()
         uow = UnitOfWork(self)
         comp = uow.get(Company, company.STREAM)
@@ -253,8 +272,7 @@ class Ledger:
 
         Returns, per action, its result or the error that refused it.
         """
-        if not actor.strip():
-            raise ValidationError("actor", "every action needs an actor (who did it)")
+        check_actor(actor)
         with paused_gc():
             return self._apply_batch(actions, actor, strict, dry_run)
 
@@ -513,12 +531,16 @@ class Ledger:
         return []
 
     def profit_and_loss_of_year(
-        self, label: str, chart: Chart
+        self, label: str, chart: Chart, pending: Sequence[VoucherPosted] = ()
     ) -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
-        """(amount, base) of every P&L account x currency over one fiscal year, from the log."""
+        """(amount, base) of every P&L account x currency over one fiscal year.
+
+        Read from the log itself (never from projections), plus the vouchers of the current
+        save that are not stored yet.
+        """
         totals: dict[tuple[str, str], tuple[Decimal, Decimal]] = {}
-        for record in self.store.iter_log(topics=topics_for(VoucherPosted)):
-            event = record.event()
+        stored = (r.event() for r in self.store.iter_log(topics=topics_for(VoucherPosted)))
+        for event in itertools.chain(stored, pending):
             assert isinstance(event, VoucherPosted)
             if event.fiscal_year != label:
                 continue
@@ -537,9 +559,13 @@ class Ledger:
         fy = uow.fiscal_year(cmd.year)
         if fy.closed:
             raise PeriodStateError(f"fiscal year {fy.label} is already closed")
-        if any(a.pending for a in uow.touched.values()):
-            raise ValidationError("action", "close a fiscal year in its own save, not in a batch")
-        lines = journal.closing_lines(self.profit_and_loss_of_year(fy.label, chart), chart, base)
+        fy.check_last_period_not_locked("closed")
+        pending = [
+            e for a in uow.touched.values() for _, e in a.pending if isinstance(e, VoucherPosted)
+        ]
+        lines = journal.closing_lines(
+            self.profit_and_loss_of_year(fy.label, chart, pending), chart, base
+        )
         documents: list[str] = []
         if lines:
             voucher = journal.post_voucher(
@@ -574,6 +600,7 @@ class Ledger:
         fy = uow.fiscal_year(cmd.year)
         if not fy.closed:
             raise PeriodStateError(f"fiscal year {fy.label} is not closed")
+        fy.check_last_period_not_locked("reopened")
         documents: list[str] = []
         if fy.closing_document:
             closing = uow.get(Voucher, journal.stream_id(fy.closing_document))

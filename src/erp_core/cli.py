@@ -182,8 +182,10 @@ def apply(state: Context, file: str, all_or_nothing: bool, dry_run: bool, batch_
             except BatchRefused as refused:
                 errors.append((parsed[refused.index][0], refused.error.message))
     else:
-        for start in range(0, len(parsed), batch_size):
-            chunk = parsed[start : start + batch_size]
+        # A dry run checks the whole file as one batch, so later lines see earlier ones.
+        size = (len(parsed) or 1) if dry_run else batch_size
+        for start in range(0, len(parsed), size):
+            chunk = parsed[start : start + size]
             outcomes = erp.ledger.apply_batch([a for _, a in chunk], erp.actor, dry_run=dry_run)
             if not dry_run:
                 erp.catch_up()
@@ -385,9 +387,10 @@ def income_statement(
     state: Context, date_from: dt.date | None, date_to: dt.date | None, fmt_name: str
 ) -> None:
     """Income and expenses over a date range (year-end closing entries excluded)."""
+    erp = state.erp()
     end = date_to or dt.date.today()
-    start = date_from or dt.date(end.year, 1, 1)
-    _income_statement_out(state.erp().income_statement(start, end), fmt_name)
+    start = date_from or erp.fiscal_year_of(end)[0]
+    _income_statement_out(erp.income_statement(start, end), fmt_name)
 
 
 @report.command("general-ledger")

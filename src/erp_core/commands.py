@@ -16,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator,
 from erp_core.events import AccountType, ControlRole
 from erp_core.money import Dec, check_currency
 
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Text = Annotated[str, Field(max_length=500)]
+Reason = Annotated[str, Field(min_length=1, max_length=400)]
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 MAX_LINES = 10_000
 
@@ -44,7 +47,7 @@ class OpenAccount(Action):
 
     action: Literal["open_account"] = "open_account"
     code: str
-    name: str
+    name: Name
     type: AccountType
     parent: str | None = None
     is_group: bool = False
@@ -59,7 +62,7 @@ class CloseAccount(Action):
 
     action: Literal["close_account"] = "close_account"
     code: str
-    reason: str | None = None
+    reason: Text | None = None
 
 
 class AddDimensionValue(Action):
@@ -68,7 +71,7 @@ class AddDimensionValue(Action):
     action: Literal["add_dimension_value"] = "add_dimension_value"
     dimension: Literal["cost_centre", "project", "department"]
     code: str
-    name: str
+    name: Name
 
 
 class OpenFiscalYear(Action):
@@ -88,7 +91,7 @@ class VoucherLine(BaseModel):
     credit: Dec | None = None
     currency: str | None = None
     rate: Dec | None = None
-    memo: Annotated[str, Field(max_length=500)] | None = None
+    memo: Text | None = None
     dimensions: dict[str, str] = Field(default_factory=dict)
 
     _check_currency = field_validator("currency")(_currency)
@@ -115,7 +118,7 @@ class PostVoucher(Action):
 
     action: Literal["post_voucher"] = "post_voucher"
     date: dt.date
-    memo: Annotated[str, Field(max_length=500)] | None = None
+    memo: Text | None = None
     lines: Annotated[list[VoucherLine], Field(min_length=2, max_length=MAX_LINES)]
 
 
@@ -123,9 +126,9 @@ class ReverseVoucher(Action):
     """Post a new voucher that reverses a posted one, dated in an open period."""
 
     action: Literal["reverse_voucher"] = "reverse_voucher"
-    document: str
+    document: Annotated[str, Field(max_length=32)]
     date: dt.date
-    memo: str | None = None
+    memo: Text | None = None
 
 
 # --- fiscal calendar -------------------------------------------------------------------------
@@ -153,7 +156,7 @@ class ReopenPeriod(_PeriodAction):
     """Reopen a closed (not locked) period; the reason is recorded."""
 
     action: Literal["reopen_period"] = "reopen_period"
-    reason: Annotated[str, Field(min_length=1)]
+    reason: Reason
 
 
 class CloseFiscalYear(Action):
@@ -168,7 +171,7 @@ class ReopenFiscalYear(Action):
 
     action: Literal["reopen_fiscal_year"] = "reopen_fiscal_year"
     year: Annotated[int, Field(ge=1900, le=9999)]
-    reason: Annotated[str, Field(min_length=1)]
+    reason: Reason
 
 
 ACTIONS: tuple[type[Action], ...] = (

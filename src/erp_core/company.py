@@ -34,6 +34,8 @@ class Company(Aggregate):
 def check_company_fields(name: str, currency: str, year_start: dt.date) -> None:
     if not name.strip():
         raise ValidationError("company", "the company name must not be empty")
+    if len(name) > 200:
+        raise ValidationError("company", "the company name is longer than 200 characters")
     try:
         check_currency(currency)
     except ValueError as exc:

@@ -76,6 +76,7 @@ def price_lines(
             raise ValidationError(
                 f"{where}.{'debit' if amount > 0 else 'credit'}", str(exc)
             ) from None
+        amount = amount.quantize(quantum(currency))  # "250" is stored as "250.00"
         if currency == base:
             if line.rate is not None and line.rate != 1:
                 raise ValidationError(
@@ -135,12 +136,14 @@ def balance_lines(
             f"{fmt(abs(difference), base)} {base}",
         )
     rounding = chart.by_role("rounding")
+    # One foreign currency: the line carries 0 of it, so that currency still balances.
+    # Several currencies: the line is an ordinary base-currency line.
     currency = foreign[0] if len(by_currency) == 1 else base
     posted.append(
         PostedLine(
             account=rounding.code,
             currency=currency,
-            amount=ZERO,
+            amount=ZERO if currency != base else -difference,
             base=-difference,
             rate=None,
             memo="currency rounding",

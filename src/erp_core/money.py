@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 # ISO 4217 minor units (number of decimal places) of the currencies we accept.
 MINOR_UNITS: dict[str, int] = {
@@ -75,7 +75,20 @@ def _serialise(d: Decimal) -> str:
 
 
 # A Decimal field that refuses floats on input and serialises as a plain decimal string.
-Dec = Annotated[Decimal, BeforeValidator(to_decimal), PlainSerializer(_serialise, return_type=str)]
+Dec = Annotated[
+    Decimal,
+    BeforeValidator(to_decimal),
+    PlainSerializer(_serialise, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"},
+                {"type": "integer"},
+            ],
+            "description": 'an exact decimal as a string ("12.50") or an integer; never a float',
+        }
+    ),
+]
 
 
 def check_scale(amount: Decimal, currency: str) -> None:

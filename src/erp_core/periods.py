@@ -164,6 +164,14 @@ class FiscalYear(Aggregate):
             )
         return number
 
+    def check_last_period_not_locked(self, verb: str) -> None:
+        last = self.periods[-1].number
+        if self.status[last] == "locked":
+            raise PeriodStateError(
+                f"period {self.label}-{last:02d} is locked, so fiscal year {self.label} "
+                f"cannot be {verb}: its closing entry is dated {self.end}"
+            )
+
     # -- commands --------------------------------------------------------------------------
     def issue_number(self, series: str, actor: str, now: dt.datetime) -> int:
         """Assign the next number; consecutive numbers of one save share one event."""

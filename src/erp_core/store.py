@@ -46,16 +46,26 @@ class LogRecord:
         return decode(self.topic, self.state)
 
 
-def _environment(url: DatabaseUrl) -> dict[str, str]:
+def _environment(url: DatabaseUrl, chain: bool) -> dict[str, str]:
     if url.kind == "sqlite":
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "APPLICATION_RECORDER_TOPIC": (
+                "erp_core.chain:ChainedSQLiteApplicationRecorder"
+                if chain
+                else "eventsourcing.sqlite:SQLiteApplicationRecorder"
+            ),
             "SQLITE_DBNAME": url.path,
             "SQLITE_LOCK_TIMEOUT": "60",
             "ORIGINATOR_ID_TYPE": "text",
         }
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "APPLICATION_RECORDER_TOPIC": (
+            "erp_core.chain:ChainedPostgresApplicationRecorder"
+            if chain
+            else "eventsourcing.postgres:PostgresApplicationRecorder"
+        ),
         "POSTGRES_DBNAME": url.dbname,
         "POSTGRES_HOST": url.host,
         "POSTGRES_PORT": str(url.port),
@@ -69,10 +79,11 @@ def _environment(url: DatabaseUrl) -> dict[str, str]:
 
 
 class EventStore:
-    def __init__(self, url: DatabaseUrl) -> None:
+    def __init__(self, url: DatabaseUrl, *, chain: bool = True) -> None:
+        """Open the store; ``chain=False`` skips the audit hash chain (benchmarks only)."""
         self.url = url
         try:
-            self._factory: Any = InfrastructureFactory.construct(_environment(url))
+            self._factory: Any = InfrastructureFactory.construct(_environment(url, chain))
             self.recorder: ApplicationRecorder = self._factory.application_recorder()
             self.snapshots: AggregateRecorder = self._factory.aggregate_recorder("snapshots")
         except (ESInterfaceError, OperationalError, OSError) as exc:

@@ -252,3 +252,110 @@ def test_rebuilding_projections_gives_the_same_reports(any_erp: Erp) -> None:
     )
     assert before == after
     assert all(s.lag == 0 for s in any_erp.projection_status())
+
+
+def test_a_year_close_in_a_batch_includes_the_batch_s_own_vouchers(any_erp: Erp) -> None:
+    outcomes = any_erp.apply_many(
+        [
+            {
+                "action": "post_voucher",
+                "date": "2026-06-01",
+                "lines": [
+                    {"account": "1120", "debit": "70.00"},
+                    {"account": "4100", "credit": "70.00"},
+                ],
+            },
+            {"action": "close_fiscal_year", "year": 2026},
+            {
+                "action": "post_voucher",
+                "date": "2026-06-02",
+                "lines": [
+                    {"account": "1120", "debit": "1.00"},
+                    {"account": "4100", "credit": "1.00"},
+                ],
+            },
+        ]
+    )
+    assert isinstance(outcomes[2], PeriodClosed)
+    bs = any_erp.balance_sheet(D(2026, 12, 31))
+    assert bs.current_earnings == 0
+    assert [(x.account, x.amount) for x in bs.equity.lines if not x.is_group] == [
+        ("3200", Decimal("70.00"))
+    ]
+
+
+def test_a_year_whose_last_period_is_locked_cannot_be_closed_or_reopened(any_erp: Erp) -> None:
+    any_erp.close_period("2026-12")
+    any_erp.lock_period("2026-12")
+    with pytest.raises(PeriodStateError, match="2026-12 is locked"):
+        any_erp.close_fiscal_year(2026)
+
+
+def test_reopening_a_closed_year_is_refused_once_december_is_locked(any_erp: Erp) -> None:
+    any_erp.close_fiscal_year(2026)
+    any_erp.lock_period("2026-12")
+    with pytest.raises(PeriodStateError, match="cannot be reopened"):
+        any_erp.reopen_fiscal_year(2026, "too late")
+
+
+def test_amounts_are_stored_on_the_currency_scale_and_keys_ignore_formatting(
+    any_erp: Erp,
+) -> None:
+    lines = [{"account": "1120", "debit": "250"}, {"account": "3100", "credit": "250"}]
+    first = any_erp.post_voucher("2026-01-05", lines, idempotency_key="k-250")
+    (line, _) = any_erp.general_ledger()
+    assert str(line.amount) == "250.00"
+    same = [{"account": "1120", "debit": "250.00"}, {"account": "3100", "credit": "250.0"}]
+    again = any_erp.post_voucher("2026-01-05", same, idempotency_key="k-250")
+    assert again.duplicate and again.documents == first.documents
+
+
+def test_a_mixed_currency_rounding_line_is_an_ordinary_base_line(any_erp: Erp) -> None:
+    any_erp.post_voucher(
+        "2026-02-01",
+        [
+            {"account": "1120", "debit": "0.01", "currency": "USD", "rate": "1.5"},
+            {"account": "1110", "debit": "0.01", "currency": "GBP", "rate": "1.5"},
+            {"account": "2300", "credit": "0.03"},
+        ],
+    )
+    rounding = [x for x in any_erp.general_ledger() if x.account == "6900"]
+    assert [(x.currency, x.amount, x.base) for x in rounding] == [
+        ("EUR", Decimal("-0.01"), Decimal("-0.01"))
+    ]
+
+
+def test_overlong_names_are_refused_before_anything_is_stored(any_erp: Erp) -> None:
+    from erp_core.errors import ValidationError
+
+    head = any_erp.store.last_position()
+    with pytest.raises(ValidationError, match="name"):
+        any_erp.open_account("6790", "x" * 201, "expense", parent="6000")
+    with pytest.raises(ValidationError, match="memo"):
+        any_erp.reverse_voucher("JV-2026-000001", "2026-01-05", memo="m" * 501)
+    assert any_erp.store.last_position() == head
+
+
+def test_apply_many_reports_a_malformed_item_and_stores_the_rest(any_erp: Erp) -> None:
+    from erp_core.errors import ValidationError
+
+    outcomes = any_erp.apply_many(
+        [
+            {
+                "action": "post_voucher",
+                "date": "2026-01-05",
+                "lines": [{"account": "1120", "debit": 1.5}, {"account": "3100", "credit": "1.50"}],
+            },
+            {
+                "action": "post_voucher",
+                "date": "2026-01-05",
+                "lines": [
+                    {"account": "1120", "debit": "1.50"},
+                    {"account": "3100", "credit": "1.50"},
+                ],
+            },
+        ]
+    )
+    assert isinstance(outcomes[0], ValidationError)
+    assert outcomes[0].field == "lines[0].debit"
+    assert not isinstance(outcomes[1], Exception) and outcomes[1].documents == ["JV-2026-000001"]

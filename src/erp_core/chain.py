@@ -1,0 +1,109 @@
+"""The hash chain over the log, written in the same transaction as the events it covers.
+
+For every stored event, in log order::
+
+    h_n = SHA-256( h_(n-1) || canonical_bytes(event n) )      with h_0 = 32 zero bytes
+
+``canonical_bytes`` (format ``erp-chain/1``) is the UTF-8 header
+``"erp-chain/1\\n<position>\\n<stream>\\n<version>\\n<topic>\\n"`` followed by the event's stored
+payload bytes exactly as stored (which hold its timestamp ``recorded_at`` and actor). Those
+bytes are identical on SQLite and PostgreSQL, so a log copied between them chains the same.
+
+The chain rows live in ``event_chain(position, hash)`` beside the events. They are written by
+subclasses of eventsourcing's own recorders inside the insert transaction (under the same
+write lock), so an event can never be stored without its chain row, and a row inserted into
+the events table by hand has none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+CHAIN_FORMAT = "erp-chain/1"
+GENESIS = "0" * 64
+CHAIN_TABLE = "event_chain"
+
+
+def canonical_bytes(position: int, stream: str, version: int, topic: str, state: bytes) -> bytes:
+    header = f"{CHAIN_FORMAT}\n{position}\n{stream}\n{version}\n{topic}\n".encode()
+    return header + state
+
+
+def next_hash(previous: str, canonical: bytes) -> str:
+    return hashlib.sha256(bytes.fromhex(previous) + canonical).hexdigest()
+
+
+def chain_rows(
+    previous: str, ids: Sequence[int], events: Sequence[StoredEvent]
+) -> list[tuple[int, str]]:
+    rows = []
+    for position, e in zip(ids, events, strict=True):
+        previous = next_hash(
+            previous,
+            canonical_bytes(position, str(e.originator_id), e.originator_version, e.topic, e.state),
+        )
+        rows.append((position, previous))
+    return rows
+
+
+class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name)
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            f"CREATE TABLE IF NOT EXISTS {CHAIN_TABLE} "
+            "(position INTEGER PRIMARY KEY, hash TEXT NOT NULL)",
+        ]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        if ids:
+            c.execute(f"SELECT hash FROM {CHAIN_TABLE} ORDER BY position DESC LIMIT 1")
+            row = c.fetchone()
+            rows = chain_rows(row[0] if row else GENESIS, ids, stored_events)
+            c.executemany(f"INSERT INTO {CHAIN_TABLE} VALUES (?, ?)", rows)
+        return ids
+
+
+class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name=events_table_name)
+        table = Identifier(self.datastore.schema), Identifier(CHAIN_TABLE)
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {0}.{1} "
+                "(position bigint PRIMARY KEY, hash text NOT NULL)"
+            ).format(*table)
+        )
+        self._select_head = SQL("SELECT hash FROM {0}.{1} ORDER BY position DESC LIMIT 1").format(
+            *table
+        )
+        self._insert_chain = SQL("INSERT INTO {0}.{1} (position, hash) VALUES (%s, %s)").format(
+            *table
+        )
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        # Runs inside the insert transaction, after LOCK TABLE ... IN EXCLUSIVE MODE, so the
+        # chain head cannot move under us.
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        if ids:
+            curs.execute(self._select_head)
+            row = curs.fetchone()
+            rows = chain_rows(row["hash"] if row else GENESIS, ids, stored_events)
+            curs.executemany(self._insert_chain, rows)
+        return ids
