@@ -12,22 +12,27 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TextIO
 
 from pydantic import ValidationError as PydanticValidationError
 
+from erp_core import audit
 from erp_core import commands as c
 from erp_core.application import Ledger, utc_now
 from erp_core.config import DatabaseUrl, parse_url, resolve_url
 from erp_core.db import create_engines, migrate
-from erp_core.errors import BatchRefused, ErpError, ValidationError
+from erp_core.errors import BatchRefused, ErpError, NotFound, ValidationError
+from erp_core.events import decode_data
+from erp_core.exports import write_beancount
 from erp_core.projections import Projector, all_projections, queries
 from erp_core.reports import (
     BalanceSheet,
     IncomeStatement,
     LedgerLine,
     ProjectionStatus,
+    TrailEntry,
     TrialBalance,
 )
 from erp_core.store import EventStore
@@ -68,6 +73,49 @@ def pydantic_error(exc: PydanticValidationError) -> ValidationError:
     elif err["type"] == "extra_forbidden":
         reason = "unknown field"
     return ValidationError(field, reason)
+
+
+class Replay:
+    """Reports as known at one log position, from a scratch database (a temporary SQLite
+    file unless `scratch_dir` is given). Use as a context manager; `close()` removes it."""
+
+    def __init__(self, store: EventStore, position: int, scratch_dir: str | None) -> None:
+        self.position = position
+        self._tmp = tempfile.TemporaryDirectory(prefix="erp-replay-", dir=scratch_dir)
+        url = parse_url(f"sqlite:///{self._tmp.name}/replay.sqlite")
+        self.writer, self.reader = create_engines(url)
+        migrate(self.writer, url)
+        Projector(store, self.writer, self.reader, all_projections(), upto=position).catch_up()
+
+    def close(self) -> None:
+        self.writer.dispose()
+        self.reader.dispose()
+        self._tmp.cleanup()
+
+    def __enter__(self) -> Replay:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def trial_balance(self, as_of: dt.date | None = None) -> TrialBalance:
+        with self.reader.connect() as conn:
+            report = queries.trial_balance(conn, as_of)
+        return report.model_copy(update={"as_known_at": self.position})
+
+    def balance_sheet(self, as_of: dt.date) -> BalanceSheet:
+        with self.reader.connect() as conn:
+            report = queries.balance_sheet(conn, as_of)
+        return report.model_copy(update={"as_known_at": self.position})
+
+    def income_statement(self, date_from: dt.date, date_to: dt.date) -> IncomeStatement:
+        with self.reader.connect() as conn:
+            report = queries.income_statement(conn, date_from, date_to)
+        return report.model_copy(update={"as_known_at": self.position})
+
+    def general_ledger(self, account: str | None = None) -> list[LedgerLine]:
+        with self.reader.connect() as conn:
+            return queries.general_ledger(conn, account)
 
 
 class Erp:
@@ -280,6 +328,76 @@ class Erp:
     def fiscal_periods(self) -> list[dict[str, Any]]:
         with self.reader.connect() as conn:
             return queries.fiscal_period_rows(conn)
+
+    # -- audit -------------------------------------------------------------------------------
+    def verify(
+        self, digests: Sequence[audit.Digest] = (), trusted_public_key: str | None = None
+    ) -> audit.ChainReport:
+        """Recompute the hash chain from the raw stored events; check earlier digests."""
+        with self.reader.connect() as conn:
+            report = audit.verify_chain(
+                audit.raw_events(conn), audit.chain_records(conn), [d.position for d in digests]
+            )
+        extra = audit.check_digests(report, digests, trusted_public_key)
+        if extra:
+            report = report.model_copy(update={"problems": [*report.problems, *extra]})
+        return report
+
+    def digest(self, private_key_pem: bytes | None = None) -> audit.Digest:
+        """The head of the log now (position, hash, time), signed when a key is given."""
+        report = self.verify()
+        if not report.ok:
+            raise ErpError(f"the log fails verification: {report.problems[0].message}")
+        with self.reader.connect() as conn:
+            name, _ = queries.company(conn)
+        return audit.make_digest(name, report, self.ledger.clock(), private_key_pem)
+
+    def trail(self, document: str) -> list[TrailEntry]:
+        """Every stored event of a document (``JV-2026-000001``) or stream (``fy:2026``)."""
+        stream = (
+            document if ":" in document or document in ("chart", "company") else (f"doc:{document}")
+        )
+        with self.reader.connect() as conn:
+            raw = audit.stream_events(conn, stream)
+        if not raw:
+            raise NotFound(f"nothing stored for {document!r}")
+        entries = []
+        for r in raw:
+            name, data = decode_data(r.topic, r.state)
+            entries.append(
+                TrailEntry(
+                    position=r.position,
+                    stream=r.stream,
+                    version=r.version,
+                    recorded_at=data.pop("recorded_at"),
+                    actor=data.pop("actor"),
+                    event=name,
+                    details=data,
+                )
+            )
+        return entries
+
+    def replay(
+        self,
+        position: int | None = None,
+        known_at: dt.datetime | None = None,
+        scratch_dir: str | None = None,
+    ) -> Replay:
+        """The books as they were known at a log position or a moment, rebuilt from the log
+        into a scratch database (the live projections are never touched)."""
+        if (position is None) == (known_at is None):
+            raise ValidationError("replay", "give exactly one of a log position or a moment")
+        if known_at is not None:
+            with self.reader.connect() as conn:
+                position = audit.position_known_at(audit.raw_events(conn), known_at)
+        assert position is not None
+        if position < 0:
+            raise ValidationError("as-of-position", "a log position is 0 or more")
+        return Replay(self.store, position, scratch_dir)
+
+    def export_beancount(self, out: TextIO) -> int:
+        """Write the ledger, read from the log itself, as beancount text."""
+        return write_beancount((r.event() for r in self.store.iter_log()), out)
 
     # -- projections -------------------------------------------------------------------------
     def catch_up(self) -> int:

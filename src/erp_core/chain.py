@@ -9,7 +9,8 @@ For every stored event, in log order::
 payload bytes exactly as stored (which hold its timestamp ``recorded_at`` and actor). Those
 bytes are identical on SQLite and PostgreSQL, so a log copied between them chains the same.
 
-The chain rows live in ``event_chain(position, hash)`` beside the events. They are written by
+The chain rows live in ``event_chain(position, stream, hash)`` beside the events (the stream
+is kept so that a deleted event can still be named). They are written by
 subclasses of eventsourcing's own recorders inside the insert transaction (under the same
 write lock), so an event can never be stored without its chain row, and a row inserted into
 the events table by hand has none.
@@ -44,14 +45,15 @@ def next_hash(previous: str, canonical: bytes) -> str:
 
 def chain_rows(
     previous: str, ids: Sequence[int], events: Sequence[StoredEvent]
-) -> list[tuple[int, str]]:
+) -> list[tuple[int, str, str]]:
+    """(position, stream, hash) rows continuing the chain from `previous`."""
     rows = []
     for position, e in zip(ids, events, strict=True):
+        stream = str(e.originator_id)
         previous = next_hash(
-            previous,
-            canonical_bytes(position, str(e.originator_id), e.originator_version, e.topic, e.state),
+            previous, canonical_bytes(position, stream, e.originator_version, e.topic, e.state)
         )
-        rows.append((position, previous))
+        rows.append((position, stream, previous))
     return rows
 
 
@@ -63,7 +65,7 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         return [
             *super().construct_create_table_statements(),
             f"CREATE TABLE IF NOT EXISTS {CHAIN_TABLE} "
-            "(position INTEGER PRIMARY KEY, hash TEXT NOT NULL)",
+            "(position INTEGER PRIMARY KEY, stream TEXT NOT NULL, hash TEXT NOT NULL)",
         ]
 
     def _insert_events(
@@ -74,7 +76,7 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             c.execute(f"SELECT hash FROM {CHAIN_TABLE} ORDER BY position DESC LIMIT 1")
             row = c.fetchone()
             rows = chain_rows(row[0] if row else GENESIS, ids, stored_events)
-            c.executemany(f"INSERT INTO {CHAIN_TABLE} VALUES (?, ?)", rows)
+            c.executemany(f"INSERT INTO {CHAIN_TABLE} VALUES (?, ?, ?)", rows)
         return ids
 
 
@@ -85,15 +87,15 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         self.sql_create_statements.append(
             SQL(
                 "CREATE TABLE IF NOT EXISTS {0}.{1} "
-                "(position bigint PRIMARY KEY, hash text NOT NULL)"
+                "(position bigint PRIMARY KEY, stream text NOT NULL, hash text NOT NULL)"
             ).format(*table)
         )
         self._select_head = SQL("SELECT hash FROM {0}.{1} ORDER BY position DESC LIMIT 1").format(
             *table
         )
-        self._insert_chain = SQL("INSERT INTO {0}.{1} (position, hash) VALUES (%s, %s)").format(
-            *table
-        )
+        self._insert_chain = SQL(
+            "INSERT INTO {0}.{1} (position, stream, hash) VALUES (%s, %s, %s)"
+        ).format(*table)
 
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -7,7 +7,6 @@ base currency, serialised as strings.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -65,6 +64,7 @@ class BalanceSheet(_Report):
     equity: StatementSection
     current_earnings: Dec
     total_liabilities_and_equity: Dec
+    as_known_at: int | None = None
 
     @property
     def balanced(self) -> bool:
@@ -79,6 +79,7 @@ class IncomeStatement(_Report):
     income: StatementSection
     expenses: StatementSection
     net_profit: Dec
+    as_known_at: int | None = None
 
 
 class ProjectionStatus(_Report):
@@ -86,6 +87,18 @@ class ProjectionStatus(_Report):
     position: int
     head: int
     lag: int
+
+
+class TrailEntry(_Report):
+    """One stored event of a document or aggregate, as an auditor reads it."""
+
+    position: int
+    stream: str
+    version: int
+    recorded_at: str
+    actor: str
+    event: str
+    details: dict[str, object]
 
 
 class LedgerLine(_Report):
@@ -98,9 +111,11 @@ class LedgerLine(_Report):
     currency: str
     amount: Dec
     base: Dec
-    rate: Decimal | None
+    rate: Dec | None
     memo: str | None
     cost_centre: str | None
     project: str | None
     department: str | None
     actor: str
+    recorded_at: str  # when the voucher was stored (UTC, ISO 8601)
+    voucher_memo: str | None = None
