@@ -247,7 +247,7 @@ class Erp:
         )
 
     def close_account(self, code: str, reason: str | None = None) -> c.ActionResult:
-        return self.apply(c.CloseAccount(code=code, reason=reason))
+        return self.apply(dict(action="close_account", code=code, reason=reason))
 
     def add_dimension_value(self, dimension: str, code: str, name: str) -> c.ActionResult:
         return self.apply(
@@ -255,7 +255,7 @@ class Erp:
         )
 
     def open_fiscal_year(self, year: int) -> c.ActionResult:
-        return self.apply(c.OpenFiscalYear(year=year))
+        return self.apply(dict(action="open_fiscal_year", year=year))
 
     def post_voucher(
         self,
@@ -280,19 +280,19 @@ class Erp:
         return self.apply(dict(action="reverse_voucher", document=document, date=date, memo=memo))
 
     def close_period(self, period: str) -> c.ActionResult:
-        return self.apply(c.ClosePeriod(period=period))
+        return self.apply(dict(action="close_period", period=period))
 
     def lock_period(self, period: str) -> c.ActionResult:
-        return self.apply(c.LockPeriod(period=period))
+        return self.apply(dict(action="lock_period", period=period))
 
     def reopen_period(self, period: str, reason: str) -> c.ActionResult:
-        return self.apply(c.ReopenPeriod(period=period, reason=reason))
+        return self.apply(dict(action="reopen_period", period=period, reason=reason))
 
     def close_fiscal_year(self, year: int) -> c.ActionResult:
-        return self.apply(c.CloseFiscalYear(year=year))
+        return self.apply(dict(action="close_fiscal_year", year=year))
 
     def reopen_fiscal_year(self, year: int, reason: str) -> c.ActionResult:
-        return self.apply(c.ReopenFiscalYear(year=year, reason=reason))
+        return self.apply(dict(action="reopen_fiscal_year", year=year, reason=reason))
 
     # -- reports -----------------------------------------------------------------------------
     def trial_balance(self, as_of: dt.date | None = None) -> TrialBalance:

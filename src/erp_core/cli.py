@@ -386,7 +386,7 @@ def balance_sheet(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
 
 @report.command("income-statement")
 @click.option(
-    "--from", "date_from", callback=_date, help="First day (default: start of the year of --to)."
+    "--from", "date_from", callback=_date, help="First day (default: start of the fiscal year of --to)."
 )
 @click.option("--to", "date_to", callback=_date, help="Last day (default today).")
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
@@ -460,7 +460,7 @@ def period() -> None:
 @pass_ctx
 def period_close(state: Context, month: str) -> None:
     """Close the period holding MONTH: further postings into it are refused."""
-    state.erp().apply(c.ClosePeriod.model_validate({"period": month}))
+    state.erp().apply({"action": "close_period", "period": month})
     click.echo(f"Period {month} closed.")
 
 
@@ -469,7 +469,7 @@ def period_close(state: Context, month: str) -> None:
 @pass_ctx
 def period_lock(state: Context, month: str) -> None:
     """Lock a closed period for good; it can never be reopened."""
-    state.erp().apply(c.LockPeriod.model_validate({"period": month}))
+    state.erp().apply({"action": "lock_period", "period": month})
     click.echo(f"Period {month} locked.")
 
 
@@ -479,7 +479,7 @@ def period_lock(state: Context, month: str) -> None:
 @pass_ctx
 def period_reopen(state: Context, month: str, reason: str) -> None:
     """Reopen a closed (not locked) period; the reason is recorded."""
-    state.erp().apply(c.ReopenPeriod.model_validate({"period": month, "reason": reason}))
+    state.erp().apply({"action": "reopen_period", "period": month, "reason": reason})
     click.echo(f"Period {month} reopened.")
 
 
