@@ -112,8 +112,8 @@ def test_two_swapped_events_are_caught_at_the_first(any_erp: Erp) -> None:
             r[0]: r[1:]
             for r in conn.execute(
                 text(
-                    f"SELECT {col}, originator_id, originator_version, topic, state FROM stored_events "
-                    f"WHERE {col} IN (:a, :b)"
+                    f"SELECT {col}, originator_id, originator_version, topic, state "
+                    f"FROM stored_events WHERE {col} IN (:a, :b)"
                 ),
                 {"a": a, "b": b},
             )
@@ -232,7 +232,7 @@ def test_the_trail_lists_every_event_of_a_document(any_erp: Erp) -> None:
     assert [e.event for e in trail] == ["VoucherPosted", "VoucherReversed"]
     assert trail[1].details["by_document"] == reversal
     assert trail[0].actor == "tester" and len(trail[0].details["lines"]) == 2  # type: ignore[arg-type]
-    assert [e.event for e in any_erp.trail("fy:2026")][0] == "FiscalYearOpened"
+    assert any_erp.trail("fy:2026")[0].event == "FiscalYearOpened"
 
 
 def bean_balances(path: str) -> tuple[list[object], dict[str, Decimal]]:
