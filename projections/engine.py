@@ -94,6 +94,7 @@ class Projector:
         reader: Engine,
         projections: Sequence[Projection],
         batch_size: int = 2000,
+        upto: int | None = None,
     ) -> None:
         self.store = store
         self.writer = writer
@@ -101,6 +102,7 @@ class Projector:
         self.projections = list(projections)
         self.by_name = {p.name: p for p in self.projections}
         self.batch_size = batch_size
+        self.upto = upto  # replay: stop at this log position
         self._base_currency: str | None = None
 
     def base_currency(self) -> str:
@@ -137,6 +139,8 @@ class Projector:
         read = 0
         while True:
             head = self.store.last_position()
+            if self.upto is not None:
+                head = min(head, self.upto)
             with self.writer.begin() as conn:
                 positions = self._positions(conn, lock=True)
                 low = min(positions.values(), default=head)

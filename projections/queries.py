@@ -14,6 +14,7 @@ from erp_core.projections.schema import (
     fiscal_periods,
     gl_lines,
     period_balances,
+    vouchers,
 )
 from sqlalchemy import Connection, func, select
 
@@ -214,8 +215,12 @@ def general_ledger(
     date_to: dt.date | None = None,
 ) -> list[LedgerLine]:
     _, base = company(conn)
-    g = gl_lines
-    query = select(g).order_by(g.c.position, g.c.line_no)
+    g, v = gl_lines, vouchers
+    query = (
+        select(g, v.c.recorded_at, v.c.memo.label("voucher_memo"))
+        .join(v, v.c.document == g.c.document)
+        .order_by(g.c.position, g.c.line_no)
+    )
     if account is not None:
         query = query.where(g.c.account == account)
     if date_from is not None:
@@ -239,6 +244,8 @@ def general_ledger(
             project=r.project,
             department=r.department,
             actor=r.actor,
+            recorded_at=r.recorded_at,
+            voucher_memo=r.voucher_memo,
         )
         for r in conn.execute(query)
     ]
