@@ -386,7 +386,10 @@ def balance_sheet(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
 
 @report.command("income-statement")
 @click.option(
-    "--from", "date_from", callback=_date, help="First day (default: start of the fiscal year of --to)."
+    "--from",
+    "date_from",
+    callback=_date,
+    help="First day (default: start of the fiscal year of --to).",
 )
 @click.option("--to", "date_to", callback=_date, help="Last day (default today).")
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)

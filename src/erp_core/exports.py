@@ -69,7 +69,10 @@ def write_beancount(events: Iterable[DomainEvent], out: TextIO) -> int:
             base, start = event.base_currency, event.fiscal_year_start
             out.write(f'option "title" {_string(event.name)}\n')
             out.write(f'option "operating_currency" "{base}"\n')
-            out.write('option "booking_method" "NONE"\n\n')
+            out.write('option "booking_method" "NONE"\n')
+            # beancount turns a total cost into a per-unit cost by division, which can leave
+            # a residue like 1e-28; this tolerance absorbs that residue and nothing near a cent.
+            out.write(f'option "inferred_tolerance_default" "{base}:0.000001"\n\n')
         elif isinstance(event, AccountOpened):
             if event.is_group:
                 continue
@@ -93,12 +96,19 @@ def write_beancount(events: Iterable[DomainEvent], out: TextIO) -> int:
                     key = (account, base)
                     units[key] = units.get(key, ZERO) + line.base
                 else:
-                    cost = _num(abs(line.base))
+                    same_sign = (line.base > 0) == (line.amount > 0) and line.base != 0
+                    # A total cost cannot carry a sign against its units (a closing line can
+                    # hold +0.01 USD worth -0.01 EUR): then the units go at zero cost and the
+                    # base amount on its own posting.
+                    cost = _num(abs(line.base)) if same_sign else "0"
                     out.write(
                         f"  {account}  {_num(line.amount)} {line.currency} {{{{{cost} {base}}}}}\n"
                     )
                     key = (account, line.currency)
                     units[key] = units.get(key, ZERO) + line.amount
+                    if not same_sign and line.base != 0:
+                        out.write(f"  {account}  {_num(line.base)} {base}\n")
+                        units[(account, base)] = units.get((account, base), ZERO) + line.base
     if count:
         check_day = last_day + dt.timedelta(days=1)
         out.write("\n")

@@ -247,7 +247,8 @@ def bean_balances(path: str) -> tuple[list[object], dict[str, Decimal]]:
                 weight = convert.get_weight(posting)
                 code = posting.account.split(":")[1].split("-")[0]
                 totals[code] = totals.get(code, Decimal(0)) + weight.number
-    return errors, {k: v for k, v in totals.items() if v != 0}
+    cent = Decimal("0.01")  # beancount's unit costs leave residues like 1e-28
+    return errors, {k: v.quantize(cent) for k, v in totals.items() if v.quantize(cent) != 0}
 
 
 def our_balances(erp: Erp) -> dict[str, Decimal]:
