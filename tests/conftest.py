@@ -7,6 +7,7 @@ import itertools
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 
 import pytest
 
@@ -103,3 +104,29 @@ def any_erp(any_url: str, clock: Callable[[], dt.datetime]) -> Iterator[Erp]:
     books = open_company(any_url, clock)
     yield books
     books.close()
+
+
+def beancount_weights(path: str) -> tuple[list[object], dict[str, Decimal]]:
+    """Load a beancount file with beancount's own loader (what bean-check runs); return its
+    errors and the weight of every account (by our account code), on the cent."""
+    from beancount import loader
+    from beancount.core import convert, data
+
+    entries, errors, _ = loader.load_file(path)
+    totals: dict[str, Decimal] = {}
+    for entry in entries:
+        if isinstance(entry, data.Transaction):
+            for posting in entry.postings:
+                code = posting.account.split(":")[1].split("-")[0]
+                totals[code] = totals.get(code, Decimal(0)) + convert.get_weight(posting).number
+    # beancount divides a total cost into a unit cost, leaving residues like 1e-28
+    cent = Decimal("0.01")
+    return errors, {k: v.quantize(cent) for k, v in totals.items() if v.quantize(cent) != 0}
+
+
+def trial_balance_by_account(erp: Erp) -> dict[str, Decimal]:
+    """Our trial balance (from the projections): base balance per account, debit positive."""
+    totals: dict[str, Decimal] = {}
+    for row in erp.trial_balance().rows:
+        totals[row.account] = totals.get(row.account, Decimal(0)) + row.debit - row.credit
+    return {k: v for k, v in totals.items() if v != 0}

@@ -253,3 +253,88 @@ def test_the_installed_command_shows_errors_without_a_traceback(tmp_path: Path) 
         check=False,
     )
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
+
+
+def test_audit_verify_digest_and_tamper_detection_through_the_cli(
+    company: str, tmp_path: Path
+) -> None:
+    erp(company, "apply", "-", input=f"{CAPITAL}\n{SALE}\n")
+    ok = erp(company, "audit", "verify")
+    assert ok.exit_code == 0 and ok.output.startswith("OK: ")
+    key, pub, digest = (str(tmp_path / n) for n in ("k.pem", "k.pub", "d.json"))
+    assert erp(company, "audit", "keygen", key, pub).exit_code == 0
+    assert oct(Path(key).stat().st_mode & 0o777) == "0o600"
+    refused = erp(company, "audit", "keygen", key, pub)
+    assert refused.exit_code == 2 and "already exists" in refused.output
+    assert erp(company, "audit", "digest", "--sign", key, "--out", digest).exit_code == 0
+    held = erp(company, "audit", "verify", "--digest", digest, "--public-key", pub)
+    assert held.exit_code == 0 and "1 digest(s) still hold" in held.output
+    import sqlite3
+
+    db = sqlite3.connect(company.removeprefix("sqlite:///"))
+    db.execute("DELETE FROM stored_events WHERE originator_id = 'doc:JV-2026-000001'")
+    db.commit()
+    db.close()
+    broken = erp(company, "audit", "verify")
+    assert broken.exit_code == 1
+    assert "FAILED at position" in broken.output and "document JV-2026-000001" in broken.output
+
+
+def test_audit_trail_replay_and_exports_through_the_cli(company: str, tmp_path: Path) -> None:
+    erp(company, "apply", "-", input=f"{CAPITAL}\n")
+    position = json.loads(erp(company, "projections", "status", "--format", "json").output)[0][
+        "head"
+    ]
+    erp(company, "apply", "-", input=f"{SALE}\n")
+    trail = erp(company, "audit", "trail", "JV-2026-000001", "--format", "json")
+    assert [e["event"] for e in json.loads(trail.output)] == ["VoucherPosted"]
+    missing = erp(company, "audit", "trail", "JV-2026-000404")
+    assert missing.exit_code == 1 and "nothing stored" in missing.output
+    then = erp(
+        company,
+        "audit",
+        "replay",
+        "--as-of-position",
+        str(position),
+        "--report",
+        "trial-balance",
+        "--format",
+        "json",
+    )
+    assert then.exit_code == 0, then.output
+    report = json.loads(then.output[then.output.index("{") :])
+    assert report["total_debit"] == "1000.00" and report["as_known_at"] == position
+    both = erp(
+        company,
+        "audit",
+        "replay",
+        "--as-of-position",
+        "1",
+        "--known-at",
+        "2026-01-01T00:00:00+00:00",
+    )
+    assert both.exit_code == 2 and "exactly one" in both.output
+    naive = erp(company, "audit", "replay", "--known-at", "2026-01-01T00:00:00")
+    assert naive.exit_code == 2 and "time zone" in naive.output
+    path = tmp_path / "gl.beancount"
+    assert erp(company, "export", "beancount", str(path)).exit_code == 0
+    assert 'document: "JV-2026-000002"' in path.read_text()
+    gl = erp(company, "export", "gl", "--format", "csv")
+    assert gl.exit_code == 0 and len(gl.output.splitlines()) == 5  # header + 4 lines
+
+
+def test_the_demo_company_exports_to_beancount_that_beancount_accepts(
+    db: str, tmp_path: Path
+) -> None:
+    from conftest import beancount_weights, trial_balance_by_account
+
+    from erp_core import Erp
+
+    assert erp(db, "demo").exit_code == 0
+    path = tmp_path / "demo.beancount"
+    assert erp(db, "export", "beancount", str(path)).exit_code == 0
+    errors, theirs = beancount_weights(str(path))
+    assert errors == []
+    with Erp.open(db) as books:
+        ours = trial_balance_by_account(books)
+    assert theirs == ours and len(ours) >= 5

@@ -8,7 +8,7 @@ import io
 from collections.abc import Callable
 from decimal import Decimal
 
-from conftest import make_clock
+from conftest import beancount_weights, make_clock, trial_balance_by_account
 from sqlalchemy import Connection, text
 
 from erp_core import Erp
@@ -235,29 +235,6 @@ def test_the_trail_lists_every_event_of_a_document(any_erp: Erp) -> None:
     assert any_erp.trail("fy:2026")[0].event == "FiscalYearOpened"
 
 
-def bean_balances(path: str) -> tuple[list[object], dict[str, Decimal]]:
-    from beancount import loader
-    from beancount.core import convert, data
-
-    entries, errors, _ = loader.load_file(path)
-    totals: dict[str, Decimal] = {}
-    for entry in entries:
-        if isinstance(entry, data.Transaction):
-            for posting in entry.postings:
-                weight = convert.get_weight(posting)
-                code = posting.account.split(":")[1].split("-")[0]
-                totals[code] = totals.get(code, Decimal(0)) + weight.number
-    cent = Decimal("0.01")  # beancount's unit costs leave residues like 1e-28
-    return errors, {k: v.quantize(cent) for k, v in totals.items() if v.quantize(cent) != 0}
-
-
-def our_balances(erp: Erp) -> dict[str, Decimal]:
-    totals: dict[str, Decimal] = {}
-    for row in erp.trial_balance().rows:
-        totals[row.account] = totals.get(row.account, Decimal(0)) + row.debit - row.credit
-    return {k: v for k, v in totals.items() if v != 0}
-
-
 def test_beancount_accepts_the_export_and_agrees_with_our_trial_balance(
     any_erp: Erp, tmp_path: object
 ) -> None:
@@ -276,9 +253,9 @@ def test_beancount_accepts_the_export_and_agrees_with_our_trial_balance(
     path = f"{tmp_path}/books.beancount"
     with open(path, "w", encoding="utf-8") as out:
         assert any_erp.export_beancount(out) == 8  # 5 + FX + reversal + closing
-    errors, theirs = bean_balances(path)
+    errors, theirs = beancount_weights(path)
     assert errors == []
-    assert theirs == our_balances(any_erp)
+    assert theirs == trial_balance_by_account(any_erp)
 
 
 def test_an_unbalanced_export_would_be_refused_by_beancount(tmp_path: object) -> None:
@@ -289,7 +266,7 @@ def test_an_unbalanced_export_would_be_refused_by_beancount(tmp_path: object) ->
             "2026-01-01 open Assets:A\n2026-01-01 open Income:B\n"
             '2026-01-02 * "x"\n  Assets:A  1.00 EUR\n  Income:B  -0.99 EUR\n'
         )
-    errors, _ = bean_balances(path)
+    errors, _ = beancount_weights(path)
     assert errors
 
 

@@ -8,7 +8,7 @@ import sqlite3
 import tempfile
 from decimal import Decimal
 
-from conftest import make_clock
+from conftest import beancount_weights, make_clock, trial_balance_by_account
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -106,31 +106,6 @@ def test_verification_fails_exactly_where_the_log_was_changed(
         assert not report.ok
         first = report.problems[0]
         assert (first.position, first.kind) == expected
-
-
-def beancount_weights(path: str) -> tuple[list[object], dict[str, Decimal]]:
-    """Run beancount's own loader (what bean-check runs) and add up each account's weights."""
-    from beancount import loader
-    from beancount.core import convert, data
-
-    entries, errors, _ = loader.load_file(path)
-    totals: dict[str, Decimal] = {}
-    for entry in entries:
-        if isinstance(entry, data.Transaction):
-            for posting in entry.postings:
-                code = posting.account.split(":")[1].split("-")[0]
-                totals[code] = totals.get(code, Decimal(0)) + convert.get_weight(posting).number
-    # beancount divides a total cost into a unit cost, leaving residues like 1e-28: compare
-    # on the currency's scale
-    cent = Decimal("0.01")
-    return errors, {k: v.quantize(cent) for k, v in totals.items() if v.quantize(cent) != 0}
-
-
-def trial_balance_by_account(erp: Erp) -> dict[str, Decimal]:
-    totals: dict[str, Decimal] = {}
-    for row in erp.trial_balance().rows:
-        totals[row.account] = totals.get(row.account, Decimal(0)) + row.debit - row.credit
-    return {k: v for k, v in totals.items() if v != 0}
 
 
 fx_voucher = st.tuples(
