@@ -128,6 +128,7 @@ class Erp:
         actor: str | None = None,
         clock: Callable[[], dt.datetime] = utc_now,
         project: bool = True,
+        chain: bool = True,
     ) -> None:
         self.url = url
         self.actor = actor or default_actor()
@@ -135,7 +136,7 @@ class Erp:
         writer, reader = create_engines(url)
         migrate(writer, url)
         self.writer, self.reader = writer, reader
-        self.store = EventStore(url)
+        self.store = EventStore(url, chain=chain)
         self.ledger = Ledger(self.store, clock)
         self.projector = Projector(self.store, writer, reader, all_projections())
 
@@ -147,13 +148,17 @@ class Erp:
         actor: str | None = None,
         clock: Callable[[], dt.datetime] = utc_now,
         project: bool = True,
+        chain: bool = True,
     ) -> Erp:
         """Open (creating if needed) the database at `url`, `$ERP_DATABASE_URL` or ./erp.sqlite.
 
         With ``project=False`` actions do not update projections; call `catch_up()` (a separate
-        projection worker process would).
+        projection worker process would). ``chain=False`` stores events without the audit
+        hash chain; it exists only to measure the chain's cost and must not be used for books.
         """
-        return cls(parse_url(resolve_url(url)), actor=actor, clock=clock, project=project)
+        return cls(
+            parse_url(resolve_url(url)), actor=actor, clock=clock, project=project, chain=chain
+        )
 
     def close(self) -> None:
         self.store.close()
