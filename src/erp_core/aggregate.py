@@ -48,14 +48,6 @@ class Aggregate:
         if self.observer is not None:
             self.observer(self.id, self.version)
 
-    def replace_last_pending(self, event: DomainEvent) -> None:
-        """Swap the newest pending event for one that supersedes it (same version)."""
-        version, _ = self.pending[-1]
-        self.apply(event)
-        self.pending[-1] = (version, event)
-        if self.observer is not None:
-            self.observer(self.id, version)
-
     def collect(self) -> list[tuple[str, int, DomainEvent]]:
         out = [(self.id, v, e) for v, e in self.pending]
         self.pending = []

@@ -123,6 +123,12 @@ class UnitOfWork:
         self.touched[agg.id] = agg
         self.recorded.extend((agg.id, v) for v, _ in agg.pending)
 
+    def release(self) -> None:
+        """Unhook the aggregates from this unit of work (the observer is a reference cycle
+        that would otherwise keep a whole batch alive until the garbage collector runs)."""
+        for agg in self.touched.values():
+            agg.observer = None
+
     def collect(self) -> list[tuple[str, int, Any]]:
         events = []
         for agg in self.touched.values():
@@ -244,7 +250,10 @@ class Ledger:
                 periods=periods.monthly_periods(start),
             )
         )
-        stored = self._save(uow)
+        try:
+            stored = self._save(uow)
+        finally:
+            uow.release()
         return ActionResult(action="create_company", positions=sorted(stored.values()))
 
     def apply(self, action: Action, actor: str) -> ActionResult:
@@ -281,56 +290,67 @@ class Ledger:
     ) -> list[ActionResult | ErpError]:
         for _attempt in range(MAX_ATTEMPTS):
             uow = UnitOfWork(self)
-            now = self.clock()
-            outcomes: list[ActionResult | ErpError] = []
-            produced: list[list[tuple[str, int]]] = []
-            restart = False
-            for action in actions:
-                uow.recorded = []
-                try:
-                    outcome = self._run(uow, action, actor, now)
-                except ErpError as err:
-                    if uow.recorded:
-                        # A handler raised after recording: drop this attempt's state entirely.
-                        self.forget(list(uow.touched))
-                        raise ErpError(
-                            f"internal: {action.action} recorded before refusing"
-                        ) from err
-                    outcomes.append(err)
-                    produced.append([])
-                    continue
-                outcomes.append(outcome)
-                produced.append(uow.recorded)
-            if strict:
-                for index, refused in enumerate(outcomes):
-                    if isinstance(refused, ErpError):
-                        self.forget(list(uow.touched))
-                        raise BatchRefused(index, refused)
-            if dry_run:
-                # Checked against the current state, numbered as they would be; nothing stored.
-                uow.collect()
-                self.forget(list(uow.touched))
-                return outcomes
             try:
-                stored = self._save(uow)
-            except Conflict:
-                self.forget(list(uow.touched))
-                restart = True
-            except BaseException:
-                self.forget(list(uow.touched))
-                raise
-            if restart:
-                continue
-            final: list[ActionResult | ErpError] = []
-            for done, keys in zip(outcomes, produced, strict=True):
-                if isinstance(done, ActionResult) and not done.duplicate:
-                    positions = sorted({stored[k] for k in keys})
-                    done = done.model_copy(update={"positions": positions})
-                final.append(done)
-            return final
+                outcomes = self._attempt(uow, actions, actor, strict, dry_run)
+            finally:
+                uow.release()
+            if outcomes is not None:
+                return outcomes
         raise ConcurrencyError(
             f"gave up after {MAX_ATTEMPTS} attempts: other writers kept changing the same records"
         )
+
+    def _attempt(
+        self,
+        uow: UnitOfWork,
+        actions: Sequence[Action],
+        actor: str,
+        strict: bool,
+        dry_run: bool,
+    ) -> list[ActionResult | ErpError] | None:
+        """One try at checking and storing a batch; None when a concurrent writer won."""
+        now = self.clock()
+        outcomes: list[ActionResult | ErpError] = []
+        produced: list[list[tuple[str, int]]] = []
+        for action in actions:
+            uow.recorded = []
+            try:
+                outcome = self._run(uow, action, actor, now)
+            except ErpError as err:
+                if uow.recorded:
+                    # A handler raised after recording: drop this attempt's state entirely.
+                    self.forget(list(uow.touched))
+                    raise ErpError(f"internal: {action.action} recorded before refusing") from err
+                outcomes.append(err)
+                produced.append([])
+                continue
+            outcomes.append(outcome)
+            produced.append(uow.recorded)
+        if strict:
+            for index, refused in enumerate(outcomes):
+                if isinstance(refused, ErpError):
+                    self.forget(list(uow.touched))
+                    raise BatchRefused(index, refused)
+        if dry_run:
+            # Checked against the current state, numbered as they would be; nothing stored.
+            uow.collect()
+            self.forget(list(uow.touched))
+            return outcomes
+        try:
+            stored = self._save(uow)
+        except Conflict:
+            self.forget(list(uow.touched))
+            return None
+        except BaseException:
+            self.forget(list(uow.touched))
+            raise
+        final: list[ActionResult | ErpError] = []
+        for done, keys in zip(outcomes, produced, strict=True):
+            if isinstance(done, ActionResult) and not done.duplicate:
+                positions = sorted({stored[k] for k in keys})
+                done = done.model_copy(update={"positions": positions})
+            final.append(done)
+        return final
 
     def _save(self, uow: UnitOfWork) -> dict[tuple[str, int], int]:
         """Store the unit of work; return the log position of each (stream, version)."""

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from erp_core.aggregate import Aggregate
 from erp_core.errors import PeriodClosed, PeriodStateError, ValidationError
 from erp_core.events import (
+    DomainEvent,
     FiscalYearClosed,
     FiscalYearOpened,
     FiscalYearReopened,
@@ -78,6 +79,7 @@ class FiscalYear(Aggregate):
         self.counters: dict[str, int] = {}
         self.closed = False
         self.closing_document: str | None = None
+        self._extended: dict[int, int] = {}  # pending NumbersIssued version -> its last number
 
     # -- folding ---------------------------------------------------------------------------
     def _on_opened(self, e: FiscalYearOpened) -> None:
@@ -176,16 +178,14 @@ class FiscalYear(Aggregate):
     def issue_number(self, series: str, actor: str, now: dt.datetime) -> int:
         """Assign the next number; consecutive numbers of one save share one event."""
         number = self.counters.get(series, 0) + 1
-        last = self.pending[-1][1] if self.pending else None
-        if isinstance(last, NumbersIssued) and last.series == series and last.last == number - 1:
-            extended = NumbersIssued.model_construct(
-                actor=last.actor,
-                recorded_at=last.recorded_at,
-                series=series,
-                first=last.first,
-                last=number,
-            )
-            self.replace_last_pending(extended)
+        last = self.pending[-1] if self.pending else None
+        if last is not None and isinstance(last[1], NumbersIssued) and last[1].series == series:
+            # Extend the pending range; the event is rebuilt once, when the save collects it.
+            version = last[0]
+            self._extended[version] = number
+            self.counters[series] = number
+            if self.observer is not None:
+                self.observer(self.id, version)
         else:
             self.trigger(
                 NumbersIssued(
@@ -193,6 +193,15 @@ class FiscalYear(Aggregate):
                 )
             )
         return number
+
+    def collect(self) -> list[tuple[str, int, DomainEvent]]:
+        if self._extended:
+            self.pending = [
+                (v, e.model_copy(update={"last": self._extended[v]}) if v in self._extended else e)
+                for v, e in self.pending
+            ]
+            self._extended = {}
+        return super().collect()
 
     def close_period(self, number: int, actor: str, now: dt.datetime) -> None:
         self.span(number)
