@@ -47,6 +47,8 @@ class Account:
 
 
 class Chart(Aggregate):
+    cacheable = True
+
     def __init__(self, stream_id: str = STREAM) -> None:
         super().__init__(stream_id)
         self.accounts: dict[str, Account] = {}

@@ -17,6 +17,9 @@ class Aggregate:
     """Base class; subclasses map event classes to `_on_<event>` methods in `handlers`."""
 
     handlers: ClassVar[dict[type[DomainEvent], Callable[[Any, Any], None]]] = {}
+    # Kept in the application's cache between saves (refreshed from the store each time):
+    # master data and hot aggregates. Documents are loaded when needed and not cached.
+    cacheable: ClassVar[bool] = False
 
     def __init__(self, stream_id: str) -> None:
         self.id = stream_id

@@ -41,7 +41,6 @@ from erp_core.errors import (
     ErpError,
     IdempotencyConflict,
     NotFound,
-    PeriodClosed,
     PeriodStateError,
     ValidationError,
 )
@@ -62,6 +61,7 @@ from erp_core.journal import Voucher
 from erp_core.money import ZERO
 from erp_core.periods import FiscalYear
 from erp_core.store import Conflict, EventStore
+from erp_core.unit_of_work import UnitOfWork
 from erp_core.util import paused_gc
 
 A = TypeVar("A", bound=Aggregate)
@@ -95,71 +95,6 @@ def check_actor(actor: str) -> None:
         raise ValidationError("actor", "the actor name is longer than 200 characters")
 
 
-class UnitOfWork:
-    """The aggregates one save touches, loaded fresh at the start of the save."""
-
-    def __init__(self, ledger: Ledger) -> None:
-        self.ledger = ledger
-        self.touched: dict[str, Aggregate] = {}
-        self.keys_in_batch: dict[str, tuple[str, ActionResult]] = {}
-        self.recorded: list[tuple[str, int]] = []  # (stream, version) recorded by this action
-
-    def _observe(self, stream: str, version: int) -> None:
-        self.recorded.append((stream, version))
-
-    def get(self, cls: type[A], stream: str) -> A:
-        agg = self.touched.get(stream)
-        if agg is None:
-            agg = self.ledger.load(cls, stream)
-            agg.observer = self._observe
-            self.touched[stream] = agg
-        assert isinstance(agg, cls)
-        return agg
-
-    def add(self, agg: Aggregate) -> None:
-        if agg.id in self.touched and self.touched[agg.id] is not agg:
-            raise ValidationError("document", f"{agg.id} already exists")
-        agg.observer = self._observe
-        self.touched[agg.id] = agg
-        self.recorded.extend((agg.id, v) for v, _ in agg.pending)
-
-    def release(self) -> None:
-        """Unhook the aggregates from this unit of work (the observer is a reference cycle
-        that would otherwise keep a whole batch alive until the garbage collector runs)."""
-        for agg in self.touched.values():
-            agg.observer = None
-
-    def collect(self) -> list[tuple[str, int, Any]]:
-        events = []
-        for agg in self.touched.values():
-            events.extend(agg.collect())
-        return events
-
-    # convenience accessors
-    def company(self) -> Company:
-        c = self.get(Company, company.STREAM)
-        c.check_exists()
-        return c
-
-    def chart(self) -> Chart:
-        return self.get(Chart, accounts.STREAM)
-
-    def fiscal_year_for(self, day: dt.date, field: str = "date") -> FiscalYear:
-        label, _, _ = periods.fiscal_year_bounds(day, self.company().fiscal_year_start)
-        fy = self.get(FiscalYear, periods.stream_id(label))
-        if not fy.exists:
-            raise PeriodClosed(
-                field, f"fiscal year {label} (holding {day}) is not open; open it first"
-            )
-        return fy
-
-    def fiscal_year(self, year: int) -> FiscalYear:
-        fy = self.get(FiscalYear, periods.stream_id(str(year)))
-        if not fy.exists:
-            raise NotFound(f"fiscal year {year} is not open")
-        return fy
-
-
 Handler = Callable[[Any, UnitOfWork, Any, str, dt.datetime], list[str]]
 
 
@@ -190,7 +125,7 @@ class Ledger:
                     agg.restore(*snap)
                     snapshot_version = snap[0]
             cached = _Cached(agg, snapshot_version)
-            if cls in (Company, Chart, FiscalYear):
+            if cls.cacheable:
                 self._cache[stream] = cached
         loaded = cached.agg
         loaded.replay(self.store.stream(stream, after=loaded.version))

@@ -13,6 +13,8 @@ STREAM = "company"
 
 
 class Company(Aggregate):
+    cacheable = True
+
     def __init__(self, stream_id: str = STREAM) -> None:
         super().__init__(stream_id)
         self.name = ""

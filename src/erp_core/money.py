@@ -6,6 +6,7 @@ cannot hold most decimal fractions (0.1 + 0.2 != 0.3) and the error would surfac
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -23,6 +24,7 @@ MINOR_UNITS: dict[str, int] = {
 }  # fmt: skip
 
 ZERO = Decimal(0)
+DECIMAL_RE = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 MAX_DIGITS = 15  # integer digits of any amount, quantity or rate: stays exact in a BIGINT
 MAX_PLACES = 12
 
@@ -54,6 +56,11 @@ def to_decimal(value: Any) -> Decimal:
     elif isinstance(value, int):
         d = Decimal(value)
     elif isinstance(value, str):
+        if not DECIMAL_RE.match(value.strip()):
+            raise ValueError(
+                f"{value!r} is not a decimal number (write it like 1234.50: ASCII digits, an "
+                "optional leading minus and decimal point; no separators, exponents or '+')"
+            )
         try:
             d = Decimal(value.strip())
         except InvalidOperation:

@@ -69,6 +69,8 @@ def format_number(series: str, label: str, number: int) -> str:
 
 
 class FiscalYear(Aggregate):
+    cacheable = True
+
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.label = ""

@@ -24,6 +24,9 @@ from eventsourcing.persistence import (
 from eventsourcing.persistence import (
     InterfaceError as ESInterfaceError,
 )
+from eventsourcing.persistence import (
+    InternalError as ESInternalError,
+)
 
 from erp_core.config import DatabaseUrl
 from erp_core.errors import StorageError
@@ -78,15 +81,45 @@ def _environment(url: DatabaseUrl, chain: bool) -> dict[str, str]:
     }
 
 
+@contextlib.contextmanager
+def _setup_lock(url: DatabaseUrl) -> Iterator[None]:
+    """Serialise the event store's table set-up between processes opening one PostgreSQL
+    database at once (its CREATE OR REPLACE FUNCTION fails when run concurrently)."""
+    if url.kind != "postgresql":
+        yield
+        return
+    import psycopg
+
+    try:
+        conn = psycopg.connect(
+            host=url.host,
+            port=url.port,
+            user=url.user,
+            password=url.password or None,
+            dbname=url.dbname,
+            autocommit=True,
+            connect_timeout=10,
+        )
+    except psycopg.Error as exc:
+        raise StorageError(f"cannot connect to {url.redacted()}: {exc}") from None
+    with conn:
+        conn.execute("SELECT pg_advisory_lock(724203)")
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(724203)")
+
+
 class EventStore:
     def __init__(self, url: DatabaseUrl, *, chain: bool = True) -> None:
         """Open the store; ``chain=False`` skips the audit hash chain (benchmarks only)."""
         self.url = url
         try:
-            self._factory: Any = InfrastructureFactory.construct(_environment(url, chain))
-            self.recorder: ApplicationRecorder = self._factory.application_recorder()
-            self.snapshots: AggregateRecorder = self._factory.aggregate_recorder("snapshots")
-        except (ESInterfaceError, OperationalError, OSError) as exc:
+            with _setup_lock(url):
+                self._factory: Any = InfrastructureFactory.construct(_environment(url, chain))
+                self.recorder: ApplicationRecorder = self._factory.application_recorder()
+                self.snapshots: AggregateRecorder = self._factory.aggregate_recorder("snapshots")
+        except (ESInterfaceError, OperationalError, ESInternalError, OSError) as exc:
             raise StorageError(f"cannot open the event store at {url.redacted()}: {exc}") from None
 
     def close(self) -> None:
