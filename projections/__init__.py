@@ -9,10 +9,20 @@ from __future__ import annotations
 from erp_core.projections.balances import BalancesProjection
 from erp_core.projections.engine import Projection, Projector
 from erp_core.projections.ledger import LedgerProjection
+from erp_core.projections.payables import PayablesProjection
+from erp_core.projections.stock import StockProjection
 
 
 def all_projections() -> list[Projection]:
-    return [LedgerProjection(), BalancesProjection()]
+    return [LedgerProjection(), BalancesProjection(), StockProjection(), PayablesProjection()]
 
 
-__all__ = ["BalancesProjection", "LedgerProjection", "Projection", "Projector", "all_projections"]
+__all__ = [
+    "BalancesProjection",
+    "LedgerProjection",
+    "PayablesProjection",
+    "Projection",
+    "Projector",
+    "StockProjection",
+    "all_projections",
+]

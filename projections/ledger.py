@@ -153,6 +153,7 @@ def _voucher_posted(b: _Batch, pos: int, _stream: str, e: Event) -> None:
                 dims.get("project"),
                 dims.get("department"),
                 actor,
+                line.get("party"),
             )
         )
     b.insert(gl_lines, *rows)

@@ -101,6 +101,7 @@ gl_lines = Table(
     Column("project", String(20)),
     Column("department", String(20)),
     Column("actor", String(200), nullable=False),
+    Column("party", String(32)),  # migration 0002: the supplier or customer of the line
     Index("ix_gl_lines_account_date", "account", "date"),
 )
 
@@ -125,4 +126,119 @@ daily_balances = Table(
     Column("base_minor", BigInteger, nullable=False),
     Column("amount_minor", BigInteger, nullable=False),
     Index("ix_daily_balances_date", "date"),
+)
+
+
+# --- inventory (migration 0002) ----------------------------------------------------------------
+# Quantities are integers of millionths (6 decimal places), values integers of minor units.
+
+stock_items = Table(
+    "stock_items",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("uom", String(16), nullable=False),
+    Column("valuation", String(16), nullable=False),
+    Column("batch_tracked", Boolean, nullable=False),
+    Column("expense_account", String(20), nullable=False),
+)
+
+warehouses = Table(
+    "warehouses",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+)
+
+stock_movements = Table(
+    "stock_movements",
+    metadata,
+    Column("position", BigInteger, primary_key=True),
+    Column("document", String(32), nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("item", String(32), nullable=False),
+    Column("warehouse", String(32), nullable=False),
+    Column("batch", String(32)),
+    Column("kind", String(16), nullable=False),  # a movement kind, or "cost_adjustment"
+    Column("date", Date, nullable=False),
+    Column("quantity_micro", BigInteger, nullable=False),
+    Column("value_minor", BigInteger, nullable=False),
+    Column("counter_account", String(20), nullable=False),
+    Column("reference", String(32)),  # the adjustment document of a cost adjustment
+    Index("ix_stock_movements_bin_date", "item", "warehouse", "date"),
+)
+
+# --- procurement (migration 0002) ---------------------------------------------------------------
+
+suppliers = Table(
+    "suppliers",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("payment_terms_days", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("contact", String(500)),
+)
+
+purchase_orders = Table(
+    "purchase_orders",
+    metadata,
+    Column("document", String(32), primary_key=True),
+    Column("supplier", String(32), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("expected_delivery", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("total_minor", BigInteger, nullable=False),
+    Column("plan", String(32)),
+    Column("contract", String(500)),
+    Column("actor", String(200), nullable=False),
+)
+
+purchase_order_lines = Table(
+    "purchase_order_lines",
+    metadata,
+    Column("document", String(32), primary_key=True),
+    Column("line", Integer, primary_key=True),
+    Column("item", String(32), nullable=False),
+    Column("warehouse", String(32), nullable=False),
+    Column("quantity_micro", BigInteger, nullable=False),
+    Column("price", String(40), nullable=False),
+    Column("received_micro", BigInteger, nullable=False),
+    Column("rejected_micro", BigInteger, nullable=False),
+    Column("invoiced_micro", BigInteger, nullable=False),
+    Column("received_minor", BigInteger, nullable=False),  # value credited to GRNI
+    Column("cleared_minor", BigInteger, nullable=False),  # value invoices cleared from GRNI
+)
+
+supplier_invoices = Table(
+    "supplier_invoices",
+    metadata,
+    Column("document", String(32), primary_key=True),
+    Column("supplier", String(32), nullable=False),
+    Column("supplier_reference", String(32), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("due", Date, nullable=False),
+    Column("net_minor", BigInteger, nullable=False),
+    Column("tax_minor", BigInteger, nullable=False),
+    Column("total_minor", BigInteger, nullable=False),
+)
+
+supplier_payments = Table(
+    "supplier_payments",
+    metadata,
+    Column("document", String(32), primary_key=True),
+    Column("supplier", String(32), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("bank_account", String(20), nullable=False),
+)
+
+supplier_allocations = Table(
+    "supplier_allocations",
+    metadata,
+    Column("position", BigInteger, primary_key=True),
+    Column("payment", String(32), nullable=False),
+    Column("invoice", String(32), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
 )

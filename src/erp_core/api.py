@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from pydantic import ValidationError as PydanticValidationError
 
-from erp_core import audit
+from erp_core import audit, checks
 from erp_core import commands as c
 from erp_core.application import Ledger, utc_now
 from erp_core.config import DatabaseUrl, parse_url, resolve_url
@@ -26,12 +26,18 @@ from erp_core.db import create_engines, migrate
 from erp_core.errors import BatchRefused, ErpError, NotFound, ValidationError
 from erp_core.events import decode_data
 from erp_core.exports import write_beancount
-from erp_core.projections import Projector, all_projections, queries
+from erp_core.projections import Projector, all_projections, operations, queries
 from erp_core.reports import (
     BalanceSheet,
+    CheckResult,
     IncomeStatement,
     LedgerLine,
+    OpenOrderLine,
+    PayablesAging,
     ProjectionStatus,
+    StockBalance,
+    StockLedgerRow,
+    SupplierLedgerRow,
     TrailEntry,
     TrialBalance,
 )
@@ -333,6 +339,108 @@ class Erp:
     def fiscal_periods(self) -> list[dict[str, Any]]:
         with self.reader.connect() as conn:
             return queries.fiscal_period_rows(conn)
+
+    # inventory and procurement: each takes the action's fields as keywords
+    def register_item(self, **fields: Any) -> c.ActionResult:
+        return self.apply({"action": "register_item", **fields})
+
+    def register_warehouse(self, **fields: Any) -> c.ActionResult:
+        return self.apply({"action": "register_warehouse", **fields})
+
+    def receive_stock(self, **fields: Any) -> c.ActionResult:
+        return self.apply({"action": "receive_stock", **fields})
+
+    def issue_material(self, **fields: Any) -> c.ActionResult:
+        return self.apply({"action": "issue_material", **fields})
+
+    def transfer_stock(self, **fields: Any) -> c.ActionResult:
+        return self.apply({"action": "transfer_stock", **fields})
+
+    def count_stock(self, **fields: Any) -> c.ActionResult:
+        return self.apply({"action": "count_stock", **fields})
+
+    def configure_procurement(self, **fields: Any) -> c.ActionResult:
+        return self.apply({"action": "configure_procurement", **fields})
+
+    def register_supplier(self, **fields: Any) -> c.ActionResult:
+        return self.apply({"action": "register_supplier", **fields})
+
+    def create_purchase_plan(self, **fields: Any) -> c.ActionResult:
+        return self.apply({"action": "create_purchase_plan", **fields})
+
+    def order_purchase_plan(self, **fields: Any) -> c.ActionResult:
+        return self.apply({"action": "order_purchase_plan", **fields})
+
+    def create_purchase_order(self, **fields: Any) -> c.ActionResult:
+        return self.apply({"action": "create_purchase_order", **fields})
+
+    def approve_purchase_order(self, document: str) -> c.ActionResult:
+        return self.apply({"action": "approve_purchase_order", "document": document})
+
+    def cancel_purchase_order(self, document: str, reason: str) -> c.ActionResult:
+        return self.apply(
+            {"action": "cancel_purchase_order", "document": document, "reason": reason}
+        )
+
+    def close_purchase_order(self, document: str, reason: str) -> c.ActionResult:
+        return self.apply(
+            {"action": "close_purchase_order", "document": document, "reason": reason}
+        )
+
+    def receive_purchase_order(self, **fields: Any) -> c.ActionResult:
+        return self.apply({"action": "receive_purchase_order", **fields})
+
+    def post_supplier_invoice(self, **fields: Any) -> c.ActionResult:
+        return self.apply({"action": "post_supplier_invoice", **fields})
+
+    def pay_supplier(self, **fields: Any) -> c.ActionResult:
+        return self.apply({"action": "pay_supplier", **fields})
+
+    def allocate_supplier_payment(self, **fields: Any) -> c.ActionResult:
+        return self.apply({"action": "allocate_supplier_payment", **fields})
+
+    # inventory and procurement reports
+    def stock_ledger(
+        self, item: str | None = None, warehouse: str | None = None, date_to: dt.date | None = None
+    ) -> list[StockLedgerRow]:
+        with self.reader.connect() as conn:
+            return operations.stock_ledger(conn, item, warehouse, date_to)
+
+    def stock_balance(self, as_of: dt.date, by_batch: bool = False) -> StockBalance:
+        with self.reader.connect() as conn:
+            return operations.stock_balance(conn, as_of, by_batch)
+
+    def open_orders(self) -> list[OpenOrderLine]:
+        with self.reader.connect() as conn:
+            return operations.open_orders(conn)
+
+    def payables_aging(self, as_of: dt.date) -> PayablesAging:
+        with self.reader.connect() as conn:
+            return operations.payables_aging(conn, as_of)
+
+    def supplier_ledger(self, supplier: str) -> list[SupplierLedgerRow]:
+        with self.reader.connect() as conn:
+            return operations.supplier_ledger(conn, supplier)
+
+    def check(self) -> list[CheckResult]:
+        """Run every reconciliation check; each result says OK or names the difference."""
+        with self.reader.connect() as conn:
+            tb = queries.trial_balance(conn)
+            return [
+                checks.trial_balance_balances(tb.total_debit, tb.total_credit),
+                checks.inventory_matches_stock(
+                    operations.account_balance_by_role(conn, "inventory"),
+                    operations.stock_value(conn),
+                ),
+                checks.grni_matches_receipts(
+                    operations.account_balance_by_role(conn, "grni"),
+                    operations.received_not_invoiced(conn),
+                ),
+                checks.payables_match_suppliers(
+                    operations.account_balance_by_role(conn, "payables"),
+                    operations.supplier_balances(conn),
+                ),
+            ]
 
     # -- audit -------------------------------------------------------------------------------
     def verify(

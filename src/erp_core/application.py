@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from erp_core import accounts, company, journal, periods
+from erp_core import accounts, company, journal, periods, purchase_actions, stock_actions
+from erp_core import commands as c
 from erp_core.accounts import Chart
 from erp_core.aggregate import Aggregate
 from erp_core.commands import (
@@ -613,4 +614,24 @@ HANDLERS: dict[type[Action], Handler] = {
     ReopenPeriod: Ledger._reopen_period,
     CloseFiscalYear: Ledger._close_fiscal_year,
     ReopenFiscalYear: Ledger._reopen_fiscal_year,
+    # inventory
+    c.RegisterItem: stock_actions.register_item,
+    c.RegisterWarehouse: stock_actions.register_warehouse,
+    c.ReceiveStock: stock_actions.receive_stock,
+    c.IssueMaterial: stock_actions.issue_material,
+    c.TransferStock: stock_actions.transfer_stock,
+    c.CountStock: stock_actions.count_stock,
+    # procurement
+    c.ConfigureProcurement: purchase_actions.configure_procurement,
+    c.RegisterSupplier: purchase_actions.register_supplier,
+    c.CreatePurchasePlan: purchase_actions.create_purchase_plan,
+    c.OrderPurchasePlan: purchase_actions.order_purchase_plan,
+    c.CreatePurchaseOrder: purchase_actions.create_purchase_order,
+    c.ApprovePurchaseOrder: purchase_actions.approve_purchase_order,
+    c.CancelPurchaseOrder: purchase_actions.cancel_purchase_order,
+    c.ClosePurchaseOrder: purchase_actions.close_purchase_order,
+    c.ReceivePurchaseOrder: purchase_actions.receive_purchase_order,
+    c.PostSupplierInvoice: purchase_actions.post_supplier_invoice,
+    c.PaySupplier: purchase_actions.pay_supplier,
+    c.AllocateSupplierPayment: purchase_actions.allocate_supplier_payment,
 }

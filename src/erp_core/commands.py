@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
@@ -174,6 +175,278 @@ class ReopenFiscalYear(Action):
     reason: Reason
 
 
+# --- inventory -------------------------------------------------------------------------------
+
+Code = Annotated[str, Field(min_length=1, max_length=32)]
+
+
+class _Line(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class RegisterItem(Action):
+    """Add an item to the item master."""
+
+    action: Literal["register_item"] = "register_item"
+    code: Code
+    name: Name
+    uom: Annotated[str, Field(min_length=1, max_length=16)]
+    valuation: Literal["fifo", "moving_average"] = "fifo"
+    batch_tracked: bool = False
+    expense_account: str = "5100"
+
+
+class RegisterWarehouse(Action):
+    """Add a warehouse."""
+
+    action: Literal["register_warehouse"] = "register_warehouse"
+    code: Code
+    name: Name
+
+
+class ReceiptLine(_Line):
+    item: Code
+    warehouse: Code
+    quantity: Dec
+    unit_cost: Dec
+    batch: Code | None = None
+
+
+class ReceiveStock(Action):
+    """Receive stock without a purchase order (opening stock, found goods, ...)."""
+
+    action: Literal["receive_stock"] = "receive_stock"
+    date: dt.date
+    account: str  # the account credited against inventory
+    memo: Text | None = None
+    lines: Annotated[list[ReceiptLine], Field(min_length=1, max_length=MAX_LINES)]
+
+
+class IssueLine(_Line):
+    item: Code
+    warehouse: Code
+    quantity: Dec
+    batch: Code | None = None
+    account: str | None = None  # default: the item's expense account
+
+
+class IssueMaterial(Action):
+    """Issue material to a department; its cost comes from the bin's layers or average."""
+
+    action: Literal["issue_material"] = "issue_material"
+    date: dt.date
+    department: Code | None = None
+    requester: Name
+    purpose: Text
+    lines: Annotated[list[IssueLine], Field(min_length=1, max_length=MAX_LINES)]
+
+
+class TransferLine(_Line):
+    item: Code
+    quantity: Dec
+    batch: Code | None = None
+
+
+class TransferStock(Action):
+    """Move stock between warehouses; its cost travels with it."""
+
+    action: Literal["transfer_stock"] = "transfer_stock"
+    date: dt.date
+    from_warehouse: Code
+    to_warehouse: Code
+    memo: Text | None = None
+    lines: Annotated[list[TransferLine], Field(min_length=1, max_length=MAX_LINES)]
+
+
+class CountLine(_Line):
+    item: Code
+    counted: Dec
+    batch: Code | None = None
+
+
+class CountStock(Action):
+    """Record a count sheet for a warehouse; differences become stock adjustments."""
+
+    action: Literal["count_stock"] = "count_stock"
+    date: dt.date
+    warehouse: Code
+    lines: Annotated[list[CountLine], Field(min_length=1, max_length=MAX_LINES)]
+
+
+# --- procurement -----------------------------------------------------------------------------
+
+
+class ConfigureProcurement(Action):
+    """Set the order amount above which approval is needed, and the over-receipt tolerance."""
+
+    action: Literal["configure_procurement"] = "configure_procurement"
+    approval_threshold: Dec
+    over_receipt_tolerance: Dec = Decimal(0)
+    price_variance_account: str = "5200"
+    adjustment_account: str = "5300"
+    input_tax_account: str = "1400"
+
+    @model_validator(mode="after")
+    def _ranges(self) -> ConfigureProcurement:
+        if self.approval_threshold < 0:
+            raise ValueError("approval_threshold: must not be negative")
+        if not 0 <= self.over_receipt_tolerance <= 1:
+            raise ValueError("over_receipt_tolerance: a fraction between 0 and 1 (0.05 = 5%)")
+        return self
+
+
+class RegisterSupplier(Action):
+    """Add a supplier."""
+
+    action: Literal["register_supplier"] = "register_supplier"
+    code: Code
+    name: Name
+    payment_terms_days: Annotated[int, Field(ge=0, le=365)] = 30
+    currency: str | None = None  # default: the base currency
+    contact: Text | None = None
+
+    _check_currency = field_validator("currency")(_currency)
+
+
+class PlanLineIn(_Line):
+    item: Code
+    quantity: Dec
+    quality_standard: Text | None = None
+    wanted_by: dt.date
+
+
+class CreatePurchasePlan(Action):
+    """Plan what to buy: items, quantities, quality standard and wanted dates."""
+
+    action: Literal["create_purchase_plan"] = "create_purchase_plan"
+    date: dt.date
+    title: Name
+    lines: Annotated[list[PlanLineIn], Field(min_length=1, max_length=MAX_LINES)]
+
+
+class PlanOrderLine(_Line):
+    line: Annotated[int, Field(ge=1)]
+    supplier: Code
+    price: Dec
+    warehouse: Code
+
+
+class OrderPurchasePlan(Action):
+    """Turn plan lines into purchase orders, one per supplier."""
+
+    action: Literal["order_purchase_plan"] = "order_purchase_plan"
+    plan: Code
+    date: dt.date
+    expected_delivery: dt.date
+    lines: Annotated[list[PlanOrderLine], Field(min_length=1, max_length=MAX_LINES)]
+
+
+class OrderLineIn(_Line):
+    item: Code
+    quantity: Dec
+    price: Dec
+    warehouse: Code
+    quality_standard: Text | None = None
+
+
+class CreatePurchaseOrder(Action):
+    """Order from a supplier; above the approval threshold it waits for approval."""
+
+    action: Literal["create_purchase_order"] = "create_purchase_order"
+    date: dt.date
+    supplier: Code
+    expected_delivery: dt.date
+    contract: Text | None = None
+    terms: Text | None = None
+    lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=MAX_LINES)]
+
+
+class ApprovePurchaseOrder(Action):
+    """Approve an order (by someone other than its creator)."""
+
+    action: Literal["approve_purchase_order"] = "approve_purchase_order"
+    document: Code
+
+
+class CancelPurchaseOrder(Action):
+    """Cancel an order nothing was received against."""
+
+    action: Literal["cancel_purchase_order"] = "cancel_purchase_order"
+    document: Code
+    reason: Reason
+
+
+class ClosePurchaseOrder(Action):
+    """Close an order: nothing more will be received against it."""
+
+    action: Literal["close_purchase_order"] = "close_purchase_order"
+    document: Code
+    reason: Reason
+
+
+class ReceiveLine(_Line):
+    line: Annotated[int, Field(ge=1)]
+    accepted: Dec
+    rejected: Dec = Decimal(0)
+    reason: Text | None = None
+    batch: Code | None = None
+
+
+class ReceivePurchaseOrder(Action):
+    """Receive goods against an order, with acceptance: accepted quantities go into stock."""
+
+    action: Literal["receive_purchase_order"] = "receive_purchase_order"
+    document: Code
+    date: dt.date
+    lines: Annotated[list[ReceiveLine], Field(min_length=1, max_length=MAX_LINES)]
+
+
+class InvoiceLine(_Line):
+    order: Code
+    line: Annotated[int, Field(ge=1)]
+    quantity: Dec
+    price: Dec
+    tax_rate: Dec = Decimal(0)
+
+
+class PostSupplierInvoice(Action):
+    """Book a supplier invoice, matched against order and receipts."""
+
+    action: Literal["post_supplier_invoice"] = "post_supplier_invoice"
+    supplier: Code
+    supplier_reference: Code
+    date: dt.date
+    lines: Annotated[list[InvoiceLine], Field(min_length=1, max_length=MAX_LINES)]
+    total: Dec | None = None  # the invoice's printed total, checked when given
+
+
+class Allocation(_Line):
+    invoice: Code
+    amount: Dec
+
+
+class PaySupplier(Action):
+    """Pay a supplier, allocating the payment to invoices (partly, or not yet)."""
+
+    action: Literal["pay_supplier"] = "pay_supplier"
+    supplier: Code
+    date: dt.date
+    amount: Dec
+    bank_account: str = "1120"
+    allocations: Annotated[list[Allocation], Field(max_length=MAX_LINES)] = Field(
+        default_factory=list
+    )
+
+
+class AllocateSupplierPayment(Action):
+    """Allocate what is left of a payment to invoices."""
+
+    action: Literal["allocate_supplier_payment"] = "allocate_supplier_payment"
+    payment: Code
+    date: dt.date
+    allocations: Annotated[list[Allocation], Field(min_length=1, max_length=MAX_LINES)]
+
+
 ACTIONS: tuple[type[Action], ...] = (
     OpenAccount,
     CloseAccount,
@@ -186,6 +459,24 @@ ACTIONS: tuple[type[Action], ...] = (
     ReopenPeriod,
     CloseFiscalYear,
     ReopenFiscalYear,
+    RegisterItem,
+    RegisterWarehouse,
+    ReceiveStock,
+    IssueMaterial,
+    TransferStock,
+    CountStock,
+    ConfigureProcurement,
+    RegisterSupplier,
+    CreatePurchasePlan,
+    OrderPurchasePlan,
+    CreatePurchaseOrder,
+    ApprovePurchaseOrder,
+    CancelPurchaseOrder,
+    ClosePurchaseOrder,
+    ReceivePurchaseOrder,
+    PostSupplierInvoice,
+    PaySupplier,
+    AllocateSupplierPayment,
 )
 ACTION_TYPES: dict[str, type[Action]] = {cls.model_fields["action"].default: cls for cls in ACTIONS}
 
@@ -200,7 +491,25 @@ AnyAction = Annotated[
     | LockPeriod
     | ReopenPeriod
     | CloseFiscalYear
-    | ReopenFiscalYear,
+    | ReopenFiscalYear
+    | RegisterItem
+    | RegisterWarehouse
+    | ReceiveStock
+    | IssueMaterial
+    | TransferStock
+    | CountStock
+    | ConfigureProcurement
+    | RegisterSupplier
+    | CreatePurchasePlan
+    | OrderPurchasePlan
+    | CreatePurchaseOrder
+    | ApprovePurchaseOrder
+    | CancelPurchaseOrder
+    | ClosePurchaseOrder
+    | ReceivePurchaseOrder
+    | PostSupplierInvoice
+    | PaySupplier
+    | AllocateSupplierPayment,
     Field(discriminator="action"),
 ]
 ACTION_ADAPTER: TypeAdapter[Any] = TypeAdapter(AnyAction)

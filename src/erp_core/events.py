@@ -21,7 +21,22 @@ AccountType = Literal["asset", "liability", "equity", "income", "expense"]
 ControlRole = Literal[
     "receivables", "payables", "inventory", "grni", "tax", "retained_earnings", "rounding"
 ]
-VoucherKind = Literal["manual", "reversal", "closing"]
+VoucherKind = Literal[
+    "manual",
+    "reversal",
+    "closing",
+    "goods_receipt",
+    "material_issue",
+    "stock_transfer",
+    "stock_count",
+    "cost_adjustment",
+    "supplier_invoice",
+    "supplier_payment",
+]
+ValuationMethod = Literal["fifo", "moving_average"]
+MovementKind = Literal[
+    "receipt", "issue", "transfer_in", "transfer_out", "count_gain", "count_loss"
+]
 DIMENSIONS: tuple[str, ...] = ("cost_centre", "project", "department")
 
 
@@ -129,6 +144,9 @@ class PostedLine(BaseModel):
     rate: Dec | None = None
     memo: str | None = None
     dimensions: dict[str, str] = Field(default_factory=dict)
+    # The supplier or customer a control-account line belongs to (sub-ledger key). Added after
+    # the first release as an optional field: old payloads read as party=None, no upcast needed.
+    party: str | None = None
 
 
 class VoucherPosted(DomainEvent):
@@ -145,6 +163,217 @@ class VoucherPosted(DomainEvent):
 class VoucherReversed(DomainEvent):
     by_document: str
     date: dt.date
+
+
+# --- inventory -------------------------------------------------------------------------------
+
+
+class ItemRegistered(DomainEvent):
+    code: str
+    name: str
+    uom: str
+    valuation: ValuationMethod
+    batch_tracked: bool
+    expense_account: str
+
+
+class WarehouseRegistered(DomainEvent):
+    code: str
+    name: str
+
+
+class StockBinOpened(DomainEvent):
+    """The first movement of an item in a warehouse opens its bin, fixing its valuation."""
+
+    item: str
+    warehouse: str
+    valuation: ValuationMethod
+    currency: str
+
+
+class StockLayer(BaseModel):
+    """A quantity at a value (FIFO layer, or what a transfer carried)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    quantity: Dec
+    value: Dec
+    batch: str | None = None
+
+
+class StockMoved(DomainEvent):
+    """One movement of one bin (item x warehouse). Quantity and value are signed: inflows
+    positive, outflows negative. `layers` is what a transfer brought in."""
+
+    document: str
+    line: int
+    kind: MovementKind
+    date: dt.date
+    quantity: Dec
+    value: Dec
+    batch: str | None = None
+    layers: tuple[StockLayer, ...] = ()
+    counter_account: str
+    counted: Dec | None = None  # stock counts: the counted and the book quantity
+    book: Dec | None = None
+
+
+class StockCountRecorded(DomainEvent):
+    """A count sheet: every line counted, with the book quantity it was compared to."""
+
+    document: str
+    warehouse: str
+    date: dt.date
+    lines: tuple[tuple[str, str | None, Dec, Dec], ...]  # (item, batch, counted, book)
+
+
+class StockCostAdjusted(DomainEvent):
+    """A back-dated movement changed the cost of a later outflow of the bin; `delta` is the
+    change of the bin's value (negative: more value left the bin)."""
+
+    document: str
+    line: int
+    adjustment_document: str
+    date: dt.date
+    delta: Dec
+    counter_account: str
+    batch: str | None = None
+
+
+# --- procurement -----------------------------------------------------------------------------
+
+
+class ProcurementConfigured(DomainEvent):
+    approval_threshold: Dec
+    over_receipt_tolerance: Dec  # a fraction: 0.05 allows receiving 5% more than ordered
+    price_variance_account: str = "5200"
+    adjustment_account: str = "5300"  # stock count differences and cost revaluations
+    input_tax_account: str = "1400"
+
+
+class SupplierRegistered(DomainEvent):
+    code: str
+    name: str
+    payment_terms_days: int
+    currency: str
+    contact: str | None = None
+
+
+class PlanLine(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    item: str
+    quantity: Dec
+    quality_standard: str | None = None
+    wanted_by: dt.date
+
+
+class PurchasePlanCreated(DomainEvent):
+    document: str
+    date: dt.date
+    title: str
+    lines: tuple[PlanLine, ...]
+
+
+class PurchasePlanOrdered(DomainEvent):
+    """Plan lines turned into purchase orders: line number -> order document."""
+
+    orders: dict[int, str]
+
+
+class OrderLine(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    item: str
+    quantity: Dec
+    price: Dec
+    quality_standard: str | None = None
+    warehouse: str
+
+
+class PurchaseOrderCreated(DomainEvent):
+    document: str
+    date: dt.date
+    supplier: str
+    expected_delivery: dt.date
+    contract: str | None = None
+    terms: str | None = None
+    plan: str | None = None
+    lines: tuple[OrderLine, ...]
+    total: Dec
+    needs_approval: bool
+
+
+class PurchaseOrderApproved(DomainEvent):
+    pass
+
+
+class PurchaseOrderCancelled(DomainEvent):
+    reason: str
+
+
+class PurchaseOrderClosed(DomainEvent):
+    reason: str
+
+
+class ReceivedLine(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    accepted: Dec
+    rejected: Dec
+    value: Dec  # what the accepted goods were stocked at (and credited to GRNI)
+    reason: str | None = None
+
+
+class GoodsReceived(DomainEvent):
+    """Receipt against an order, line by line: accepted quantities went into stock."""
+
+    receipt: str
+    date: dt.date
+    lines: dict[int, ReceivedLine]  # by order line
+
+
+class InvoicedLine(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    quantity: Dec
+    cleared: Dec  # the GRNI value this invoice cleared
+
+
+class GoodsInvoiced(DomainEvent):
+    invoice: str
+    date: dt.date
+    lines: dict[int, InvoicedLine]  # by order line
+
+
+class SupplierInvoicePosted(DomainEvent):
+    document: str
+    supplier: str
+    supplier_reference: str
+    date: dt.date
+    due: dt.date
+    net: Dec
+    tax: Dec
+    total: Dec
+
+
+class SupplierReferenceClaimed(DomainEvent):
+    """A supplier's own invoice number was booked (stream supref:<supplier>/<reference>), so
+    the same supplier invoice cannot be booked, and paid, twice."""
+
+    invoice: str
+
+
+class SupplierPaymentPosted(DomainEvent):
+    document: str
+    supplier: str
+    date: dt.date
+    amount: Dec
+    bank_account: str
+
+
+class SupplierPaymentAllocated(DomainEvent):
+    """Part of a payment settles part of an invoice (allocations are events, never edits)."""
+
+    payment: str
+    invoice: str
+    date: dt.date
+    amount: Dec
 
 
 # --- idempotency -----------------------------------------------------------------------------
@@ -178,6 +407,26 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         VoucherPosted,
         VoucherReversed,
         ActionRecorded,
+        ItemRegistered,
+        WarehouseRegistered,
+        StockBinOpened,
+        StockMoved,
+        StockCountRecorded,
+        StockCostAdjusted,
+        ProcurementConfigured,
+        SupplierRegistered,
+        PurchasePlanCreated,
+        PurchasePlanOrdered,
+        PurchaseOrderCreated,
+        PurchaseOrderApproved,
+        PurchaseOrderCancelled,
+        PurchaseOrderClosed,
+        GoodsReceived,
+        GoodsInvoiced,
+        SupplierInvoicePosted,
+        SupplierReferenceClaimed,
+        SupplierPaymentPosted,
+        SupplierPaymentAllocated,
     )
 }
 

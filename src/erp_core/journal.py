@@ -55,6 +55,12 @@ class Voucher(Aggregate):
                 "document",
                 f"{posted.document} is a year-end closing entry; reopen the fiscal year instead",
             )
+        if posted.kind != "manual":
+            raise ValidationError(
+                "document",
+                f"{posted.document} was posted by a {posted.kind.replace('_', ' ')}; it is "
+                "corrected through its own module, not reversed as a journal voucher",
+            )
         return posted
 
 

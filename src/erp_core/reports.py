@@ -119,3 +119,89 @@ class LedgerLine(_Report):
     actor: str
     recorded_at: str  # when the voucher was stored (UTC, ISO 8601)
     voucher_memo: str | None = None
+
+
+# --- inventory and procurement ---------------------------------------------------------------
+
+
+class StockLedgerRow(_Report):
+    position: int
+    date: dt.date
+    document: str
+    line: int
+    item: str
+    warehouse: str
+    batch: str | None
+    kind: str
+    quantity: Dec
+    value: Dec
+    running_quantity: Dec  # of the bin (item x warehouse), in date then log order
+    running_value: Dec
+    reference: str | None = None
+
+
+class StockBalanceRow(_Report):
+    item: str
+    warehouse: str
+    batch: str | None
+    quantity: Dec
+    value: Dec
+
+
+class StockBalance(_Report):
+    as_of: dt.date
+    currency: str
+    rows: list[StockBalanceRow]
+    total_value: Dec
+
+
+class OpenOrderLine(_Report):
+    document: str
+    supplier: str
+    date: dt.date
+    expected_delivery: dt.date
+    status: str
+    line: int
+    item: str
+    ordered: Dec
+    received: Dec
+    rejected: Dec
+    invoiced: Dec
+    open_quantity: Dec
+    received_not_invoiced: Dec  # value still in GRNI for this line
+
+
+class AgingRow(_Report):
+    supplier: str
+    name: str
+    not_due: Dec
+    days_1_30: Dec
+    days_31_60: Dec
+    days_61_90: Dec
+    over_90: Dec
+    unallocated_payments: Dec  # paid but not yet allocated to an invoice (a credit)
+    balance: Dec  # what is owed: open invoices less unallocated payments
+
+
+class PayablesAging(_Report):
+    as_of: dt.date
+    currency: str
+    rows: list[AgingRow]
+    total: Dec
+
+
+class SupplierLedgerRow(_Report):
+    date: dt.date
+    document: str
+    kind: str
+    memo: str | None
+    amount: Dec  # positive: we owe more (invoice), negative: we paid
+    balance: Dec
+
+
+class CheckResult(_Report):
+    name: str
+    ok: bool
+    expected: Dec
+    actual: Dec
+    message: str
