@@ -450,6 +450,197 @@ def general_ledger(
         Console(width=max(120, Console().width)).print(table)
 
 
+def _rows_out(title: str, models: list[BaseModel], columns: list[str], fmt_name: str) -> None:
+    """Print report rows as a table, JSON or CSV."""
+    if fmt_name == "json":
+        click.echo(json.dumps([json.loads(m.model_dump_json()) for m in models], indent=2))
+        return
+    rows = [
+        {k: ("" if v is None else str(v)) for k, v in m.model_dump(mode="json").items()}
+        for m in models
+    ]
+    if fmt_name == "csv":
+        buffer = io.StringIO()
+        fields = list(type(models[0]).model_fields) if models else columns
+        writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        click.echo(buffer.getvalue(), nl=False)
+        return
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col.replace("_", " "), justify="left")
+    for row in rows:
+        table.add_row(*(row.get(col, "") for col in columns))
+    Console(width=max(170, Console().width)).print(table)
+
+
+@report.command("stock-ledger")
+@click.option("--item")
+@click.option("--warehouse")
+@click.option("--as-of", callback=_date, help="Movements up to this date.")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_stock_ledger(
+    state: Context, item: str | None, warehouse: str | None, as_of: dt.date | None, fmt_name: str
+) -> None:
+    """Every stock movement with running quantity and value per item x warehouse."""
+    rows = state.erp().stock_ledger(item, warehouse, as_of)
+    _rows_out(
+        "Stock ledger",
+        list(rows),
+        [
+            "date",
+            "document",
+            "item",
+            "warehouse",
+            "batch",
+            "kind",
+            "quantity",
+            "value",
+            "running_quantity",
+            "running_value",
+        ],
+        fmt_name,
+    )
+
+
+@report.command("stock-balance")
+@click.option("--as-of", callback=_date, help="Balance at the end of this date (default today).")
+@click.option("--by-batch", is_flag=True, help="One row per batch.")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_stock_balance(
+    state: Context, as_of: dt.date | None, by_batch: bool, fmt_name: str
+) -> None:
+    """Quantity and value of every item in every warehouse as of a date."""
+    balance = state.erp().stock_balance(as_of or dt.date.today(), by_batch)
+    if fmt_name == "json":
+        click.echo(balance.model_dump_json(indent=2))
+        return
+    _rows_out(
+        f"Stock balance as of {balance.as_of} ({balance.currency}); total "
+        f"{fmt(balance.total_value, balance.currency)}",
+        list(balance.rows),
+        ["item", "warehouse", "batch", "quantity", "value"],
+        fmt_name,
+    )
+
+
+@report.command("open-orders")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_open_orders(state: Context, fmt_name: str) -> None:
+    """Purchase order lines still to be received or invoiced."""
+    _rows_out(
+        "Open purchase orders",
+        list(state.erp().open_orders()),
+        [
+            "document",
+            "supplier",
+            "expected_delivery",
+            "status",
+            "line",
+            "item",
+            "ordered",
+            "received",
+            "rejected",
+            "invoiced",
+            "open_quantity",
+            "received_not_invoiced",
+        ],
+        fmt_name,
+    )
+
+
+@report.command("payables-aging")
+@click.option("--as-of", callback=_date, help="Aging date (default today).")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_payables_aging(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
+    """What is owed to each supplier, by days past the invoices' due dates."""
+    aging = state.erp().payables_aging(as_of or dt.date.today())
+    if fmt_name == "json":
+        click.echo(aging.model_dump_json(indent=2))
+        return
+    _rows_out(
+        f"Payables aging as of {aging.as_of} ({aging.currency}); total "
+        f"{fmt(aging.total, aging.currency)}",
+        list(aging.rows),
+        [
+            "supplier",
+            "name",
+            "not_due",
+            "days_1_30",
+            "days_31_60",
+            "days_61_90",
+            "over_90",
+            "unallocated_payments",
+            "balance",
+        ],
+        fmt_name,
+    )
+
+
+@report.command("supplier-ledger")
+@click.argument("supplier")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_supplier_ledger(state: Context, supplier: str, fmt_name: str) -> None:
+    """Every invoice and payment of one supplier with the running balance."""
+    _rows_out(
+        f"Supplier ledger {supplier}",
+        list(state.erp().supplier_ledger(supplier)),
+        ["date", "document", "kind", "memo", "amount", "balance"],
+        fmt_name,
+    )
+
+
+@cli.command("check")
+@click.option("--format", "fmt_name", type=click.Choice(["table", "json"]), default="table")
+@pass_ctx
+def check_command(state: Context, fmt_name: str) -> None:
+    """Reconcile every control account with its sub-ledger; exit 1 on any difference."""
+    results = state.erp().check()
+    if fmt_name == "json":
+        click.echo(json.dumps([r.model_dump(mode="json") for r in results], indent=2))
+    else:
+        for r in results:
+            click.echo(("ok    " if r.ok else "FAIL  ") + r.message)
+    if not all(r.ok for r in results):
+        sys.exit(1)
+
+
+@cli.command("do", context_settings={"ignore_unknown_options": True})
+@click.argument("action")
+@click.argument("fields", nargs=-1)
+@click.option("--idempotency-key", help="Store the action once, however often it is sent.")
+@pass_ctx
+def do_action(
+    state: Context, action: str, fields: tuple[str, ...], idempotency_key: str | None
+) -> None:
+    """Apply one ACTION given as FIELD=VALUE pairs (VALUE is JSON, or else plain text).
+
+    Example: erp do approve_purchase_order document=PO-2026-000001
+    """
+    data: dict[str, Any] = {"action": action}
+    for pair in fields:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise click.UsageError(f"{pair!r}: give fields as FIELD=VALUE")
+        try:
+            data[key] = json.loads(raw, parse_float=str)
+        except json.JSONDecodeError:
+            data[key] = raw
+    if idempotency_key:
+        data["idempotency_key"] = idempotency_key
+    result = state.erp().apply(data)
+    stored = ", ".join(result.documents) or "done"
+    click.echo(
+        f"{action}: {stored}" + (" (already applied; nothing stored)" if result.duplicate else "")
+    )
+
+
 # --- fiscal calendar ---------------------------------------------------------------------
 
 
