@@ -1026,6 +1026,31 @@ def demo(state: Context) -> None:
     _trial_balance_out(erp.trial_balance(end), "table")
     _income_statement_out(erp.income_statement(start, end), "table")
     _balance_sheet_out(erp.balance_sheet(end), "table")
+    balance = erp.stock_balance(end)
+    _rows_out(
+        f"Stock balance as of {end}; total {fmt(balance.total_value, balance.currency)}",
+        list(balance.rows),
+        ["item", "warehouse", "quantity", "value"],
+        "table",
+    )
+    aging = erp.payables_aging(end)
+    _rows_out(
+        f"Payables aging as of {end}; total {fmt(aging.total, aging.currency)}",
+        list(aging.rows),
+        [
+            "supplier",
+            "name",
+            "not_due",
+            "days_1_30",
+            "days_31_60",
+            "over_90",
+            "unallocated_payments",
+            "balance",
+        ],
+        "table",
+    )
+    for result in erp.check():
+        click.echo(("ok    " if result.ok else "FAIL  ") + result.message)
 
 
 # --- entry point -------------------------------------------------------------------------

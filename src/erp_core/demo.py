@@ -4,6 +4,11 @@ Demo Trading Ltd keeps EUR books on a calendar fiscal year. Its year: capital an
 equipment, monthly rent, salaries, utilities and depreciation, sales by department and
 project, a US customer paying in USD, a mistaken voucher reversed, periods closed as the year
 goes, and the year-end close that moves the profit to retained earnings.
+
+Its warehouse side: three items (FIFO, moving average, batch tracked), two warehouses and two
+suppliers. Every month it orders, receives (rejecting damaged goods), is invoiced and pays,
+and issues material to departments; it transfers stock, counts it in June, and books one
+receipt late (back-dated), which re-costs an issue made after it.
 """
 
 from __future__ import annotations
@@ -14,6 +19,9 @@ from decimal import Decimal
 from erp_core.api import Erp
 
 YEAR = 2026
+CENT = Decimal("0.01")
+TAX = Decimal("0.2")
+OPEN_INVOICES: dict[str, Decimal] = {}  # the demo's own note of what each invoice has open
 
 
 def _pay(
@@ -28,6 +36,7 @@ def _pay(
 
 def build_demo(erp: Erp, year: int = YEAR) -> int:
     """Create the demo company in an empty database and post its year. Returns the year."""
+    OPEN_INVOICES.clear()
     erp.init("Demo Trading Ltd", "EUR", dt.date(year, 1, 1))
     erp.open_account("4150", "Consulting revenue", "income", parent="4000")
     for dimension, code, name in (
@@ -40,6 +49,7 @@ def build_demo(erp: Erp, year: int = YEAR) -> int:
     ):
         erp.add_dimension_value(dimension, code, name)
 
+    _setup_purchasing(erp, year)
     jan = dt.date(year, 1, 2)
     _pay(erp, jan, "1120", "250000.00", "Share capital paid in", credit="3100")
     _pay(erp, jan, "1120", "100000.00", "Bank loan drawn", credit="2500")
@@ -91,9 +101,160 @@ def build_demo(erp: Erp, year: int = YEAR) -> int:
             wrong = _pay(erp, dt.date(year, 4, 12), "6700", "1250.00", "Travel (posted twice)")
             erp.reverse_voucher(wrong, dt.date(year, 4, 13), memo="Duplicate travel voucher")
         _pay(erp, dt.date(year, month, 8), "6400", "640.00", "Office supplies", department="ADMIN")
+        _purchasing_month(erp, year, month)
         if month < 12:
             erp.close_period(f"{year}-{month:02d}")
 
     erp.open_fiscal_year(year + 1)
     erp.close_fiscal_year(year)
     return year
+
+
+def _setup_purchasing(erp: Erp, year: int) -> None:
+    erp.configure_procurement(approval_threshold="20000", over_receipt_tolerance="0.05")
+    erp.register_item(
+        code="WIDGET", name="Widget", uom="pcs", valuation="fifo", expense_account="5100"
+    )
+    erp.register_item(
+        code="GADGET",
+        name="Gadget",
+        uom="pcs",
+        valuation="moving_average",
+        expense_account="5100",
+    )
+    erp.register_item(
+        code="OIL",
+        name="Machine oil",
+        uom="l",
+        valuation="moving_average",
+        batch_tracked=True,
+        expense_account="6400",
+    )
+    erp.register_warehouse(code="MAIN", name="Main warehouse")
+    erp.register_warehouse(code="SHOP", name="Shop floor store")
+    erp.register_supplier(
+        code="ACME",
+        name="Acme Components",
+        payment_terms_days=30,
+        contact="orders@acme.example",
+    )
+    erp.register_supplier(code="BOLTCO", name="Boltco Supplies", payment_terms_days=45)
+    erp.receive_stock(
+        date=f"{year}-01-02",
+        account="3100",
+        memo="Opening stock",
+        lines=[
+            {"item": "WIDGET", "warehouse": "MAIN", "quantity": "500", "unit_cost": "4.00"},
+            {"item": "GADGET", "warehouse": "MAIN", "quantity": "200", "unit_cost": "12.50"},
+            {
+                "item": "OIL",
+                "warehouse": "MAIN",
+                "quantity": "100",
+                "unit_cost": "3.20",
+                "batch": f"OIL-{year}-01",
+            },
+        ],
+    )
+
+
+def _purchasing_month(erp: Erp, year: int, month: int) -> None:
+    def day(d: int) -> str:
+        return dt.date(year, month, d).isoformat()
+
+    widget_price = str(Decimal("4.00") + Decimal("0.05") * month)
+    order = erp.create_purchase_order(
+        date=day(2),
+        supplier="ACME",
+        expected_delivery=day(9),
+        contract="ACME-FRAME-2026",
+        lines=[
+            {"item": "WIDGET", "quantity": "400", "price": widget_price, "warehouse": "MAIN"},
+            {"item": "GADGET", "quantity": "100", "price": "12.80", "warehouse": "MAIN"},
+        ],
+    ).documents[0]
+    erp.receive_purchase_order(
+        document=order,
+        date=day(9),
+        lines=[
+            {"line": 1, "accepted": "390", "rejected": "10", "reason": "damaged in transit"},
+            {"line": 2, "accepted": "100"},
+        ],
+    )
+    invoice = erp.post_supplier_invoice(
+        supplier="ACME",
+        supplier_reference=f"A{year}{month:02d}",
+        date=day(12),
+        lines=[
+            {
+                "order": order,
+                "line": 1,
+                "quantity": "390",
+                "price": widget_price,
+                "tax_rate": "0.2",
+            },
+            {"order": order, "line": 2, "quantity": "100", "price": "12.95", "tax_rate": "0.2"},
+        ],
+    ).documents[0]
+    erp.pay_supplier(
+        supplier="ACME",
+        date=day(26),
+        amount="1000.00",
+        allocations=[{"invoice": invoice, "amount": "1000.00"}],
+    )
+    widgets = (390 * Decimal(widget_price)).quantize(CENT)
+    gadgets = Decimal("1295.00")
+    total = widgets + gadgets + (widgets * TAX).quantize(CENT) + (gadgets * TAX).quantize(CENT)
+    OPEN_INVOICES[invoice] = total - Decimal("1000.00")
+    erp.issue_material(
+        date=day(16),
+        department="OPS",
+        requester="Line supervisor",
+        purpose="production",
+        lines=[
+            {"item": "WIDGET", "warehouse": "MAIN", "quantity": "380"},
+            {"item": "GADGET", "warehouse": "MAIN", "quantity": "95"},
+            {"item": "OIL", "warehouse": "MAIN", "quantity": "6", "batch": f"OIL-{year}-01"},
+        ],
+    )
+    if month % 3 == 0:
+        erp.transfer_stock(
+            date=day(20),
+            from_warehouse="MAIN",
+            to_warehouse="SHOP",
+            lines=[{"item": "WIDGET", "quantity": "30"}],
+        )
+    if month == 5:
+        # A big order for a new line needs approval by someone other than the buyer.
+        big = erp.create_purchase_order(
+            date=day(3),
+            supplier="BOLTCO",
+            expected_delivery=day(20),
+            lines=[{"item": "GADGET", "quantity": "2000", "price": "12.00", "warehouse": "MAIN"}],
+        ).documents[0]
+        buyer, erp.actor = erp.actor, "finance.director"
+        erp.approve_purchase_order(big)
+        erp.actor = buyer
+        erp.receive_purchase_order(
+            document=big, date=day(20), lines=[{"line": 1, "accepted": "2000"}]
+        )
+    if month == 6:
+        erp.count_stock(date=day(30), warehouse="SHOP", lines=[{"item": "WIDGET", "counted": "58"}])
+    if month == 8:
+        # Cheaper widgets received on the 5th were only booked later: the issue of the 16th
+        # is re-costed by an explicit cost adjustment.
+        erp.receive_stock(
+            date=day(5),
+            account="2300",
+            memo="Late-booked consignment",
+            lines=[{"item": "WIDGET", "warehouse": "MAIN", "quantity": "50", "unit_cost": "3.50"}],
+        )
+    if month == 10:
+        # One payment settles every invoice still open; it is allocated a few days later.
+        amount = sum(OPEN_INVOICES.values(), Decimal(0))
+        payment = erp.pay_supplier(supplier="ACME", date=day(20), amount=str(amount))
+        erp.allocate_supplier_payment(
+            payment=payment.documents[0],
+            date=day(23),
+            allocations=[{"invoice": k, "amount": str(v)} for k, v in OPEN_INVOICES.items()],
+        )
+        OPEN_INVOICES.clear()

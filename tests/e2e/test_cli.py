@@ -203,7 +203,12 @@ def test_projection_status_and_rebuild(company: str) -> None:
     erp(company, "apply", "-", input=f"{CAPITAL}\n{SALE}\n")
     before = erp(company, "report", "trial-balance", "--format", "json").output
     status = json.loads(erp(company, "projections", "status", "--format", "json").output)
-    assert {s["name"]: s["lag"] for s in status} == {"ledger": 0, "balances": 0}
+    assert {s["name"]: s["lag"] for s in status} == {
+        "ledger": 0,
+        "balances": 0,
+        "stock": 0,
+        "payables": 0,
+    }
     rebuilt = erp(company, "projections", "rebuild", "balances")
     assert rebuilt.exit_code == 0 and "Rebuilt balances" in rebuilt.output
     assert erp(company, "projections", "rebuild").exit_code == 0
