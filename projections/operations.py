@@ -64,9 +64,12 @@ def stock_ledger(
         SELECT position, date, document, line, item, warehouse, batch, kind, quantity_micro,
                value_minor, reference,
                SUM(quantity_micro) OVER w AS running_quantity,
-               SUM(value_minor) OVER w AS running_value
+               SUM(value_minor) OVER w AS running_value,
+               SUM(quantity_micro) OVER b AS running_batch_quantity
         FROM stock_movements {clause}
         WINDOW w AS (PARTITION BY item, warehouse ORDER BY date, position
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+               b AS (PARTITION BY item, warehouse, batch ORDER BY date, position
                      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
         ORDER BY item, warehouse, date, position
     """),
@@ -87,6 +90,7 @@ def stock_ledger(
             running_quantity=qty(r.running_quantity),
             running_value=from_minor(int(r.running_value), base),
             reference=r.reference,
+            running_batch_quantity=qty(r.running_batch_quantity) if r.batch else None,
         )
         for r in rows
     ]

@@ -14,6 +14,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -549,6 +550,21 @@ def report_open_orders(state: Context, fmt_name: str) -> None:
             "open_quantity",
             "received_not_invoiced",
         ],
+        fmt_name,
+    )
+
+
+@report.command("grni")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_grni(state: Context, fmt_name: str) -> None:
+    """Goods received not invoiced: the order lines whose receipts wait for an invoice."""
+    lines = [x for x in state.erp().open_orders() if x.received_not_invoiced]
+    total = sum((x.received_not_invoiced for x in lines), Decimal(0))
+    _rows_out(
+        f"Goods received not invoiced; total {fmt(total)}",
+        list(lines),
+        ["document", "supplier", "line", "item", "received", "invoiced", "received_not_invoiced"],
         fmt_name,
     )
 

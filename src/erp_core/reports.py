@@ -138,6 +138,7 @@ class StockLedgerRow(_Report):
     running_quantity: Dec  # of the bin (item x warehouse), in date then log order
     running_value: Dec
     reference: str | None = None
+    running_batch_quantity: Dec | None = None  # of the row's batch within the bin
 
 
 class StockBalanceRow(_Report):
