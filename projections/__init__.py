@@ -10,11 +10,18 @@ from erp_core.projections.balances import BalancesProjection
 from erp_core.projections.engine import Projection, Projector
 from erp_core.projections.ledger import LedgerProjection
 from erp_core.projections.payables import PayablesProjection
+from erp_core.projections.receivables import ReceivablesProjection
 from erp_core.projections.stock import StockProjection
 
 
 def all_projections() -> list[Projection]:
-    return [LedgerProjection(), BalancesProjection(), StockProjection(), PayablesProjection()]
+    return [
+        LedgerProjection(),
+        BalancesProjection(),
+        StockProjection(),
+        PayablesProjection(),
+        ReceivablesProjection(),
+    ]
 
 
 __all__ = [
@@ -23,6 +30,7 @@ __all__ = [
     "PayablesProjection",
     "Projection",
     "Projector",
+    "ReceivablesProjection",
     "StockProjection",
     "all_projections",
 ]

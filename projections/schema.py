@@ -242,3 +242,116 @@ supplier_allocations = Table(
     Column("date", Date, nullable=False),
     Column("amount_minor", BigInteger, nullable=False),
 )
+
+
+# --- sales (migration 0003) ----------------------------------------------------------------------
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("payment_terms_days", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("contact", String(500)),
+    Column("address", String(500)),
+)
+
+customer_credit = Table(
+    "customer_credit",
+    metadata,
+    Column("position", BigInteger, primary_key=True),
+    Column("customer", String(32), nullable=False),
+    Column("effective", Date, nullable=False),
+    Column("credit_level", String(8), nullable=False),
+    Column("credit_limit_minor", BigInteger, nullable=False),
+)
+
+sales_orders = Table(
+    "sales_orders",
+    metadata,
+    Column("document", String(32), primary_key=True),
+    Column("customer", String(32), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("delivery_date", Date, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("total_minor", BigInteger, nullable=False),
+    Column("actor", String(200), nullable=False),
+)
+
+sales_order_lines = Table(
+    "sales_order_lines",
+    metadata,
+    Column("document", String(32), primary_key=True),
+    Column("line", Integer, primary_key=True),
+    Column("item", String(32), nullable=False),
+    Column("warehouse", String(32), nullable=False),
+    Column("quantity_micro", BigInteger, nullable=False),
+    Column("net_minor", BigInteger, nullable=False),
+    Column("delivered_micro", BigInteger, nullable=False),
+    Column("invoiced_micro", BigInteger, nullable=False),
+)
+
+# deliveries (positive) and returns (negative): what left stock for a customer, at its cost
+sales_movements = Table(
+    "sales_movements",
+    metadata,
+    Column("position", BigInteger, primary_key=True),
+    Column("line", Integer, primary_key=True),
+    Column("document", String(32), nullable=False),
+    Column("order_document", String(32), nullable=False),
+    Column("item", String(32), nullable=False),
+    Column("customer", String(32), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("quantity_micro", BigInteger, nullable=False),
+    Column("cost_minor", BigInteger, nullable=False),
+)
+
+# invoice lines (positive) and credit-note lines (negative)
+sales_billing = Table(
+    "sales_billing",
+    metadata,
+    Column("document", String(32), primary_key=True),
+    Column("line", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("order_document", String(32), nullable=False),
+    Column("invoice", String(32), nullable=False),
+    Column("item", String(32), nullable=False),
+    Column("customer", String(32), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("quantity_micro", BigInteger, nullable=False),
+    Column("net_minor", BigInteger, nullable=False),
+    Column("tax_minor", BigInteger, nullable=False),
+)
+
+sales_invoices = Table(
+    "sales_invoices",
+    metadata,
+    Column("document", String(32), primary_key=True),
+    Column("order_document", String(32), nullable=False),
+    Column("customer", String(32), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("due", Date, nullable=False),
+    Column("total_minor", BigInteger, nullable=False),
+)
+
+# receipts of money and credit notes: both settle invoices through allocations
+customer_credits = Table(
+    "customer_credits",
+    metadata,
+    Column("document", String(32), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("customer", String(32), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+)
+
+customer_allocations = Table(
+    "customer_allocations",
+    metadata,
+    Column("position", BigInteger, primary_key=True),
+    Column("receipt", String(32), nullable=False),
+    Column("invoice", String(32), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+)

@@ -14,6 +14,7 @@ import getpass
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any, TextIO
 
 from pydantic import ValidationError as PydanticValidationError
@@ -26,15 +27,27 @@ from erp_core.db import create_engines, migrate
 from erp_core.errors import BatchRefused, ErpError, NotFound, ValidationError
 from erp_core.events import decode_data
 from erp_core.exports import write_beancount
-from erp_core.projections import Projector, all_projections, operations, queries
+from erp_core.projections import (
+    Projector,
+    all_projections,
+    operations,
+    queries,
+    sales_reports,
+)
 from erp_core.reports import (
     BalanceSheet,
     CheckResult,
+    CustomerLedgerRow,
+    ForecastPoint,
+    ForecastReport,
     IncomeStatement,
     LedgerLine,
+    MarginReport,
     OpenOrderLine,
     PayablesAging,
     ProjectionStatus,
+    ReceivablesAging,
+    SalesOpenLine,
     StockBalance,
     StockLedgerRow,
     SupplierLedgerRow,
@@ -440,7 +453,118 @@ class Erp:
                     operations.account_balance_by_role(conn, "payables"),
                     operations.supplier_balances(conn),
                 ),
+                checks.receivables_match_customers(
+                    operations.account_balance_by_role(conn, "receivables"),
+                    sales_reports.customer_balances(conn),
+                ),
+                checks.cogs_matches_deliveries(
+                    sales_reports.cogs_posted_by_deliveries(conn, self._cogs_account()),
+                    sales_reports.delivery_costs(conn),
+                ),
             ]
+
+    def _cogs_account(self) -> str:
+        from erp_core.sales import SETTINGS_STREAM, SalesSettings
+
+        return self.ledger.load(SalesSettings, SETTINGS_STREAM).cogs_account
+
+    # sales: each takes the action's fields as keywords
+    def configure_sales(self, **fields: Any) -> c.ActionResult:
+        return self.apply({"action": "configure_sales", **fields})
+
+    def register_customer(self, **fields: Any) -> c.ActionResult:
+        return self.apply({"action": "register_customer", **fields})
+
+    def change_customer_credit(self, **fields: Any) -> c.ActionResult:
+        return self.apply({"action": "change_customer_credit", **fields})
+
+    def create_sales_order(self, **fields: Any) -> c.ActionResult:
+        return self.apply({"action": "create_sales_order", **fields})
+
+    def approve_sales_credit(self, **fields: Any) -> c.ActionResult:
+        return self.apply({"action": "approve_sales_credit", **fields})
+
+    def confirm_sales_order(self, **fields: Any) -> c.ActionResult:
+        return self.apply({"action": "confirm_sales_order", **fields})
+
+    def cancel_sales_order(self, **fields: Any) -> c.ActionResult:
+        return self.apply({"action": "cancel_sales_order", **fields})
+
+    def deliver_sales_order(self, **fields: Any) -> c.ActionResult:
+        return self.apply({"action": "deliver_sales_order", **fields})
+
+    def invoice_sales_order(self, **fields: Any) -> c.ActionResult:
+        return self.apply({"action": "invoice_sales_order", **fields})
+
+    def receive_customer_payment(self, **fields: Any) -> c.ActionResult:
+        return self.apply({"action": "receive_customer_payment", **fields})
+
+    def allocate_customer_receipt(self, **fields: Any) -> c.ActionResult:
+        return self.apply({"action": "allocate_customer_receipt", **fields})
+
+    def return_sales_goods(self, **fields: Any) -> c.ActionResult:
+        return self.apply({"action": "return_sales_goods", **fields})
+
+    def post_credit_note(self, **fields: Any) -> c.ActionResult:
+        return self.apply({"action": "post_credit_note", **fields})
+
+    # sales reports
+    def receivables_aging(self, as_of: dt.date) -> ReceivablesAging:
+        with self.reader.connect() as conn:
+            return sales_reports.receivables_aging(conn, as_of)
+
+    def customer_ledger(self, customer: str) -> list[CustomerLedgerRow]:
+        with self.reader.connect() as conn:
+            return sales_reports.customer_ledger(conn, customer)
+
+    def sales_open_orders(self) -> list[SalesOpenLine]:
+        with self.reader.connect() as conn:
+            return sales_reports.sales_open_orders(conn)
+
+    def margin(self, by: str, date_from: dt.date, date_to: dt.date) -> MarginReport:
+        """Gross margin by item, customer or period (month), from the posted events."""
+        with self.reader.connect() as conn:
+            return sales_reports.margin(conn, by, date_from, date_to)
+
+    def sales_forecast(self, item: str, horizon: int = 6) -> ForecastReport:
+        """Holt's linear exponential smoothing of the item's monthly deliveries, with the
+        mean absolute percentage error of a backtest on the last months held out."""
+        from erp_core.forecast import forecast
+
+        if not 1 <= horizon <= 36:
+            raise ValidationError("horizon", "forecast 1 to 36 months ahead")
+        with self.reader.connect() as conn:
+            history = sales_reports.monthly_demand(conn, item)
+        if len(history) < 2:
+            raise ValidationError("item", f"{item!r} has less than two months of deliveries")
+        result = forecast([float(q) for _, q in history], horizon)
+
+        def months_after(last: str, count: int) -> list[str]:
+            year, month = map(int, last.split("-"))
+            out = []
+            for _ in range(count):
+                year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+                out.append(f"{year:04d}-{month:02d}")
+            return out
+
+        def point(month: str, value: float) -> ForecastPoint:
+            return ForecastPoint(month=month, quantity=Decimal(str(round(value, 2))))
+
+        held = [m for m, _ in history[-result.holdout :]] if result.holdout else []
+        return ForecastReport(
+            item=item,
+            method="Holt's linear exponential smoothing",
+            alpha=Decimal(str(result.model.alpha)),
+            beta=Decimal(str(result.model.beta)),
+            history=[ForecastPoint(month=m, quantity=q) for m, q in history],
+            forecast=[
+                point(m, v)
+                for m, v in zip(months_after(history[-1][0], horizon), result.forecast, strict=True)
+            ],
+            holdout_months=result.holdout,
+            backtest=[point(m, v) for m, v in zip(held, result.backtest, strict=True)],
+            mape_percent=None if result.mape is None else Decimal(str(round(result.mape, 1))),
+        )
 
     # -- audit -------------------------------------------------------------------------------
     def verify(

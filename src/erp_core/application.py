@@ -16,7 +16,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from erp_core import accounts, company, journal, periods, purchase_actions, stock_actions
+from erp_core import (
+    accounts,
+    company,
+    journal,
+    periods,
+    purchase_actions,
+    sales_actions,
+    stock_actions,
+)
 from erp_core import commands as c
 from erp_core.accounts import Chart
 from erp_core.aggregate import Aggregate
@@ -634,4 +642,18 @@ HANDLERS: dict[type[Action], Handler] = {
     c.PostSupplierInvoice: purchase_actions.post_supplier_invoice,
     c.PaySupplier: purchase_actions.pay_supplier,
     c.AllocateSupplierPayment: purchase_actions.allocate_supplier_payment,
+    # sales
+    c.ConfigureSales: sales_actions.configure_sales,
+    c.RegisterCustomer: sales_actions.register_customer,
+    c.ChangeCustomerCredit: sales_actions.change_customer_credit,
+    c.CreateSalesOrder: sales_actions.create_sales_order,
+    c.ApproveSalesCredit: sales_actions.approve_sales_credit,
+    c.ConfirmSalesOrder: sales_actions.confirm_sales_order,
+    c.CancelSalesOrder: sales_actions.cancel_sales_order,
+    c.DeliverSalesOrder: sales_actions.deliver_sales_order,
+    c.InvoiceSalesOrder: sales_actions.invoice_sales_order,
+    c.ReceiveCustomerPayment: sales_actions.receive_customer_payment,
+    c.AllocateCustomerReceipt: sales_actions.allocate_customer_receipt,
+    c.ReturnSalesGoods: sales_actions.return_sales_goods,
+    c.PostCreditNote: sales_actions.post_credit_note,
 }

@@ -58,3 +58,26 @@ def payables_match_suppliers(
         -payables_account,
         "the payables account and the suppliers' balances",
     )
+
+
+def receivables_match_customers(
+    receivables_account: Decimal, customer_balances: dict[str, Decimal]
+) -> CheckResult:
+    """The receivables control account equals the sum of customer balances."""
+    total = sum(customer_balances.values(), Decimal(0))
+    return _check(
+        "accounts receivable",
+        total,
+        receivables_account,
+        "the receivables account and the customers' balances",
+    )
+
+
+def cogs_matches_deliveries(cogs_posted: Decimal, delivery_costs: Decimal) -> CheckResult:
+    """What deliveries (less returns) posted to cost of goods sold equals their stock cost."""
+    return _check(
+        "cost of goods sold",
+        delivery_costs,
+        cogs_posted,
+        "cost of goods sold posted by deliveries and the cost of goods delivered",
+    )

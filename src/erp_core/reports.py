@@ -206,3 +206,83 @@ class CheckResult(_Report):
     expected: Dec
     actual: Dec
     message: str
+
+
+# --- sales -----------------------------------------------------------------------------------
+
+
+class CustomerAgingRow(_Report):
+    customer: str
+    name: str
+    not_due: Dec
+    days_1_30: Dec
+    days_31_60: Dec
+    days_61_90: Dec
+    over_90: Dec
+    unallocated_credits: Dec  # receipts and credit notes not yet allocated to an invoice
+    balance: Dec  # open invoices less unallocated credits
+
+
+class ReceivablesAging(_Report):
+    as_of: dt.date
+    currency: str
+    rows: list[CustomerAgingRow]
+    total: Dec
+
+
+class CustomerLedgerRow(_Report):
+    date: dt.date
+    document: str
+    kind: str
+    memo: str | None
+    amount: Dec  # positive: the customer owes more (invoice)
+    balance: Dec
+
+
+class SalesOpenLine(_Report):
+    document: str
+    customer: str
+    date: dt.date
+    delivery_date: dt.date
+    status: str
+    line: int
+    item: str
+    ordered: Dec
+    delivered: Dec
+    invoiced: Dec
+    to_deliver: Dec
+    delivered_not_invoiced: Dec
+
+
+class MarginRow(_Report):
+    key: str
+    revenue: Dec
+    cost: Dec
+    margin: Dec
+    margin_percent: Dec | None
+
+
+class MarginReport(_Report):
+    by: str
+    date_from: dt.date
+    date_to: dt.date
+    currency: str
+    rows: list[MarginRow]
+    total: MarginRow
+
+
+class ForecastPoint(_Report):
+    month: str  # YYYY-MM
+    quantity: Dec
+
+
+class ForecastReport(_Report):
+    item: str
+    method: str
+    alpha: Dec
+    beta: Dec
+    history: list[ForecastPoint]
+    forecast: list[ForecastPoint]
+    holdout_months: int
+    backtest: list[ForecastPoint]
+    mape_percent: Dec | None

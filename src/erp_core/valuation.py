@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from erp_core.errors import ValidationError
 
 ZERO = Decimal(0)
-INFLOWS = frozenset({"receipt", "transfer_in", "count_gain"})
+INFLOWS = frozenset({"receipt", "transfer_in", "count_gain", "sales_return"})
 
 
 class InsufficientStock(ValidationError):
