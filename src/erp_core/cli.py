@@ -612,6 +612,160 @@ def report_supplier_ledger(state: Context, supplier: str, fmt_name: str) -> None
     )
 
 
+@report.command("receivables-aging")
+@click.option("--as-of", callback=_date, help="Aging date (default today).")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_receivables_aging(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
+    """What each customer owes, by days past the invoices' due dates."""
+    aging = state.erp().receivables_aging(as_of or dt.date.today())
+    if fmt_name == "json":
+        click.echo(aging.model_dump_json(indent=2))
+        return
+    _rows_out(
+        f"Receivables aging as of {aging.as_of} ({aging.currency}); total "
+        f"{fmt(aging.total, aging.currency)}",
+        list(aging.rows),
+        [
+            "customer",
+            "name",
+            "not_due",
+            "days_1_30",
+            "days_31_60",
+            "days_61_90",
+            "over_90",
+            "unallocated_credits",
+            "balance",
+        ],
+        fmt_name,
+    )
+
+
+@report.command("customer-ledger")
+@click.argument("customer")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_customer_ledger(state: Context, customer: str, fmt_name: str) -> None:
+    """Every invoice, receipt and credit note of one customer with the running balance."""
+    _rows_out(
+        f"Customer ledger {customer}",
+        list(state.erp().customer_ledger(customer)),
+        ["date", "document", "kind", "memo", "amount", "balance"],
+        fmt_name,
+    )
+
+
+@report.command("sales-orders")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_sales_orders(state: Context, fmt_name: str) -> None:
+    """Open sales order lines: still to deliver, or delivered and not invoiced."""
+    _rows_out(
+        "Open sales orders",
+        list(state.erp().sales_open_orders()),
+        [
+            "document",
+            "customer",
+            "delivery_date",
+            "status",
+            "line",
+            "item",
+            "ordered",
+            "delivered",
+            "invoiced",
+            "to_deliver",
+            "delivered_not_invoiced",
+        ],
+        fmt_name,
+    )
+
+
+@report.command("margin")
+@click.option(
+    "--by", type=click.Choice(["item", "customer", "period"]), default="item", show_default=True
+)
+@click.option("--from", "date_from", callback=_date, help="First day (default: fiscal year).")
+@click.option("--to", "date_to", callback=_date, help="Last day (default today).")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_margin(
+    state: Context, by: str, date_from: dt.date | None, date_to: dt.date | None, fmt_name: str
+) -> None:
+    """Gross margin: revenue, cost of goods sold (as the deliveries posted it), margin %."""
+    erp = state.erp()
+    end = date_to or dt.date.today()
+    start = date_from or erp.fiscal_year_of(end)[0]
+    report = erp.margin(by, start, end)
+    if fmt_name == "json":
+        click.echo(report.model_dump_json(indent=2))
+        return
+    _rows_out(
+        f"Gross margin by {by}, {start} to {end} ({report.currency}); total margin "
+        f"{fmt(report.total.margin, report.currency)} ({report.total.margin_percent}%)",
+        [*report.rows, report.total],
+        ["key", "revenue", "cost", "margin", "margin_percent"],
+        fmt_name,
+    )
+
+
+@report.command("forecast")
+@click.argument("item")
+@click.option("--months", default=6, show_default=True, help="How many months ahead.")
+@click.option(
+    "--plot",
+    "plot_file",
+    type=click.Path(dir_okay=False),
+    help="Also draw history, backtest and forecast as a PNG chart.",
+)
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_forecast(
+    state: Context, item: str, months: int, plot_file: str | None, fmt_name: str
+) -> None:
+    """Forecast an item's monthly demand (Holt's method), with the backtest error (MAPE)."""
+    report = state.erp().sales_forecast(item, months)
+    if plot_file:
+        from erp_core.charts import plot_forecast
+
+        plot_forecast(report, plot_file)
+    if fmt_name == "json":
+        click.echo(report.model_dump_json(indent=2))
+        return
+    error = "n/a" if report.mape_percent is None else f"{report.mape_percent}%"
+    rows = (
+        [{"month": p.month, "kind": "history", "quantity": str(p.quantity)} for p in report.history]
+        + [
+            {"month": p.month, "kind": "backtest", "quantity": str(p.quantity)}
+            for p in report.backtest
+        ]
+        + [
+            {"month": p.month, "kind": "forecast", "quantity": str(p.quantity)}
+            for p in report.forecast
+        ]
+    )
+    if fmt_name == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(
+            buffer, fieldnames=["month", "kind", "quantity"], lineterminator="\n"
+        )
+        writer.writeheader()
+        writer.writerows(rows)
+        click.echo(buffer.getvalue(), nl=False)
+        return
+    table = Table(
+        title=f"Demand forecast for {item}: {report.method} (alpha {report.alpha}, "
+        f"beta {report.beta}); backtest MAPE over {report.holdout_months} "
+        f"held-out months: {error}"
+    )
+    for col in ("month", "kind", "quantity"):
+        table.add_column(col)
+    for row in rows:
+        table.add_row(row["month"], row["kind"], row["quantity"])
+    Console(width=max(120, Console().width)).print(table)
+    if plot_file:
+        click.echo(f"Chart written to {plot_file}.")
+
+
 @cli.command("check")
 @click.option("--format", "fmt_name", type=click.Choice(["table", "json"]), default="table")
 @pass_ctx
@@ -1064,6 +1218,26 @@ def demo(state: Context) -> None:
             "balance",
         ],
         "table",
+    )
+    aging_ar = erp.receivables_aging(end)
+    _rows_out(
+        f"Receivables aging as of {end}; total {fmt(aging_ar.total, aging_ar.currency)}",
+        list(aging_ar.rows),
+        ["customer", "name", "not_due", "days_1_30", "days_31_60", "over_90", "balance"],
+        "table",
+    )
+    margin = erp.margin("item", start, end)
+    _rows_out(
+        f"Gross margin by item, {start} to {end}",
+        [*margin.rows, margin.total],
+        ["key", "revenue", "cost", "margin", "margin_percent"],
+        "table",
+    )
+    forecast = erp.sales_forecast("WIDGET", 6)
+    click.echo(
+        f"Widget demand forecast ({forecast.method}, backtest MAPE {forecast.mape_percent}% "
+        f"over {forecast.holdout_months} months): "
+        + ", ".join(f"{p.month} {p.quantity}" for p in forecast.forecast)
     )
     for result in erp.check():
         click.echo(("ok    " if result.ok else "FAIL  ") + result.message)

@@ -5,6 +5,10 @@ equipment, monthly rent, salaries, utilities and depreciation, sales by departme
 project, a US customer paying in USD, a mistaken voucher reversed, periods closed as the year
 goes, and the year-end close that moves the profit to retained earnings.
 
+Its sales side: three customers with credit levels; monthly orders with a seasonal, growing
+demand for widgets, deliveries at cost, invoices, receipts (one customer pays late), an order
+over a credit limit approved by the credit controller, a return with a credit note.
+
 Its warehouse side: three items (FIFO, moving average, batch tracked), two warehouses and two
 suppliers. Every month it orders, receives (rejecting damaged goods), is invoiced and pays,
 and issues material to departments; it transfers stock, counts it in June, and books one
@@ -50,6 +54,7 @@ def build_demo(erp: Erp, year: int = YEAR) -> int:
         erp.add_dimension_value(dimension, code, name)
 
     _setup_purchasing(erp, year)
+    _setup_sales(erp)
     jan = dt.date(year, 1, 2)
     _pay(erp, jan, "1120", "250000.00", "Share capital paid in", credit="3100")
     _pay(erp, jan, "1120", "100000.00", "Bank loan drawn", credit="2500")
@@ -102,6 +107,7 @@ def build_demo(erp: Erp, year: int = YEAR) -> int:
             erp.reverse_voucher(wrong, dt.date(year, 4, 13), memo="Duplicate travel voucher")
         _pay(erp, dt.date(year, month, 8), "6400", "640.00", "Office supplies", department="ADMIN")
         _purchasing_month(erp, year, month)
+        _sales_month(erp, year, month)
         if month < 12:
             erp.close_period(f"{year}-{month:02d}")
 
@@ -211,8 +217,8 @@ def _purchasing_month(erp: Erp, year: int, month: int) -> None:
         requester="Line supervisor",
         purpose="production",
         lines=[
-            {"item": "WIDGET", "warehouse": "MAIN", "quantity": "380"},
-            {"item": "GADGET", "warehouse": "MAIN", "quantity": "95"},
+            {"item": "WIDGET", "warehouse": "MAIN", "quantity": "220"},
+            {"item": "GADGET", "warehouse": "MAIN", "quantity": "40"},
             {"item": "OIL", "warehouse": "MAIN", "quantity": "6", "batch": f"OIL-{year}-01"},
         ],
     )
@@ -258,3 +264,108 @@ def _purchasing_month(erp: Erp, year: int, month: int) -> None:
             allocations=[{"invoice": k, "amount": str(v)} for k, v in OPEN_INVOICES.items()],
         )
         OPEN_INVOICES.clear()
+
+
+CUSTOMERS = (
+    ("NORTH", "Northwind Retail", "A", "60000.00", 30),
+    ("SOUTH", "Southbank Stores", "B", "25000.00", 45),
+    ("EAST", "Eastgate Trading", "C", "6000.00", 14),
+)
+# widgets sold per month: a rising trend with a summer peak
+WIDGET_DEMAND = (60, 64, 70, 76, 84, 96, 104, 98, 90, 94, 100, 108)
+
+
+def _setup_sales(erp: Erp) -> None:
+    erp.configure_sales(credit_approvers=["credit.controller"])
+    for code, name, level, limit, terms in CUSTOMERS:
+        erp.register_customer(
+            code=code,
+            name=name,
+            credit_level=level,
+            credit_limit=limit,
+            payment_terms_days=terms,
+            contact=f"buying@{code.lower()}.example",
+        )
+
+
+def _sales_month(erp: Erp, year: int, month: int) -> None:
+    def day(d: int) -> str:
+        return dt.date(year, month, d).isoformat()
+
+    widgets = WIDGET_DEMAND[month - 1]
+    orders = []
+    for code, share, price, discount in (
+        ("NORTH", 0.5, "9.90", "0.05"),
+        ("SOUTH", 0.3, "10.50", "0"),
+        ("EAST", 0.2, "11.00", "0"),
+    ):
+        quantity = int(widgets * share)
+        lines = [
+            {
+                "item": "WIDGET",
+                "quantity": str(quantity),
+                "price": price,
+                "discount": discount,
+                "tax_rate": "0.2",
+                "warehouse": "MAIN",
+            }
+        ]
+        if code == "NORTH" and month >= 6:
+            lines.append(
+                {
+                    "item": "GADGET",
+                    "quantity": str(150 + month * 10),
+                    "price": "24.00",
+                    "tax_rate": "0.2",
+                    "warehouse": "MAIN",
+                }
+            )
+        order = erp.create_sales_order(
+            date=day(4), customer=code, delivery_date=day(11), lines=lines
+        ).documents[0]
+        if code == "NORTH" and month == 7:
+            # the summer order goes over Northwind's limit; the credit controller approves it
+            seller, erp.actor = erp.actor, "credit.controller"
+            erp.approve_sales_credit(document=order, reason="seasonal peak, long-standing customer")
+            erp.actor = seller
+        erp.confirm_sales_order(document=order)
+        erp.deliver_sales_order(
+            document=order,
+            date=day(11),
+            lines=[{"line": i + 1, "quantity": x["quantity"]} for i, x in enumerate(lines)],
+        )
+        invoice = erp.invoice_sales_order(document=order, date=day(12)).documents[0]
+        orders.append((code, order, invoice))
+    for code, order, invoice in orders:
+        if code == "EAST" and month == 3:
+            # four widgets came back damaged: back into stock at cost, revenue credited
+            erp.return_sales_goods(
+                document=order,
+                date=day(18),
+                reason="damaged packaging",
+                lines=[{"line": 1, "quantity": "4"}],
+            )
+            erp.post_credit_note(
+                invoice=invoice,
+                date=day(18),
+                reason="damaged packaging",
+                lines=[{"line": 1, "quantity": "4"}],
+            )
+        elif code == "SOUTH" and month >= 10:
+            continue  # Southbank stops paying in the autumn: its invoices age
+        else:
+            open_amount = _open_amount(erp, invoice)
+            if open_amount:
+                erp.receive_customer_payment(
+                    customer=code,
+                    date=day(27),
+                    amount=str(open_amount),
+                    allocations=[{"invoice": invoice, "amount": str(open_amount)}],
+                )
+
+
+def _open_amount(erp: Erp, invoice: str) -> Decimal:
+    """What is still open on an invoice, from the log (its stream), as a payer would see it."""
+    from erp_core.sales import SalesInvoice, invoice_stream
+
+    return erp.ledger.load(SalesInvoice, invoice_stream(invoice)).open_amount
