@@ -246,6 +246,7 @@ def general_ledger(
             actor=r.actor,
             recorded_at=r.recorded_at,
             voucher_memo=r.voucher_memo,
+            party=r.party,
         )
         for r in conn.execute(query)
     ]

@@ -798,9 +798,14 @@ def do_action(
         key, sep, raw = pair.partition("=")
         if not sep or not key:
             raise click.UsageError(f"{pair!r}: give fields as FIELD=VALUE")
-        try:
-            data[key] = json.loads(raw, parse_float=str)
-        except json.JSONDecodeError:
+        # JSON for structures, booleans, null and quoted text; anything else (codes, amounts,
+        # numbers) stays text, so account=1120 is the account "1120" and amounts stay exact
+        if raw[:1] in ("{", "[", '"') or raw in ("true", "false", "null"):
+            try:
+                data[key] = json.loads(raw, parse_float=str)
+            except json.JSONDecodeError as exc:
+                raise click.UsageError(f"{key}: not valid JSON ({exc.msg})") from None
+        else:
             data[key] = raw
     if idempotency_key:
         data["idempotency_key"] = idempotency_key

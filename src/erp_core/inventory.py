@@ -48,9 +48,14 @@ def check_code(kind: str, code: str) -> None:
         )
 
 
+MAX_QUANTITY = Decimal(10) ** 12  # stored as millionths in a 64-bit integer
+
+
 def check_quantity(quantity: Decimal, field: str, *, allow_zero: bool = False) -> None:
     if quantity < 0 or (quantity == 0 and not allow_zero):
         raise ValidationError(field, "the quantity must be greater than zero")
+    if quantity >= MAX_QUANTITY:
+        raise ValidationError(field, f"{quantity:f} is too large: quantities are below 10^12")
     exponent = quantity.normalize().as_tuple().exponent
     if isinstance(exponent, int) and -exponent > QTY_PLACES:
         raise ValidationError(field, f"at most {QTY_PLACES} decimal places in a quantity")

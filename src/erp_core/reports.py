@@ -119,6 +119,7 @@ class LedgerLine(_Report):
     actor: str
     recorded_at: str  # when the voucher was stored (UTC, ISO 8601)
     voucher_memo: str | None = None
+    party: str | None = None  # the supplier or customer of a control-account line
 
 
 # --- inventory and procurement ---------------------------------------------------------------

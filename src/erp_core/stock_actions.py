@@ -44,13 +44,14 @@ from erp_core.inventory import (
     item_stream,
     warehouse_stream,
 )
-from erp_core.money import ZERO, quantum
+from erp_core.money import MAX_DIGITS, ZERO, quantum
 from erp_core.periods import format_number
 from erp_core.procurement import SETTINGS_STREAM, ProcurementSettings
 from erp_core.unit_of_work import UnitOfWork
 from erp_core.valuation import Movement, Pool
 
 Now = dt.datetime
+LIMIT = Decimal(10) ** MAX_DIGITS
 
 
 def gl(
@@ -111,7 +112,13 @@ def check_period(uow: UnitOfWork, date: dt.date) -> None:
     uow.fiscal_year_for(date).check_open_for_posting(date)
 
 
-def round_money(amount: Decimal, currency: str) -> Decimal:
+def round_money(amount: Decimal, currency: str, field: str = "amount") -> Decimal:
+    """Round half up to the currency's minor unit; refuse amounts beyond the 15-digit range
+    that every stored amount must fit (exactly, as an integer of minor units)."""
+    if abs(amount) >= LIMIT:
+        raise ValidationError(
+            field, f"{amount:f} is too large: amounts have at most {MAX_DIGITS} integer digits"
+        )
     return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
 
 
