@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from erp_core.projections.queries import company
 from erp_core.projections.schema import (
@@ -203,48 +205,70 @@ def _bucket(days_overdue: int) -> str:
     return "over_90"
 
 
+def sums_by(conn: Connection, key: Any, amount: Any, day: Any, as_of: dt.date) -> dict[str, int]:
+    """SUM(amount) grouped by key, over rows dated on or before `as_of`."""
+    rows = conn.execute(select(key, func.sum(amount)).where(day <= as_of).group_by(key)).all()
+    return {str(k): int(v) for k, v in rows}
+
+
+def age_open_items(
+    as_of: dt.date,
+    invoices: Iterable[tuple[str, str, object, int]],
+    settled: dict[str, int],
+    credits: Iterable[tuple[str, str, int]],
+    used: dict[str, int],
+) -> dict[str, dict[str, int]]:
+    """Open amounts per party by aging bucket, and unallocated credits, in minor units.
+
+    `invoices` are (party, document, due date, total); `settled` what allocations took off
+    each invoice; `credits` (party, document, amount) are payments, receipts or credit notes,
+    and `used` what of each was allocated.
+    """
+    table: dict[str, dict[str, int]] = {}
+
+    def row(party: str) -> dict[str, int]:
+        return table.setdefault(party, dict.fromkeys((*BUCKETS, "credits"), 0))
+
+    for party, document, due, total in invoices:
+        left = int(total) - settled.get(document, 0)
+        if left:
+            row(party)[_bucket((as_of - _date(due)).days)] += left
+    for party, document, amount in credits:
+        left = int(amount) - used.get(document, 0)
+        if left:
+            row(party)["credits"] += left
+    return table
+
+
 def payables_aging(conn: Connection, as_of: dt.date) -> PayablesAging:
     """Open supplier invoices as of a date, by days past due; unallocated payments apart."""
     _, base = company(conn)
     inv, alloc, pay = supplier_invoices, supplier_allocations, supplier_payments
-    allocated: dict[str, int] = dict(
+    table = age_open_items(
+        as_of,
         conn.execute(
-            select(alloc.c.invoice, func.sum(alloc.c.amount_minor))
-            .where(alloc.c.date <= as_of)
-            .group_by(alloc.c.invoice)
-        ).all()
-    )
-    used: dict[str, int] = dict(
+            select(inv.c.supplier, inv.c.document, inv.c.due, inv.c.total_minor).where(
+                inv.c.date <= as_of
+            )
+        ).all(),
+        sums_by(conn, alloc.c.invoice, alloc.c.amount_minor, alloc.c.date, as_of),
         conn.execute(
-            select(alloc.c.payment, func.sum(alloc.c.amount_minor))
-            .where(alloc.c.date <= as_of)
-            .group_by(alloc.c.payment)
-        ).all()
+            select(pay.c.supplier, pay.c.document, pay.c.amount_minor).where(pay.c.date <= as_of)
+        ).all(),
+        sums_by(conn, alloc.c.payment, alloc.c.amount_minor, alloc.c.date, as_of),
     )
     names: dict[str, str] = dict(conn.execute(select(suppliers.c.code, suppliers.c.name)).all())
-    table: dict[str, dict[str, int]] = {}
-    for r in conn.execute(select(inv).where(inv.c.date <= as_of)):
-        open_minor = int(r.total_minor) - int(allocated.get(r.document, 0))
-        if open_minor == 0:
-            continue
-        row = table.setdefault(r.supplier, dict.fromkeys((*BUCKETS, "unallocated"), 0))
-        row[_bucket((as_of - _date(r.due)).days)] += open_minor
-    for r in conn.execute(select(pay).where(pay.c.date <= as_of)):
-        left = int(r.amount_minor) - int(used.get(r.document, 0))
-        if left:
-            row = table.setdefault(r.supplier, dict.fromkeys((*BUCKETS, "unallocated"), 0))
-            row["unallocated"] += left
     rows = []
     total = 0
     for supplier, b in sorted(table.items()):
-        balance = sum(b[k] for k in BUCKETS) - b["unallocated"]
+        balance = sum(b[k] for k in BUCKETS) - b["credits"]
         total += balance
         rows.append(
             AgingRow(
                 supplier=supplier,
                 name=names.get(supplier, "?"),
                 **{k: from_minor(b[k], base) for k in BUCKETS},
-                unallocated_payments=from_minor(b["unallocated"], base),
+                unallocated_payments=from_minor(b["credits"], base),
                 balance=from_minor(balance, base),
             )
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
-from erp_core.projections.operations import BUCKETS, _bucket, _date, qty
+from erp_core.projections.operations import BUCKETS, _date, age_open_items, qty, sums_by
 from erp_core.projections.queries import company
 from erp_core.projections.schema import (
     accounts,
@@ -37,32 +37,22 @@ def receivables_aging(conn: Connection, as_of: dt.date) -> ReceivablesAging:
     """Open customer invoices as of a date, by days past due; unallocated credits apart."""
     _, base = company(conn)
     inv, alloc, cred = sales_invoices, customer_allocations, customer_credits
-    settled: dict[str, int] = dict(
+    table = age_open_items(
+        as_of,
         conn.execute(
-            select(alloc.c.invoice, func.sum(alloc.c.amount_minor))
-            .where(alloc.c.date <= as_of)
-            .group_by(alloc.c.invoice)
-        ).all()
-    )
-    used: dict[str, int] = dict(
+            select(inv.c.customer, inv.c.document, inv.c.due, inv.c.total_minor).where(
+                inv.c.date <= as_of
+            )
+        ).all(),
+        sums_by(conn, alloc.c.invoice, alloc.c.amount_minor, alloc.c.date, as_of),
         conn.execute(
-            select(alloc.c.receipt, func.sum(alloc.c.amount_minor))
-            .where(alloc.c.date <= as_of)
-            .group_by(alloc.c.receipt)
-        ).all()
+            select(cred.c.customer, cred.c.document, cred.c.amount_minor).where(
+                cred.c.date <= as_of
+            )
+        ).all(),
+        sums_by(conn, alloc.c.receipt, alloc.c.amount_minor, alloc.c.date, as_of),
     )
     names: dict[str, str] = dict(conn.execute(select(customers.c.code, customers.c.name)).all())
-    table: dict[str, dict[str, int]] = {}
-    for r in conn.execute(select(inv).where(inv.c.date <= as_of)):
-        left = int(r.total_minor) - int(settled.get(r.document, 0))
-        if left:
-            row = table.setdefault(r.customer, dict.fromkeys((*BUCKETS, "credits"), 0))
-            row[_bucket((as_of - _date(r.due)).days)] += left
-    for r in conn.execute(select(cred).where(cred.c.date <= as_of)):
-        left = int(r.amount_minor) - int(used.get(r.document, 0))
-        if left:
-            row = table.setdefault(r.customer, dict.fromkeys((*BUCKETS, "credits"), 0))
-            row["credits"] += left
     rows = []
     total = 0
     for customer, b in sorted(table.items()):
