@@ -55,6 +55,7 @@ from erp_core.procurement import (
     SupplierReference,
     due_date,
 )
+from erp_core.settlement import check_allocations
 from erp_core.stock_actions import (
     Now,
     StockPlanner,
@@ -90,6 +91,11 @@ def invoice_stream(document: str) -> str:
 
 def payment_stream(document: str) -> str:
     return f"pay:{document}"
+
+
+def plain(d: Decimal) -> str:
+    """A quantity or percentage without trailing zeros: 30, 2.5."""
+    return f"{d.normalize():f}"
 
 
 def check_money(amount: Decimal, currency: str, field: str, *, positive: bool = True) -> None:
@@ -428,7 +434,7 @@ def receive_purchase_order(
                 f"{where}.accepted",
                 f"over-receipt on {info.document} line {line.line} ({ordered.item}): ordered "
                 f"{ordered.quantity:f}, received {already:f}, now {line.accepted:f}; at most "
-                f"{limit - already:f} more with a tolerance of {tolerance * 100:f}%",
+                f"{plain(limit - already)} more with a tolerance of {plain(tolerance * 100)}%",
             )
         item = item_of(uow, ordered.item, f"{where}.line")
         value = round_money(line.accepted * ordered.price, base)
@@ -609,34 +615,21 @@ def _check_allocations(
     base: str,
     date: dt.date,
 ) -> list[tuple[SupplierInvoice, Decimal]]:
-    out: list[tuple[SupplierInvoice, Decimal]] = []
-    total = ZERO
-    pending: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for i, a in enumerate(allocations):
-        where = f"allocations[{i}]"
-        check_money(a.amount, base, f"{where}.amount")
-        invoice = uow.get(SupplierInvoice, invoice_stream(a.invoice))
+    def load(document: str) -> tuple[SupplierInvoice, str, dt.date] | None:
+        invoice = uow.get(SupplierInvoice, invoice_stream(document))
         if invoice.posted is None:
-            raise NotFound(f"{where}.invoice: unknown supplier invoice {a.invoice!r}")
-        if invoice.posted.supplier != supplier:
-            raise ValidationError(
-                f"{where}.invoice",
-                f"{a.invoice} is an invoice of {invoice.posted.supplier}, not {supplier}",
-            )
-        open_amount = invoice.open_amount - pending[a.invoice]
-        if a.amount > open_amount:
-            raise ValidationError(
-                f"{where}.amount",
-                f"{a.invoice} has {open_amount:f} open; cannot allocate {a.amount:f}",
-            )
-        pending[a.invoice] += a.amount
-        total += a.amount
-        out.append((invoice, a.amount))
-    if total > available:
-        raise ValidationError(
-            "allocations", f"allocations total {total:f}, more than the {available:f} available"
-        )
-    return out
+            return None
+        return invoice, invoice.posted.supplier, invoice.posted.date
+
+    return check_allocations(
+        allocations,
+        load=load,
+        party=supplier,
+        available=available,
+        currency=base,
+        date=date,
+        noun="supplier",
+    )
 
 
 def _allocate(

@@ -60,6 +60,7 @@ from erp_core.sales import (
     order_stream,
     receipt_stream,
 )
+from erp_core.settlement import check_allocations
 from erp_core.stock_actions import (
     Now,
     StockPlanner,
@@ -539,36 +540,28 @@ def invoice_sales_order(
 
 
 def _check_allocations(
-    uow: UnitOfWork, customer: str, allocations: Sequence[Allocation], available: Decimal, base: str
+    uow: UnitOfWork,
+    customer: str,
+    allocations: Sequence[Allocation],
+    available: Decimal,
+    base: str,
+    date: dt.date,
 ) -> list[tuple[SalesInvoice, Decimal]]:
-    out: list[tuple[SalesInvoice, Decimal]] = []
-    total = ZERO
-    pending: dict[str, Decimal] = {}
-    for i, a in enumerate(allocations):
-        where = f"allocations[{i}]"
-        check_money(a.amount, base, f"{where}.amount")
-        invoice = uow.get(SalesInvoice, invoice_stream(a.invoice))
+    def load(document: str) -> tuple[SalesInvoice, str, dt.date] | None:
+        invoice = uow.get(SalesInvoice, invoice_stream(document))
         if invoice.posted is None:
-            raise NotFound(f"{where}.invoice: unknown sales invoice {a.invoice!r}")
-        if invoice.posted.customer != customer:
-            raise ValidationError(
-                f"{where}.invoice",
-                f"{a.invoice} is an invoice of {invoice.posted.customer}, not {customer}",
-            )
-        open_amount = invoice.open_amount - pending.get(a.invoice, ZERO)
-        if a.amount > open_amount:
-            raise ValidationError(
-                f"{where}.amount",
-                f"{a.invoice} has {open_amount:f} open; cannot allocate {a.amount:f}",
-            )
-        pending[a.invoice] = pending.get(a.invoice, ZERO) + a.amount
-        total += a.amount
-        out.append((invoice, a.amount))
-    if total > available:
-        raise ValidationError(
-            "allocations", f"allocations total {total:f}, more than the {available:f} available"
-        )
-    return out
+            return None
+        return invoice, invoice.posted.customer, invoice.posted.date
+
+    return check_allocations(
+        allocations,
+        load=load,
+        party=customer,
+        available=available,
+        currency=base,
+        date=date,
+        noun="sales",
+    )
 
 
 def _allocate(
@@ -602,7 +595,7 @@ def receive_customer_payment(
     check_money(cmd.amount, base, "amount")
     chart.check_postable(cmd.bank_account, base, "bank_account")
     receivables = chart.by_role("receivables").code
-    allocations = _check_allocations(uow, cmd.customer, cmd.allocations, cmd.amount, base)
+    allocations = _check_allocations(uow, cmd.customer, cmd.allocations, cmd.amount, base, cmd.date)
     name = customer.info().name
     lines = [
         gl(cmd.bank_account, cmd.amount, base, f"receipt from {name}"),
@@ -646,7 +639,7 @@ def allocate_customer_receipt(
     if cmd.date < receipt.date:
         raise ValidationError("date", f"is before the receipt date {receipt.date}")
     allocations = _check_allocations(
-        uow, receipt.customer, cmd.allocations, receipt.unallocated, base
+        uow, receipt.customer, cmd.allocations, receipt.unallocated, base, cmd.date
     )
     _allocate(receipt, allocations, cmd.date, actor, now)
     return []
@@ -662,6 +655,8 @@ def post_credit_note(
     if invoice.posted is None:
         raise NotFound(f"invoice: unknown sales invoice {cmd.invoice!r}")
     posted = invoice.posted
+    if cmd.date < posted.date:
+        raise ValidationError("date", f"is before the invoice date {posted.date}")
     order = _order(uow, posted.order)
     customer = _customer(uow, posted.customer)
     conf = sales_settings(uow)

@@ -21,7 +21,7 @@ from erp_core.commands import (
     RegisterWarehouse,
     TransferStock,
 )
-from erp_core.errors import ValidationError
+from erp_core.errors import PeriodClosed, ValidationError
 from erp_core.events import (
     ItemRegistered,
     PostedLine,
@@ -200,8 +200,7 @@ class StockPlanner:
         self,
         actor: str,
         now: Now,
-        adjustment_document: str | None,
-        date: dt.date,
+        adjustments: dict[tuple[str, int], tuple[str, dt.date]],
         counts: dict[tuple[str, int], tuple[Decimal, Decimal]] | None = None,
     ) -> None:
         """Record every planned movement and adjustment on the real bins."""
@@ -244,7 +243,7 @@ class StockPlanner:
                 )
             for m, delta in plan.adjustments.values():
                 if delta != 0:
-                    assert adjustment_document is not None
+                    adjustment_document, when = adjustments[(m.document, m.line)]
                     plan.bin.trigger(
                         StockCostAdjusted(
                             actor=actor,
@@ -252,7 +251,7 @@ class StockPlanner:
                             document=m.document,
                             line=m.line,
                             adjustment_document=adjustment_document,
-                            date=date,
+                            date=when,
                             delta=delta,
                             counter_account=m.counter_account,
                             batch=m.batch,
@@ -287,27 +286,42 @@ def finish(
             uow, document, kind=kind, date=date, memo=memo, lines=lines, actor=actor, now=now
         )
     documents.append(document)
-    adjustments = planner.adjustments()
-    adjustment_document = None
-    if adjustments:
+    # Each re-costed outflow is adjusted on its own date when that period is open (so stock
+    # and the inventory account are right as of every date); otherwise on the date of the
+    # back-dated movement, the earliest open date the change can carry.
+    by_date: dict[dt.date, list[tuple[BinPlan, Movement, Decimal]]] = {}
+    for plan, m, delta in planner.adjustments():
+        when = m.date if is_open(uow, m.date) else date
+        by_date.setdefault(when, []).append((plan, m, delta))
+    refs: dict[tuple[str, int], tuple[str, dt.date]] = {}
+    for when, group in sorted(by_date.items()):
         adj_lines: list[PostedLine] = []
-        for plan, m, delta in adjustments:
+        for plan, m, delta in group:
             what = f"{plan.bin.item}@{plan.bin.warehouse} {m.document}/{m.line}"
             adj_lines.append(gl(inventory, delta, planner.currency, f"cost of {what}"))
             adj_lines.append(gl(m.counter_account, -delta, planner.currency, f"cost of {what}"))
-        adjustment_document = post_document(
+        adjustment = post_document(
             uow,
             series="CA",
             kind="cost_adjustment",
-            date=date,
+            date=when,
             memo=f"Cost adjustments after back-dated {document}",
             lines=adj_lines,
             actor=actor,
             now=now,
         )
-        documents.append(adjustment_document)
-    planner.record(actor, now, adjustment_document, date, counts)
+        documents.append(adjustment)
+        refs.update({(m.document, m.line): (adjustment, when) for _, m, _ in group})
+    planner.record(actor, now, refs, counts)
     return documents
+
+
+def is_open(uow: UnitOfWork, day: dt.date) -> bool:
+    try:
+        uow.fiscal_year_for(day).check_open_for_posting(day)
+    except PeriodClosed:
+        return False
+    return True
 
 
 def post_document_as(

@@ -159,11 +159,19 @@ class Pool:
         return value_out, taken
 
 
+Taken = tuple[tuple[Decimal, Decimal, str | None], ...]
+
+
 def fold(
-    pool: Pool, movements: Iterable[Movement], item: str, warehouse: str
+    pool: Pool,
+    movements: Iterable[Movement],
+    item: str,
+    warehouse: str,
+    taken: dict[tuple[str, int], Taken] | None = None,
 ) -> dict[tuple[str, int], Decimal]:
     """Apply movements in order to `pool`; return the value each outflow takes now
-    (signed, negative). Raises InsufficientStock if the quantity would go below zero."""
+    (signed, negative), and fill `taken` with the layers each outflow took. Raises
+    InsufficientStock if the quantity would go below zero."""
     values: dict[tuple[str, int], Decimal] = {}
     for m in movements:
         if m.inflow:
@@ -178,8 +186,10 @@ def fold(
             raise InsufficientStock(
                 item, warehouse, pool.available(m.batch), wanted, m.batch, m.date
             )
-        value, _ = pool.take(wanted, m.batch)
+        value, layers = pool.take(wanted, m.batch)
         values[(m.document, m.line)] = -value
+        if taken is not None:
+            taken[(m.document, m.line)] = tuple(layers)
     return values
 
 
@@ -204,16 +214,16 @@ def plan(
         wanted = -new.quantity
         if after.available(new.batch) < wanted:
             raise InsufficientStock(item, warehouse, after.available(new.batch), wanted, new.batch)
-        value, taken = after.take(wanted, new.batch)
-        return replace(new, value=-value, layers=tuple(taken)), [], after
+        value, took = after.take(wanted, new.batch)
+        return replace(new, value=-value, layers=tuple(took)), [], after
     # Back-dated: run the whole timeline again with the new movement in its place.
     timeline = sorted([*history, new], key=Movement.order)
     fresh = Pool(pool.method, pool.quantum)
-    values = fold(fresh, timeline, item, warehouse)
-    valued = new if new.inflow else replace(new, value=values[(new.document, new.line)])
-    if not new.inflow:
-        # what the new outflow took, for a transfer: its value at average or FIFO cost
-        valued = replace(valued, layers=((-new.quantity, -valued.value, new.batch),))
+    layers: dict[tuple[str, int], Taken] = {}
+    values = fold(fresh, timeline, item, warehouse, layers)
+    key = (new.document, new.line)
+    # an outflow carries the layers it took (a transfer hands them on to its destination)
+    valued = new if new.inflow else replace(new, value=values[key], layers=layers[key])
     adjustments = [
         (m, values[(m.document, m.line)] - m.value)
         for m in history
