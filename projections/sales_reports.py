@@ -20,7 +20,7 @@ from erp_core.projections.schema import (
     sales_order_lines,
     sales_orders,
 )
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, String, and_, cast, func, select
 
 from erp_core.money import from_minor
 from erp_core.reports import (
@@ -127,13 +127,15 @@ def delivery_costs(conn: Connection) -> Decimal:
     return from_minor(int(value), base)
 
 
-def cogs_posted_by_deliveries(conn: Connection, cogs_account: str) -> Decimal:
-    """What deliveries and returns posted to the cost-of-goods-sold account, by the GL."""
+def cogs_posted_by_deliveries(conn: Connection) -> Decimal:
+    """What deliveries and returns posted against inventory (their cost-of-goods-sold lines,
+    whatever account was configured when), by the GL."""
     _, base = company(conn)
+    inventory = _role_account(conn, "inventory")
     value = conn.execute(
         select(func.coalesce(func.sum(gl_lines.c.base_minor), 0)).where(
             and_(
-                gl_lines.c.account == cogs_account,
+                gl_lines.c.account != inventory,
                 gl_lines.c.kind.in_(("delivery", "sales_return")),
             )
         )
@@ -195,7 +197,10 @@ def margin(conn: Connection, by: str, date_from: dt.date, date_to: dt.date) -> M
     elif by == "customer":
         bkey, mkey = b.c.customer, m.c.customer
     elif by == "period":
-        bkey, mkey = func.substr(b.c.date, 1, 7), func.substr(m.c.date, 1, 7)
+        bkey, mkey = (
+            func.substr(cast(b.c.date, String), 1, 7),
+            func.substr(cast(m.c.date, String), 1, 7),
+        )
     else:
         from erp_core.errors import ValidationError
 
@@ -231,11 +236,12 @@ def margin(conn: Connection, by: str, date_from: dt.date, date_to: dt.date) -> M
 def monthly_demand(conn: Connection, item: str) -> list[tuple[str, Decimal]]:
     """Quantity delivered (less returned) per month, every month from the first to the last."""
     m = sales_movements
+    by_month = func.substr(cast(m.c.date, String), 1, 7)
     rows = dict(
         conn.execute(
-            select(func.substr(m.c.date, 1, 7), func.sum(m.c.quantity_micro))
+            select(by_month, func.sum(m.c.quantity_micro))
             .where(m.c.item == item)
-            .group_by(func.substr(m.c.date, 1, 7))
+            .group_by(by_month)
         ).all()
     )
     if not rows:

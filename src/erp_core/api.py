@@ -458,15 +458,10 @@ class Erp:
                     sales_reports.customer_balances(conn),
                 ),
                 checks.cogs_matches_deliveries(
-                    sales_reports.cogs_posted_by_deliveries(conn, self._cogs_account()),
+                    sales_reports.cogs_posted_by_deliveries(conn),
                     sales_reports.delivery_costs(conn),
                 ),
             ]
-
-    def _cogs_account(self) -> str:
-        from erp_core.sales import SETTINGS_STREAM, SalesSettings
-
-        return self.ledger.load(SalesSettings, SETTINGS_STREAM).cogs_account
 
     # sales: each takes the action's fields as keywords
     def configure_sales(self, **fields: Any) -> c.ActionResult:

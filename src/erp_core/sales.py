@@ -131,6 +131,9 @@ class SalesOrder(Aggregate):
         self.invoiced: dict[int, Decimal] = {}
         self.billed_net: dict[int, Decimal] = {}  # invoiced per line
         self.billed_tax: dict[int, Decimal] = {}
+        self.credited: dict[int, Decimal] = {}  # quantity credited by credit notes
+        self.deliveries: dict[int, list[str]] = {}  # delivery documents per line
+        self.last_delivery: dt.date | None = None
 
     def _on_created(self, e: SalesOrderCreated) -> None:
         self.created = e
@@ -148,6 +151,8 @@ class SalesOrder(Aggregate):
         for line, d in e.lines.items():
             self.delivered[line] = self.delivered.get(line, ZERO) + d.quantity
             self.delivered_cost[line] = self.delivered_cost.get(line, ZERO) + d.cost
+            self.deliveries.setdefault(line, []).append(e.delivery)
+        self.last_delivery = e.date
         done = all(self.delivered.get(i, ZERO) >= x.quantity for i, x in self.lines())
         self.status = "delivered" if done else "partly_delivered"
 
@@ -162,7 +167,21 @@ class SalesOrder(Aggregate):
             self.billed_net[line] = self.billed_net.get(line, ZERO) + b.net
             self.billed_tax[line] = self.billed_tax.get(line, ZERO) + b.tax
 
+    def _on_credit_note(self, e: CreditNotePosted) -> None:
+        for line, b in e.lines.items():
+            self.credited[line] = self.credited.get(line, ZERO) + b.quantity
+
+    def billable(self, line: int) -> Decimal:
+        """Delivered, less returned, less what invoices still charge (invoiced - credited)."""
+        return (
+            self.delivered.get(line, ZERO)
+            - self.returned.get(line, ZERO)
+            - self.invoiced.get(line, ZERO)
+            + self.credited.get(line, ZERO)
+        )
+
     handlers = {
+        CreditNotePosted: _on_credit_note,
         SalesOrderCreated: _on_created,
         SalesOrderCreditApproved: _on_approved,
         SalesOrderConfirmed: _on_confirmed,
@@ -202,6 +221,8 @@ class SalesInvoice(Aggregate):
         self.posted: SalesInvoicePosted | None = None
         self.settled = ZERO  # receipts and credit notes allocated to it
         self.credited: dict[int, Decimal] = {}  # quantity credited per order line
+        self.credited_net: dict[int, Decimal] = {}
+        self.credited_tax: dict[int, Decimal] = {}
 
     def _on_posted(self, e: SalesInvoicePosted) -> None:
         self.posted = e
@@ -212,6 +233,8 @@ class SalesInvoice(Aggregate):
     def _on_credit_note(self, e: CreditNotePosted) -> None:
         for line, b in e.lines.items():
             self.credited[line] = self.credited.get(line, ZERO) + b.quantity
+            self.credited_net[line] = self.credited_net.get(line, ZERO) + b.net
+            self.credited_tax[line] = self.credited_tax.get(line, ZERO) + b.tax
 
     handlers = {
         SalesInvoicePosted: _on_posted,

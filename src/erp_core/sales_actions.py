@@ -44,7 +44,7 @@ from erp_core.events import (
     SalesOrderCreated,
     SalesOrderCreditApproved,
 )
-from erp_core.inventory import Item, check_code, check_quantity, item_stream
+from erp_core.inventory import Item, StockBin, bin_stream, check_code, check_quantity, item_stream
 from erp_core.money import ZERO
 from erp_core.procurement import due_date
 from erp_core.purchase_actions import check_money
@@ -115,7 +115,7 @@ def configure_sales(
     base = uow.company().base_currency
     chart = uow.chart()
     for field in ("revenue_account", "cogs_account", "output_tax_account"):
-        chart.check_postable(getattr(cmd, field), base, field, allow_subledger=True)
+        chart.check_postable(getattr(cmd, field), base, field)
     sales_settings(uow).trigger(
         SalesConfigured(
             actor=actor,
@@ -249,6 +249,12 @@ def approve_sales_credit(
         )
     if order.status != "draft":
         raise ValidationError("document", f"{cmd.document} is already {order.status}")
+    if order.info().actor == actor:
+        raise ValidationError(
+            "actor",
+            f"{actor} created {cmd.document} and cannot approve its "
+            "credit: approval needs a different actor",
+        )
     order.trigger(SalesOrderCreditApproved(actor=actor, recorded_at=now, reason=cmd.reason))
     return []
 
@@ -378,6 +384,8 @@ def return_sales_goods(
     cogs = sales_settings(uow).cogs_account
     inventory = chart.by_role("inventory").code
     planner = StockPlanner(uow, base)
+    if order.last_delivery is None or cmd.date < order.last_delivery:
+        raise ValidationError("date", f"nothing was delivered on {cmd.document} by {cmd.date}")
     document = placeholder(uow, "SR", cmd.date)
     returned: dict[int, DeliveredLine] = {}
     lines: list[PostedLine] = []
@@ -395,10 +403,13 @@ def return_sales_goods(
             )
         item = item_of(uow, ordered.item, f"{where}.line")
         uow.get(Item, item_stream(item.code)).check_batch(line.batch, f"{where}.batch")
-        cost_out = order.delivered_cost.get(line.line, ZERO) - order.returned_cost.get(
-            line.line, ZERO
-        )
-        # back in at the cost it left with: its share of what the deliveries posted
+        # back in at the cost it left with: what its deliveries cost now (as posted, plus any
+        # adjustment a back-dated movement made to them), less what came back before
+        stock_bin = uow.get(StockBin, bin_stream(item.code, ordered.warehouse))
+        sent = {(doc, line.line) for doc in order.deliveries.get(line.line, [])}
+        cost_out = -sum(
+            (m.value for m in stock_bin.history if (m.document, m.line) in sent), ZERO
+        ) - order.returned_cost.get(line.line, ZERO)
         cost = (
             cost_out if line.quantity == out else round_money(cost_out * line.quantity / out, base)
         )
@@ -460,15 +471,13 @@ def invoice_sales_order(
     customer = _customer(uow, info.customer)
     conf = sales_settings(uow)
     receivables = chart.by_role("receivables").code
+    if order.last_delivery is None or cmd.date < order.last_delivery:
+        raise ValidationError("date", f"nothing was delivered on {cmd.document} by {cmd.date}")
     wanted: list[tuple[int, Decimal]]
     if cmd.lines:
         wanted = [(x.line, x.quantity) for x in cmd.lines]
     else:
-        wanted = [
-            (i, order.delivered.get(i, ZERO) - order.invoiced.get(i, ZERO))
-            for i, _ in order.lines()
-            if order.delivered.get(i, ZERO) > order.invoiced.get(i, ZERO)
-        ]
+        wanted = [(i, order.billable(i)) for i, _ in order.lines() if order.billable(i) > 0]
         if not wanted:
             raise ValidationError(
                 "document", f"nothing delivered on {cmd.document} is left to invoice"
@@ -481,12 +490,12 @@ def invoice_sales_order(
         if number in billed:
             raise ValidationError(f"{where}.line", f"order line {number} appears twice")
         check_quantity(quantity, f"{where}.quantity")
-        left = order.delivered.get(number, ZERO) - order.invoiced.get(number, ZERO)
+        left = order.billable(number)
         if quantity > left:
             raise ValidationError(
                 f"{where}.quantity",
-                f"{cmd.document} line {number}: only "
-                f"{left:f} delivered and not invoiced, not {quantity:f}",
+                f"{cmd.document} line {number}: only {max(left, ZERO):f} delivered (and not "
+                f"returned) is left to invoice, not {quantity:f}",
             )
         # the last part of a line takes what is left of its value, so no cent is lost
         if order.invoiced.get(number, ZERO) + quantity == ordered.quantity:
@@ -678,7 +687,15 @@ def post_credit_note(
                 f"only {left:f} of {cmd.invoice} line {line.line} is left to credit",
             )
         ordered = order.line(line.line, f"{where}.line")
-        credit = billed if line.quantity == billed.quantity else _bill(ordered, line.quantity, base)
+        if invoice.credited.get(line.line, ZERO) + line.quantity == billed.quantity:
+            # the last part credited takes what is left, so never more than was billed
+            credit = BilledLine(
+                quantity=line.quantity,
+                net=billed.net - invoice.credited_net.get(line.line, ZERO),
+                tax=billed.tax - invoice.credited_tax.get(line.line, ZERO),
+            )
+        else:
+            credit = _bill(ordered, line.quantity, base)
         credited[line.line] = credit
         memo = f"credit {cmd.invoice}/{line.line} {ordered.item} x {line.quantity:f}"
         lines.append(gl(conf.revenue_account, credit.net, base, memo))
@@ -718,6 +735,7 @@ def post_credit_note(
     note.trigger(event)
     uow.add(note)
     invoice.trigger(event)
+    order.trigger(event)
     settle = min(total, invoice.open_amount)
     if settle > 0:
         _allocate(note, [(invoice, settle)], cmd.date, actor, now)
