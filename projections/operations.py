@@ -211,32 +211,53 @@ def sums_by(conn: Connection, key: Any, amount: Any, day: Any, as_of: dt.date) -
     return {str(k): int(v) for k, v in rows}
 
 
+def open_amounts(
+    conn: Connection,
+    items: Any,
+    party: Any,
+    amount: Any,
+    allocations: Any,
+    key: Any,
+    as_of: dt.date,
+    due: Any = None,
+) -> list[Any]:
+    """(party, document[, due], open) of every item dated by `as_of` that allocations dated by
+    then have not fully taken up; computed in SQL, so settled items never leave the database."""
+    taken = (
+        select(key.label("document"), func.sum(allocations.c.amount_minor).label("taken"))
+        .where(allocations.c.date <= as_of)
+        .group_by(key)
+        .subquery()
+    )
+    left = amount - func.coalesce(taken.c.taken, 0)
+    columns = [party, items.c.document] + ([due] if due is not None else []) + [left]
+    query = (
+        select(*columns)
+        .select_from(items.outerjoin(taken, taken.c.document == items.c.document))
+        .where(and_(items.c.date <= as_of, left != 0))
+    )
+    return list(conn.execute(query).all())
+
+
 def age_open_items(
     as_of: dt.date,
-    invoices: Iterable[tuple[str, str, object, int]],
-    settled: dict[str, int],
-    credits: Iterable[tuple[str, str, int]],
-    used: dict[str, int],
+    invoices: Iterable[Any],
+    credits: Iterable[Any],
 ) -> dict[str, dict[str, int]]:
     """Open amounts per party by aging bucket, and unallocated credits, in minor units.
 
-    `invoices` are (party, document, due date, total); `settled` what allocations took off
-    each invoice; `credits` (party, document, amount) are payments, receipts or credit notes,
-    and `used` what of each was allocated.
+    `invoices` are (party, document, due date, open amount); `credits` (party, document,
+    unallocated amount) are payments, receipts or credit notes.
     """
     table: dict[str, dict[str, int]] = {}
 
     def row(party: str) -> dict[str, int]:
         return table.setdefault(party, dict.fromkeys((*BUCKETS, "credits"), 0))
 
-    for party, document, due, total in invoices:
-        left = int(total) - settled.get(document, 0)
-        if left:
-            row(party)[_bucket((as_of - _date(due)).days)] += left
-    for party, document, amount in credits:
-        left = int(amount) - used.get(document, 0)
-        if left:
-            row(party)["credits"] += left
+    for party, _document, due, left in invoices:
+        row(party)[_bucket((as_of - _date(due)).days)] += int(left)
+    for party, _document, left in credits:
+        row(party)["credits"] += int(left)
     return table
 
 
@@ -246,16 +267,10 @@ def payables_aging(conn: Connection, as_of: dt.date) -> PayablesAging:
     inv, alloc, pay = supplier_invoices, supplier_allocations, supplier_payments
     table = age_open_items(
         as_of,
-        conn.execute(
-            select(inv.c.supplier, inv.c.document, inv.c.due, inv.c.total_minor).where(
-                inv.c.date <= as_of
-            )
-        ).all(),
-        sums_by(conn, alloc.c.invoice, alloc.c.amount_minor, alloc.c.date, as_of),
-        conn.execute(
-            select(pay.c.supplier, pay.c.document, pay.c.amount_minor).where(pay.c.date <= as_of)
-        ).all(),
-        sums_by(conn, alloc.c.payment, alloc.c.amount_minor, alloc.c.date, as_of),
+        open_amounts(
+            conn, inv, inv.c.supplier, inv.c.total_minor, alloc, alloc.c.invoice, as_of, inv.c.due
+        ),
+        open_amounts(conn, pay, pay.c.supplier, pay.c.amount_minor, alloc, alloc.c.payment, as_of),
     )
     names: dict[str, str] = dict(conn.execute(select(suppliers.c.code, suppliers.c.name)).all())
     rows = []

@@ -126,6 +126,7 @@ class ReceivablesProjection:
                             money(x["net"]),
                             0,
                             0,
+                            0,
                         )
                         for i, x in enumerate(e["lines"], start=1)
                     ],
@@ -153,12 +154,12 @@ class ReceivablesProjection:
                             sign * money(d["cost"]),
                         )
                     )
-                    if sign > 0:
-                        conn.execute(
-                            update(sol)
-                            .where(and_(sol.c.document == key, sol.c.line == int(line)))
-                            .values(delivered_micro=sol.c.delivered_micro + quantity)
-                        )
+                    column = "delivered_micro" if sign > 0 else "returned_micro"
+                    conn.execute(
+                        update(sol)
+                        .where(and_(sol.c.document == key, sol.c.line == int(line)))
+                        .values({column: sol.c[column] + quantity})
+                    )
                 insert_rows(conn, sales_movements, rows)
                 if sign > 0:
                     short = conn.execute(

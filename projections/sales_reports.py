@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
-from erp_core.projections.operations import BUCKETS, _date, age_open_items, qty, sums_by
+from erp_core.projections.operations import BUCKETS, _date, age_open_items, open_amounts, qty
 from erp_core.projections.queries import company
 from erp_core.projections.schema import (
     accounts,
@@ -39,18 +39,12 @@ def receivables_aging(conn: Connection, as_of: dt.date) -> ReceivablesAging:
     inv, alloc, cred = sales_invoices, customer_allocations, customer_credits
     table = age_open_items(
         as_of,
-        conn.execute(
-            select(inv.c.customer, inv.c.document, inv.c.due, inv.c.total_minor).where(
-                inv.c.date <= as_of
-            )
-        ).all(),
-        sums_by(conn, alloc.c.invoice, alloc.c.amount_minor, alloc.c.date, as_of),
-        conn.execute(
-            select(cred.c.customer, cred.c.document, cred.c.amount_minor).where(
-                cred.c.date <= as_of
-            )
-        ).all(),
-        sums_by(conn, alloc.c.receipt, alloc.c.amount_minor, alloc.c.date, as_of),
+        open_amounts(
+            conn, inv, inv.c.customer, inv.c.total_minor, alloc, alloc.c.invoice, as_of, inv.c.due
+        ),
+        open_amounts(
+            conn, cred, cred.c.customer, cred.c.amount_minor, alloc, alloc.c.receipt, as_of
+        ),
     )
     names: dict[str, str] = dict(conn.execute(select(customers.c.code, customers.c.name)).all())
     rows = []
@@ -159,13 +153,15 @@ def sales_open_orders(conn: Connection) -> list[SalesOpenLine]:
             sol.c.quantity_micro,
             sol.c.delivered_micro,
             sol.c.invoiced_micro,
+            sol.c.returned_micro,
         )
         .join(sol, sol.c.document == so.c.document)
         .where(so.c.status.in_(("confirmed", "partly_delivered", "delivered")))
         .order_by(so.c.document, sol.c.line)
     ):
         to_deliver = r.quantity_micro - r.delivered_micro
-        not_invoiced = r.delivered_micro - r.invoiced_micro
+        # goods returned before they were invoiced will not be invoiced
+        not_invoiced = r.delivered_micro - r.returned_micro - r.invoiced_micro
         if to_deliver <= 0 and not_invoiced <= 0:
             continue
         out.append(

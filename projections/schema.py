@@ -290,6 +290,7 @@ sales_order_lines = Table(
     Column("net_minor", BigInteger, nullable=False),
     Column("delivered_micro", BigInteger, nullable=False),
     Column("invoiced_micro", BigInteger, nullable=False),
+    Column("returned_micro", BigInteger, nullable=False),
 )
 
 # deliveries (positive) and returns (negative): what left stock for a customer, at its cost

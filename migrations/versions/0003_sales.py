@@ -55,6 +55,7 @@ def upgrade() -> None:
         sa.Column("net_minor", sa.BigInteger, nullable=False),
         sa.Column("delivered_micro", sa.BigInteger, nullable=False),
         sa.Column("invoiced_micro", sa.BigInteger, nullable=False),
+        sa.Column("returned_micro", sa.BigInteger, nullable=False),
     )
     op.create_table(
         "sales_movements",

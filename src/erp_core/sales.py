@@ -9,7 +9,7 @@ slip under the same limit.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from erp_core.aggregate import Aggregate
@@ -208,11 +208,28 @@ class SalesOrder(Aggregate):
         return lines[number - 1]
 
     def open_value(self) -> Decimal:
-        """Confirmed order value not yet invoiced (what counts toward credit exposure)."""
+        """The value this confirmed order will still invoice (what counts toward credit
+        exposure): per line, what is ordered less what was returned (it will not be invoiced
+        or delivered again) less what invoices still charge (invoiced less credited)."""
         if self.status in ("draft", "cancelled"):
             return ZERO
-        billed = sum(self.billed_net.values(), ZERO) + sum(self.billed_tax.values(), ZERO)
-        return self.info().total - billed
+        total = ZERO
+        for number, line in self.lines():
+            left = (
+                line.quantity
+                - self.returned.get(number, ZERO)
+                - self.invoiced.get(number, ZERO)
+                + self.credited.get(number, ZERO)
+            )
+            if left <= 0:
+                continue
+            value = line.net + line.tax
+            if left >= line.quantity:
+                total += value
+            else:  # a share of the line, on the line's own scale (its currency's)
+                scale = Decimal(1).scaleb(min(int(value.as_tuple().exponent), 0))
+                total += (value * left / line.quantity).quantize(scale, rounding=ROUND_HALF_UP)
+        return total
 
 
 class SalesInvoice(Aggregate):

@@ -277,7 +277,7 @@ def confirm_sales_order(
             actor=actor, recorded_at=now, exposure=exposure, limit=limit, over_limit_approved=over
         )
     )
-    _expose(customer, cmd.document, info.total, ZERO, actor, now)
+    _expose(customer, cmd.document, order.open_value(), ZERO, actor, now)
     return []
 
 
@@ -434,6 +434,7 @@ def return_sales_goods(
         actor=actor,
         now=now,
     )
+    before = order.open_value()
     order.trigger(
         GoodsReturned(
             actor=actor,
@@ -443,6 +444,10 @@ def return_sales_goods(
             reason=cmd.reason,
             lines=returned,
         )
+    )
+    # goods returned before they were invoiced will not be invoiced: off the open orders
+    _expose(
+        _customer(uow, info.customer), documents[0], order.open_value() - before, ZERO, actor, now
     )
     return documents
 
@@ -537,8 +542,9 @@ def invoice_sales_order(
     invoice = SalesInvoice(invoice_stream(document))
     invoice.trigger(event)
     uow.add(invoice)
+    before = order.open_value()
     order.trigger(event)
-    _expose(customer, document, -total, total, actor, now)
+    _expose(customer, document, order.open_value() - before, total, actor, now)
     return [document]
 
 
@@ -729,9 +735,11 @@ def post_credit_note(
     note.trigger(event)
     uow.add(note)
     invoice.trigger(event)
+    before = order.open_value()
     order.trigger(event)
     settle = min(total, invoice.open_amount)
     if settle > 0:
         _allocate(note, [(invoice, settle)], cmd.date, actor, now)
-    _expose(customer, document, ZERO, -total, actor, now)
+    # credited goods not returned become invoiceable again: back on the open orders
+    _expose(customer, document, order.open_value() - before, -total, actor, now)
     return [document]

@@ -204,7 +204,11 @@ def test_projection_status_and_rebuild(company: str) -> None:
     before = erp(company, "report", "trial-balance", "--format", "json").output
     status = json.loads(erp(company, "projections", "status", "--format", "json").output)
     assert {s["name"]: s["lag"] for s in status} == {
-        "ledger": 0, "balances": 0, "stock": 0, "payables": 0, "receivables": 0
+        "ledger": 0,
+        "balances": 0,
+        "stock": 0,
+        "payables": 0,
+        "receivables": 0,
     }
     rebuilt = erp(company, "projections", "rebuild", "balances")
     assert rebuilt.exit_code == 0 and "Rebuilt balances" in rebuilt.output
