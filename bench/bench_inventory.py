@@ -16,7 +16,8 @@ hand: the generator keeps its own on-hand count per bin. Then, on SQLite:
 6. ``erp.check()`` on the books at the end (every check must be OK, else exit status 1).
 
 Every figure is printed and the section ``## Inventory (bench/bench_inventory.py)`` of
-``docs/performance.md`` is (re)written; other sections of that file are kept.
+``docs/performance.md`` is (re)written; other sections of that file are kept. Nothing is written
+if a check fails (exit status 1) or if the checkout's code changed during the run (exit status 2).
 
     .venv/bin/python bench/bench_inventory.py                 # N = 100,000
     .venv/bin/python bench/bench_inventory.py --n 5000        # quick
@@ -824,8 +825,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"load average (1 min) {load_before:.2f} at the start and {os.getloadavg()[0]:.2f} at "
         f"the end of the {seconds:.0f} s run (this run itself keeps about one CPU busy)"
     )
-    if info["code"] != code_before:
-        # the checkout changed under the run: say so rather than credit one version
+    code_changed = info["code"] != code_before
+    if code_changed:
+        # the checkout changed under the run: the figures belong to no one version
         log(f"warning: the code changed during the run ({code_before} -> {info['code']})")
         info["code"] = f"changed during the run, from {code_before} to {info['code']}"
     failed = [message for message, ok in r.checks if not ok]
@@ -835,6 +837,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     if failed:
         log(f"{len(failed)} check(s) failed; {args.out} not written")
         raise SystemExit(1)
+    if code_changed:
+        log(f"the code changed during the run; {args.out} not written (run again)")
+        raise SystemExit(2)
     if str(args.out) != "-":
         write_doc(args.out, section)
         log(f"wrote {args.out}")

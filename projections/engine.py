@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from erp_core.projections.schema import projection_position
-from sqlalchemy import Connection, Engine, Table, delete, select, update
+from sqlalchemy import Connection, Engine, Table, delete, select, text, update
 
 from erp_core.events import decode_data
 from erp_core.money import MINOR_UNITS, minor_from_text
@@ -25,6 +25,7 @@ from erp_core.util import paused_gc
 # (log position, stream, event name, payload dict at the current schema version)
 Record = tuple[int, str, str, dict[str, Any]]
 Progress = Callable[[int, int], None]  # (position reached, head)
+PROJECTOR_LOCK = 724204  # PostgreSQL advisory lock key of the projection writers
 
 
 def add_minor_units(voucher: dict[str, Any], base_currency: str) -> None:
@@ -118,9 +119,12 @@ class Projector:
         return self._base_currency
 
     def _positions(self, conn: Connection, lock: bool) -> dict[str, int]:
-        query = select(projection_position.c.name, projection_position.c.position)
         if lock and conn.dialect.name == "postgresql":
-            query = query.with_for_update()
+            # One projector transaction at a time (SQLite gets this from BEGIN IMMEDIATE).
+            # A single advisory lock, rather than row locks taken in whatever order, cannot
+            # deadlock, and also covers inserting the positions of new projections.
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PROJECTOR_LOCK})
+        query = select(projection_position.c.name, projection_position.c.position)
         found = {name: pos for name, pos in conn.execute(query)}
         missing = [p.name for p in self.projections if p.name not in found]
         if missing:

@@ -75,6 +75,7 @@ from erp_core.util import paused_gc
 
 A = TypeVar("A", bound=Aggregate)
 MAX_ATTEMPTS = 50
+REFRESH_BATCH = 5000
 SNAPSHOT_EVERY = 200
 
 
@@ -120,11 +121,38 @@ class Ledger:
         self.store = store
         self.clock = clock
         self._cache: dict[str, _Cached] = {}
+        self._seen = store.last_position()  # the log has been read up to here for the cache
 
     # -- loading -----------------------------------------------------------------------------
-    def load(self, cls: type[A], stream: str) -> A:
-        """The aggregate at its latest stored version (cached, refreshed incrementally)."""
+    def refresh(self) -> None:
+        """Bring every cached aggregate up to date with one read of the log since the last
+        refresh (instead of one query per aggregate per save)."""
+        while True:
+            records = self.store.read_log(self._seen, REFRESH_BATCH)
+            for r in records:
+                cached = self._cache.get(r.stream)
+                if cached is None:
+                    continue
+                agg = cached.agg
+                if r.version == agg.version + 1:
+                    agg.apply(r.event())
+                    agg.version = r.version
+                elif r.version > agg.version + 1:  # a gap: load it afresh when next needed
+                    del self._cache[r.stream]
+            if records:
+                self._seen = records[-1].position
+            if len(records) < REFRESH_BATCH:
+                return
+
+    def load(self, cls: type[A], stream: str, *, refreshed: bool = False) -> A:
+        """The aggregate at its latest stored version. Cached aggregates are brought up to date
+        by `refresh` (a unit of work refreshes once when it starts: ``refreshed=True``)."""
+        if not refreshed:
+            self.refresh()
         cached = self._cache.get(stream)
+        if cached is not None and type(cached.agg) is cls:
+            assert isinstance(cached.agg, cls)
+            return cached.agg
         if cached is None or type(cached.agg) is not cls:
             agg = cls(stream)
             snapshot_version = 0
@@ -134,10 +162,10 @@ class Ledger:
                     agg.restore(*snap)
                     snapshot_version = snap[0]
             cached = _Cached(agg, snapshot_version)
-            if cls.cacheable:
-                self._cache[stream] = cached
         loaded = cached.agg
         loaded.replay(self.store.stream(stream, after=loaded.version))
+        if cls.cacheable:
+            self._cache[stream] = cached
         assert isinstance(loaded, cls)
         return loaded
 
@@ -155,6 +183,7 @@ class Ledger:
         company.check_company_fields(name, currency, year_start)
         check_actor(actor)
         now = self.clock()
+        self.refresh()
         uow = UnitOfWork(self)
         comp = uow.get(Company, company.STREAM)
         if comp.exists:
@@ -253,6 +282,7 @@ class Ledger:
         dry_run: bool,
     ) -> list[ActionResult | ErpError] | None:
         """One try at checking and storing a batch; None when a concurrent writer won."""
+        self.refresh()
         now = self.clock()
         outcomes: list[ActionResult | ErpError] = []
         produced: list[list[tuple[str, int]]] = []

@@ -17,7 +17,7 @@ A = TypeVar("A", bound=Aggregate)
 
 
 class Loader(Protocol):
-    def load(self, cls: type[A], stream: str) -> A: ...
+    def load(self, cls: type[A], stream: str, *, refreshed: bool = False) -> A: ...
 
 
 class UnitOfWork:
@@ -35,7 +35,7 @@ class UnitOfWork:
     def get(self, cls: type[A], stream: str) -> A:
         agg = self.touched.get(stream)
         if agg is None:
-            agg = self.loader.load(cls, stream)
+            agg = self.loader.load(cls, stream, refreshed=True)
             agg.observer = self._observe
             self.touched[stream] = agg
         assert isinstance(agg, cls)
