@@ -205,12 +205,6 @@ def _bucket(days_overdue: int) -> str:
     return "over_90"
 
 
-def sums_by(conn: Connection, key: Any, amount: Any, day: Any, as_of: dt.date) -> dict[str, int]:
-    """SUM(amount) grouped by key, over rows dated on or before `as_of`."""
-    rows = conn.execute(select(key, func.sum(amount)).where(day <= as_of).group_by(key)).all()
-    return {str(k): int(v) for k, v in rows}
-
-
 def open_amounts(
     conn: Connection,
     items: Any,

@@ -333,6 +333,14 @@ class Ledger:
             return {}
         positions = self.store.append(events)
         stored = {(s, v): p for (s, v, _), p in zip(events, positions, strict=True)}
+        ordered = sorted(positions)
+        if (
+            ordered
+            and ordered[0] == self._seen + 1
+            and ordered[-1] - ordered[0] + 1 == len(ordered)
+        ):
+            # nobody else wrote since the last refresh: the cache already holds these events
+            self._seen = ordered[-1]
         for stream, cached in list(self._cache.items()):
             agg = cached.agg
             if (

@@ -142,12 +142,6 @@ class EventStore:
             raise StorageError(f"the event store refused the write: {exc}") from None
         return list(positions or [])
 
-    def append_raw(self, stored: Sequence[StoredEvent]) -> list[int]:
-        try:
-            return list(self.recorder.insert_events(stored) or [])
-        except IntegrityError:
-            raise Conflict() from None
-
     # -- reading -----------------------------------------------------------------------------
     def stream(self, stream: str, after: int = 0) -> list[tuple[int, DomainEvent]]:
         records = self.recorder.select_events(stream, gt=after or None)
