@@ -139,6 +139,12 @@ class Projector:
         with paused_gc():
             return self._catch_up(progress)
 
+    @staticmethod
+    def _topics(names: frozenset[str]) -> list[str]:
+        from erp_core.events import EVENT_TYPES, topics_for
+
+        return sorted(topics_for(*(EVENT_TYPES[n] for n in names)))
+
     def _catch_up(self, progress: Progress | None) -> int:
         read = 0
         while True:
@@ -150,8 +156,14 @@ class Projector:
                 low = min(positions.values(), default=head)
                 if low >= head:
                     return read
-                records = self.store.read_log(low, self.batch_size, upto=head)
-                wanted = frozenset().union(*(p.event_names for p in self.projections))
+                # read only the event types the projections still behind need (a rebuild of
+                # one projection skips the rest of the log in the database)
+                wanted = frozenset().union(
+                    *(p.event_names for p in self.projections if positions[p.name] < head)
+                )
+                records = self.store.read_log(
+                    low, self.batch_size, upto=head, topics=self._topics(wanted)
+                )
                 decoded: list[Record] = [
                     (r.position, r.stream, *decode_data(r.topic, r.state))
                     for r in records

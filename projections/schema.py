@@ -166,6 +166,16 @@ stock_movements = Table(
     Column("counter_account", String(20), nullable=False),
     Column("reference", String(32)),  # the adjustment document of a cost adjustment
     Index("ix_stock_movements_bin_date", "item", "warehouse", "date"),
+    # migration 0004: covers the stock balance (sums by bin up to a date) without table reads
+    Index(
+        "ix_stock_movements_balance",
+        "date",
+        "item",
+        "warehouse",
+        "batch",
+        "quantity_micro",
+        "value_minor",
+    ),
 )
 
 # --- procurement (migration 0002) ---------------------------------------------------------------
