@@ -744,9 +744,11 @@ def build_section(r: Results, command: str, info: dict[str, str], stamp: str) ->
     out.append(
         '- *rebuild*: `erp.rebuild(["receivables"])` (drop the receivables projection, replay '
         "the log into it) and `erp.rebuild()` (every projection), each in a fresh process on "
-        "the database holding the N orders, as `erp projections rebuild` runs; events/s counts "
-        "every log event read (a rebuild of one projection still reads the whole log); each is "
-        "checked to give the live aging, margin reports, trial balance and row counts."
+        "the database holding the N orders, as `erp projections rebuild` runs; orders/s is N "
+        "over the rebuild's time, events/s the log events it read (the count `rebuild` "
+        "returns: the event types the rebuilt projections need), so compare orders/s across "
+        "versions; each is checked to give the live aging, margin reports, trial balance and "
+        "row counts."
     )
     out.append(
         "- *reports*: median of several calls after one warm-up, on the live projections, in a "
