@@ -41,8 +41,8 @@ from bench_ledger import (  # type: ignore[import-not-found]
 from sqlalchemy import text
 
 from erp_core import Erp
-from erp_core.audit import raw_events
-from erp_core.chain import GENESIS, canonical_bytes
+from erp_core.audit.verify import raw_events
+from erp_core.infra.chain import GENESIS, canonical_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## Audit (bench/bench_audit.py)"

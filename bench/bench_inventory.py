@@ -61,14 +61,14 @@ from bench_ledger import (
 )
 
 from erp_core import Erp
-from erp_core.commands import (
-    Action,
+from erp_core.inventory.commands import (
     IssueMaterial,
     ReceiveStock,
     RegisterItem,
     RegisterWarehouse,
     TransferStock,
 )
+from erp_core.kernel.commands import Action
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## Inventory (bench/bench_inventory.py)"

@@ -51,9 +51,10 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from erp_core import Erp
-from erp_core.accounts import STANDARD_CHART
-from erp_core.commands import ActionResult, AddDimensionValue, PostVoucher
-from erp_core.errors import ErpError
+from erp_core.kernel.commands import ActionResult
+from erp_core.kernel.errors import ErpError
+from erp_core.ledger.accounts import STANDARD_CHART
+from erp_core.ledger.commands import AddDimensionValue, PostVoucher
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## Ledger (bench/bench_ledger.py)"

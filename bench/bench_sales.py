@@ -61,21 +61,18 @@ from bench_ledger import (
 )
 
 from erp_core import Erp
-from erp_core.commands import (
-    Action,
-    ActionResult,
+from erp_core.inventory.commands import ReceiveStock, RegisterItem, RegisterWarehouse
+from erp_core.kernel.commands import Action, ActionResult
+from erp_core.kernel.errors import ErpError
+from erp_core.sales.commands import (
     ConfigureSales,
     ConfirmSalesOrder,
     CreateSalesOrder,
     DeliverSalesOrder,
     InvoiceSalesOrder,
     ReceiveCustomerPayment,
-    ReceiveStock,
     RegisterCustomer,
-    RegisterItem,
-    RegisterWarehouse,
 )
-from erp_core.errors import ErpError
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## Sales (bench/bench_sales.py)"

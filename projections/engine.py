@@ -16,11 +16,11 @@ from typing import Any, Protocol
 from erp_core.projections.schema import projection_position
 from sqlalchemy import Connection, Engine, Table, delete, select, text, update
 
-from erp_core.events import decode_data
-from erp_core.money import MINOR_UNITS, minor_from_text
-from erp_core.reports import ProjectionStatus
-from erp_core.store import EventStore
-from erp_core.util import paused_gc
+from erp_core.infra.store import EventStore
+from erp_core.kernel.events import decode_data
+from erp_core.kernel.money import MINOR_UNITS, minor_from_text
+from erp_core.kernel.util import paused_gc
+from erp_core.ledger.reports import ProjectionStatus
 
 # (log position, stream, event name, payload dict at the current schema version)
 Record = tuple[int, str, str, dict[str, Any]]
@@ -109,7 +109,7 @@ class Projector:
     def base_currency(self) -> str:
         """The company's base currency, read once from the log (it never changes)."""
         if self._base_currency is None:
-            from erp_core.events import CompanyCreated
+            from erp_core.ledger.events import CompanyCreated
 
             for _version, event in self.store.stream("company"):
                 if isinstance(event, CompanyCreated):
@@ -141,8 +141,10 @@ class Projector:
 
     @staticmethod
     def _topics(names: frozenset[str]) -> list[str]:
-        from erp_core.events import EVENT_TYPES, topics_for
+        from erp_core.kernel.events import EVENT_TYPES, topics_for
+        from erp_core.kernel.registry import load_areas
 
+        load_areas()
         return sorted(topics_for(*(EVENT_TYPES[n] for n in names)))
 
     def _catch_up(self, progress: Progress | None) -> int:
@@ -213,7 +215,7 @@ class Projector:
         """Drop the rows of the named projections and set them back to the log's start."""
         unknown = [n for n in names if n not in self.by_name]
         if unknown:
-            from erp_core.errors import ValidationError
+            from erp_core.kernel.errors import ValidationError
 
             raise ValidationError(
                 "projection",

@@ -21,8 +21,8 @@ from erp_core.projections.schema import (
 )
 from sqlalchemy import Connection, and_, func, select, text
 
-from erp_core.money import ZERO, from_minor
-from erp_core.reports import (
+from erp_core.kernel.money import ZERO, from_minor
+from erp_core.ledger.reports import (
     AgingRow,
     OpenOrderLine,
     PayablesAging,

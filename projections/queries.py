@@ -18,9 +18,9 @@ from erp_core.projections.schema import (
 )
 from sqlalchemy import Connection, func, select
 
-from erp_core.errors import NotInitialised, ValidationError
-from erp_core.money import ZERO, from_minor
-from erp_core.reports import (
+from erp_core.kernel.errors import NotInitialised, ValidationError
+from erp_core.kernel.money import ZERO, from_minor
+from erp_core.ledger.reports import (
     BalanceSheet,
     IncomeStatement,
     LedgerLine,

@@ -20,7 +20,7 @@ from erp_core.projections.schema import (
 )
 from sqlalchemy import Connection, Table, and_, func, select, update
 
-from erp_core.money import MINOR_UNITS, minor_from_text
+from erp_core.kernel.money import MINOR_UNITS, minor_from_text
 
 QTY = 6
 

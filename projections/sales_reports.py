@@ -22,8 +22,8 @@ from erp_core.projections.schema import (
 )
 from sqlalchemy import Connection, String, and_, cast, func, select
 
-from erp_core.money import from_minor
-from erp_core.reports import (
+from erp_core.kernel.money import from_minor
+from erp_core.ledger.reports import (
     CustomerAgingRow,
     CustomerLedgerRow,
     MarginReport,
@@ -198,7 +198,7 @@ def margin(conn: Connection, by: str, date_from: dt.date, date_to: dt.date) -> M
             func.substr(cast(m.c.date, String), 1, 7),
         )
     else:
-        from erp_core.errors import ValidationError
+        from erp_core.kernel.errors import ValidationError
 
         raise ValidationError("by", f"group by item, customer or period, not {by!r}")
     revenue: dict[str, int] = dict(

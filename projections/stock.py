@@ -10,7 +10,7 @@ from erp_core.projections.engine import Record, insert_rows
 from erp_core.projections.schema import stock_items, stock_movements, warehouses
 from sqlalchemy import Connection, Table
 
-from erp_core.money import MINOR_UNITS, minor_from_text
+from erp_core.kernel.money import MINOR_UNITS, minor_from_text
 
 QTY_PLACES = 6
 

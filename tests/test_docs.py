@@ -2,10 +2,12 @@
 
 - every ```python block of docs/*.md runs, blocks of one file in order in one namespace, in an
   empty directory;
-- the ```jsonl blocks of docs/actions.md, concatenated in order, apply cleanly with `erp apply`
-  to a freshly created company;
-- docs/actions.md names every action, docs/events.md every event, and the guide's chart table
-  matches the standard chart.
+- the ```jsonl blocks of docs/actions.md and then of docs/actions/<area>.md (areas in the order
+  of `erp_core.areas.AREAS`), concatenated, apply cleanly with `erp apply` to a freshly created
+  company;
+- the action catalogue (docs/actions.md and docs/actions/*.md) names every registered action, the
+  event catalogue (docs/events.md and docs/events/*.md) every event class, and the guide's chart
+  table matches the standard chart.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from erp_core.accounts import STANDARD_CHART
+from erp_core.areas import AREAS
 from erp_core.cli import cli
-from erp_core.commands import ACTION_TYPES
-from erp_core.events import EVENT_TYPES
+from erp_core.kernel.events import EVENT_TYPES
+from erp_core.kernel.registry import action_types, load_areas
+from erp_core.ledger.accounts import STANDARD_CHART
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 FENCE = re.compile(r"^```(?P<info>[^\n`]*)\n(?P<body>.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
@@ -35,7 +38,15 @@ def code_blocks(doc: Path, info: str) -> list[tuple[int, str]]:
     ]
 
 
-DOCS_WITH_PYTHON = [doc for doc in sorted(DOCS.glob("*.md")) if code_blocks(doc, "python")]
+DOCS_WITH_PYTHON = [
+    doc for doc in sorted([*DOCS.glob("*.md"), *DOCS.glob("*/*.md")]) if code_blocks(doc, "python")
+]
+
+
+def catalogue(kind: str) -> list[Path]:
+    """docs/<kind>.md, then docs/<kind>/<area>.md in the order of the areas."""
+    by_area = [DOCS / kind / f"{area}.md" for area in AREAS]
+    return [DOCS / f"{kind}.md", *(p for p in by_area if p.exists())]
 
 
 def test_the_docs_have_python_examples() -> None:
@@ -54,7 +65,7 @@ def test_python_examples_run(doc: Path, tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_action_examples_apply_cleanly_as_one_file(tmp_path: Path) -> None:
-    blocks = code_blocks(DOCS / "actions.md", "jsonl")
+    blocks = [b for doc in catalogue("actions") for b in code_blocks(doc, "jsonl")]
     actions = [line for _, block in blocks for line in block.splitlines() if line.strip()]
     assert actions, "docs/actions.md has no ```jsonl example"
     path = tmp_path / "actions.jsonl"
@@ -74,14 +85,14 @@ def test_action_examples_apply_cleanly_as_one_file(tmp_path: Path) -> None:
     assert f"applied {len(actions)} action(s), rejected 0" in applied.output
 
 
-@pytest.mark.parametrize(
-    ("doc", "names"),
-    [("actions.md", sorted(ACTION_TYPES)), ("events.md", sorted(EVENT_TYPES))],
-)
-def test_catalogue_names_everything(doc: str, names: list[str]) -> None:
-    text = (DOCS / doc).read_text(encoding="utf-8")
+@pytest.mark.parametrize("kind", ["actions", "events"])
+def test_catalogue_names_everything(kind: str) -> None:
+    load_areas()
+    events = [n for n, cls in EVENT_TYPES.items() if cls.__module__.startswith("erp_core.")]
+    names = sorted(action_types() if kind == "actions" else events)
+    text = "\n".join(doc.read_text(encoding="utf-8") for doc in catalogue(kind))
     missing = [name for name in names if not re.search(rf"\b{re.escape(name)}\b", text)]
-    assert not missing, f"docs/{doc} does not mention {', '.join(missing)}"
+    assert not missing, f"the {kind} catalogue in docs/ does not mention {', '.join(missing)}"
 
 
 def test_guide_chart_table_is_the_standard_chart() -> None:

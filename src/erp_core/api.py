@@ -19,22 +19,18 @@ from typing import Any, TextIO
 
 from pydantic import ValidationError as PydanticValidationError
 
-from erp_core import audit, checks
-from erp_core import commands as c
-from erp_core.application import Ledger, utc_now
-from erp_core.config import DatabaseUrl, parse_url, resolve_url
-from erp_core.db import create_engines, migrate
-from erp_core.errors import BatchRefused, ErpError, NotFound, ValidationError
-from erp_core.events import decode_data
-from erp_core.exports import write_beancount
-from erp_core.projections import (
-    Projector,
-    all_projections,
-    operations,
-    queries,
-    sales_reports,
-)
-from erp_core.reports import (
+from erp_core.application import CommandService, utc_now
+from erp_core.audit import verify as audit
+from erp_core.audit.exports import write_beancount
+from erp_core.infra.config import DatabaseUrl, parse_url, resolve_url
+from erp_core.infra.db import create_engines, migrate
+from erp_core.infra.store import EventStore
+from erp_core.kernel.commands import Action, ActionResult
+from erp_core.kernel.errors import BatchRefused, ErpError, NotFound, ValidationError
+from erp_core.kernel.events import decode_data
+from erp_core.kernel.registry import action_adapter, action_types
+from erp_core.ledger import checks
+from erp_core.ledger.reports import (
     BalanceSheet,
     CheckResult,
     CustomerLedgerRow,
@@ -54,17 +50,23 @@ from erp_core.reports import (
     TrailEntry,
     TrialBalance,
 )
-from erp_core.store import EventStore
+from erp_core.projections import (
+    Projector,
+    all_projections,
+    operations,
+    queries,
+    sales_reports,
+)
 
 
 def default_actor() -> str:
     return os.environ.get("ERP_ACTOR") or getpass.getuser() or "unknown"
 
 
-def parse_action(data: Mapping[str, Any]) -> c.Action:
+def parse_action(data: Mapping[str, Any]) -> Action:
     """Validate a dict such as ``{"action": "post_voucher", ...}`` into an action model."""
     try:
-        action: c.Action = c.ACTION_ADAPTER.validate_python(dict(data))
+        action: Action = action_adapter().validate_python(dict(data))
         return action
     except PydanticValidationError as exc:
         raise pydantic_error(exc) from None
@@ -75,7 +77,7 @@ def pydantic_error(exc: PydanticValidationError) -> ValidationError:
     err = exc.errors()[0]
     loc = [str(p) for p in err["loc"]]
     # the discriminated union puts the action name first; it is not a field
-    if loc and loc[0] in c.ACTION_TYPES:
+    if loc and loc[0] in action_types():
         loc = loc[1:]
     field = ""
     for part in loc:
@@ -85,7 +87,7 @@ def pydantic_error(exc: PydanticValidationError) -> ValidationError:
             field += ("." if field else "") + part
     reason = err["msg"].removeprefix("Value error, ")
     if err["type"] == "union_tag_invalid":
-        reason = f"unknown action; known: {', '.join(c.ACTION_TYPES)}"
+        reason = f"unknown action; known: {', '.join(action_types())}"
         field = "action"
     elif err["type"] == "union_tag_not_found":
         reason, field = 'missing; every line needs an "action"', "action"
@@ -156,7 +158,7 @@ class Erp:
         migrate(writer, url)
         self.writer, self.reader = writer, reader
         self.store = EventStore(url, chain=chain)
-        self.ledger = Ledger(self.store, clock)
+        self.ledger = CommandService(self.store, clock)
         self.projector = Projector(self.store, writer, reader, all_projections())
 
     @classmethod
@@ -195,50 +197,50 @@ class Erp:
         if self.project:
             self.projector.catch_up()
 
-    def init(self, company: str, currency: str, year_start: dt.date) -> c.ActionResult:
+    def init(self, company: str, currency: str, year_start: dt.date) -> ActionResult:
         """Create the company with the standard chart and open its first fiscal year."""
         result = self.ledger.create_company(company, currency, year_start, self.actor)
         self._after()
         return result
 
-    def apply(self, action: c.Action | Mapping[str, Any]) -> c.ActionResult:
+    def apply(self, action: Action | Mapping[str, Any]) -> ActionResult:
         """Apply one action (a model or a dict with an ``action`` key) atomically."""
-        model = action if isinstance(action, c.Action) else parse_action(action)
+        model = action if isinstance(action, Action) else parse_action(action)
         result = self.ledger.apply(model, self.actor)
         self._after()
         return result
 
     def apply_many(
-        self, actions: Sequence[c.Action | Mapping[str, Any]], *, batch_size: int = 500
-    ) -> list[c.ActionResult | ErpError]:
+        self, actions: Sequence[Action | Mapping[str, Any]], *, batch_size: int = 500
+    ) -> list[ActionResult | ErpError]:
         """Apply many actions, each checked on its own, stored in batches of atomic saves.
 
         Returns one outcome per action, in order: its result, or the error that refused it
         (a refused action stores nothing; the others are stored).
         """
-        outcomes: list[c.ActionResult | ErpError] = []
+        outcomes: list[ActionResult | ErpError] = []
         for start in range(0, len(actions), batch_size):
             chunk = actions[start : start + batch_size]
-            parsed: list[c.Action | ErpError] = []
+            parsed: list[Action | ErpError] = []
             for item in chunk:
                 try:
-                    parsed.append(item if isinstance(item, c.Action) else parse_action(item))
+                    parsed.append(item if isinstance(item, Action) else parse_action(item))
                 except ErpError as err:
                     parsed.append(err)
-            valid = [p for p in parsed if isinstance(p, c.Action)]
+            valid = [p for p in parsed if isinstance(p, Action)]
             results = iter(self.ledger.apply_batch(valid, self.actor) if valid else [])
             outcomes.extend(p if isinstance(p, ErpError) else next(results) for p in parsed)
             self._after()
         return outcomes
 
     def apply_all_or_nothing(
-        self, actions: Sequence[c.Action | Mapping[str, Any]]
-    ) -> list[c.ActionResult]:
+        self, actions: Sequence[Action | Mapping[str, Any]]
+    ) -> list[ActionResult]:
         """Apply every action in one atomic save, or none if any is refused (BatchRefused)."""
         models = []
         for index, item in enumerate(actions):
             try:
-                models.append(item if isinstance(item, c.Action) else parse_action(item))
+                models.append(item if isinstance(item, Action) else parse_action(item))
             except ErpError as err:
                 raise BatchRefused(index, err) from None
         outcomes = self.ledger.apply_batch_strict(models, self.actor)
@@ -256,7 +258,7 @@ class Erp:
         is_group: bool = False,
         control: str | None = None,
         currency: str | None = None,
-    ) -> c.ActionResult:
+    ) -> ActionResult:
         return self.apply(
             dict(
                 action="open_account",
@@ -270,15 +272,15 @@ class Erp:
             )
         )
 
-    def close_account(self, code: str, reason: str | None = None) -> c.ActionResult:
+    def close_account(self, code: str, reason: str | None = None) -> ActionResult:
         return self.apply(dict(action="close_account", code=code, reason=reason))
 
-    def add_dimension_value(self, dimension: str, code: str, name: str) -> c.ActionResult:
+    def add_dimension_value(self, dimension: str, code: str, name: str) -> ActionResult:
         return self.apply(
             dict(action="add_dimension_value", dimension=dimension, code=code, name=name)
         )
 
-    def open_fiscal_year(self, year: int) -> c.ActionResult:
+    def open_fiscal_year(self, year: int) -> ActionResult:
         return self.apply(dict(action="open_fiscal_year", year=year))
 
     def post_voucher(
@@ -287,7 +289,7 @@ class Erp:
         lines: Iterable[Mapping[str, Any]],
         memo: str | None = None,
         idempotency_key: str | None = None,
-    ) -> c.ActionResult:
+    ) -> ActionResult:
         return self.apply(
             dict(
                 action="post_voucher",
@@ -300,23 +302,44 @@ class Erp:
 
     def reverse_voucher(
         self, document: str, date: dt.date | str, memo: str | None = None
-    ) -> c.ActionResult:
+    ) -> ActionResult:
         return self.apply(dict(action="reverse_voucher", document=document, date=date, memo=memo))
 
-    def close_period(self, period: str) -> c.ActionResult:
+    def close_period(self, period: str) -> ActionResult:
         return self.apply(dict(action="close_period", period=period))
 
-    def lock_period(self, period: str) -> c.ActionResult:
+    def lock_period(self, period: str) -> ActionResult:
         return self.apply(dict(action="lock_period", period=period))
 
-    def reopen_period(self, period: str, reason: str) -> c.ActionResult:
+    def reopen_period(self, period: str, reason: str) -> ActionResult:
         return self.apply(dict(action="reopen_period", period=period, reason=reason))
 
-    def close_fiscal_year(self, year: int) -> c.ActionResult:
+    def close_fiscal_year(self, year: int) -> ActionResult:
         return self.apply(dict(action="close_fiscal_year", year=year))
 
-    def reopen_fiscal_year(self, year: int, reason: str) -> c.ActionResult:
+    def reopen_fiscal_year(self, year: int, reason: str) -> ActionResult:
         return self.apply(dict(action="reopen_fiscal_year", year=year, reason=reason))
+
+    def __getattr__(self, name: str) -> Callable[..., ActionResult]:
+        """``erp.<action name>(**fields)`` applies any registered action by its name, so an
+        area's new action needs no method here; ``erp.apply(Model(...))`` is the typed path."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        cls = action_types().get(name)
+        if cls is None:
+            raise AttributeError(f"{type(self).__name__!r} has no attribute or action {name!r}")
+
+        positional = [f for f in cls.model_fields if f not in ("action", "idempotency_key")]
+
+        def apply_named(*args: Any, **fields: Any) -> ActionResult:
+            if len(args) > len(positional):
+                raise TypeError(f"{name}() takes at most {len(positional)} positional arguments")
+            fields.update(zip(positional, args, strict=False))
+            return self.apply(cls(**fields))
+
+        apply_named.__name__ = name
+        apply_named.__doc__ = cls.__doc__
+        return apply_named
 
     # -- reports -----------------------------------------------------------------------------
     def trial_balance(self, as_of: dt.date | None = None) -> TrialBalance:
@@ -342,7 +365,7 @@ class Erp:
 
     def fiscal_year_of(self, day: dt.date) -> tuple[dt.date, dt.date]:
         """First and last day of the fiscal year that holds `day`."""
-        from erp_core.periods import fiscal_year_bounds
+        from erp_core.ledger.periods import fiscal_year_bounds
 
         with self.reader.connect() as conn:
             start = queries.fiscal_year_start(conn)
@@ -354,63 +377,6 @@ class Erp:
             return queries.fiscal_period_rows(conn)
 
     # inventory and procurement: each takes the action's fields as keywords
-    def register_item(self, **fields: Any) -> c.ActionResult:
-        return self.apply({"action": "register_item", **fields})
-
-    def register_warehouse(self, **fields: Any) -> c.ActionResult:
-        return self.apply({"action": "register_warehouse", **fields})
-
-    def receive_stock(self, **fields: Any) -> c.ActionResult:
-        return self.apply({"action": "receive_stock", **fields})
-
-    def issue_material(self, **fields: Any) -> c.ActionResult:
-        return self.apply({"action": "issue_material", **fields})
-
-    def transfer_stock(self, **fields: Any) -> c.ActionResult:
-        return self.apply({"action": "transfer_stock", **fields})
-
-    def count_stock(self, **fields: Any) -> c.ActionResult:
-        return self.apply({"action": "count_stock", **fields})
-
-    def configure_procurement(self, **fields: Any) -> c.ActionResult:
-        return self.apply({"action": "configure_procurement", **fields})
-
-    def register_supplier(self, **fields: Any) -> c.ActionResult:
-        return self.apply({"action": "register_supplier", **fields})
-
-    def create_purchase_plan(self, **fields: Any) -> c.ActionResult:
-        return self.apply({"action": "create_purchase_plan", **fields})
-
-    def order_purchase_plan(self, **fields: Any) -> c.ActionResult:
-        return self.apply({"action": "order_purchase_plan", **fields})
-
-    def create_purchase_order(self, **fields: Any) -> c.ActionResult:
-        return self.apply({"action": "create_purchase_order", **fields})
-
-    def approve_purchase_order(self, document: str) -> c.ActionResult:
-        return self.apply({"action": "approve_purchase_order", "document": document})
-
-    def cancel_purchase_order(self, document: str, reason: str) -> c.ActionResult:
-        return self.apply(
-            {"action": "cancel_purchase_order", "document": document, "reason": reason}
-        )
-
-    def close_purchase_order(self, document: str, reason: str) -> c.ActionResult:
-        return self.apply(
-            {"action": "close_purchase_order", "document": document, "reason": reason}
-        )
-
-    def receive_purchase_order(self, **fields: Any) -> c.ActionResult:
-        return self.apply({"action": "receive_purchase_order", **fields})
-
-    def post_supplier_invoice(self, **fields: Any) -> c.ActionResult:
-        return self.apply({"action": "post_supplier_invoice", **fields})
-
-    def pay_supplier(self, **fields: Any) -> c.ActionResult:
-        return self.apply({"action": "pay_supplier", **fields})
-
-    def allocate_supplier_payment(self, **fields: Any) -> c.ActionResult:
-        return self.apply({"action": "allocate_supplier_payment", **fields})
 
     # inventory and procurement reports
     def stock_ledger(
@@ -464,44 +430,6 @@ class Erp:
             ]
 
     # sales: each takes the action's fields as keywords
-    def configure_sales(self, **fields: Any) -> c.ActionResult:
-        return self.apply({"action": "configure_sales", **fields})
-
-    def register_customer(self, **fields: Any) -> c.ActionResult:
-        return self.apply({"action": "register_customer", **fields})
-
-    def change_customer_credit(self, **fields: Any) -> c.ActionResult:
-        return self.apply({"action": "change_customer_credit", **fields})
-
-    def create_sales_order(self, **fields: Any) -> c.ActionResult:
-        return self.apply({"action": "create_sales_order", **fields})
-
-    def approve_sales_credit(self, **fields: Any) -> c.ActionResult:
-        return self.apply({"action": "approve_sales_credit", **fields})
-
-    def confirm_sales_order(self, **fields: Any) -> c.ActionResult:
-        return self.apply({"action": "confirm_sales_order", **fields})
-
-    def cancel_sales_order(self, **fields: Any) -> c.ActionResult:
-        return self.apply({"action": "cancel_sales_order", **fields})
-
-    def deliver_sales_order(self, **fields: Any) -> c.ActionResult:
-        return self.apply({"action": "deliver_sales_order", **fields})
-
-    def invoice_sales_order(self, **fields: Any) -> c.ActionResult:
-        return self.apply({"action": "invoice_sales_order", **fields})
-
-    def receive_customer_payment(self, **fields: Any) -> c.ActionResult:
-        return self.apply({"action": "receive_customer_payment", **fields})
-
-    def allocate_customer_receipt(self, **fields: Any) -> c.ActionResult:
-        return self.apply({"action": "allocate_customer_receipt", **fields})
-
-    def return_sales_goods(self, **fields: Any) -> c.ActionResult:
-        return self.apply({"action": "return_sales_goods", **fields})
-
-    def post_credit_note(self, **fields: Any) -> c.ActionResult:
-        return self.apply({"action": "post_credit_note", **fields})
 
     # sales reports
     def receivables_aging(self, as_of: dt.date) -> ReceivablesAging:
@@ -524,7 +452,7 @@ class Erp:
     def sales_forecast(self, item: str, horizon: int = 6) -> ForecastReport:
         """Holt's linear exponential smoothing of the item's monthly deliveries, with the
         mean absolute percentage error of a backtest on the last months held out."""
-        from erp_core.forecast import forecast
+        from erp_core.sales.forecast import forecast
 
         if not 1 <= horizon <= 36:
             raise ValidationError("horizon", "forecast 1 to 36 months ahead")

@@ -25,12 +25,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from erp_core import audit
-from erp_core import commands as c
 from erp_core.api import Erp, parse_action, pydantic_error
-from erp_core.errors import BatchRefused, ErpError, StorageError, ValidationError
-from erp_core.money import fmt
-from erp_core.reports import (
+from erp_core.audit import verify as audit
+from erp_core.kernel.commands import Action
+from erp_core.kernel.errors import BatchRefused, ErpError, StorageError, ValidationError
+from erp_core.kernel.money import fmt
+from erp_core.kernel.registry import action_types, actions
+from erp_core.ledger.reports import (
     BalanceSheet,
     IncomeStatement,
     LedgerLine,
@@ -138,7 +139,7 @@ def _read_lines(path: str) -> Iterator[tuple[int, str]]:
             stream.close()
 
 
-def parse_line(text: str) -> c.Action:
+def parse_line(text: str) -> Action:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -167,7 +168,7 @@ def apply(state: Context, file: str, all_or_nothing: bool, dry_run: bool, batch_
     if batch_size < 1:
         raise click.BadParameter("must be at least 1", param_hint="--batch-size")
     erp = state.erp()
-    parsed: list[tuple[int, c.Action]] = []
+    parsed: list[tuple[int, Action]] = []
     errors: list[tuple[int, str]] = []
     try:
         lines = list(_read_lines(file))
@@ -219,12 +220,12 @@ def apply(state: Context, file: str, all_or_nothing: bool, dry_run: bool, batch_
 def schema(action: str | None) -> None:
     """Print the JSON Schema of ACTION, or of every action."""
     if action is None:
-        out: dict[str, Any] = {"oneOf": [cls.model_json_schema() for cls in c.ACTIONS]}
+        out: dict[str, Any] = {"oneOf": [cls.model_json_schema() for cls in actions()]}
     else:
-        cls = c.ACTION_TYPES.get(action)
+        cls = action_types().get(action)
         if cls is None:
             raise ValidationError(
-                "action", f"unknown action {action!r}; known: {', '.join(c.ACTION_TYPES)}"
+                "action", f"unknown action {action!r}; known: {', '.join(action_types())}"
             )
         out = cls.model_json_schema()
     click.echo(json.dumps(out, indent=2))
@@ -725,7 +726,7 @@ def report_forecast(
     """Forecast an item's monthly demand (Holt's method), with the backtest error (MAPE)."""
     report = state.erp().sales_forecast(item, months)
     if plot_file:
-        from erp_core.charts import plot_forecast
+        from erp_core.sales.charts import plot_forecast
 
         plot_forecast(report, plot_file)
     if fmt_name == "json":

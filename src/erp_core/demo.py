@@ -366,6 +366,6 @@ def _sales_month(erp: Erp, year: int, month: int) -> None:
 
 def _open_amount(erp: Erp, invoice: str) -> Decimal:
     """What is still open on an invoice, from the log (its stream), as a payer would see it."""
-    from erp_core.sales import SalesInvoice, invoice_stream
+    from erp_core.sales.documents import SalesInvoice, invoice_stream
 
     return erp.ledger.load(SalesInvoice, invoice_stream(invoice)).open_amount

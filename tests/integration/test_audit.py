@@ -12,8 +12,8 @@ from conftest import beancount_weights, make_clock, trial_balance_by_account
 from sqlalchemy import Connection, text
 
 from erp_core import Erp
-from erp_core.audit import Digest, keygen, load_public_key
-from erp_core.chain import CHAIN_TABLE, GENESIS, canonical_bytes, next_hash
+from erp_core.audit.verify import Digest, keygen, load_public_key
+from erp_core.infra.chain import CHAIN_TABLE, GENESIS, canonical_bytes, next_hash
 
 D = dt.date
 

@@ -26,7 +26,7 @@ from erp_core.projections.schema import metadata, projection_position, vouchers
 from sqlalchemy import func, select
 
 from erp_core import Erp
-from erp_core.errors import PeriodClosed
+from erp_core.kernel.errors import PeriodClosed
 
 WORKER = r"""
 import datetime as dt
@@ -36,7 +36,7 @@ import sys
 import time
 
 from erp_core import Erp
-from erp_core.errors import PeriodClosed
+from erp_core.kernel.errors import PeriodClosed
 
 url, name, mode, count, sync, after = sys.argv[1:7]
 count, sync = int(count), pathlib.Path(sync)

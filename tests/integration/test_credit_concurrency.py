@@ -24,7 +24,7 @@ import pytest
 from conftest import open_company
 
 from erp_core import Erp
-from erp_core.sales import Customer, customer_stream
+from erp_core.sales.documents import Customer, customer_stream
 
 WORKERS, TRIES, LIMIT, PRICE = 2, 10, Decimal("1000.00"), Decimal("100.00")
 
@@ -35,7 +35,7 @@ import sys
 import time
 
 from erp_core import Erp
-from erp_core.errors import ValidationError
+from erp_core.kernel.errors import ValidationError
 
 url, name, tries, sync = sys.argv[1:5]
 tries, sync = int(tries), pathlib.Path(sync)

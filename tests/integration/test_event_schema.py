@@ -7,8 +7,10 @@ from typing import Any, ClassVar
 
 import pytest
 
-from erp_core import Erp, events
-from erp_core.events import DimensionValueAdded, DomainEvent, decode, decode_data
+from erp_core import Erp
+from erp_core.kernel import events
+from erp_core.kernel.events import DomainEvent, decode, decode_data
+from erp_core.ledger.events import DimensionValueAdded
 
 
 class DimensionValueAddedV2(DomainEvent):

@@ -21,9 +21,9 @@ from erp_core.projections.schema import stock_movements
 from sqlalchemy import delete
 
 from erp_core import Erp
-from erp_core.errors import ErpError, NotFound, PeriodClosed, ValidationError
-from erp_core.events import StockCostAdjusted, StockCountRecorded, StockMoved
-from erp_core.valuation import InsufficientStock
+from erp_core.inventory.events import StockCostAdjusted, StockCountRecorded, StockMoved
+from erp_core.inventory.valuation import InsufficientStock
+from erp_core.kernel.errors import ErpError, NotFound, PeriodClosed, ValidationError
 
 D = Decimal
 YEAR_END = dt.date(2026, 12, 31)

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from erp_core import Erp
-from erp_core.errors import (
+from erp_core.kernel.errors import (
     AlreadyReversed,
     IdempotencyConflict,
     NotFound,
@@ -200,7 +200,7 @@ def test_accounts_can_be_added_and_closed(any_erp: Erp) -> None:
         "2026-01-05", [{"account": "6710", "debit": "9.00"}, {"account": "1120", "credit": "9.00"}]
     )
     any_erp.close_account("6710", "merged into travel")
-    from erp_core.errors import AccountClosed
+    from erp_core.kernel.errors import AccountClosed
 
     with pytest.raises(AccountClosed):
         any_erp.post_voucher(
@@ -211,8 +211,8 @@ def test_accounts_can_be_added_and_closed(any_erp: Erp) -> None:
 
 
 def test_all_or_nothing_batches_store_nothing_when_one_action_is_refused(any_erp: Erp) -> None:
-    from erp_core.commands import PostVoucher
-    from erp_core.errors import BatchRefused
+    from erp_core.kernel.errors import BatchRefused
+    from erp_core.ledger.commands import PostVoucher
 
     good = PostVoucher.model_validate(
         {
@@ -326,7 +326,7 @@ def test_a_mixed_currency_rounding_line_is_an_ordinary_base_line(any_erp: Erp) -
 
 
 def test_overlong_names_are_refused_before_anything_is_stored(any_erp: Erp) -> None:
-    from erp_core.errors import ValidationError
+    from erp_core.kernel.errors import ValidationError
 
     head = any_erp.store.last_position()
     with pytest.raises(ValidationError, match="name"):
@@ -337,7 +337,7 @@ def test_overlong_names_are_refused_before_anything_is_stored(any_erp: Erp) -> N
 
 
 def test_apply_many_reports_a_malformed_item_and_stores_the_rest(any_erp: Erp) -> None:
-    from erp_core.errors import ValidationError
+    from erp_core.kernel.errors import ValidationError
 
     outcomes = any_erp.apply_many(
         [

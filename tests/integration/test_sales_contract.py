@@ -18,8 +18,8 @@ import pytest
 from conftest import make_clock
 
 from erp_core import Erp
-from erp_core.errors import ValidationError
-from erp_core.sales import Customer, customer_stream
+from erp_core.kernel.errors import ValidationError
+from erp_core.sales.documents import Customer, customer_stream
 
 D = Decimal
 YEAR = (dt.date(2026, 1, 1), dt.date(2026, 12, 31))

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from erp_core import Erp
-from erp_core.errors import ValidationError
+from erp_core.kernel.errors import ValidationError
 
 D = Decimal
 
@@ -251,7 +251,7 @@ def test_a_forecast_shows_its_backtest_error(erp: Erp, tmp_path: object) -> None
     # a perfectly linear history: Holt's method continues the line, the backtest is exact
     assert [p.quantity for p in report.forecast] == [D("26.0"), D("28.0"), D("30.0")]
     assert report.holdout_months == 2 and report.mape_percent == D("0.0")
-    from erp_core.charts import plot_forecast
+    from erp_core.sales.charts import plot_forecast
 
     path = f"{tmp_path}/bolt.png"
     plot_forecast(report, path)

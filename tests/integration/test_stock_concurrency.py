@@ -34,7 +34,7 @@ import sys
 import time
 
 from erp_core import Erp
-from erp_core.valuation import InsufficientStock
+from erp_core.inventory.valuation import InsufficientStock
 
 url, name, tries, sync = sys.argv[1:5]
 tries, sync = int(tries), pathlib.Path(sync)

@@ -10,8 +10,8 @@ from alembic.migration import MigrationContext
 from erp_core.projections.schema import metadata
 
 from erp_core import Erp
-from erp_core.config import parse_url, resolve_url
-from erp_core.errors import ValidationError
+from erp_core.infra.config import parse_url, resolve_url
+from erp_core.kernel.errors import ValidationError
 
 
 def test_url_resolution_prefers_explicit_then_environment_then_default(

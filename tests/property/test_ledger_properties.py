@@ -30,10 +30,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from erp_core import Erp
-from erp_core.accounts import STANDARD_CHART
 from erp_core.api import parse_action
-from erp_core.commands import ActionResult
-from erp_core.errors import (
+from erp_core.kernel.commands import ActionResult
+from erp_core.kernel.errors import (
     AccountClosed,
     ErpError,
     NotFound,
@@ -42,6 +41,7 @@ from erp_core.errors import (
     UnknownAccount,
     ValidationError,
 )
+from erp_core.ledger.accounts import STANDARD_CHART
 
 BASE = "EUR"
 FOREIGN = "USD"

@@ -43,8 +43,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from erp_core import Erp
-from erp_core.errors import ValidationError
-from erp_core.sales import Customer, customer_stream
+from erp_core.kernel.errors import ValidationError
+from erp_core.sales.documents import Customer, customer_stream
 
 YEAR_START = dt.date(2026, 1, 1)
 YEAR_END = dt.date(2026, 12, 31)

@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from erp_core import Erp
-from erp_core.valuation import InsufficientStock
+from erp_core.inventory.valuation import InsufficientStock
 
 YEAR_START = dt.date(2026, 1, 1)
 YEAR_END = dt.date(2026, 12, 31)

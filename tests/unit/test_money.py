@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from erp_core.money import (
+from erp_core.kernel.money import (
     check_scale,
     from_minor,
     minor_from_text,

@@ -7,13 +7,19 @@ from decimal import Decimal
 
 import pytest
 
-from erp_core.accounts import STANDARD_CHART, Chart
-from erp_core.commands import VoucherLine
-from erp_core.errors import AccountClosed, PeriodClosed, Unbalanced, UnknownAccount, ValidationError
-from erp_core.events import AccountClosed as AccountClosedEvent
-from erp_core.events import AccountOpened, DimensionValueAdded, FiscalYearOpened
-from erp_core.journal import balance_lines, price_lines
-from erp_core.periods import FiscalYear, fiscal_year_bounds, format_number, monthly_periods
+from erp_core.kernel.errors import (
+    AccountClosed,
+    PeriodClosed,
+    Unbalanced,
+    UnknownAccount,
+    ValidationError,
+)
+from erp_core.ledger.accounts import STANDARD_CHART, Chart
+from erp_core.ledger.commands import VoucherLine
+from erp_core.ledger.events import AccountClosed as AccountClosedEvent
+from erp_core.ledger.events import AccountOpened, DimensionValueAdded, FiscalYearOpened
+from erp_core.ledger.journal import balance_lines, price_lines
+from erp_core.ledger.periods import FiscalYear, fiscal_year_bounds, format_number, monthly_periods
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
@@ -210,7 +216,7 @@ def test_closed_and_locked_periods_refuse_postings_and_locked_ones_cannot_reopen
     fy.lock_period(1, "t", NOW)
     with pytest.raises(PeriodClosed, match="is locked"):
         fy.check_open_for_posting(dt.date(2026, 4, 10))
-    from erp_core.errors import PeriodStateError
+    from erp_core.kernel.errors import PeriodStateError
 
     with pytest.raises(PeriodStateError, match="final"):
         fy.reopen_period(1, "audit fix", "t", NOW)

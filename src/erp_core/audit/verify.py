@@ -1,0 +1,373 @@
+"""Audit: verify the hash chain from the raw stored events, digests, and signatures.
+
+The verifier trusts nothing but the stored rows: it reads the events table and the chain table
+with plain SQL, recomputes every hash itself (see `erp_core.chain` for the format) and
+compares. It never decodes an event into a model and never reads a projection.
+
+Two hashes are carried along the log:
+
+* the *recomputed* hash uses only the raw events; it is the head reported and the value
+  compared with earlier digests, so rewriting the events and the chain table together is
+  still caught by any digest taken before;
+* the *local* check compares each event with the stored chain row at its position, so the
+  report names the exact position (and document) where the log was changed.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator
+from typing import Literal, NamedTuple
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Connection, text
+
+from erp_core.infra.chain import CHAIN_TABLE, GENESIS, canonical_bytes, next_hash
+from erp_core.kernel.errors import ErpError, ValidationError
+
+DIGEST_FORMAT = "erp-digest/1"
+EVENTS_TABLE = "stored_events"
+
+
+class RawEvent(NamedTuple):
+    """One stored event exactly as stored (a tuple: cheap to build for every row)."""
+
+    position: int
+    stream: str
+    version: int
+    topic: str
+    state: bytes
+
+
+ProblemKind = Literal["altered", "deleted", "inserted", "digest"]
+
+
+class Problem(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    position: int
+    stream: str | None
+    kind: ProblemKind
+    message: str
+
+
+class ChainReport(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    events: int
+    head_position: int
+    head_hash: str
+    problems: list[Problem]
+    checkpoints: dict[int, str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def describe(stream: str | None) -> str:
+    """A stream id as an auditor reads it: 'document JV-2026-000001', 'fiscal year 2026'..."""
+    if stream is None:
+        return "an unknown record"
+    kind, _, name = stream.partition(":")
+    return {
+        "doc": f"document {name}",
+        "fy": f"fiscal year {name}",
+        "idem": f"idempotency key {name}",
+    }.get(kind, {"chart": "the chart of accounts", "company": "the company"}.get(stream, stream))
+
+
+# --- reading the raw log ---------------------------------------------------------------------
+
+
+def _position_column(conn: Connection) -> str:
+    return "notification_id" if conn.dialect.name == "postgresql" else "rowid"
+
+
+def _as_bytes(state: object) -> bytes:
+    # A row edited by hand may come back as text (SQLite) instead of bytes: still compare it.
+    if isinstance(state, str):
+        return state.encode()
+    return bytes(state)  # type: ignore[call-overload]
+
+
+def raw_events(conn: Connection, batch: int = 5000, upto: int | None = None) -> Iterator[RawEvent]:
+    """Every stored event in log order, as raw rows (keyset pagination, constant memory)."""
+    pos = _position_column(conn)
+    after = 0
+    limit = "" if upto is None else f" AND {pos} <= :upto"
+    query = text(
+        f"SELECT {pos}, originator_id, originator_version, topic, state FROM {EVENTS_TABLE} "
+        f"WHERE {pos} > :after{limit} ORDER BY {pos} LIMIT :batch"
+    )
+    while True:
+        rows = conn.execute(query, {"after": after, "batch": batch, "upto": upto}).all()
+        for p, stream, version, topic, state in rows:
+            yield RawEvent(int(p), str(stream), int(version), str(topic), _as_bytes(state))
+        if len(rows) < batch:
+            return
+        after = int(rows[-1][0])
+
+
+def chain_records(conn: Connection, batch: int = 20000) -> Iterator[tuple[int, str, str]]:
+    after = 0
+    query = text(
+        f"SELECT position, stream, hash FROM {CHAIN_TABLE} WHERE position > :after "
+        "ORDER BY position LIMIT :batch"
+    )
+    while True:
+        rows = conn.execute(query, {"after": after, "batch": batch}).all()
+        for p, stream, digest in rows:
+            yield int(p), str(stream), str(digest)
+        if len(rows) < batch:
+            return
+        after = int(rows[-1][0])
+
+
+def stream_events(conn: Connection, stream: str) -> list[RawEvent]:
+    pos = _position_column(conn)
+    rows = conn.execute(
+        text(
+            f"SELECT {pos}, originator_id, originator_version, topic, state FROM {EVENTS_TABLE} "
+            f"WHERE originator_id = :stream ORDER BY originator_version"
+        ),
+        {"stream": stream},
+    ).all()
+    return [RawEvent(int(p), str(s), int(v), str(t), _as_bytes(b)) for p, s, v, t, b in rows]
+
+
+# --- verifying -------------------------------------------------------------------------------
+
+
+def verify_chain(
+    events: Iterable[RawEvent],
+    chain: Iterable[tuple[int, str, str]],
+    checkpoints: Iterable[int] = (),
+) -> ChainReport:
+    """Walk the raw events and the stored chain side by side; report every difference."""
+    wanted = set(checkpoints)
+    seen: dict[int, str] = {}
+    problems: list[Problem] = []
+    recomputed = GENESIS
+    local = GENESIS
+    count = 0
+    head_position = 0
+    ev_iter, ch_iter = iter(events), iter(chain)
+    e, c = next(ev_iter, None), next(ch_iter, None)
+    while e is not None or c is not None:
+        if e is not None and (c is None or e.position < c[0]):
+            body = canonical_bytes(e.position, e.stream, e.version, e.topic, e.state)
+            recomputed = next_hash(recomputed, body)
+            local = next_hash(local, body)
+            problems.append(
+                Problem(
+                    position=e.position,
+                    stream=e.stream,
+                    kind="inserted",
+                    message=f"position {e.position} ({describe(e.stream)}): an event with no chain "
+                    "record was inserted outside erp_core",
+                )
+            )
+            count += 1
+            head_position = e.position
+            if e.position in wanted:
+                seen[e.position] = recomputed
+            e = next(ev_iter, None)
+        elif c is not None and (e is None or c[0] < e.position):
+            position, stream, stored_hash = c
+            problems.append(
+                Problem(
+                    position=position,
+                    stream=stream,
+                    kind="deleted",
+                    message=f"position {position} ({describe(stream)}): the event was deleted",
+                )
+            )
+            local = stored_hash
+            c = next(ch_iter, None)
+        else:
+            assert e is not None and c is not None
+            body = canonical_bytes(e.position, e.stream, e.version, e.topic, e.state)
+            in_sync = local == recomputed  # the usual case: one hash serves both
+            recomputed = next_hash(recomputed, body)
+            expected = recomputed if in_sync else next_hash(local, body)
+            if expected != c[2]:
+                problems.append(
+                    Problem(
+                        position=e.position,
+                        stream=e.stream,
+                        kind="altered",
+                        message=f"position {e.position} ({describe(e.stream)}): the event differs "
+                        "from what was stored and chained (altered, replaced or moved)",
+                    )
+                )
+            local = c[2]
+            count += 1
+            head_position = e.position
+            if e.position in wanted:
+                seen[e.position] = recomputed
+            e, c = next(ev_iter, None), next(ch_iter, None)
+    return ChainReport(
+        events=count,
+        head_position=head_position,
+        head_hash=recomputed,
+        problems=problems,
+        checkpoints=seen,
+    )
+
+
+# --- digests ---------------------------------------------------------------------------------
+
+
+class Digest(BaseModel):
+    """The head of the log at one moment, optionally signed with Ed25519."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    format: str = DIGEST_FORMAT
+    company: str
+    position: int
+    hash: str
+    time: dt.datetime
+    public_key: str | None = None  # raw Ed25519 public key, base64
+    signature: str | None = None  # over `signed_bytes()`, base64
+
+    def signed_bytes(self) -> bytes:
+        body = {
+            "format": self.format,
+            "company": self.company,
+            "position": self.position,
+            "hash": self.hash,
+            "time": self.time.isoformat(),
+        }
+        return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+
+def make_digest(
+    company: str, report: ChainReport, now: dt.datetime, private_key_pem: bytes | None = None
+) -> Digest:
+    digest = Digest(company=company, position=report.head_position, hash=report.head_hash, time=now)
+    if private_key_pem is None:
+        return digest
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    try:
+        key = serialization.load_pem_private_key(private_key_pem, password=None)
+    except ValueError as exc:
+        raise ValidationError("sign", f"not a PEM private key: {exc}") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValidationError("sign", "the key is not an Ed25519 private key")
+    public = key.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    return digest.model_copy(
+        update={
+            "public_key": base64.b64encode(public).decode(),
+            "signature": base64.b64encode(key.sign(digest.signed_bytes())).decode(),
+        }
+    )
+
+
+def load_public_key(pem: bytes) -> str:
+    """A PEM Ed25519 public key as the base64 raw form used in digests."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        key = serialization.load_pem_public_key(pem)
+    except ValueError as exc:
+        raise ValidationError("public-key", f"not a PEM public key: {exc}") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValidationError("public-key", "the key is not an Ed25519 public key")
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode()
+
+
+def check_signature(digest: Digest, trusted_public_key: str | None) -> list[str]:
+    """Problems with a digest's signature (empty when it is unsigned and none is required)."""
+    if digest.signature is None or digest.public_key is None:
+        return ["the digest is not signed"] if trusted_public_key else []
+    if trusted_public_key is not None and digest.public_key != trusted_public_key:
+        return ["the digest was signed with a different key than the trusted public key"]
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(digest.public_key))
+        key.verify(base64.b64decode(digest.signature), digest.signed_bytes())
+    except (InvalidSignature, ValueError):
+        return ["the digest's signature is not valid: the digest file was changed"]
+    return []
+
+
+def check_digests(
+    report: ChainReport, digests: Iterable[Digest], trusted_public_key: str | None = None
+) -> list[Problem]:
+    """Does today's log still extend each earlier digest?"""
+    problems = []
+    for d in digests:
+        for message in check_signature(d, trusted_public_key):
+            problems.append(
+                Problem(
+                    position=d.position,
+                    stream=None,
+                    kind="digest",
+                    message=f"digest of position {d.position}: {message}",
+                )
+            )
+        now_hash = report.checkpoints.get(d.position)
+        if now_hash is None:
+            problems.append(
+                Problem(
+                    position=d.position,
+                    stream=None,
+                    kind="digest",
+                    message=f"digest of position {d.position} ({d.time:%Y-%m-%d %H:%M}): the log "
+                    "no longer reaches that position (events were removed)",
+                )
+            )
+        elif now_hash != d.hash:
+            problems.append(
+                Problem(
+                    position=d.position,
+                    stream=None,
+                    kind="digest",
+                    message=f"digest of position {d.position} ({d.time:%Y-%m-%d %H:%M}): the log "
+                    "up to that position was rewritten since the digest was taken",
+                )
+            )
+    return problems
+
+
+def keygen() -> tuple[bytes, bytes]:
+    """A new Ed25519 key pair as (private PEM, public PEM)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return private, public
+
+
+def position_known_at(events: Iterable[RawEvent], moment: dt.datetime) -> int:
+    """The end of the longest prefix of the log whose events were all recorded by `moment`."""
+    import orjson
+
+    if moment.tzinfo is None:
+        raise ValidationError("known-at", "give a time zone, e.g. 2026-04-10T17:00:00+00:00")
+    last = 0
+    for e in events:
+        recorded = orjson.loads(e.state).get("recorded_at")
+        if recorded is None:
+            raise ErpError(f"position {e.position} has no recorded_at")
+        if dt.datetime.fromisoformat(recorded.replace("Z", "+00:00")) > moment:
+            break
+        last = e.position
+    return last

@@ -1,0 +1,190 @@
+"""The event store: an adapter over eventsourcing's SQLite and PostgreSQL recorders.
+
+Streams are named by readable text ids (``company``, ``chart``, ``fy:2026``,
+``doc:JV-2026-000001``), so an auditor reading the raw table sees what each event belongs to.
+The recorder's notification id is the event's *log position*: a total order over the log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.persistence import (
+    AggregateRecorder,
+    ApplicationRecorder,
+    InfrastructureFactory,
+    IntegrityError,
+    OperationalError,
+    StoredEvent,
+)
+from eventsourcing.persistence import (
+    InterfaceError as ESInterfaceError,
+)
+from eventsourcing.persistence import (
+    InternalError as ESInternalError,
+)
+
+from erp_core.infra.config import DatabaseUrl
+from erp_core.kernel.errors import StorageError
+from erp_core.kernel.events import DomainEvent, decode, encode
+
+
+class Conflict(Exception):
+    """Another writer stored an event at a version we also tried to store; retry on fresh state."""
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    position: int
+    stream: str
+    version: int
+    topic: str
+    state: bytes
+
+    def event(self) -> DomainEvent:
+        return decode(self.topic, self.state)
+
+
+def _environment(url: DatabaseUrl, chain: bool) -> dict[str, str]:
+    if url.kind == "sqlite":
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "APPLICATION_RECORDER_TOPIC": (
+                "erp_core.infra.chain:ChainedSQLiteApplicationRecorder"
+                if chain
+                else "eventsourcing.sqlite:SQLiteApplicationRecorder"
+            ),
+            "SQLITE_DBNAME": url.path,
+            "SQLITE_LOCK_TIMEOUT": "60",
+            "ORIGINATOR_ID_TYPE": "text",
+        }
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "APPLICATION_RECORDER_TOPIC": (
+            "erp_core.infra.chain:ChainedPostgresApplicationRecorder"
+            if chain
+            else "eventsourcing.postgres:PostgresApplicationRecorder"
+        ),
+        "POSTGRES_DBNAME": url.dbname,
+        "POSTGRES_HOST": url.host,
+        "POSTGRES_PORT": str(url.port),
+        "POSTGRES_USER": url.user,
+        "POSTGRES_PASSWORD": url.password,
+        "POSTGRES_SCHEMA": url.schema,
+        "POSTGRES_LOCK_TIMEOUT": "60",
+        "POSTGRES_CONNECT_TIMEOUT": "10",
+        "ORIGINATOR_ID_TYPE": "text",
+    }
+
+
+@contextlib.contextmanager
+def _setup_lock(url: DatabaseUrl) -> Iterator[None]:
+    """Serialise the event store's table set-up between processes opening one PostgreSQL
+    database at once (its CREATE OR REPLACE FUNCTION fails when run concurrently)."""
+    if url.kind != "postgresql":
+        yield
+        return
+    import psycopg
+
+    try:
+        conn = psycopg.connect(
+            host=url.host,
+            port=url.port,
+            user=url.user,
+            password=url.password or None,
+            dbname=url.dbname,
+            autocommit=True,
+            connect_timeout=10,
+        )
+    except psycopg.Error as exc:
+        raise StorageError(f"cannot connect to {url.redacted()}: {exc}") from None
+    with conn:
+        conn.execute("SELECT pg_advisory_lock(724203)")
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(724203)")
+
+
+class EventStore:
+    def __init__(self, url: DatabaseUrl, *, chain: bool = True) -> None:
+        """Open the store; ``chain=False`` skips the audit hash chain (benchmarks only)."""
+        self.url = url
+        try:
+            with _setup_lock(url):
+                self._factory: Any = InfrastructureFactory.construct(_environment(url, chain))
+                self.recorder: ApplicationRecorder = self._factory.application_recorder()
+                self.snapshots: AggregateRecorder = self._factory.aggregate_recorder("snapshots")
+        except (ESInterfaceError, OperationalError, ESInternalError, OSError) as exc:
+            raise StorageError(f"cannot open the event store at {url.redacted()}: {exc}") from None
+
+    def close(self) -> None:
+        self._factory.close()
+
+    # -- writing -----------------------------------------------------------------------------
+    def append(self, events: Sequence[tuple[str, int, DomainEvent]]) -> list[int]:
+        """Store all events atomically; return their log positions. Raises Conflict on a race."""
+        stored = []
+        for stream, version, event in events:
+            topic, state = encode(event)
+            stored.append(StoredEvent(stream, version, topic, state))
+        try:
+            positions = self.recorder.insert_events(stored)
+        except IntegrityError:
+            raise Conflict() from None
+        except OperationalError as exc:
+            if "locked" in str(exc) or "lock" in str(exc).lower():
+                raise Conflict() from None
+            raise StorageError(f"the event store refused the write: {exc}") from None
+        return list(positions or [])
+
+    # -- reading -----------------------------------------------------------------------------
+    def stream(self, stream: str, after: int = 0) -> list[tuple[int, DomainEvent]]:
+        records = self.recorder.select_events(stream, gt=after or None)
+        return [(r.originator_version, decode(r.topic, r.state)) for r in records]
+
+    def last_position(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    def read_log(
+        self,
+        after: int = 0,
+        limit: int = 1000,
+        upto: int | None = None,
+        topics: Sequence[str] = (),
+    ) -> list[LogRecord]:
+        notes = self.recorder.select_notifications(
+            after, limit, stop=upto, topics=topics, inclusive_of_start=False
+        )
+        return [
+            LogRecord(n.id, str(n.originator_id), n.originator_version, n.topic, n.state)
+            for n in notes
+        ]
+
+    def iter_log(
+        self, after: int = 0, upto: int | None = None, batch: int = 2000, topics: Sequence[str] = ()
+    ) -> Iterator[LogRecord]:
+        position = after
+        while True:
+            records = self.read_log(position, batch, upto, topics)
+            yield from records
+            if len(records) < batch:
+                return
+            position = records[-1].position
+
+    # -- snapshots ---------------------------------------------------------------------------
+    def save_snapshot(self, stream: str, version: int, state: dict[str, Any]) -> None:
+        with contextlib.suppress(IntegrityError):
+            self.snapshots.insert_events(
+                [StoredEvent(stream, version, "snapshot", json.dumps(state).encode())]
+            )
+
+    def load_snapshot(self, stream: str) -> tuple[int, dict[str, Any]] | None:
+        records = self.snapshots.select_events(stream, desc=True, limit=1)
+        if not records:
+            return None
+        return records[0].originator_version, json.loads(records[0].state)

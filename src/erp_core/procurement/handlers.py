@@ -1,0 +1,697 @@
+"""Purchase-to-pay actions: plans, orders, receipts with acceptance, invoices, payments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from erp_core.inventory.bins import Item, check_code, check_quantity, item_stream
+from erp_core.inventory.handlers import StockPlanner, check_warehouse, finish, item_of
+from erp_core.kernel.context import Context
+from erp_core.kernel.errors import NotFound, ValidationError
+from erp_core.kernel.money import ZERO
+from erp_core.kernel.registry import handles
+from erp_core.kernel.unit_of_work import UnitOfWork
+from erp_core.ledger.events import PostedLine, ProcurementConfigured
+from erp_core.ledger.posting import (
+    Now,
+    chart_of,
+    check_money,
+    check_period,
+    company_of,
+    gl,
+    next_document,
+    placeholder,
+    plain,
+    post_document,
+    round_money,
+    settings,
+)
+from erp_core.parties.commands import Allocation
+from erp_core.parties.settlement import check_allocations, due_date
+from erp_core.procurement.commands import (
+    AllocateSupplierPayment,
+    ApprovePurchaseOrder,
+    CancelPurchaseOrder,
+    ClosePurchaseOrder,
+    ConfigureProcurement,
+    CreatePurchaseOrder,
+    CreatePurchasePlan,
+    OrderLineIn,
+    OrderPurchasePlan,
+    PaySupplier,
+    PostSupplierInvoice,
+    ReceivePurchaseOrder,
+    RegisterSupplier,
+)
+from erp_core.procurement.documents import (
+    PurchaseOrder,
+    PurchasePlan,
+    Supplier,
+    SupplierInvoice,
+    SupplierPayment,
+    SupplierReference,
+)
+from erp_core.procurement.events import (
+    GoodsInvoiced,
+    GoodsReceived,
+    InvoicedLine,
+    OrderLine,
+    PlanLine,
+    PurchaseOrderApproved,
+    PurchaseOrderCancelled,
+    PurchaseOrderClosed,
+    PurchaseOrderCreated,
+    PurchasePlanCreated,
+    PurchasePlanOrdered,
+    ReceivedLine,
+    SupplierInvoicePosted,
+    SupplierPaymentAllocated,
+    SupplierPaymentPosted,
+    SupplierReferenceClaimed,
+    SupplierRegistered,
+)
+
+
+def supplier_stream(code: str) -> str:
+    return f"supplier:{code}"
+
+
+def order_stream(document: str) -> str:
+    return f"po:{document}"
+
+
+def plan_stream(document: str) -> str:
+    return f"plan:{document}"
+
+
+def invoice_stream(document: str) -> str:
+    return f"pinv:{document}"
+
+
+def payment_stream(document: str) -> str:
+    return f"pay:{document}"
+
+
+@handles(ConfigureProcurement)
+def configure_procurement(cmd: ConfigureProcurement, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    base = company_of(uow).base_currency
+    chart = chart_of(uow)
+    for field in ("price_variance_account", "adjustment_account", "input_tax_account"):
+        chart.check_postable(getattr(cmd, field), base, field)
+    settings(uow).trigger(
+        ProcurementConfigured(
+            actor=actor,
+            recorded_at=now,
+            approval_threshold=cmd.approval_threshold,
+            over_receipt_tolerance=cmd.over_receipt_tolerance,
+            price_variance_account=cmd.price_variance_account,
+            adjustment_account=cmd.adjustment_account,
+            input_tax_account=cmd.input_tax_account,
+        )
+    )
+    return []
+
+
+@handles(RegisterSupplier)
+def register_supplier(cmd: RegisterSupplier, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    base = company_of(uow).base_currency
+    check_code("supplier", cmd.code)
+    currency = cmd.currency or base
+    if currency != base:
+        raise ValidationError(
+            "currency",
+            f"suppliers invoicing in {currency} are not supported yet: purchasing "
+            f"documents are in the base currency {base}",
+        )
+    supplier = uow.get(Supplier, supplier_stream(cmd.code))
+    if supplier.exists:
+        raise ValidationError("code", f"supplier {cmd.code!r} already exists")
+    supplier.trigger(
+        SupplierRegistered(
+            actor=actor,
+            recorded_at=now,
+            code=cmd.code,
+            name=cmd.name,
+            payment_terms_days=cmd.payment_terms_days,
+            currency=currency,
+            contact=cmd.contact,
+        )
+    )
+    return []
+
+
+# --- plans and orders ------------------------------------------------------------------------
+
+
+@handles(CreatePurchasePlan)
+def create_purchase_plan(cmd: CreatePurchasePlan, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    company_of(uow)
+    lines = []
+    for i, line in enumerate(cmd.lines):
+        item_of(uow, line.item, f"lines[{i}].item")
+        check_quantity(line.quantity, f"lines[{i}].quantity")
+        if line.wanted_by < cmd.date:
+            raise ValidationError(f"lines[{i}].wanted_by", "is before the plan's date")
+        lines.append(
+            PlanLine(
+                item=line.item,
+                quantity=line.quantity,
+                quality_standard=line.quality_standard,
+                wanted_by=line.wanted_by,
+            )
+        )
+    document = next_document(uow, "PP", cmd.date, actor, now)
+    plan = PurchasePlan(plan_stream(document))
+    plan.trigger(
+        PurchasePlanCreated(
+            actor=actor,
+            recorded_at=now,
+            document=document,
+            date=cmd.date,
+            title=cmd.title,
+            lines=tuple(lines),
+        )
+    )
+    uow.add(plan)
+    return [document]
+
+
+def _order_lines(
+    uow: UnitOfWork, lines: list[OrderLineIn], base: str
+) -> tuple[list[OrderLine], Decimal]:
+    out: list[OrderLine] = []
+    total = ZERO
+    for i, line in enumerate(lines):
+        where = f"lines[{i}]"
+        item_of(uow, line.item, f"{where}.item")
+        check_warehouse(uow, line.warehouse, f"{where}.warehouse")
+        check_quantity(line.quantity, f"{where}.quantity")
+        if line.price < 0:
+            raise ValidationError(f"{where}.price", "must not be negative")
+        out.append(
+            OrderLine(
+                item=line.item,
+                quantity=line.quantity,
+                price=line.price,
+                quality_standard=line.quality_standard,
+                warehouse=line.warehouse,
+            )
+        )
+        total += round_money(line.quantity * line.price, base)
+    return out, total
+
+
+def _new_order(
+    uow: UnitOfWork,
+    *,
+    date: dt.date,
+    supplier: str,
+    expected: dt.date,
+    contract: str | None,
+    terms: str | None,
+    plan: str | None,
+    lines: list[OrderLine],
+    total: Decimal,
+    actor: str,
+    now: Now,
+) -> str:
+    uow.get(Supplier, supplier_stream(supplier)).info("supplier")
+    if expected < date:
+        raise ValidationError("expected_delivery", "is before the order date")
+    threshold = settings(uow).approval_threshold
+    document = next_document(uow, "PO", date, actor, now)
+    order = PurchaseOrder(order_stream(document))
+    order.trigger(
+        PurchaseOrderCreated(
+            actor=actor,
+            recorded_at=now,
+            document=document,
+            date=date,
+            supplier=supplier,
+            expected_delivery=expected,
+            contract=contract,
+            terms=terms,
+            plan=plan,
+            lines=tuple(lines),
+            total=total,
+            needs_approval=total > threshold,
+        )
+    )
+    uow.add(order)
+    return document
+
+
+@handles(CreatePurchaseOrder)
+def create_purchase_order(cmd: CreatePurchaseOrder, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    base = company_of(uow).base_currency
+    uow.get(Supplier, supplier_stream(cmd.supplier)).info("supplier")
+    if cmd.expected_delivery < cmd.date:
+        raise ValidationError("expected_delivery", "is before the order date")
+    lines, total = _order_lines(uow, cmd.lines, base)
+    return [
+        _new_order(
+            uow,
+            date=cmd.date,
+            supplier=cmd.supplier,
+            expected=cmd.expected_delivery,
+            contract=cmd.contract,
+            terms=cmd.terms,
+            plan=None,
+            lines=lines,
+            total=total,
+            actor=actor,
+            now=now,
+        )
+    ]
+
+
+@handles(OrderPurchasePlan)
+def order_purchase_plan(cmd: OrderPurchasePlan, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    base = company_of(uow).base_currency
+    plan = uow.get(PurchasePlan, plan_stream(cmd.plan))
+    if plan.created is None:
+        raise NotFound(f"plan: unknown purchase plan {cmd.plan!r}")
+    by_supplier: dict[str, list[tuple[int, OrderLineIn]]] = defaultdict(list)
+    seen: set[int] = set()
+    for i, choice in enumerate(cmd.lines):
+        where = f"lines[{i}]"
+        if not 1 <= choice.line <= len(plan.created.lines):
+            raise ValidationError(f"{where}.line", f"{cmd.plan} has no line {choice.line}")
+        if choice.line in plan.ordered or choice.line in seen:
+            raise ValidationError(
+                f"{where}.line",
+                f"line {choice.line} of {cmd.plan} is "
+                f"already ordered ({plan.ordered.get(choice.line, 'here')})",
+            )
+        seen.add(choice.line)
+        uow.get(Supplier, supplier_stream(choice.supplier)).info(f"{where}.supplier")
+        planned = plan.created.lines[choice.line - 1]
+        by_supplier[choice.supplier].append(
+            (
+                choice.line,
+                OrderLineIn(
+                    item=planned.item,
+                    quantity=planned.quantity,
+                    price=choice.price,
+                    warehouse=choice.warehouse,
+                    quality_standard=planned.quality_standard,
+                ),
+            )
+        )
+    checked = {s: _order_lines(uow, [x for _, x in v], base) for s, v in by_supplier.items()}
+    if cmd.expected_delivery < cmd.date:
+        raise ValidationError("expected_delivery", "is before the order date")
+    documents: list[str] = []
+    ordered: dict[int, str] = {}
+    for supplier, (lines, total) in checked.items():
+        document = _new_order(
+            uow,
+            date=cmd.date,
+            supplier=supplier,
+            expected=cmd.expected_delivery,
+            contract=None,
+            terms=None,
+            plan=cmd.plan,
+            lines=lines,
+            total=total,
+            actor=actor,
+            now=now,
+        )
+        documents.append(document)
+        ordered.update(dict.fromkeys((n for n, _ in by_supplier[supplier]), document))
+    plan.trigger(PurchasePlanOrdered(actor=actor, recorded_at=now, orders=ordered))
+    return documents
+
+
+def _order(uow: UnitOfWork, document: str) -> PurchaseOrder:
+    order = uow.get(PurchaseOrder, order_stream(document))
+    if not order.exists:
+        raise NotFound(f"document: unknown purchase order {document!r}")
+    return order
+
+
+@handles(ApprovePurchaseOrder)
+def approve_purchase_order(cmd: ApprovePurchaseOrder, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    order = _order(uow, cmd.document)
+    if order.status != "draft":
+        raise ValidationError(
+            "document", f"{cmd.document} is {order.status}, not waiting for approval"
+        )
+    if order.info().actor == actor:
+        raise ValidationError(
+            "actor",
+            f"{actor} created {cmd.document} and cannot approve it: "
+            "approval needs a different actor",
+        )
+    order.trigger(PurchaseOrderApproved(actor=actor, recorded_at=now))
+    return []
+
+
+@handles(CancelPurchaseOrder)
+def cancel_purchase_order(cmd: CancelPurchaseOrder, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    order = _order(uow, cmd.document)
+    if order.status in ("cancelled", "closed"):
+        raise ValidationError("document", f"{cmd.document} is already {order.status}")
+    if any(order.received.values()):
+        raise ValidationError(
+            "document",
+            f"goods were received against {cmd.document}; close it instead of cancelling it",
+        )
+    order.trigger(PurchaseOrderCancelled(actor=actor, recorded_at=now, reason=cmd.reason))
+    return []
+
+
+@handles(ClosePurchaseOrder)
+def close_purchase_order(cmd: ClosePurchaseOrder, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    order = _order(uow, cmd.document)
+    if order.status in ("cancelled", "closed"):
+        raise ValidationError("document", f"{cmd.document} is already {order.status}")
+    order.trigger(PurchaseOrderClosed(actor=actor, recorded_at=now, reason=cmd.reason))
+    return []
+
+
+# --- receipts --------------------------------------------------------------------------------
+
+
+@handles(ReceivePurchaseOrder)
+def receive_purchase_order(cmd: ReceivePurchaseOrder, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    base = company_of(uow).base_currency
+    chart = chart_of(uow)
+    check_period(uow, cmd.date)
+    order = _order(uow, cmd.document)
+    order.check_can_receive()
+    info = order.info()
+    if cmd.date < info.date:
+        raise ValidationError("date", f"is before the order date {info.date}")
+    tolerance = settings(uow).over_receipt_tolerance
+    inventory = chart.by_role("inventory").code
+    grni = chart.by_role("grni").code
+    planner = StockPlanner(uow, base)
+    receipt = placeholder(uow, "GR", cmd.date)
+    received: dict[int, ReceivedLine] = {}
+    lines: list[PostedLine] = []
+    for i, line in enumerate(cmd.lines, start=1):
+        where = f"lines[{i - 1}]"
+        ordered = order.line(line.line, f"{where}.line")
+        if line.line in received:
+            raise ValidationError(f"{where}.line", f"order line {line.line} appears twice")
+        check_quantity(line.accepted, f"{where}.accepted", allow_zero=True)
+        check_quantity(line.rejected, f"{where}.rejected", allow_zero=True)
+        if line.accepted == 0 and line.rejected == 0:
+            raise ValidationError(where, "nothing accepted or rejected")
+        if line.rejected and not line.reason:
+            raise ValidationError(f"{where}.reason", "a rejected quantity needs a reason")
+        limit = ordered.quantity * (1 + tolerance)
+        already = order.received.get(line.line, ZERO)
+        if already + line.accepted > limit:
+            raise ValidationError(
+                f"{where}.accepted",
+                f"over-receipt on {info.document} line {line.line} ({ordered.item}): ordered "
+                f"{ordered.quantity:f}, received {already:f}, now {line.accepted:f}; at most "
+                f"{plain(limit - already)} more with a tolerance of {plain(tolerance * 100)}%",
+            )
+        item = item_of(uow, ordered.item, f"{where}.line")
+        value = round_money(line.accepted * ordered.price, base)
+        received[line.line] = ReceivedLine(
+            accepted=line.accepted, rejected=line.rejected, value=value, reason=line.reason
+        )
+        if line.accepted == 0:
+            continue
+        uow.get(Item, item_stream(item.code)).check_batch(line.batch, f"{where}.batch")
+        planner.move(
+            item,
+            ordered.warehouse,
+            document=receipt,
+            line=line.line,
+            kind="receipt",
+            date=cmd.date,
+            quantity=line.accepted,
+            value=value,
+            batch=line.batch,
+            counter_account=grni,
+        )
+        memo = f"{info.document}/{line.line} {item.code} x {line.accepted:f}"
+        lines.append(gl(inventory, value, base, memo))
+        lines.append(gl(grni, -value, base, memo, party=info.supplier))
+    if not lines:
+        # everything rejected: the receipt is recorded on the order, no stock, no posting
+        number = next_document(uow, "GR", cmd.date, actor, now)
+        order.trigger(
+            GoodsReceived(
+                actor=actor,
+                recorded_at=now,
+                receipt=number,
+                date=cmd.date,
+                lines=received,
+            )
+        )
+        return [number]
+    documents = finish(
+        uow,
+        planner,
+        series="GR",
+        kind="goods_receipt",
+        date=cmd.date,
+        memo=f"Receipt against {info.document}",
+        lines=lines,
+        actor=actor,
+        now=now,
+    )
+    order.trigger(
+        GoodsReceived(
+            actor=actor,
+            recorded_at=now,
+            receipt=documents[0],
+            date=cmd.date,
+            lines=received,
+        )
+    )
+    return documents
+
+
+# --- invoices and payments -------------------------------------------------------------------
+
+
+@handles(PostSupplierInvoice)
+def post_supplier_invoice(cmd: PostSupplierInvoice, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    base = company_of(uow).base_currency
+    chart = chart_of(uow)
+    check_period(uow, cmd.date)
+    supplier = uow.get(Supplier, supplier_stream(cmd.supplier)).info()
+    claimed = uow.get(SupplierReference, f"supref:{cmd.supplier}/{cmd.supplier_reference}")
+    if claimed.invoice is not None:
+        raise ValidationError(
+            "supplier_reference",
+            f"{supplier.code}'s invoice "
+            f"{cmd.supplier_reference} is already booked as {claimed.invoice}",
+        )
+    conf = settings(uow)
+    grni = chart.by_role("grni").code
+    payables = chart.by_role("payables").code
+    chart.check_postable(conf.price_variance_account, base, "price_variance_account")
+    chart.check_postable(conf.input_tax_account, base, "input_tax_account", allow_subledger=True)
+    lines: list[PostedLine] = []
+    invoiced: dict[str, dict[int, InvoicedLine]] = defaultdict(dict)
+    net = tax = ZERO
+    for i, line in enumerate(cmd.lines):
+        where = f"lines[{i}]"
+        order = _order(uow, line.order)
+        info = order.info()
+        if info.supplier != cmd.supplier:
+            raise ValidationError(
+                f"{where}.order", f"{line.order} is an order to {info.supplier}, not {cmd.supplier}"
+            )
+        ordered = order.line(line.line, f"{where}.line")
+        check_quantity(line.quantity, f"{where}.quantity")
+        if line.price < 0:
+            raise ValidationError(f"{where}.price", "must not be negative")
+        if not 0 <= line.tax_rate <= 1:
+            raise ValidationError(f"{where}.tax_rate", "a fraction between 0 and 1 (0.2 = 20%)")
+        earlier = invoiced[line.order].get(line.line)
+        done = order.invoiced.get(line.line, ZERO) + (earlier.quantity if earlier else ZERO)
+        open_qty = order.received.get(line.line, ZERO) - done
+        if line.quantity > open_qty:
+            raise ValidationError(
+                f"{where}.quantity",
+                f"three-way match failed for {line.order} line {line.line} ({ordered.item}): "
+                f"received {order.received.get(line.line, ZERO):f}, invoiced {done:f}, so at "
+                f"most {open_qty:f} can be invoiced, not {line.quantity:f}",
+            )
+        cleared = round_money(line.quantity * ordered.price, base)
+        invoiced[line.order][line.line] = InvoicedLine(
+            quantity=line.quantity + (earlier.quantity if earlier else ZERO),
+            cleared=cleared + (earlier.cleared if earlier else ZERO),
+        )
+        amount = round_money(line.quantity * line.price, base)
+        line_tax = round_money(amount * line.tax_rate, base)
+        memo = f"{line.order}/{line.line} {ordered.item} x {line.quantity:f}"
+        lines.append(gl(grni, cleared, base, memo, party=cmd.supplier))
+        if amount != cleared:
+            lines.append(
+                gl(conf.price_variance_account, amount - cleared, base, f"price difference {memo}")
+            )
+        if line_tax:
+            lines.append(gl(conf.input_tax_account, line_tax, base, f"tax {memo}"))
+        net += amount
+        tax += line_tax
+    total = net + tax
+    if cmd.total is not None and cmd.total != total:
+        raise ValidationError(
+            "total",
+            f"the invoice says {cmd.total:f} but its lines come to "
+            f"{total:f} ({net:f} + tax {tax:f})",
+        )
+    lines.append(
+        gl(payables, -total, base, f"{supplier.code} {cmd.supplier_reference}", party=cmd.supplier)
+    )
+    document = post_document(
+        uow,
+        series="PI",
+        kind="supplier_invoice",
+        date=cmd.date,
+        memo=f"{supplier.name} invoice {cmd.supplier_reference}",
+        lines=lines,
+        actor=actor,
+        now=now,
+    )
+    claimed.trigger(SupplierReferenceClaimed(actor=actor, recorded_at=now, invoice=document))
+    invoice = SupplierInvoice(invoice_stream(document))
+    invoice.trigger(
+        SupplierInvoicePosted(
+            actor=actor,
+            recorded_at=now,
+            document=document,
+            supplier=cmd.supplier,
+            supplier_reference=cmd.supplier_reference,
+            date=cmd.date,
+            due=due_date(cmd.date, supplier.payment_terms_days),
+            net=net,
+            tax=tax,
+            total=total,
+        )
+    )
+    uow.add(invoice)
+    for order_document, quantities in invoiced.items():
+        _order(uow, order_document).trigger(
+            GoodsInvoiced(
+                actor=actor, recorded_at=now, invoice=document, date=cmd.date, lines=quantities
+            )
+        )
+    return [document]
+
+
+def _check_allocations(
+    uow: UnitOfWork,
+    supplier: str,
+    allocations: list[Allocation],
+    available: Decimal,
+    base: str,
+    date: dt.date,
+) -> list[tuple[SupplierInvoice, Decimal]]:
+    def load(document: str) -> tuple[SupplierInvoice, str, dt.date] | None:
+        invoice = uow.get(SupplierInvoice, invoice_stream(document))
+        if invoice.posted is None:
+            return None
+        return invoice, invoice.posted.supplier, invoice.posted.date
+
+    return check_allocations(
+        allocations,
+        load=load,
+        party=supplier,
+        available=available,
+        currency=base,
+        date=date,
+        noun="supplier",
+    )
+
+
+def _allocate(
+    payment: SupplierPayment,
+    allocations: list[tuple[SupplierInvoice, Decimal]],
+    date: dt.date,
+    actor: str,
+    now: Now,
+) -> None:
+    assert payment.posted is not None
+    for invoice, amount in allocations:
+        assert invoice.posted is not None
+        event = SupplierPaymentAllocated(
+            actor=actor,
+            recorded_at=now,
+            payment=payment.posted.document,
+            invoice=invoice.posted.document,
+            date=date,
+            amount=amount,
+        )
+        payment.trigger(event)
+        invoice.trigger(event)
+
+
+@handles(PaySupplier)
+def pay_supplier(cmd: PaySupplier, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    base = company_of(uow).base_currency
+    chart = chart_of(uow)
+    check_period(uow, cmd.date)
+    supplier = uow.get(Supplier, supplier_stream(cmd.supplier)).info()
+    check_money(cmd.amount, base, "amount")
+    chart.check_postable(cmd.bank_account, base, "bank_account")
+    payables = chart.by_role("payables").code
+    allocations = _check_allocations(uow, cmd.supplier, cmd.allocations, cmd.amount, base, cmd.date)
+    lines = [
+        gl(payables, cmd.amount, base, f"payment to {supplier.code}", party=cmd.supplier),
+        gl(cmd.bank_account, -cmd.amount, base, f"payment to {supplier.name}"),
+    ]
+    document = post_document(
+        uow,
+        series="PY",
+        kind="supplier_payment",
+        date=cmd.date,
+        memo=f"Payment to {supplier.name}",
+        lines=lines,
+        actor=actor,
+        now=now,
+    )
+    payment = SupplierPayment(payment_stream(document))
+    payment.trigger(
+        SupplierPaymentPosted(
+            actor=actor,
+            recorded_at=now,
+            document=document,
+            supplier=cmd.supplier,
+            date=cmd.date,
+            amount=cmd.amount,
+            bank_account=cmd.bank_account,
+        )
+    )
+    uow.add(payment)
+    _allocate(payment, allocations, cmd.date, actor, now)
+    return [document]
+
+
+@handles(AllocateSupplierPayment)
+def allocate_supplier_payment(cmd: AllocateSupplierPayment, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    base = company_of(uow).base_currency
+    payment = uow.get(SupplierPayment, payment_stream(cmd.payment))
+    if payment.posted is None:
+        raise NotFound(f"payment: unknown supplier payment {cmd.payment!r}")
+    if cmd.date < payment.posted.date:
+        raise ValidationError("date", f"is before the payment date {payment.posted.date}")
+    allocations = _check_allocations(
+        uow, payment.posted.supplier, cmd.allocations, payment.unallocated, base, cmd.date
+    )
+    _allocate(payment, allocations, cmd.date, actor, now)
+    return []

@@ -1,0 +1,752 @@
+"""Order-to-cash actions. Each checks everything first, then records the order, the stock
+bins, the customer's exposure and the journal together."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+
+from erp_core.inventory.bins import (
+    Item,
+    StockBin,
+    bin_stream,
+    check_code,
+    check_quantity,
+    item_stream,
+)
+from erp_core.inventory.handlers import StockPlanner, check_warehouse, finish, item_of
+from erp_core.kernel.context import Context
+from erp_core.kernel.errors import NotFound, ValidationError
+from erp_core.kernel.money import ZERO
+from erp_core.kernel.registry import handles
+from erp_core.kernel.unit_of_work import UnitOfWork
+from erp_core.ledger.events import PostedLine
+from erp_core.ledger.posting import (
+    Now,
+    chart_of,
+    check_money,
+    check_period,
+    company_of,
+    gl,
+    next_document,
+    placeholder,
+    post_document,
+    round_money,
+)
+from erp_core.parties.commands import Allocation
+from erp_core.parties.settlement import check_allocations, due_date
+from erp_core.sales.commands import (
+    AllocateCustomerReceipt,
+    ApproveSalesCredit,
+    CancelSalesOrder,
+    ChangeCustomerCredit,
+    ConfigureSales,
+    ConfirmSalesOrder,
+    CreateSalesOrder,
+    DeliverSalesOrder,
+    InvoiceSalesOrder,
+    PostCreditNote,
+    ReceiveCustomerPayment,
+    RegisterCustomer,
+    ReturnSalesGoods,
+)
+from erp_core.sales.documents import (
+    SETTINGS_STREAM,
+    Customer,
+    CustomerReceipt,
+    SalesInvoice,
+    SalesOrder,
+    SalesSettings,
+    customer_stream,
+    invoice_stream,
+    order_stream,
+    receipt_stream,
+)
+from erp_core.sales.events import (
+    BilledLine,
+    CreditNotePosted,
+    CustomerCreditChanged,
+    CustomerExposureChanged,
+    CustomerReceiptAllocated,
+    CustomerReceiptPosted,
+    CustomerRegistered,
+    DeliveredLine,
+    GoodsDelivered,
+    GoodsReturned,
+    SalesConfigured,
+    SalesInvoicePosted,
+    SalesLine,
+    SalesOrderCancelled,
+    SalesOrderConfirmed,
+    SalesOrderCreated,
+    SalesOrderCreditApproved,
+)
+
+
+def sales_settings(uow: UnitOfWork) -> SalesSettings:
+    return uow.get(SalesSettings, SETTINGS_STREAM)
+
+
+def _customer(uow: UnitOfWork, code: str, field: str = "customer") -> Customer:
+    customer = uow.get(Customer, customer_stream(code))
+    customer.info(field)
+    return customer
+
+
+def _order(uow: UnitOfWork, document: str) -> SalesOrder:
+    order = uow.get(SalesOrder, order_stream(document))
+    if not order.exists:
+        raise NotFound(f"document: unknown sales order {document!r}")
+    return order
+
+
+def _expose(
+    customer: Customer, document: str, orders: Decimal, receivables: Decimal, actor: str, now: Now
+) -> None:
+    if orders or receivables:
+        customer.trigger(
+            CustomerExposureChanged(
+                actor=actor,
+                recorded_at=now,
+                document=document,
+                orders=orders,
+                receivables=receivables,
+            )
+        )
+
+
+@handles(ConfigureSales)
+def configure_sales(cmd: ConfigureSales, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    base = company_of(uow).base_currency
+    chart = chart_of(uow)
+    for field in ("revenue_account", "cogs_account", "output_tax_account"):
+        chart.check_postable(getattr(cmd, field), base, field)
+    sales_settings(uow).trigger(
+        SalesConfigured(
+            actor=actor,
+            recorded_at=now,
+            credit_approvers=tuple(cmd.credit_approvers),
+            revenue_account=cmd.revenue_account,
+            cogs_account=cmd.cogs_account,
+            output_tax_account=cmd.output_tax_account,
+        )
+    )
+    return []
+
+
+@handles(RegisterCustomer)
+def register_customer(cmd: RegisterCustomer, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    base = company_of(uow).base_currency
+    check_code("customer", cmd.code)
+    currency = cmd.currency or base
+    if currency != base:
+        raise ValidationError(
+            "currency",
+            f"customers billed in {currency} are not supported "
+            f"yet: sales documents are in the base currency {base}",
+        )
+    check_money(cmd.credit_limit, base, "credit_limit", positive=False)
+    customer = uow.get(Customer, customer_stream(cmd.code))
+    if customer.exists:
+        raise ValidationError("code", f"customer {cmd.code!r} already exists")
+    customer.trigger(
+        CustomerRegistered(
+            actor=actor,
+            recorded_at=now,
+            code=cmd.code,
+            name=cmd.name,
+            contact=cmd.contact,
+            address=cmd.address,
+            currency=currency,
+            payment_terms_days=cmd.payment_terms_days,
+            credit_level=cmd.credit_level,
+            credit_limit=cmd.credit_limit,
+            effective=cmd.effective,
+        )
+    )
+    return []
+
+
+@handles(ChangeCustomerCredit)
+def change_customer_credit(cmd: ChangeCustomerCredit, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    base = company_of(uow).base_currency
+    customer = _customer(uow, cmd.customer)
+    check_money(cmd.credit_limit, base, "credit_limit", positive=False)
+    customer.trigger(
+        CustomerCreditChanged(
+            actor=actor,
+            recorded_at=now,
+            credit_level=cmd.credit_level,
+            credit_limit=cmd.credit_limit,
+            effective=cmd.effective,
+        )
+    )
+    return []
+
+
+@handles(CreateSalesOrder)
+def create_sales_order(cmd: CreateSalesOrder, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    base = company_of(uow).base_currency
+    _customer(uow, cmd.customer)
+    if cmd.delivery_date < cmd.date:
+        raise ValidationError("delivery_date", "is before the order date")
+    lines: list[SalesLine] = []
+    for i, line in enumerate(cmd.lines):
+        where = f"lines[{i}]"
+        item_of(uow, line.item, f"{where}.item")
+        check_warehouse(uow, line.warehouse, f"{where}.warehouse")
+        check_quantity(line.quantity, f"{where}.quantity")
+        if line.price < 0:
+            raise ValidationError(f"{where}.price", "must not be negative")
+        if not 0 <= line.discount < 1:
+            raise ValidationError(f"{where}.discount", "a fraction from 0 up to 1 (0.1 = 10%)")
+        if not 0 <= line.tax_rate <= 1:
+            raise ValidationError(f"{where}.tax_rate", "a fraction between 0 and 1 (0.2 = 20%)")
+        net = round_money(line.quantity * line.price * (1 - line.discount), base)
+        tax = round_money(net * line.tax_rate, base)
+        lines.append(
+            SalesLine(
+                item=line.item,
+                quantity=line.quantity,
+                price=line.price,
+                discount=line.discount,
+                tax_rate=line.tax_rate,
+                warehouse=line.warehouse,
+                net=net,
+                tax=tax,
+            )
+        )
+    net = sum((x.net for x in lines), ZERO)
+    tax = sum((x.tax for x in lines), ZERO)
+    document = next_document(uow, "SO", cmd.date, actor, now)
+    order = SalesOrder(order_stream(document))
+    order.trigger(
+        SalesOrderCreated(
+            actor=actor,
+            recorded_at=now,
+            document=document,
+            date=cmd.date,
+            customer=cmd.customer,
+            delivery_date=cmd.delivery_date,
+            lines=tuple(lines),
+            net=net,
+            tax=tax,
+            total=net + tax,
+        )
+    )
+    uow.add(order)
+    return [document]
+
+
+@handles(ApproveSalesCredit)
+def approve_sales_credit(cmd: ApproveSalesCredit, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    order = _order(uow, cmd.document)
+    approvers = sales_settings(uow).credit_approvers
+    if actor not in approvers:
+        raise ValidationError(
+            "actor",
+            f"{actor} may not approve credit (credit approvers: "
+            f"{', '.join(approvers) or 'none configured'})",
+        )
+    if order.status != "draft":
+        raise ValidationError("document", f"{cmd.document} is already {order.status}")
+    order.trigger(SalesOrderCreditApproved(actor=actor, recorded_at=now, reason=cmd.reason))
+    return []
+
+
+@handles(ConfirmSalesOrder)
+def confirm_sales_order(cmd: ConfirmSalesOrder, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    order = _order(uow, cmd.document)
+    info = order.info()
+    if order.status != "draft":
+        raise ValidationError("document", f"{cmd.document} is already {order.status}")
+    customer = _customer(uow, info.customer)
+    level, limit = customer.credit_on(info.date)
+    exposure = customer.exposure + info.total
+    over = exposure > limit
+    if over and not order.credit_approved:
+        raise ValidationError(
+            "credit",
+            f"{cmd.document} would take {info.customer} over its credit limit: exposure "
+            f"{exposure:f} with this order (open receivables {customer.receivables:f}, open "
+            f"orders {customer.open_orders:f}, this order {info.total:f}), limit {limit:f} "
+            f"(level {level}, in force on {info.date}); a credit approver must approve it first",
+        )
+    order.trigger(
+        SalesOrderConfirmed(
+            actor=actor, recorded_at=now, exposure=exposure, limit=limit, over_limit_approved=over
+        )
+    )
+    _expose(customer, cmd.document, order.open_value(), ZERO, actor, now)
+    return []
+
+
+@handles(CancelSalesOrder)
+def cancel_sales_order(cmd: CancelSalesOrder, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    order = _order(uow, cmd.document)
+    if order.status == "cancelled":
+        raise ValidationError("document", f"{cmd.document} is already cancelled")
+    if any(order.delivered.values()):
+        raise ValidationError(
+            "document", f"goods were delivered against {cmd.document}; it cannot be cancelled"
+        )
+    released = order.open_value()
+    order.trigger(SalesOrderCancelled(actor=actor, recorded_at=now, reason=cmd.reason))
+    _expose(_customer(uow, order.info().customer), cmd.document, -released, ZERO, actor, now)
+    return []
+
+
+@handles(DeliverSalesOrder)
+def deliver_sales_order(cmd: DeliverSalesOrder, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    base = company_of(uow).base_currency
+    chart = chart_of(uow)
+    check_period(uow, cmd.date)
+    order = _order(uow, cmd.document)
+    info = order.info()
+    if order.status not in ("confirmed", "partly_delivered"):
+        raise ValidationError(
+            "document", f"{cmd.document} is {order.status}: only confirmed orders are delivered"
+        )
+    if cmd.date < info.date:
+        raise ValidationError("date", f"is before the order date {info.date}")
+    cogs = sales_settings(uow).cogs_account
+    inventory = chart.by_role("inventory").code
+    planner = StockPlanner(uow, base)
+    delivery = placeholder(uow, "DN", cmd.date)
+    delivered: dict[int, DeliveredLine] = {}
+    lines: list[PostedLine] = []
+    for i, line in enumerate(cmd.lines):
+        where = f"lines[{i}]"
+        ordered = order.line(line.line, f"{where}.line")
+        if line.line in delivered:
+            raise ValidationError(f"{where}.line", f"order line {line.line} appears twice")
+        check_quantity(line.quantity, f"{where}.quantity")
+        already = order.delivered.get(line.line, ZERO)
+        if already + line.quantity > ordered.quantity:
+            raise ValidationError(
+                f"{where}.quantity",
+                f"over-delivery on {cmd.document} line {line.line} ({ordered.item}): ordered "
+                f"{ordered.quantity:f}, delivered {already:f}, now {line.quantity:f}",
+            )
+        item = item_of(uow, ordered.item, f"{where}.line")
+        uow.get(Item, item_stream(item.code)).check_batch(line.batch, f"{where}.batch")
+        moved = planner.move(
+            item,
+            ordered.warehouse,
+            document=delivery,
+            line=line.line,
+            kind="delivery",
+            date=cmd.date,
+            quantity=-line.quantity,
+            batch=line.batch,
+            counter_account=cogs,
+        )
+        cost = -moved.value
+        delivered[line.line] = DeliveredLine(quantity=line.quantity, cost=cost, batch=line.batch)
+        memo = f"{cmd.document}/{line.line} {item.code} x {line.quantity:f}"
+        lines.append(gl(cogs, cost, base, memo, party=info.customer))
+        lines.append(gl(inventory, -cost, base, memo))
+    documents = finish(
+        uow,
+        planner,
+        series="DN",
+        kind="delivery",
+        date=cmd.date,
+        memo=f"Delivery for {cmd.document} to {info.customer}",
+        lines=lines,
+        actor=actor,
+        now=now,
+    )
+    order.trigger(
+        GoodsDelivered(
+            actor=actor, recorded_at=now, delivery=documents[0], date=cmd.date, lines=delivered
+        )
+    )
+    return documents
+
+
+@handles(ReturnSalesGoods)
+def return_sales_goods(cmd: ReturnSalesGoods, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    base = company_of(uow).base_currency
+    chart = chart_of(uow)
+    check_period(uow, cmd.date)
+    order = _order(uow, cmd.document)
+    info = order.info()
+    cogs = sales_settings(uow).cogs_account
+    inventory = chart.by_role("inventory").code
+    planner = StockPlanner(uow, base)
+    if order.last_delivery is None or cmd.date < order.last_delivery:
+        raise ValidationError("date", f"nothing was delivered on {cmd.document} by {cmd.date}")
+    document = placeholder(uow, "SR", cmd.date)
+    returned: dict[int, DeliveredLine] = {}
+    lines: list[PostedLine] = []
+    for i, line in enumerate(cmd.lines):
+        where = f"lines[{i}]"
+        ordered = order.line(line.line, f"{where}.line")
+        if line.line in returned:
+            raise ValidationError(f"{where}.line", f"order line {line.line} appears twice")
+        check_quantity(line.quantity, f"{where}.quantity")
+        out = order.delivered.get(line.line, ZERO) - order.returned.get(line.line, ZERO)
+        if line.quantity > out:
+            raise ValidationError(
+                f"{where}.quantity",
+                f"only {out:f} of {cmd.document} line {line.line} were delivered and not returned",
+            )
+        item = item_of(uow, ordered.item, f"{where}.line")
+        uow.get(Item, item_stream(item.code)).check_batch(line.batch, f"{where}.batch")
+        # back in at the cost it left with: what its deliveries cost now (as posted, plus any
+        # adjustment a back-dated movement made to them), less what came back before
+        stock_bin = uow.get(StockBin, bin_stream(item.code, ordered.warehouse))
+        sent = {(doc, line.line) for doc in order.deliveries.get(line.line, [])}
+        cost_out = -sum(
+            (m.value for m in stock_bin.history if (m.document, m.line) in sent), ZERO
+        ) - order.returned_cost.get(line.line, ZERO)
+        cost = (
+            cost_out if line.quantity == out else round_money(cost_out * line.quantity / out, base)
+        )
+        planner.move(
+            item,
+            ordered.warehouse,
+            document=document,
+            line=line.line,
+            kind="sales_return",
+            date=cmd.date,
+            quantity=line.quantity,
+            value=cost,
+            batch=line.batch,
+            counter_account=cogs,
+        )
+        returned[line.line] = DeliveredLine(quantity=line.quantity, cost=cost, batch=line.batch)
+        memo = f"return {cmd.document}/{line.line} {item.code} x {line.quantity:f}"
+        lines.append(gl(inventory, cost, base, memo))
+        lines.append(gl(cogs, -cost, base, memo, party=info.customer))
+    documents = finish(
+        uow,
+        planner,
+        series="SR",
+        kind="sales_return",
+        date=cmd.date,
+        memo=f"Return from {info.customer}: {cmd.reason}",
+        lines=lines,
+        actor=actor,
+        now=now,
+    )
+    before = order.open_value()
+    order.trigger(
+        GoodsReturned(
+            actor=actor,
+            recorded_at=now,
+            document=documents[0],
+            date=cmd.date,
+            reason=cmd.reason,
+            lines=returned,
+        )
+    )
+    # goods returned before they were invoiced will not be invoiced: off the open orders
+    _expose(
+        _customer(uow, info.customer), documents[0], order.open_value() - before, ZERO, actor, now
+    )
+    return documents
+
+
+def _bill(line: SalesLine, quantity: Decimal, base: str) -> BilledLine:
+    if quantity == line.quantity:
+        return BilledLine(quantity=quantity, net=line.net, tax=line.tax)
+    net = round_money(quantity * line.price * (1 - line.discount), base)
+    return BilledLine(quantity=quantity, net=net, tax=round_money(net * line.tax_rate, base))
+
+
+@handles(InvoiceSalesOrder)
+def invoice_sales_order(cmd: InvoiceSalesOrder, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    base = company_of(uow).base_currency
+    chart = chart_of(uow)
+    check_period(uow, cmd.date)
+    order = _order(uow, cmd.document)
+    info = order.info()
+    customer = _customer(uow, info.customer)
+    conf = sales_settings(uow)
+    receivables = chart.by_role("receivables").code
+    if order.last_delivery is None or cmd.date < order.last_delivery:
+        raise ValidationError("date", f"nothing was delivered on {cmd.document} by {cmd.date}")
+    wanted: list[tuple[int, Decimal]]
+    if cmd.lines:
+        wanted = [(x.line, x.quantity) for x in cmd.lines]
+    else:
+        wanted = [(i, order.billable(i)) for i, _ in order.lines() if order.billable(i) > 0]
+        if not wanted:
+            raise ValidationError(
+                "document", f"nothing delivered on {cmd.document} is left to invoice"
+            )
+    billed: dict[int, BilledLine] = {}
+    lines: list[PostedLine] = []
+    for i, (number, quantity) in enumerate(wanted):
+        where = f"lines[{i}]"
+        ordered = order.line(number, f"{where}.line")
+        if number in billed:
+            raise ValidationError(f"{where}.line", f"order line {number} appears twice")
+        check_quantity(quantity, f"{where}.quantity")
+        left = order.billable(number)
+        if quantity > left:
+            raise ValidationError(
+                f"{where}.quantity",
+                f"{cmd.document} line {number}: only {max(left, ZERO):f} delivered (and not "
+                f"returned) is left to invoice, not {quantity:f}",
+            )
+        # the last part of a line takes what is left of its value, so no cent is lost
+        if order.invoiced.get(number, ZERO) + quantity == ordered.quantity:
+            bill = BilledLine(
+                quantity=quantity,
+                net=ordered.net - order.billed_net.get(number, ZERO),
+                tax=ordered.tax - order.billed_tax.get(number, ZERO),
+            )
+        else:
+            bill = _bill(ordered, quantity, base)
+        billed[number] = bill
+        memo = f"{cmd.document}/{number} {ordered.item} x {quantity:f}"
+        lines.append(gl(conf.revenue_account, -bill.net, base, memo))
+        if bill.tax:
+            lines.append(gl(conf.output_tax_account, -bill.tax, base, f"tax {memo}"))
+    net = sum((b.net for b in billed.values()), ZERO)
+    tax = sum((b.tax for b in billed.values()), ZERO)
+    total = net + tax
+    lines.append(
+        gl(receivables, total, base, f"{info.customer} {cmd.document}", party=info.customer)
+    )
+    document = post_document(
+        uow,
+        series="SI",
+        kind="sales_invoice",
+        date=cmd.date,
+        memo=f"Invoice for {cmd.document}",
+        lines=lines,
+        actor=actor,
+        now=now,
+    )
+    event = SalesInvoicePosted(
+        actor=actor,
+        recorded_at=now,
+        document=document,
+        order=cmd.document,
+        customer=info.customer,
+        date=cmd.date,
+        due=due_date(cmd.date, customer.info().payment_terms_days),
+        lines=billed,
+        net=net,
+        tax=tax,
+        total=total,
+    )
+    invoice = SalesInvoice(invoice_stream(document))
+    invoice.trigger(event)
+    uow.add(invoice)
+    before = order.open_value()
+    order.trigger(event)
+    _expose(customer, document, order.open_value() - before, total, actor, now)
+    return [document]
+
+
+def _check_allocations(
+    uow: UnitOfWork,
+    customer: str,
+    allocations: Sequence[Allocation],
+    available: Decimal,
+    base: str,
+    date: dt.date,
+) -> list[tuple[SalesInvoice, Decimal]]:
+    def load(document: str) -> tuple[SalesInvoice, str, dt.date] | None:
+        invoice = uow.get(SalesInvoice, invoice_stream(document))
+        if invoice.posted is None:
+            return None
+        return invoice, invoice.posted.customer, invoice.posted.date
+
+    return check_allocations(
+        allocations,
+        load=load,
+        party=customer,
+        available=available,
+        currency=base,
+        date=date,
+        noun="sales",
+    )
+
+
+def _allocate(
+    receipt: CustomerReceipt,
+    allocations: list[tuple[SalesInvoice, Decimal]],
+    date: dt.date,
+    actor: str,
+    now: Now,
+) -> None:
+    for invoice, amount in allocations:
+        assert invoice.posted is not None
+        event = CustomerReceiptAllocated(
+            actor=actor,
+            recorded_at=now,
+            receipt=receipt.document,
+            invoice=invoice.posted.document,
+            date=date,
+            amount=amount,
+        )
+        receipt.trigger(event)
+        invoice.trigger(event)
+
+
+@handles(ReceiveCustomerPayment)
+def receive_customer_payment(cmd: ReceiveCustomerPayment, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    base = company_of(uow).base_currency
+    chart = chart_of(uow)
+    check_period(uow, cmd.date)
+    customer = _customer(uow, cmd.customer)
+    check_money(cmd.amount, base, "amount")
+    chart.check_postable(cmd.bank_account, base, "bank_account")
+    receivables = chart.by_role("receivables").code
+    allocations = _check_allocations(uow, cmd.customer, cmd.allocations, cmd.amount, base, cmd.date)
+    name = customer.info().name
+    lines = [
+        gl(cmd.bank_account, cmd.amount, base, f"receipt from {name}"),
+        gl(receivables, -cmd.amount, base, f"receipt from {cmd.customer}", party=cmd.customer),
+    ]
+    document = post_document(
+        uow,
+        series="RC",
+        kind="customer_receipt",
+        date=cmd.date,
+        memo=f"Receipt from {name}",
+        lines=lines,
+        actor=actor,
+        now=now,
+    )
+    receipt = CustomerReceipt(receipt_stream(document))
+    receipt.trigger(
+        CustomerReceiptPosted(
+            actor=actor,
+            recorded_at=now,
+            document=document,
+            customer=cmd.customer,
+            date=cmd.date,
+            amount=cmd.amount,
+            bank_account=cmd.bank_account,
+        )
+    )
+    uow.add(receipt)
+    _allocate(receipt, allocations, cmd.date, actor, now)
+    _expose(customer, document, ZERO, -cmd.amount, actor, now)
+    return [document]
+
+
+@handles(AllocateCustomerReceipt)
+def allocate_customer_receipt(cmd: AllocateCustomerReceipt, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    base = company_of(uow).base_currency
+    receipt = uow.get(CustomerReceipt, receipt_stream(cmd.receipt))
+    if not receipt.exists:
+        raise NotFound(f"receipt: unknown customer receipt or credit note {cmd.receipt!r}")
+    if cmd.date < receipt.date:
+        raise ValidationError("date", f"is before the receipt date {receipt.date}")
+    allocations = _check_allocations(
+        uow, receipt.customer, cmd.allocations, receipt.unallocated, base, cmd.date
+    )
+    _allocate(receipt, allocations, cmd.date, actor, now)
+    return []
+
+
+@handles(PostCreditNote)
+def post_credit_note(cmd: PostCreditNote, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    base = company_of(uow).base_currency
+    chart = chart_of(uow)
+    check_period(uow, cmd.date)
+    invoice = uow.get(SalesInvoice, invoice_stream(cmd.invoice))
+    if invoice.posted is None:
+        raise NotFound(f"invoice: unknown sales invoice {cmd.invoice!r}")
+    posted = invoice.posted
+    if cmd.date < posted.date:
+        raise ValidationError("date", f"is before the invoice date {posted.date}")
+    order = _order(uow, posted.order)
+    customer = _customer(uow, posted.customer)
+    conf = sales_settings(uow)
+    receivables = chart.by_role("receivables").code
+    credited: dict[int, BilledLine] = {}
+    lines: list[PostedLine] = []
+    for i, line in enumerate(cmd.lines):
+        where = f"lines[{i}]"
+        billed = posted.lines.get(line.line)
+        if billed is None:
+            raise ValidationError(f"{where}.line", f"{cmd.invoice} has no order line {line.line}")
+        if line.line in credited:
+            raise ValidationError(f"{where}.line", f"order line {line.line} appears twice")
+        check_quantity(line.quantity, f"{where}.quantity")
+        left = billed.quantity - invoice.credited.get(line.line, ZERO)
+        if line.quantity > left:
+            raise ValidationError(
+                f"{where}.quantity",
+                f"only {left:f} of {cmd.invoice} line {line.line} is left to credit",
+            )
+        ordered = order.line(line.line, f"{where}.line")
+        if invoice.credited.get(line.line, ZERO) + line.quantity == billed.quantity:
+            # the last part credited takes what is left, so never more than was billed
+            credit = BilledLine(
+                quantity=line.quantity,
+                net=billed.net - invoice.credited_net.get(line.line, ZERO),
+                tax=billed.tax - invoice.credited_tax.get(line.line, ZERO),
+            )
+        else:
+            credit = _bill(ordered, line.quantity, base)
+        credited[line.line] = credit
+        memo = f"credit {cmd.invoice}/{line.line} {ordered.item} x {line.quantity:f}"
+        lines.append(gl(conf.revenue_account, credit.net, base, memo))
+        if credit.tax:
+            lines.append(gl(conf.output_tax_account, credit.tax, base, f"tax {memo}"))
+    net = sum((b.net for b in credited.values()), ZERO)
+    tax = sum((b.tax for b in credited.values()), ZERO)
+    total = net + tax
+    lines.append(
+        gl(receivables, -total, base, f"credit note to {posted.customer}", party=posted.customer)
+    )
+    document = post_document(
+        uow,
+        series="CN",
+        kind="credit_note",
+        date=cmd.date,
+        memo=f"Credit note on {cmd.invoice}: {cmd.reason}",
+        lines=lines,
+        actor=actor,
+        now=now,
+    )
+    event = CreditNotePosted(
+        actor=actor,
+        recorded_at=now,
+        document=document,
+        invoice=cmd.invoice,
+        order=posted.order,
+        customer=posted.customer,
+        date=cmd.date,
+        reason=cmd.reason,
+        lines=credited,
+        net=net,
+        tax=tax,
+        total=total,
+    )
+    note = CustomerReceipt(receipt_stream(document))
+    note.trigger(event)
+    uow.add(note)
+    invoice.trigger(event)
+    before = order.open_value()
+    order.trigger(event)
+    settle = min(total, invoice.open_amount)
+    if settle > 0:
+        _allocate(note, [(invoice, settle)], cmd.date, actor, now)
+    # credited goods not returned become invoiceable again: back on the open orders
+    _expose(customer, document, order.open_value() - before, -total, actor, now)
+    return [document]
