@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from erp_core.projections.engine import Record, insert_rows
+from erp_core.projections.engine import Projection, Record, insert_rows
 from erp_core.projections.schema import (
     accounts,
     company_info,
@@ -176,3 +176,9 @@ HANDLERS: dict[str, Handler] = {
     "VoucherPosted": _voucher_posted,
     "VoucherReversed": _voucher_reversed,
 }
+
+
+def projections() -> list[Projection]:
+    from erp_core.projections.balances import BalancesProjection
+
+    return [LedgerProjection(), BalancesProjection()]

@@ -15,7 +15,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from pydantic import ValidationError as PydanticValidationError
 
@@ -57,6 +57,9 @@ from erp_core.projections import (
     queries,
     sales_reports,
 )
+
+
+R = TypeVar("R")
 
 
 def default_actor() -> str:
@@ -211,12 +214,17 @@ class Erp:
         return result
 
     def apply_many(
-        self, actions: Sequence[Action | Mapping[str, Any]], *, batch_size: int = 500
+        self,
+        actions: Sequence[Action | Mapping[str, Any]],
+        *,
+        batch_size: int = 500,
+        dry_run: bool = False,
     ) -> list[ActionResult | ErpError]:
         """Apply many actions, each checked on its own, stored in batches of atomic saves.
 
         Returns one outcome per action, in order: its result, or the error that refused it
-        (a refused action stores nothing; the others are stored).
+        (a refused action stores nothing; the others are stored). With ``dry_run`` every
+        action is checked (later ones seeing earlier ones within a batch) and nothing is stored.
         """
         outcomes: list[ActionResult | ErpError] = []
         for start in range(0, len(actions), batch_size):
@@ -228,21 +236,28 @@ class Erp:
                 except ErpError as err:
                     parsed.append(err)
             valid = [p for p in parsed if isinstance(p, Action)]
-            results = iter(self.ledger.apply_batch(valid, self.actor) if valid else [])
+            results = iter(
+                self.ledger.apply_batch(valid, self.actor, dry_run=dry_run) if valid else []
+            )
             outcomes.extend(p if isinstance(p, ErpError) else next(results) for p in parsed)
-            self._after()
+            if not dry_run:
+                self._after()
         return outcomes
 
     def apply_all_or_nothing(
-        self, actions: Sequence[Action | Mapping[str, Any]]
+        self, actions: Sequence[Action | Mapping[str, Any]], *, dry_run: bool = False
     ) -> list[ActionResult]:
-        """Apply every action in one atomic save, or none if any is refused (BatchRefused)."""
+        """Apply every action in one atomic save, or none if any is refused (BatchRefused).
+        With ``dry_run`` the whole batch is checked and nothing is stored."""
         models = []
         for index, item in enumerate(actions):
             try:
                 models.append(item if isinstance(item, Action) else parse_action(item))
             except ErpError as err:
                 raise BatchRefused(index, err) from None
+        if dry_run:
+            checked = self.ledger.apply_batch(models, self.actor, strict=True, dry_run=True)
+            return [o for o in checked if isinstance(o, ActionResult)]
         outcomes = self.ledger.apply_batch_strict(models, self.actor)
         self._after()
         return outcomes
@@ -342,6 +357,14 @@ class Erp:
         return apply_named
 
     # -- reports -----------------------------------------------------------------------------
+    def query(self, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> R:
+        """Run an area's report query ``fn(connection, *args, **kwargs)`` on the read models.
+
+        Areas keep their report queries beside their projections; the facade lends them a
+        read connection, so no caller reaches for the engines themselves."""
+        with self.reader.connect() as conn:
+            return fn(conn, *args, **kwargs)
+
     def trial_balance(self, as_of: dt.date | None = None) -> TrialBalance:
         with self.reader.connect() as conn:
             return queries.trial_balance(conn, as_of)

@@ -55,8 +55,10 @@ def _alembic_config() -> Config:
     return cfg
 
 
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+def head_revisions() -> set[str]:
+    """The newest migration of every branch (each area may add its own branch of migrations,
+    starting from the shared trunk, so that areas built side by side never conflict)."""
+    return set(ScriptDirectory.from_config(_alembic_config()).get_heads())
 
 
 def migrate(writer: Engine, url: DatabaseUrl) -> None:
@@ -66,14 +68,16 @@ def migrate(writer: Engine, url: DatabaseUrl) -> None:
             with writer.begin() as conn:
                 conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{url.schema}"'))
         with writer.connect() as conn:
-            current = MigrationContext.configure(
-                conn, opts={"version_table": "erp_schema_version"}
-            ).get_current_revision()
-        if current == head_revision():
+            current = set(
+                MigrationContext.configure(
+                    conn, opts={"version_table": "erp_schema_version"}
+                ).get_current_heads()
+            )
+        if current == head_revisions():
             return
         cfg = _alembic_config()
         with writer.begin() as conn:
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, "heads")
     except OperationalError as exc:
         raise StorageError(f"cannot open {url.redacted()}: {exc.orig}") from None

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from erp_core.kernel.events import DomainEvent, Kinds
 from erp_core.kernel.money import Dec
@@ -19,7 +19,7 @@ ValuationMethod = Literal["fifo", "moving_average"]
 MOVEMENT_KINDS = Kinds(
     "movement kind", "receipt", "issue", "transfer_in", "transfer_out", "count_gain", "count_loss"
 )
-MovementKind = MOVEMENT_KINDS.annotated()
+MovementKind = Annotated[str, AfterValidator(MOVEMENT_KINDS.check)]
 
 
 # --- inventory -------------------------------------------------------------------------------

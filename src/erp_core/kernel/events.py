@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
-from typing import Annotated, Any, ClassVar
+from typing import Any, ClassVar
 
 import orjson
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 EVENT_TYPES: dict[str, type[DomainEvent]] = {}
 
@@ -67,10 +66,6 @@ class Kinds:
         if value not in self.names:
             raise ValueError(f"unknown {self.what} {value!r}; known: {', '.join(self.names)}")
         return value
-
-    def annotated(self) -> Any:
-        check: Callable[[str], str] = self.check
-        return Annotated[str, AfterValidator(check)]
 
 
 # --- idempotency -----------------------------------------------------------------------------

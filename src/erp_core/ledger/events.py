@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from erp_core.kernel.events import DomainEvent, Kinds
 from erp_core.kernel.money import Dec
@@ -16,7 +16,7 @@ ControlRole = Literal[
 ]
 # Kinds of journal voucher; each area registers the kinds its posting rules produce.
 VOUCHER_KINDS = Kinds("voucher kind", "manual", "reversal", "closing")
-VoucherKind = VOUCHER_KINDS.annotated()
+VoucherKind = Annotated[str, AfterValidator(VOUCHER_KINDS.check)]
 DIMENSIONS: tuple[str, ...] = ("cost_centre", "project", "department")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from erp_core.projections.engine import Record, insert_rows
+from erp_core.projections.engine import Projection, Record, insert_rows
 from erp_core.projections.schema import (
     purchase_order_lines,
     purchase_orders,
@@ -196,3 +196,7 @@ class PayablesProjection:
                         )
                     ],
                 )
+
+
+def projections() -> list[Projection]:
+    return [PayablesProjection()]

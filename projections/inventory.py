@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from erp_core.projections.engine import Record, insert_rows
+from erp_core.projections.engine import Projection, Record, insert_rows
 from erp_core.projections.schema import stock_items, stock_movements, warehouses
 from sqlalchemy import Connection, Table
 
@@ -85,3 +85,7 @@ class StockProjection:
         insert_rows(conn, stock_items, items)
         insert_rows(conn, warehouses, houses)
         insert_rows(conn, stock_movements, moves)
+
+
+def projections() -> list[Projection]:
+    return [StockProjection()]

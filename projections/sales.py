@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from erp_core.projections.engine import Record, insert_rows
+from erp_core.projections.engine import Projection, Record, insert_rows
 from erp_core.projections.schema import (
     customer_allocations,
     customer_credit,
@@ -273,3 +273,7 @@ class ReceivablesProjection:
             ).all()
         )
         return {"customer": head, "items": items}
+
+
+def projections() -> list[Projection]:
+    return [ReceivablesProjection()]

@@ -1,0 +1,266 @@
+"""Commands of audit: verifying the chain, digests, replay, document trails, exports."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from erp_core.cli_base import FORMATS, Context, parse_date, pass_ctx
+from erp_core.kernel.errors import ValidationError
+from erp_core.ledger.cli import balance_sheet_out, income_statement_out, trial_balance_out
+from erp_core.render import new_table, print_table
+
+if TYPE_CHECKING:
+    from erp_core.audit import verify as audit
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """Prove the log was not rewritten; replay history; trace a document."""
+
+
+def _read_digest(path: str) -> audit.Digest:
+    from pydantic import ValidationError as PydanticValidationError
+
+    from erp_core.audit import verify as audit
+
+    try:
+        return audit.Digest.model_validate_json(Path(path).read_bytes())
+    except OSError as exc:
+        raise click.FileError(path, hint=exc.strerror or str(exc)) from None
+    except PydanticValidationError as exc:
+        raise ValidationError(
+            "digest", f"{path} is not a digest file: {exc.errors()[0]['msg']}"
+        ) from None
+
+
+@audit_group.command("verify")
+@click.option(
+    "--digest",
+    "digest_files",
+    multiple=True,
+    help="An earlier digest file the log must still extend (repeatable).",
+)
+@click.option(
+    "--public-key",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Trusted Ed25519 public key (PEM): digests must be signed with it.",
+)
+@click.option("--format", "fmt_name", type=click.Choice(["table", "json"]), default="table")
+@pass_ctx
+def audit_verify(
+    state: Context, digest_files: tuple[str, ...], public_key: str | None, fmt_name: str
+) -> None:
+    """Recompute the hash chain from the raw stored events and report OK or where it broke."""
+    from erp_core.audit import verify as audit
+
+    digests = [_read_digest(p) for p in digest_files]
+    trusted = audit.load_public_key(Path(public_key).read_bytes()) if public_key else None
+    report = state.erp().verify(digests, trusted)
+    if fmt_name == "json":
+        click.echo(json.dumps({**report.model_dump(mode="json"), "ok": report.ok}, indent=2))
+    elif report.ok:
+        checked = f"; {len(digests)} digest(s) still hold" if digests else ""
+        click.echo(
+            f"OK: {report.events} events verified; head position {report.head_position}, "
+            f"hash {report.head_hash}{checked}"
+        )
+    else:
+        first = report.problems[0]
+        click.echo(f"FAILED at position {first.position}: {first.message}", err=True)
+        shown = report.problems[1:11]
+        for problem in shown:
+            click.echo(f"  also: {problem.message}", err=True)
+        if len(report.problems) > 1 + len(shown):
+            click.echo(f"  ... and {len(report.problems) - 1 - len(shown)} more", err=True)
+    if not report.ok:
+        sys.exit(1)
+
+
+@audit_group.command("digest")
+@click.option(
+    "--sign",
+    "key_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Ed25519 private key (PEM) to sign the digest with.",
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False), help="Write the digest here (default stdout)."
+)
+@pass_ctx
+def audit_digest(state: Context, key_file: str | None, out: str | None) -> None:
+    """Print the head of the log (position, hash, time), signed with --sign KEY."""
+    key = Path(key_file).read_bytes() if key_file else None
+    digest = state.erp().digest(key)
+    body = digest.model_dump_json(indent=2)
+    if out:
+        with open(out, "w", encoding="utf-8") as handle:
+            handle.write(body + "\n")
+        click.echo(f"Digest of position {digest.position} written to {out}.")
+    else:
+        click.echo(body)
+
+
+@audit_group.command("keygen")
+@click.argument("private_file", type=click.Path(dir_okay=False))
+@click.argument("public_file", type=click.Path(dir_okay=False))
+def audit_keygen(private_file: str, public_file: str) -> None:
+    """Make an Ed25519 key pair for signing digests (private key written with mode 600)."""
+    from erp_core.audit import verify as audit
+
+    for path in (private_file, public_file):
+        if os.path.exists(path):
+            raise click.UsageError(f"{path} already exists; not overwriting a key")
+    private, public = audit.keygen()
+    fd = os.open(private_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(private)
+    with open(public_file, "wb") as handle:
+        handle.write(public)
+    click.echo(f"Private key: {private_file} (keep it secret); public key: {public_file}.")
+
+
+def _moment(_ctx: Any, _param: Any, value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 time") from None
+    if moment.tzinfo is None:
+        raise click.BadParameter("give a time zone, e.g. 2026-04-10T17:00:00+00:00")
+    return moment
+
+
+@audit_group.command("replay")
+@click.option("--as-of-position", "position", type=int, help="Replay the log up to this position.")
+@click.option(
+    "--known-at",
+    "known_at",
+    callback=_moment,
+    help="Replay what was known at this time (ISO 8601 with zone).",
+)
+@click.option(
+    "--as-of", callback=parse_date, help="Effective date of the balance sheet / trial balance."
+)
+@click.option("--from", "date_from", callback=parse_date, help="Income statement start.")
+@click.option(
+    "--to", "date_to", callback=parse_date, help="Income statement end (default --as-of)."
+)
+@click.option(
+    "--report",
+    "which",
+    type=click.Choice(["all", "trial-balance", "balance-sheet", "income-statement"]),
+    default="all",
+)
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def audit_replay(
+    state: Context,
+    position: int | None,
+    known_at: dt.datetime | None,
+    as_of: dt.date | None,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    which: str,
+    fmt_name: str,
+) -> None:
+    """Rebuild every projection up to a point into a scratch database and print the reports
+    as they were then (the live projections are not touched)."""
+    erp = state.erp()
+    with erp.replay(position=position, known_at=known_at) as then:
+        day = as_of or dt.date.today()
+        end = date_to or day
+        click.echo(f"As known at log position {then.position}:", err=True)
+        if which in ("all", "trial-balance"):
+            trial_balance_out(then.trial_balance(as_of), fmt_name)
+        if which in ("all", "income-statement"):
+            start = date_from or erp.fiscal_year_of(end)[0]
+            income_statement_out(then.income_statement(start, end), fmt_name)
+        if which in ("all", "balance-sheet"):
+            balance_sheet_out(then.balance_sheet(day), fmt_name)
+
+
+@audit_group.command("trail")
+@click.argument("document")
+@click.option("--format", "fmt_name", type=click.Choice(["table", "json"]), default="table")
+@pass_ctx
+def audit_trail(state: Context, document: str, fmt_name: str) -> None:
+    """Every stored event of DOCUMENT (e.g. JV-2026-000001) or stream (fy:2026, chart)."""
+    entries = state.erp().trail(document)
+    if fmt_name == "json":
+        click.echo(json.dumps([e.model_dump(mode="json") for e in entries], indent=2))
+        return
+    table = new_table(title=f"Audit trail of {document}")
+    for col in ("Position", "Version", "Recorded at", "Actor", "Event", "Details"):
+        table.add_column(col)
+    for e in entries:
+        details = dict(e.details)
+        lines: list[dict[str, Any]] = details.pop("lines", None) or []  # type: ignore[assignment]
+        summary = ", ".join(f"{k}={v}" for k, v in details.items() if v not in (None, "", {}))
+        table.add_row(str(e.position), str(e.version), e.recorded_at, e.actor, e.event, summary)
+        for line in lines:
+            table.add_row(
+                "",
+                "",
+                "",
+                "",
+                "",
+                f"  {line['account']} {line['currency']} {line['amount']} (base {line['base']})",
+            )
+    print_table(table, 120)
+
+
+@click.group("export")
+def export_group() -> None:
+    """Exports auditors can check with their own tools."""
+
+
+@export_group.command("beancount")
+@click.argument("file", type=click.Path(dir_okay=False))
+@pass_ctx
+def export_beancount(state: Context, file: str) -> None:
+    """Write the general ledger, read from the log, as beancount text (check it with bean-check)."""
+    with open(file, "w", encoding="utf-8") as out:
+        count = state.erp().export_beancount(out)
+    click.echo(f"Wrote {count} transactions to {file}.")
+
+
+@export_group.command("gl")
+@click.option("--format", "fmt_name", type=click.Choice(["csv", "json"]), default="csv")
+@click.option("--out", type=click.Path(dir_okay=False), help="File to write (default stdout).")
+@pass_ctx
+def export_gl(state: Context, fmt_name: str, out: str | None) -> None:
+    """Every journal line: document, posting date, recorded time, account, amounts, actor."""
+    from erp_core.ledger.reports import LedgerLine
+
+    lines = state.erp().general_ledger()
+    buffer = io.StringIO()
+    if fmt_name == "json":
+        json.dump([json.loads(x.model_dump_json()) for x in lines], buffer, indent=2)
+    else:
+        fields = list(LedgerLine.model_fields)
+        writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        for x in lines:
+            writer.writerow(
+                {k: "" if v is None else v for k, v in x.model_dump(mode="json").items()}
+            )
+    if out:
+        with open(out, "w", encoding="utf-8") as handle:
+            handle.write(buffer.getvalue())
+        click.echo(f"Wrote {len(lines)} journal lines to {out}.")
+    else:
+        click.echo(buffer.getvalue(), nl=False)
+
+
+commands: list[click.Command] = [audit_group, export_group]
+reports: list[click.Command] = []

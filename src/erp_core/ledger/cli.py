@@ -1,0 +1,330 @@
+"""Commands of the general ledger: financial statements, the general ledger, the fiscal calendar
+(`erp period`, `erp year`) and the reconciliation checks (`erp check`)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from erp_core.kernel.money import fmt
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from erp_core.ledger.reports import (
+        BalanceSheet,
+        IncomeStatement,
+        StatementSection,
+        TrialBalance,
+    )
+from erp_core.cli_base import FORMATS, Context, parse_date, pass_ctx
+from erp_core.render import emit, new_table, print_table
+
+
+def trial_balance_out(tb: TrialBalance, fmt_name: str) -> None:
+    when = f"as of {tb.as_of}" if tb.as_of else "all periods"
+    table = new_table(title=f"{tb.company} — Trial balance ({when}, {tb.currency})")
+    for col, justify in (
+        ("Account", "left"),
+        ("Name", "left"),
+        ("Cur", "left"),
+        ("Debit", "right"),
+        ("Credit", "right"),
+        ("Amount (cur)", "right"),
+    ):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for r in tb.rows:
+        table.add_row(
+            r.account,
+            r.name,
+            r.currency,
+            fmt(r.debit, tb.currency) if r.debit else "",
+            fmt(r.credit, tb.currency) if r.credit else "",
+            fmt(r.amount, r.currency) if r.currency != tb.currency else "",
+        )
+    table.add_row(
+        "",
+        "Total",
+        "",
+        fmt(tb.total_debit, tb.currency),
+        fmt(tb.total_credit, tb.currency),
+        "",
+        style="bold",
+    )
+    rows = [
+        {
+            "account": r.account,
+            "name": r.name,
+            "currency": r.currency,
+            "debit": str(r.debit),
+            "credit": str(r.credit),
+            "amount": str(r.amount),
+        }
+        for r in tb.rows
+    ]
+    emit(tb, fmt_name, table, rows)
+
+
+def _section_rows(
+    table: Table, section: StatementSection, currency: str, rows: list[dict[str, Any]]
+) -> None:
+    table.add_row(section.title, "", style="bold")
+    for line in section.lines:
+        style = "bold" if line.is_group else None
+        table.add_row(
+            "  " * (line.depth + 1) + f"{line.account} {line.name}",
+            fmt(line.amount, currency),
+            style=style,
+        )
+        rows.append(
+            {
+                "section": section.title,
+                "account": line.account,
+                "name": line.name,
+                "group": line.is_group,
+                "amount": str(line.amount),
+            }
+        )
+    table.add_row(f"Total {section.title.lower()}", fmt(section.total, currency), style="bold")
+
+
+def balance_sheet_out(bs: BalanceSheet, fmt_name: str) -> None:
+    table = new_table(title=f"{bs.company} — Balance sheet as of {bs.as_of} ({bs.currency})")
+    table.add_column("")
+    table.add_column("Amount", justify="right")
+    rows: list[dict[str, Any]] = []
+    _section_rows(table, bs.assets, bs.currency, rows)
+    _section_rows(table, bs.liabilities, bs.currency, rows)
+    _section_rows(table, bs.equity, bs.currency, rows)
+    table.add_row("  Current earnings (unclosed profit)", fmt(bs.current_earnings, bs.currency))
+    rows.append(
+        {
+            "section": "Equity",
+            "account": "",
+            "name": "Current earnings",
+            "group": False,
+            "amount": str(bs.current_earnings),
+        }
+    )
+    table.add_row(
+        "Total liabilities and equity",
+        fmt(bs.total_liabilities_and_equity, bs.currency),
+        style="bold",
+    )
+    emit(bs, fmt_name, table, rows)
+
+
+def income_statement_out(inc: IncomeStatement, fmt_name: str) -> None:
+    table = new_table(
+        title=f"{inc.company} — Income statement {inc.date_from} to {inc.date_to} ({inc.currency})"
+    )
+    table.add_column("")
+    table.add_column("Amount", justify="right")
+    rows: list[dict[str, Any]] = []
+    _section_rows(table, inc.income, inc.currency, rows)
+    _section_rows(table, inc.expenses, inc.currency, rows)
+    table.add_row("Net profit", fmt(inc.net_profit, inc.currency), style="bold")
+    rows.append(
+        {
+            "section": "",
+            "account": "",
+            "name": "Net profit",
+            "group": False,
+            "amount": str(inc.net_profit),
+        }
+    )
+    emit(inc, fmt_name, table, rows)
+
+
+@click.command("trial-balance")
+@click.option("--as-of", callback=parse_date, help="Balances up to and including this date.")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def trial_balance(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
+    """Balance of every account, debit and credit, with totals."""
+    trial_balance_out(state.erp().trial_balance(as_of), fmt_name)
+
+
+@click.command("balance-sheet")
+@click.option("--as-of", callback=parse_date, help="Date of the balance sheet (default today).")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def balance_sheet(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
+    """Assets, liabilities and equity as of a date."""
+    balance_sheet_out(state.erp().balance_sheet(as_of or dt.date.today()), fmt_name)
+
+
+@click.command("income-statement")
+@click.option(
+    "--from",
+    "date_from",
+    callback=parse_date,
+    help="First day (default: start of the fiscal year of --to).",
+)
+@click.option("--to", "date_to", callback=parse_date, help="Last day (default today).")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def income_statement(
+    state: Context, date_from: dt.date | None, date_to: dt.date | None, fmt_name: str
+) -> None:
+    """Income and expenses over a date range (year-end closing entries excluded)."""
+    erp = state.erp()
+    end = date_to or dt.date.today()
+    start = date_from or erp.fiscal_year_of(end)[0]
+    income_statement_out(erp.income_statement(start, end), fmt_name)
+
+
+@click.command("general-ledger")
+@click.option("--account", help="Only this account.")
+@click.option("--from", "date_from", callback=parse_date)
+@click.option("--to", "date_to", callback=parse_date)
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def general_ledger(
+    state: Context,
+    account: str | None,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    fmt_name: str,
+) -> None:
+    """Every journal line, in log order."""
+    lines = state.erp().general_ledger(account, date_from, date_to)
+    if fmt_name == "json":
+        click.echo(json.dumps([json.loads(x.model_dump_json()) for x in lines], indent=2))
+        return
+    table = new_table(title="General ledger")
+    for col in ("Pos", "Document", "Date", "Account", "Cur", "Amount", "Base", "Memo", "Actor"):
+        table.add_column(col)
+    rows = []
+    for x in lines:
+        table.add_row(
+            str(x.position),
+            x.document,
+            str(x.date),
+            x.account,
+            x.currency,
+            str(x.amount),
+            str(x.base),
+            x.memo or "",
+            x.actor,
+        )
+        rows.append({k: ("" if v is None else str(v)) for k, v in x.model_dump().items()})
+    if fmt_name == "csv":
+        buffer = io.StringIO()
+        if rows:
+            writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+        click.echo(buffer.getvalue(), nl=False)
+    else:
+        print_table(table, 120)
+
+
+@click.command("check")
+@click.option("--format", "fmt_name", type=click.Choice(["table", "json"]), default="table")
+@pass_ctx
+def check_command(state: Context, fmt_name: str) -> None:
+    """Reconcile every control account with its sub-ledger; exit 1 on any difference."""
+    results = state.erp().check()
+    if fmt_name == "json":
+        click.echo(json.dumps([r.model_dump(mode="json") for r in results], indent=2))
+    else:
+        for r in results:
+            click.echo(("ok    " if r.ok else "FAIL  ") + r.message)
+    if not all(r.ok for r in results):
+        sys.exit(1)
+
+
+@click.group()
+def period() -> None:
+    """Close, lock and reopen accounting periods (given as YYYY-MM)."""
+
+
+@period.command("close")
+@click.argument("month")
+@pass_ctx
+def period_close(state: Context, month: str) -> None:
+    """Close the period holding MONTH: further postings into it are refused."""
+    state.erp().apply({"action": "close_period", "period": month})
+    click.echo(f"Period {month} closed.")
+
+
+@period.command("lock")
+@click.argument("month")
+@pass_ctx
+def period_lock(state: Context, month: str) -> None:
+    """Lock a closed period for good; it can never be reopened."""
+    state.erp().apply({"action": "lock_period", "period": month})
+    click.echo(f"Period {month} locked.")
+
+
+@period.command("reopen")
+@click.argument("month")
+@click.option("--reason", required=True, help="Why it is reopened (recorded).")
+@pass_ctx
+def period_reopen(state: Context, month: str, reason: str) -> None:
+    """Reopen a closed (not locked) period; the reason is recorded."""
+    state.erp().apply({"action": "reopen_period", "period": month, "reason": reason})
+    click.echo(f"Period {month} reopened.")
+
+
+@period.command("list")
+@pass_ctx
+def period_list(state: Context) -> None:
+    """Every fiscal period and its status."""
+    table = new_table(title="Fiscal periods")
+    for col in ("Year", "Period", "From", "To", "Status"):
+        table.add_column(col)
+    for row in state.erp().fiscal_periods():
+        table.add_row(
+            str(row["fiscal_year"]),
+            str(row["period"]),
+            str(row["start"]),
+            str(row["end"]),
+            str(row["status"]),
+        )
+    print_table(table, 0)
+
+
+@click.group()
+def year() -> None:
+    """Open, close (year-end) and reopen fiscal years."""
+
+
+@year.command("open")
+@click.argument("year_label", type=int)
+@pass_ctx
+def year_open(state: Context, year_label: int) -> None:
+    """Open the fiscal year starting in YEAR."""
+    state.erp().open_fiscal_year(year_label)
+    click.echo(f"Fiscal year {year_label} opened.")
+
+
+@year.command("close")
+@click.argument("year_label", type=int)
+@pass_ctx
+def year_close(state: Context, year_label: int) -> None:
+    """Year-end close: move profit and loss to retained earnings; close every period."""
+    result = state.erp().close_fiscal_year(year_label)
+    entry = f" with closing entry {result.documents[0]}" if result.documents else ""
+    click.echo(f"Fiscal year {year_label} closed{entry}.")
+
+
+@year.command("reopen")
+@click.argument("year_label", type=int)
+@click.option("--reason", required=True)
+@pass_ctx
+def year_reopen(state: Context, year_label: int, reason: str) -> None:
+    """Reverse a year's closing entry so its periods can be reopened."""
+    state.erp().reopen_fiscal_year(year_label, reason)
+    click.echo(f"Fiscal year {year_label} reopened.")
+
+
+commands: list[click.Command] = [check_command, period, year]
+reports: list[click.Command] = [trial_balance, balance_sheet, income_statement, general_ledger]

@@ -1,0 +1,106 @@
+"""Reports of procurement: open orders, goods received not invoiced, payables aging, the
+supplier ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import click
+
+from erp_core.cli_base import FORMATS, Context, parse_date, pass_ctx
+from erp_core.kernel.money import fmt
+from erp_core.render import rows_out
+
+
+@click.command("open-orders")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_open_orders(state: Context, fmt_name: str) -> None:
+    """Purchase order lines still to be received or invoiced."""
+    rows_out(
+        "Open purchase orders",
+        list(state.erp().open_orders()),
+        [
+            "document",
+            "supplier",
+            "expected_delivery",
+            "status",
+            "line",
+            "item",
+            "ordered",
+            "received",
+            "rejected",
+            "invoiced",
+            "open_quantity",
+            "received_not_invoiced",
+        ],
+        fmt_name,
+    )
+
+
+@click.command("grni")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_grni(state: Context, fmt_name: str) -> None:
+    """Goods received not invoiced: the order lines whose receipts wait for an invoice."""
+    lines = [x for x in state.erp().open_orders() if x.received_not_invoiced]
+    total = sum((x.received_not_invoiced for x in lines), Decimal(0))
+    rows_out(
+        f"Goods received not invoiced; total {fmt(total)}",
+        list(lines),
+        ["document", "supplier", "line", "item", "received", "invoiced", "received_not_invoiced"],
+        fmt_name,
+    )
+
+
+@click.command("payables-aging")
+@click.option("--as-of", callback=parse_date, help="Aging date (default today).")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_payables_aging(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
+    """What is owed to each supplier, by days past the invoices' due dates."""
+    aging = state.erp().payables_aging(as_of or dt.date.today())
+    if fmt_name == "json":
+        click.echo(aging.model_dump_json(indent=2))
+        return
+    rows_out(
+        f"Payables aging as of {aging.as_of} ({aging.currency}); total "
+        f"{fmt(aging.total, aging.currency)}",
+        list(aging.rows),
+        [
+            "supplier",
+            "name",
+            "not_due",
+            "days_1_30",
+            "days_31_60",
+            "days_61_90",
+            "over_90",
+            "unallocated_payments",
+            "balance",
+        ],
+        fmt_name,
+    )
+
+
+@click.command("supplier-ledger")
+@click.argument("supplier")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_supplier_ledger(state: Context, supplier: str, fmt_name: str) -> None:
+    """Every invoice and payment of one supplier with the running balance."""
+    rows_out(
+        f"Supplier ledger {supplier}",
+        list(state.erp().supplier_ledger(supplier)),
+        ["date", "document", "kind", "memo", "amount", "balance"],
+        fmt_name,
+    )
+
+
+commands: list[click.Command] = []
+reports: list[click.Command] = [
+    report_open_orders,
+    report_grni,
+    report_payables_aging,
+    report_supplier_ledger,
+]

@@ -1,0 +1,74 @@
+"""One renderer for every report: a rich table, JSON or CSV.
+
+Rich is imported only when a table is built, so commands that print JSON, CSV or nothing do not
+pay for it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+    from rich.table import Table
+
+
+def new_table(title: str | None = None, **options: Any) -> Table:
+    from rich.table import Table
+
+    return Table(title=title, **options)
+
+
+def print_table(table: Table, width: int = 100) -> None:
+    """Print a rich table at least `width` columns wide (wider terminals get more)."""
+    from rich.console import Console
+
+    Console(width=max(width, Console().width)).print(table)
+
+
+def csv_text(rows: Sequence[dict[str, Any]], fields: Sequence[str] | None = None) -> str:
+    buffer = io.StringIO()
+    names = list(fields) if fields is not None else (list(rows[0]) if rows else [])
+    if names:
+        writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def emit(report: BaseModel, fmt_name: str, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Print a report as JSON (the model), CSV (the rows) or the rich table."""
+    if fmt_name == "json":
+        click.echo(report.model_dump_json(indent=2))
+    elif fmt_name == "csv":
+        if rows:
+            click.echo(csv_text(rows), nl=False)
+    else:
+        print_table(table, 100)
+
+
+def rows_out(title: str, models: Sequence[BaseModel], columns: list[str], fmt_name: str) -> None:
+    """Print report rows as a table, JSON or CSV."""
+    if fmt_name == "json":
+        click.echo(json.dumps([json.loads(m.model_dump_json()) for m in models], indent=2))
+        return
+    rows = [
+        {k: ("" if v is None else str(v)) for k, v in m.model_dump(mode="json").items()}
+        for m in models
+    ]
+    if fmt_name == "csv":
+        fields = list(type(models[0]).model_fields) if models else columns
+        click.echo(csv_text(rows, fields), nl=False)
+        return
+    table = new_table(title)
+    for col in columns:
+        table.add_column(col.replace("_", " "), justify="left")
+    for row in rows:
+        table.add_row(*(row.get(col, "") for col in columns))
+    print_table(table, 170)
