@@ -2,13 +2,38 @@
 
 from erp_core import Erp
 erp = Erp.open("sqlite:///books.sqlite", actor="alice")
+
+The names below are loaded on first use, so importing a submodule (the command line's
+`erp --version`, say) does not pay for the whole library.
 """
 
 from __future__ import annotations
 
-from erp_core.api import Erp, parse_action
-from erp_core.kernel.commands import ActionResult
-from erp_core.kernel.errors import ErpError, ValidationError
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from erp_core.api import Erp, parse_action
+    from erp_core.kernel.commands import ActionResult
+    from erp_core.kernel.errors import ErpError, ValidationError
 
 __all__ = ["ActionResult", "Erp", "ErpError", "ValidationError", "parse_action"]
 __version__ = "0.1.0"
+
+_HOMES = {
+    "Erp": "erp_core.api",
+    "parse_action": "erp_core.api",
+    "ActionResult": "erp_core.kernel.commands",
+    "ErpError": "erp_core.kernel.errors",
+    "ValidationError": "erp_core.kernel.errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'erp_core' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value

@@ -13,7 +13,8 @@ The chain rows live in ``event_chain(position, stream, hash)`` beside the events
 is kept so that a deleted event can still be named). They are written by
 subclasses of eventsourcing's own recorders inside the insert transaction (under the same
 write lock), so an event can never be stored without its chain row, and a row inserted into
-the events table by hand has none.
+the events table by hand has none. The PostgreSQL recorder is in `chain_postgres` (so that
+SQLite books never import the PostgreSQL driver).
 """
 
 from __future__ import annotations
@@ -23,11 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
-from psycopg import Cursor
-from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
 
 CHAIN_FORMAT = "erp-chain/1"
 GENESIS = "0" * 64
@@ -77,35 +74,4 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             row = c.fetchone()
             rows = chain_rows(row[0] if row else GENESIS, ids, stored_events)
             c.executemany(f"INSERT INTO {CHAIN_TABLE} VALUES (?, ?, ?)", rows)
-        return ids
-
-
-class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
-    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
-        super().__init__(datastore, events_table_name=events_table_name)
-        table = Identifier(self.datastore.schema), Identifier(CHAIN_TABLE)
-        self.sql_create_statements.append(
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {0}.{1} "
-                "(position bigint PRIMARY KEY, stream text NOT NULL, hash text NOT NULL)"
-            ).format(*table)
-        )
-        self._select_head = SQL("SELECT hash FROM {0}.{1} ORDER BY position DESC LIMIT 1").format(
-            *table
-        )
-        self._insert_chain = SQL(
-            "INSERT INTO {0}.{1} (position, stream, hash) VALUES (%s, %s, %s)"
-        ).format(*table)
-
-    def _fetch_ids_after_insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        # Runs inside the insert transaction, after LOCK TABLE ... IN EXCLUSIVE MODE, so the
-        # chain head cannot move under us.
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        if ids:
-            curs.execute(self._select_head)
-            row = curs.fetchone()
-            rows = chain_rows(row["hash"] if row else GENESIS, ids, stored_events)
-            curs.executemany(self._insert_chain, rows)
         return ids

@@ -3,7 +3,10 @@
 Resolution order: an explicit URL (``--db``), else ``$ERP_DATABASE_URL``, else ``./erp.sqlite``.
 ``sqlite:///relative/path`` and ``sqlite:////absolute/path`` use the embedded default;
 ``postgresql://user:password@host:port/dbname?schema=NAME`` uses PostgreSQL (``schema``
-optional, default ``public``; one schema per company keeps tenants apart).
+optional, default ``public``; one schema per company keeps tenants apart). Every other query
+parameter (``sslmode=require``, ``sslrootcert=...``, ``application_name=...``) is a libpq
+connection parameter and is passed to every connection: the event store's, the projections' and
+the set-up lock's. URLs are parsed by SQLAlchemy's `make_url`.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
 
 from erp_core.kernel.errors import ValidationError
 
@@ -31,6 +33,11 @@ class DatabaseUrl:
     dbname: str = ""
     schema: str = "public"
     raw: str = ""
+    # libpq connection parameters from the URL's query (everything but ``schema``)
+    options: tuple[tuple[str, str], ...] = ()
+
+    def connect_options(self) -> dict[str, str]:
+        return dict(self.options)
 
     def sqlalchemy_url(self) -> str:
         if self.kind == "sqlite":
@@ -56,23 +63,34 @@ def parse_url(url: str) -> DatabaseUrl:
             raise ValidationError("db", "an SQLite URL needs a file path: sqlite:///erp.sqlite")
         return DatabaseUrl(kind="sqlite", path=str(Path(path)), raw=url)
     if url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
-        parts = urlsplit(url)
-        query = parse_qs(parts.query)
-        schema = query.get("schema", ["public"])[0]
-        if not SCHEMA_RE.match(schema):
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            parts = make_url(url.replace("postgres://", "postgresql://", 1))
+        except (ArgumentError, ValueError) as exc:
+            raise ValidationError("db", f"not a valid database URL: {exc}") from None
+        query = dict(parts.query)
+        schema = query.pop("schema", "public")
+        if not isinstance(schema, str) or not SCHEMA_RE.match(schema):
             raise ValidationError("db", f"invalid schema name {schema!r}")
-        dbname = parts.path.lstrip("/")
-        if not dbname:
+        options: list[tuple[str, str]] = []
+        for key, value in sorted(query.items()):
+            if not isinstance(value, str):
+                raise ValidationError("db", f"the URL gives {key!r} more than once")
+            options.append((key, value))
+        if not parts.database:
             raise ValidationError("db", "a PostgreSQL URL needs a database name")
         return DatabaseUrl(
             kind="postgresql",
-            host=parts.hostname or "127.0.0.1",
+            host=parts.host or "127.0.0.1",
             port=parts.port or 5432,
-            user=unquote(parts.username or "postgres"),
-            password=unquote(parts.password or ""),
-            dbname=dbname,
+            user=parts.username or "postgres",
+            password=parts.password or "",
+            dbname=parts.database,
             schema=schema,
             raw=url,
+            options=tuple(options),
         )
     if "://" not in url:
         return DatabaseUrl(kind="sqlite", path=url, raw=f"sqlite:///{url}")

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import OperationalError
 
 from erp_core.infra.config import DatabaseUrl
 from erp_core.kernel.errors import StorageError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 SQLITE_TIMEOUT_S = 60
 
@@ -22,9 +22,16 @@ def create_engines(url: DatabaseUrl) -> tuple[Engine, Engine]:
     """A writer engine (serialised transactions) and a reader engine (plain reads)."""
     if url.kind == "sqlite":
         return _sqlite_engine(url, immediate=True), _sqlite_engine(url, immediate=False)
+    from erp_core.infra.store import require_postgres_driver
+
+    require_postgres_driver()
     engine = create_engine(
         url.sqlalchemy_url(),
-        connect_args={"options": f"-csearch_path={url.schema}", "connect_timeout": 10},
+        connect_args={
+            "options": f"-csearch_path={url.schema}",
+            "connect_timeout": 10,
+            **url.connect_options(),
+        },
         pool_pre_ping=True,
     )
     return engine, engine
@@ -48,33 +55,60 @@ def _sqlite_engine(url: DatabaseUrl, *, immediate: bool) -> Engine:
 
 
 def _alembic_config() -> Config:
-    import erp_core.migrations as migrations  # installed from migrations/ (package-dir)
+    from alembic.config import Config
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    cfg.set_main_option("script_location", str(_versions_dir().parent))
     return cfg
+
+
+def _versions_dir() -> Path:
+    import erp_core.migrations as migrations  # installed from migrations/ (package-dir)
+
+    return Path(migrations.__file__).parent / "versions"
+
+
+_REVISION = re.compile(r"^revision\s*=\s*[\"']([^\"']+)[\"']", re.M)
+_DOWN = re.compile(r"^down_revision\s*=\s*(.+)$", re.M)
 
 
 def head_revisions() -> set[str]:
     """The newest migration of every branch (each area may add its own branch of migrations,
-    starting from the shared trunk, so that areas built side by side never conflict)."""
-    return set(ScriptDirectory.from_config(_alembic_config()).get_heads())
+    starting from the shared trunk, so that areas built side by side never conflict).
+
+    Read from the migration files' ``revision`` / ``down_revision`` lines without importing
+    Alembic, which only a database that needs upgrading pays for."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in _versions_dir().glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        found = _REVISION.search(source)
+        if found is None:
+            continue
+        revisions.add(found.group(1))
+        down = _DOWN.search(source)
+        if down is not None:
+            parents.update(re.findall(r"[\"']([^\"']+)[\"']", down.group(1)))
+    return revisions - parents
+
+
+def _current_revisions(writer: Engine) -> set[str]:
+    with writer.connect() as conn:
+        if not inspect(conn).has_table("erp_schema_version"):
+            return set()
+        return {row[0] for row in conn.execute(text("SELECT version_num FROM erp_schema_version"))}
 
 
 def migrate(writer: Engine, url: DatabaseUrl) -> None:
-    """Bring the projection schema to the newest migration (no-op when already there)."""
+    """Bring the projection schema to the newest migrations (no-op when already there)."""
     try:
         if url.kind == "postgresql":
             with writer.begin() as conn:
                 conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{url.schema}"'))
-        with writer.connect() as conn:
-            current = set(
-                MigrationContext.configure(
-                    conn, opts={"version_table": "erp_schema_version"}
-                ).get_current_heads()
-            )
-        if current == head_revisions():
+        if _current_revisions(writer) == head_revisions():
             return
+        from alembic import command
+
         cfg = _alembic_config()
         with writer.begin() as conn:
             cfg.attributes["connection"] = conn

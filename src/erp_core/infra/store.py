@@ -49,6 +49,14 @@ class LogRecord:
         return decode(self.topic, self.state)
 
 
+def require_postgres_driver() -> None:
+    """PostgreSQL support is the ``postgres`` extra; say so instead of an ImportError."""
+    import importlib.util
+
+    if importlib.util.find_spec("psycopg") is None:
+        raise StorageError("PostgreSQL support is not installed: pip install 'erp_core[postgres]'")
+
+
 def _environment(url: DatabaseUrl, chain: bool) -> dict[str, str]:
     if url.kind == "sqlite":
         return {
@@ -65,7 +73,7 @@ def _environment(url: DatabaseUrl, chain: bool) -> dict[str, str]:
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "APPLICATION_RECORDER_TOPIC": (
-            "erp_core.infra.chain:ChainedPostgresApplicationRecorder"
+            "erp_core.infra.chain_postgres:ChainedPostgresApplicationRecorder"
             if chain
             else "eventsourcing.postgres:PostgresApplicationRecorder"
         ),
@@ -91,15 +99,16 @@ def _setup_lock(url: DatabaseUrl) -> Iterator[None]:
     import psycopg
 
     try:
-        conn = psycopg.connect(
-            host=url.host,
-            port=url.port,
-            user=url.user,
-            password=url.password or None,
-            dbname=url.dbname,
-            autocommit=True,
-            connect_timeout=10,
-        )
+        params: dict[str, Any] = {
+            "host": url.host,
+            "port": url.port,
+            "user": url.user,
+            "password": url.password or None,
+            "dbname": url.dbname,
+            "connect_timeout": 10,
+            **url.connect_options(),
+        }
+        conn = psycopg.connect(autocommit=True, **params)
     except psycopg.Error as exc:
         raise StorageError(f"cannot connect to {url.redacted()}: {exc}") from None
     with conn:
@@ -114,9 +123,15 @@ class EventStore:
     def __init__(self, url: DatabaseUrl, *, chain: bool = True) -> None:
         """Open the store; ``chain=False`` skips the audit hash chain (benchmarks only)."""
         self.url = url
+        if url.kind == "postgresql":
+            require_postgres_driver()
         try:
             with _setup_lock(url):
-                self._factory: Any = InfrastructureFactory.construct(_environment(url, chain))
+                factory: Any = InfrastructureFactory.construct(_environment(url, chain))
+                if url.options:
+                    # libpq parameters (sslmode, ...) that the library's settings do not name
+                    factory.datastore.pool.kwargs.update(url.connect_options())
+                self._factory = factory
                 self.recorder: ApplicationRecorder = self._factory.application_recorder()
                 self.snapshots: AggregateRecorder = self._factory.aggregate_recorder("snapshots")
         except (ESInterfaceError, OperationalError, ESInternalError, OSError) as exc:

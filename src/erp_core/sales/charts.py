@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from erp_core.kernel.errors import ErpError
 from erp_core.ledger.reports import ForecastReport
 
 
 def plot_forecast(report: ForecastReport, path: str) -> None:
     """History, the backtest over the held-out months, and the forecast, as one PNG."""
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        raise ErpError(
+            "charts need matplotlib, which is the 'plot' extra: pip install 'erp_core[plot]'"
+        ) from None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
