@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
 
+from erp_core.infra.memory import MemoryEventStore
 from erp_core.infra.store import Conflict, EventStore
 from erp_core.kernel.aggregate import Aggregate
 from erp_core.kernel.commands import Action, ActionResult
@@ -81,7 +82,9 @@ class CommandService:
     Generic: it finds each action's handler in the registry and hands it a `Context`; the
     business rules live in the areas' handlers."""
 
-    def __init__(self, store: EventStore, clock: Callable[[], dt.datetime] = utc_now) -> None:
+    def __init__(
+        self, store: EventStore | MemoryEventStore, clock: Callable[[], dt.datetime] = utc_now
+    ) -> None:
         self.store = store
         self.clock = clock
         self._cache: dict[str, _Cached] = {}

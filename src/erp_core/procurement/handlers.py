@@ -7,7 +7,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from erp_core.inventory.bins import Item, check_code, check_quantity, item_stream
-from erp_core.inventory.handlers import StockPlanner, check_warehouse, finish, item_of
+from erp_core.inventory.stock import StockPlanner, check_warehouse, finish, item_of
 from erp_core.kernel.context import Context
 from erp_core.kernel.errors import NotFound, ValidationError
 from erp_core.kernel.money import ZERO

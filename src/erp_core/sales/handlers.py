@@ -15,7 +15,7 @@ from erp_core.inventory.bins import (
     check_quantity,
     item_stream,
 )
-from erp_core.inventory.handlers import StockPlanner, check_warehouse, finish, item_of
+from erp_core.inventory.stock import StockPlanner, check_warehouse, finish, item_of
 from erp_core.kernel.context import Context
 from erp_core.kernel.errors import NotFound, ValidationError
 from erp_core.kernel.money import ZERO

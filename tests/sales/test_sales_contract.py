@@ -3,7 +3,7 @@ figures, the credit limit with its approval path, cancellation, every over-stepp
 with nothing stored, date rules (nothing invoiced, returned or settled before it exists), the
 forecast's minimum history, margin by month, and reports that survive a rebuild.
 
-The figures differ from tests/integration/test_sales_scenarios.py on purpose: two items (FIFO
+The figures differ from tests/sales/test_sales_scenarios.py on purpose: two items (FIFO
 and moving average), two-line orders with a discount and tax, a return whose cost is a rounded
 share of the delivery, and a receipt that is allocated in two steps.
 """

@@ -12,7 +12,7 @@ Invariants after every step: no bin is negative at any date, every reconciliatio
 and each bin's quantity and value at the year end equal the model's.
 
 One restriction keeps the model free of two known defects (see the xfail tests in
-tests/integration/test_inventory_scenarios.py): nothing is dated before a bin's latest
+tests/inventory/test_inventory_scenarios.py): nothing is dated before a bin's latest
 outgoing transfer, and a transfer is never back-dated in its source bin, so a transfer's cost is
 final when it is recorded.
 """
