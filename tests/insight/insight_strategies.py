@@ -43,8 +43,8 @@ def logs(draw: st.DrawFn) -> Log:
     events = []
     for i in range(draw(st.integers(1, 12))):
         targets = draw(st.lists(st.sampled_from(ids), min_size=1, max_size=3, unique=True))
-        rels = tuple((oid, draw(qualifiers)) for oid in targets)
-        attrs = draw(st.lists(event_attr, max_size=3, unique_by=lambda kv: kv[0]))
+        e2o = tuple((oid, draw(qualifiers)) for oid in targets)
+        event_attrs = draw(st.lists(event_attr, max_size=3, unique_by=lambda kv: kv[0]))
         kind = draw(st.sampled_from(event_types))
-        events.append(OcelEvent(f"e{i}", kind, draw(moments), tuple(attrs), rels))
+        events.append(OcelEvent(f"e{i}", kind, draw(moments), tuple(event_attrs), e2o))
     return Log(tuple(events), tuple(objects))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -68,7 +68,7 @@ def test_throughput_and_work_in_progress_account_for_every_object(
     traces = _traces(log, t)
     finished = sum(1 for tr in traces.values() if tr[-1] in done)
     for period in ("day", "week", "month"):
-        rows = throughput(log, t, period=period, completed_by=done)  # type: ignore[arg-type]
+        rows = throughput(log, t, period=period, completed_by=done)
         assert sum(r.started for r in rows) == len(traces)
         assert sum(r.completed for r in rows) == finished
     steps = work_in_progress(log, t, completed_by=done)
@@ -103,6 +103,6 @@ def test_workload_counts_each_event_with_an_actor_once(log: Log) -> None:
 
 @EXAMPLES
 @given(log=logs(), cut=moments)
-def test_two_adjacent_windows_hold_every_event_once(log: Log, cut: object) -> None:
-    before, after = log.between(None, cut), log.between(cut, None)  # type: ignore[arg-type]
+def test_two_adjacent_windows_hold_every_event_once(log: Log, cut: datetime) -> None:
+    before, after = log.between(None, cut), log.between(cut, None)
     assert sorted(e.id for e in before.events + after.events) == sorted(e.id for e in log.events)

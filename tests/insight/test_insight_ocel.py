@@ -84,7 +84,8 @@ def test_an_event_without_an_id_is_refused() -> None:
          "object 'po-1'.attributes.s", "case"),
         ((ObjectAttribute("s", "a", datetime(2026, 1, 1)),), (),
          "object 'po-1'.attributes.s.time", "aware"),
-        ((ObjectAttribute("total", 3.0),), (), "object 'po-1'.attributes.total", "float"),
+        ((ObjectAttribute("total", 3.0),), (),  # type: ignore[arg-type]
+         "object 'po-1'.attributes.total", "float"),
         (((("s", "a")),), (), "object 'po-1'.attributes", "ObjectAttribute"),
         ((), (("sup-1", "supplier"), ("sup-1", "supplier")), "object 'po-1'.relationships",
          "duplicate"),
