@@ -10,6 +10,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from insight_p2p_log import at, p2p_events, p2p_log, p2p_objects
 
 from erp_core.insight.ocel import (
@@ -373,3 +375,33 @@ def test_type_names_map_to_distinct_table_names() -> None:
         "a b": "AB_2",
         "goods receipt": "GoodsReceipt",
     }
+
+
+text = st.text(min_size=1, max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    oid=text,
+    kind=text,
+    qualifier=text,
+    value=st.one_of(text, st.integers(), st.booleans(), st.decimals(allow_nan=False,
+                                                                     allow_infinity=False)),
+)  # fmt: skip
+def test_json_reads_back_any_text_and_exact_decimals(
+    oid: str, kind: str, qualifier: str, value: str | int | bool | Decimal
+) -> None:
+    obj = OcelObject(oid, kind, (ObjectAttribute("v", value),))
+    event = OcelEvent(oid + "-e", kind, T0, (("v", value),), ((oid, qualifier),))
+    doc = json.loads(to_ocel_json(Log((event,), (obj,))), parse_float=Decimal, parse_int=Decimal)
+    (e,) = doc["events"]
+    assert (e["id"], e["type"], e["relationships"]) == (
+        oid + "-e",
+        kind,
+        [{"objectId": oid, "qualifier": qualifier}],
+    )
+    read = e["attributes"][0]["value"]
+    numeric = isinstance(value, int | Decimal) and not isinstance(value, bool)
+    assert read == value
+    assert type(read) is (Decimal if numeric else type(value))
+    assert doc["objects"][0]["attributes"][0]["value"] == value

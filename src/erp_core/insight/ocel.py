@@ -456,99 +456,73 @@ def format_time_sqlite(t: datetime) -> str:
 # OCEL 2.0 JSON
 
 
-class _Raw(str):
-    """Text written into the JSON as it is (a number token)."""
+_text = json.encoder.encode_basestring  # a JSON string literal, UTF-8 kept (C-accelerated)
 
 
-def _json_value(value: AttrValue) -> object:
+def json_value(value: AttrValue) -> str:
+    """An attribute value as a JSON token; a Decimal keeps its exact digits (``12.50``)."""
     if isinstance(value, bool):
-        return value
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, Decimal):
-        text = format(value, "f")
-        return _Raw(text if not text.startswith(".") else "0" + text)
+        return format(value, "f")  # never exponent notation: "1E+3" -> "1000"
     if isinstance(value, datetime):
-        return format_time_json(value)
-    return value
+        return _text(format_time_json(value))
+    return _text(value)
 
 
-def _dump(value: object, out: list[str], indent: int) -> None:
-    pad = "\n" + "  " * (indent + 1)
-    if isinstance(value, _Raw):
-        out.append(str(value))
-    elif value is None or isinstance(value, bool | int | str):
-        out.append(json.dumps(value, ensure_ascii=False))
-    elif isinstance(value, dict):
-        if not value:
-            out.append("{}")
-            return
-        out.append("{")
-        for i, (k, v) in enumerate(value.items()):
-            out.append(("," if i else "") + pad + json.dumps(k, ensure_ascii=False) + ": ")
-            _dump(v, out, indent + 1)
-        out.append("\n" + "  " * indent + "}")
-    elif isinstance(value, list):
-        if not value:
-            out.append("[]")
-            return
-        out.append("[")
-        for i, v in enumerate(value):
-            out.append(("," if i else "") + pad)
-            _dump(v, out, indent + 1)
-        out.append("\n" + "  " * indent + "]")
-    else:  # pragma: no cover - guarded by attribute_kind
-        raise TypeError(f"cannot write {type(value).__name__} to JSON")
+def _json_relationships(pairs: tuple[Relationship, ...]) -> str:
+    return ", ".join(f'{{"objectId": {_text(o)}, "qualifier": {_text(q)}}}' for o, q in pairs)
 
 
-def ocel_json_document(log: Log) -> dict[str, object]:
-    """The OCEL 2.0 JSON document as plain data (Decimals as exact number tokens)."""
+def _json_types(schema: dict[str, dict[str, str]]) -> list[str]:
+    return [
+        f'{{"name": {_text(t)}, "attributes": ['
+        + ", ".join(f'{{"name": {_text(n)}, "type": "{k}"}}' for n, k in attrs.items())
+        + "]}"
+        for t, attrs in schema.items()
+    ]
 
-    def rels(pairs: tuple[Relationship, ...]) -> list[dict[str, object]]:
-        return [{"objectId": oid, "qualifier": q} for oid, q in pairs]
 
-    def types(schema: dict[str, dict[str, str]]) -> list[dict[str, object]]:
-        return [
-            {"name": t, "attributes": [{"name": n, "type": k} for n, k in attrs.items()]}
-            for t, attrs in schema.items()
-        ]
+def _json_object(o: OcelObject) -> str:
+    attrs = ", ".join(
+        f'{{"name": {_text(a.name)}, '
+        f'"time": "{EPOCH_JSON if a.time is None else format_time_json(a.time)}", '
+        f'"value": {json_value(a.value)}}}'
+        for a in o.attributes
+    )
+    return (
+        f'{{"id": {_text(o.id)}, "type": {_text(o.type)}, "attributes": [{attrs}], '
+        f'"relationships": [{_json_relationships(o.relationships)}]}}'
+    )
 
-    return {
-        "objectTypes": types(object_attribute_types(log)),
-        "eventTypes": types(event_attribute_types(log)),
-        "objects": [
-            {
-                "id": o.id,
-                "type": o.type,
-                "attributes": [
-                    {
-                        "name": a.name,
-                        "time": EPOCH_JSON if a.time is None else format_time_json(a.time),
-                        "value": _json_value(a.value),
-                    }
-                    for a in o.attributes
-                ],
-                "relationships": rels(o.relationships),
-            }
-            for o in log.objects
-        ],
-        "events": [
-            {
-                "id": e.id,
-                "type": e.type,
-                "time": format_time_json(e.time),
-                "attributes": [{"name": n, "value": _json_value(v)} for n, v in e.attributes],
-                "relationships": rels(e.relationships),
-            }
-            for e in log.events
-        ],
-    }
+
+def _json_event(e: OcelEvent) -> str:
+    attrs = ", ".join(f'{{"name": {_text(n)}, "value": {json_value(v)}}}' for n, v in e.attributes)
+    return (
+        f'{{"id": {_text(e.id)}, "type": {_text(e.type)}, "time": "{format_time_json(e.time)}", '
+        f'"attributes": [{attrs}], "relationships": [{_json_relationships(e.relationships)}]}}'
+    )
 
 
 def to_ocel_json(log: Log) -> str:
-    """The log as OCEL 2.0 JSON text (UTF-8, indented, ends with a newline)."""
-    out: list[str] = []
-    _dump(ocel_json_document(log), out, 0)
-    out.append("\n")
-    return "".join(out)
+    """The log as OCEL 2.0 JSON text: one type, object or event per line, ending in a newline.
+
+    Written directly rather than through ``json.dumps`` so that a Decimal goes out with its exact
+    digits and no binary float is made.
+    """
+    sections = (
+        ("objectTypes", _json_types(object_attribute_types(log))),
+        ("eventTypes", _json_types(event_attribute_types(log))),
+        ("objects", [_json_object(o) for o in log.objects]),
+        ("events", [_json_event(e) for e in log.events]),
+    )
+    parts = []
+    for key, items in sections:
+        body = "".join(("," if i else "") + "\n    " + item for i, item in enumerate(items))
+        parts.append(f'  "{key}": [{body}\n  ]' if items else f'  "{key}": []')
+    return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
 def save_ocel_json(log: Log, path: str | os.PathLike[str]) -> None:
