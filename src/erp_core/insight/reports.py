@@ -27,7 +27,7 @@ from sqlalchemy import Connection, select
 
 from erp_core.insight import kpi as kpis
 from erp_core.insight import metrics
-from erp_core.insight.mapping import CANCELLATIONS, TIME_BASES, TimeBasis, read_log
+from erp_core.insight.mapping import CANCELLATIONS, TIME_BASES, read_log
 from erp_core.insight.ocel import Log, save_ocel_json, save_ocel_sqlite
 from erp_core.kernel.errors import ValidationError
 
