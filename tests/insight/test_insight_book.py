@@ -297,7 +297,7 @@ def test_failure_paths(book: Any, tmp_path: Path) -> None:
 
 
 def test_cli(book: Any, tmp_path: Path) -> None:
-    _, url, docs = book
+    _, url, _docs = book
     run = CliRunner()
     env = {"ERP_DATABASE_URL": url}
     out = tmp_path / "log.sqlite"

@@ -100,7 +100,8 @@ def report_process(
         "none finished"
         if s is None
         else (
-            f"p50 {_hours(s.median)}, p90 {_hours(s.p90)}, max {_hours(s.max)}, mean {_hours(s.mean)}"
+            f"p50 {_hours(s.median)}, p90 {_hours(s.p90)}, max {_hours(s.max)}, "
+            f"mean {_hours(s.mean)}"
         )
     )
     click.echo(

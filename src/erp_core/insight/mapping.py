@@ -209,15 +209,15 @@ class _Builder:
         for e in self.events:
             if not e.links:
                 continue
-            attrs: dict[str, AttrValue] = dict(e.attributes, actor=e.actor)
+            values: dict[str, AttrValue] = dict(e.attributes, actor=e.actor)
             if basis == "recorded":
-                attrs["date"] = e.effective
+                values["date"] = e.effective
                 time = e.recorded
             else:
-                attrs["recorded_at"] = e.recorded
+                values["recorded_at"] = e.recorded
                 time = e.effective
             events.append(
-                OcelEvent(e.id, e.type, time, tuple(attrs.items()), tuple(e.links.items()))
+                OcelEvent(e.id, e.type, time, tuple(values.items()), tuple(e.links.items()))
             )
         return Log(tuple(events), tuple(objects))
 

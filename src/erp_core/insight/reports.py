@@ -70,7 +70,7 @@ def load_log(
     if basis not in TIME_BASES:
         raise ValidationError("time", f"must be recorded or effective, got {basis!r}")
     start, end = _window(date_from, date_to)
-    log = erp.query(read_log, basis)  # type: ignore[arg-type]
+    log = erp.query(read_log, basis)
     return log if start is None and end is None else log.between(start, end)
 
 
