@@ -22,7 +22,7 @@ def _pyplot():  # type: ignore[no-untyped-def]
         import matplotlib.pyplot as plt
     except ImportError:
         raise ValidationError(
-            "plot", "charts need matplotlib: pip install 'erp-core[plot]'"
+            "plot", "charts need matplotlib: pip install 'erp_core[plot]'"
         ) from None
     return plt
 
