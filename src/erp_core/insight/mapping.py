@@ -1,0 +1,641 @@
+"""From the stored domain events of every area to an object-centric event log (OCEL 2.0).
+
+Read-only: the log is read in position order through the audit area's raw reader (a read
+connection lent by ``Erp.query``), never through the write side, and nothing is stored.
+
+**Objects** (id: type): documents by their number (``PO-2026-000001``: purchase_order,
+``GR-…``: goods_receipt, ``PI-…``: supplier_invoice, ``PY-…``: supplier_payment, ``PP-…``:
+purchase_plan, ``SO-…``: sales_order, ``DN-…``: delivery, ``SR-…``: sales_return, ``SI-…``:
+sales_invoice, ``CN-…``: credit_note, ``RC-…``: customer_receipt, ``MI-…``: material_issue,
+``ST-…``: stock_transfer, ``SC-…``: stock_count, ``CA-…``: cost_adjustment, ``JV-…``:
+journal_voucher), order lines (``PO-2026-000001#1``: purchase_order_line, sales_order_line) and
+master data prefixed by kind (``supplier:ACME``, ``customer:NORTH``, ``item:WIDGET``,
+``warehouse:MAIN``).
+
+**Events** (activity names) are listed in :data:`ACTIVITIES`. An event stored on several
+streams (a sales invoice on its own stream and its order's; an allocation on the payment's and
+the invoice's) is taken once, from the stream named in :data:`PRIMARY_STREAM`. A supplier
+invoice's matching against orders (``GoodsInvoiced`` on each order) adds the orders and lines to
+the one "post supplier invoice" event. A payment or receipt, once allocated to an invoice, is
+linked (qualifier ``order paid``) to the orders of that invoice, on both its posting event and
+its allocation event, so an order's trace shows when money moved for it.
+
+**Times.** Every event has two: ``recorded`` (when the fact was stored, ``recorded_at``) and
+``effective`` (its business date at 00:00 UTC; an event without a date of its own, such as an
+approval, takes the effective time of the event before it on the same document, so it stays in
+order). :func:`read_log` builds the log on one of them; the other is kept as an event attribute
+(``recorded_at`` or ``date``). Process reports default to recorded times (how long work really
+waited); dates can be back-dated and approvals have none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from sqlalchemy import Connection
+
+from erp_core.insight.ocel import AttrValue, Log, ObjectAttribute, OcelEvent, OcelObject
+
+TimeBasis = Literal["recorded", "effective"]
+TIME_BASES: tuple[str, ...] = ("recorded", "effective")
+
+#: stored event name -> the stream prefix its one counted copy is read from
+PRIMARY_STREAM: dict[str, str] = {
+    "SalesInvoicePosted": "sinv",
+    "CreditNotePosted": "rcpt",
+    "SupplierPaymentAllocated": "pay",
+    "CustomerReceiptAllocated": "rcpt",
+}
+
+#: the activities (OCEL event types) and the stored events they come from
+ACTIVITIES: dict[str, str] = {
+    "register supplier": "SupplierRegistered",
+    "register customer": "CustomerRegistered",
+    "change customer credit": "CustomerCreditChanged",
+    "register item": "ItemRegistered",
+    "register warehouse": "WarehouseRegistered",
+    "create purchase plan": "PurchasePlanCreated",
+    "order purchase plan": "PurchasePlanOrdered",
+    "create purchase order": "PurchaseOrderCreated",
+    "approve purchase order": "PurchaseOrderApproved",
+    "cancel purchase order": "PurchaseOrderCancelled",
+    "close purchase order": "PurchaseOrderClosed",
+    "receive goods": "GoodsReceived",
+    "post supplier invoice": "SupplierInvoicePosted (+ GoodsInvoiced)",
+    "pay supplier": "SupplierPaymentPosted",
+    "allocate supplier payment": "SupplierPaymentAllocated",
+    "create sales order": "SalesOrderCreated",
+    "approve sales credit": "SalesOrderCreditApproved",
+    "confirm sales order": "SalesOrderConfirmed",
+    "cancel sales order": "SalesOrderCancelled",
+    "deliver goods": "GoodsDelivered",
+    "return goods": "GoodsReturned",
+    "post sales invoice": "SalesInvoicePosted",
+    "post credit note": "CreditNotePosted",
+    "receive customer payment": "CustomerReceiptPosted",
+    "allocate customer receipt": "CustomerReceiptAllocated",
+    "receive stock": "StockMoved (receipt without an order)",
+    "issue stock": "StockMoved (issue)",
+    "transfer stock": "StockMoved (transfer)",
+    "count stock": "StockCountRecorded",
+    "adjust stock cost": "StockCostAdjusted",
+    "post journal voucher": "VoucherPosted (manual, reversal, closing)",
+    "reverse journal voucher": "VoucherReversed",
+}
+
+#: activities that cancel, reverse or undo (rework)
+CANCELLATIONS: frozenset[str] = frozenset(
+    {
+        "cancel purchase order",
+        "cancel sales order",
+        "return goods",
+        "post credit note",
+        "reverse journal voucher",
+    }
+)
+
+_STOCK_ACTIVITY = {
+    "receipt": ("receive stock", "goods_receipt"),
+    "issue": ("issue stock", "material_issue"),
+    "transfer_out": ("transfer stock", "stock_transfer"),
+    "transfer_in": ("transfer stock", "stock_transfer"),
+}
+_JOURNAL_KINDS = ("manual", "reversal", "closing")
+
+
+def _supplier(code: str) -> str:
+    return f"supplier:{code}"
+
+
+def _customer(code: str) -> str:
+    return f"customer:{code}"
+
+
+def _item(code: str) -> str:
+    return f"item:{code}"
+
+
+def _warehouse(code: str) -> str:
+    return f"warehouse:{code}"
+
+
+def _line(document: str, number: int | str) -> str:
+    return f"{document}#{number}"
+
+
+def _day(d: dt.date) -> dt.datetime:
+    return dt.datetime(d.year, d.month, d.day, tzinfo=dt.UTC)
+
+
+def _recorded(value: str) -> dt.datetime:
+    t = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
+
+
+@dataclass
+class _Event:
+    id: str
+    type: str
+    recorded: dt.datetime
+    effective: dt.datetime
+    actor: str
+    links: dict[str, str] = field(default_factory=dict)  # object id -> qualifier
+    attributes: dict[str, AttrValue] = field(default_factory=dict)
+
+    def link(self, object_id: str, qualifier: str) -> None:
+        self.links.setdefault(object_id, qualifier)  # one qualifier per object: the first
+
+
+@dataclass
+class _Object:
+    id: str
+    type: str
+    attributes: dict[str, AttrValue] = field(default_factory=dict)
+    links: set[tuple[str, str]] = field(default_factory=set)
+
+
+class _Builder:
+    """Collects events and objects while the log is read; :meth:`log` freezes them."""
+
+    def __init__(self) -> None:
+        self.events: list[_Event] = []
+        self.objects: dict[str, _Object] = {}
+        self.last_effective: dict[str, dt.datetime] = {}  # stream -> latest effective time
+        self.invoice_event: dict[str, _Event] = {}  # supplier or sales invoice -> its event
+        self.payment_event: dict[str, _Event] = {}  # payment or receipt -> its posting event
+        self.invoice_orders: dict[str, set[str]] = {}  # invoice -> orders it bills
+        self.order_lines: dict[str, dict[int, str]] = {}  # order -> line number -> item
+        self.order_party: dict[str, str] = {}  # order -> supplier or customer object
+        self.claimed: set[str] = set()  # stock documents already told by a business event
+        self.stock: dict[str, _Event] = {}  # stock document -> its event (StockMoved grouped)
+        self.adjustments: dict[str, _Event] = {}
+        self.matched: list[tuple[str, str, tuple[Any, ...]]] = []  # (invoice, order, lines)
+
+    def obj(self, object_id: str, object_type: str, **attributes: AttrValue) -> _Object:
+        o = self.objects.get(object_id)
+        if o is None:
+            o = self.objects[object_id] = _Object(object_id, object_type)
+        for k, v in attributes.items():
+            o.attributes.setdefault(k, v)
+        return o
+
+    def event(
+        self, position: int, activity: str, stream: str, data: dict[str, Any], day: Any = None
+    ) -> _Event:
+        recorded = _recorded(data["recorded_at"])
+        if day is not None:
+            effective = _day(dt.date.fromisoformat(day) if isinstance(day, str) else day)
+        else:
+            effective = self.last_effective.get(stream, _day(recorded.date()))
+        self.last_effective[stream] = effective
+        e = _Event(f"e{position}", activity, recorded, effective, str(data["actor"]))
+        self.events.append(e)
+        return e
+
+    def log(self, basis: TimeBasis) -> Log:
+        used = {oid for e in self.events for oid in e.links}
+        objects = []
+        for o in self.objects.values():
+            if o.id not in used:
+                continue
+            attrs = tuple(ObjectAttribute(k, v) for k, v in sorted(o.attributes.items()))
+            rels = tuple(sorted(r for r in o.links if r[0] in used and r[0] != o.id))
+            objects.append(OcelObject(o.id, o.type, attrs, rels))
+        events = []
+        for e in self.events:
+            if not e.links:
+                continue
+            values: dict[str, AttrValue] = dict(e.attributes, actor=e.actor)
+            if basis == "recorded":
+                values["date"] = e.effective
+                time = e.recorded
+            else:
+                values["recorded_at"] = e.recorded
+                time = e.effective
+            events.append(
+                OcelEvent(e.id, e.type, time, tuple(values.items()), tuple(e.links.items()))
+            )
+        return Log(tuple(events), tuple(objects))
+
+
+def _dec(value: Any) -> Decimal:
+    return Decimal(str(value))
+
+
+def build_log(records: Iterable[tuple[int, str, str, dict[str, Any]]], basis: TimeBasis) -> Log:
+    """The OCEL log of ``(position, stream, event name, payload)`` records in log order."""
+    if basis not in TIME_BASES:
+        from erp_core.kernel.errors import ValidationError
+
+        raise ValidationError("time", f"must be recorded or effective, got {basis!r}")
+    b = _Builder()
+    for position, stream, name, data in records:
+        primary = PRIMARY_STREAM.get(name)
+        if primary is not None and not stream.startswith(primary + ":"):
+            continue
+        handler = _HANDLERS.get(name)
+        if handler is not None:
+            handler(b, position, stream, data)
+    for invoice, po, lines in b.matched:
+        posted = b.invoice_event.get(invoice)
+        if posted is not None:
+            posted.link(po, "order")
+            _order_lines(b, posted, po, lines)
+    for document, e in b.stock.items():
+        if document not in b.claimed:
+            b.events.append(e)
+    b.events.extend(b.adjustments.values())
+    b.events.sort(key=lambda e: int(e.id[1:]))
+    return b.log(basis)
+
+
+# --- master data -------------------------------------------------------------------------------
+
+
+def _supplier_registered(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    s = _supplier(d["code"])
+    b.obj(s, "supplier", name=d["name"], payment_terms_days=int(d["payment_terms_days"]))
+    b.event(pos, "register supplier", stream, d).link(s, "supplier")
+
+
+def _customer_registered(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    c = _customer(d["code"])
+    b.obj(c, "customer", name=d["name"], credit_level=d["credit_level"])
+    b.event(pos, "register customer", stream, d, d["effective"]).link(c, "customer")
+
+
+def _credit_changed(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    c = _customer(stream.partition(":")[2])
+    b.obj(c, "customer")
+    e = b.event(pos, "change customer credit", stream, d, d["effective"])
+    e.link(c, "customer")
+    e.attributes["credit_limit"] = _dec(d["credit_limit"])
+
+
+def _item_registered(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    i = _item(d["code"])
+    b.obj(i, "item", name=d["name"], uom=d["uom"], valuation=d["valuation"])
+    b.event(pos, "register item", stream, d).link(i, "item")
+
+
+def _warehouse_registered(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    w = _warehouse(d["code"])
+    b.obj(w, "warehouse", name=d["name"])
+    b.event(pos, "register warehouse", stream, d).link(w, "warehouse")
+
+
+# --- procurement -------------------------------------------------------------------------------
+
+
+def _plan_created(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    plan = d["document"]
+    b.obj(plan, "purchase_plan", title=d["title"])
+    e = b.event(pos, "create purchase plan", stream, d, d["date"])
+    e.link(plan, "plan")
+    for line in d["lines"]:
+        b.obj(_item(line["item"]), "item")
+        e.link(_item(line["item"]), "item")
+
+
+def _plan_ordered(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    plan = stream.partition(":")[2]
+    e = b.event(pos, "order purchase plan", stream, d)
+    e.link(plan, "plan")
+    for order in sorted(set(d["orders"].values())):
+        b.obj(order, "purchase_order").links.add((plan, "from plan"))
+        e.link(order, "order")
+
+
+def _po_created(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    po, supplier = d["document"], _supplier(d["supplier"])
+    o = b.obj(
+        po,
+        "purchase_order",
+        total=_dec(d["total"]),
+        needs_approval=bool(d["needs_approval"]),
+        expected_delivery=_day(dt.date.fromisoformat(d["expected_delivery"])),
+    )
+    o.links.add((supplier, "supplier"))
+    if d.get("plan"):
+        o.links.add((d["plan"], "from plan"))
+    b.obj(supplier, "supplier")
+    e = b.event(pos, "create purchase order", stream, d, d["date"])
+    e.attributes["total"] = _dec(d["total"])
+    e.link(po, "order")
+    e.link(supplier, "supplier")
+    b.order_party[po] = supplier
+    lines = b.order_lines.setdefault(po, {})
+    for n, line in enumerate(d["lines"], start=1):
+        lid, item = _line(po, n), _item(line["item"])
+        lines[n] = item
+        ol = b.obj(lid, "purchase_order_line", quantity=_dec(line["quantity"]))
+        ol.links.update({(po, "part of"), (item, "item")})
+        b.obj(item, "item")
+        e.link(lid, "line")
+        e.link(item, "item")
+
+
+def _po_step(activity: str) -> Any:
+    def handle(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+        e = b.event(pos, activity, stream, d)
+        e.link(stream.partition(":")[2], "order")
+        if "reason" in d:
+            e.attributes["reason"] = d["reason"]
+
+    return handle
+
+
+def _order_lines(b: _Builder, e: _Event, order: str, numbers: Iterable[Any]) -> None:
+    lines = b.order_lines.get(order, {})
+    for n in sorted(int(k) for k in numbers):
+        e.link(_line(order, n), "line")
+        if n in lines:
+            e.link(lines[n], "item")
+
+
+def _goods_received(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    po, receipt = stream.partition(":")[2], d["receipt"]
+    b.claimed.add(receipt)
+    b.obj(receipt, "goods_receipt").links.add((po, "receipt for"))
+    e = b.event(pos, "receive goods", stream, d, d["date"])
+    e.link(receipt, "receipt")
+    e.link(po, "order")
+    if po in b.order_party:
+        e.link(b.order_party[po], "supplier")
+    _order_lines(b, e, po, d["lines"])
+    rejected = sum((_dec(line["rejected"]) for line in d["lines"].values()), Decimal(0))
+    e.attributes["rejected"] = rejected
+
+
+def _supplier_invoice(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    invoice, supplier = d["document"], _supplier(d["supplier"])
+    b.obj(invoice, "supplier_invoice", total=_dec(d["total"]), due=_day(_date(d["due"])))
+    b.objects[invoice].links.add((supplier, "supplier"))
+    b.obj(supplier, "supplier")
+    e = b.event(pos, "post supplier invoice", stream, d, d["date"])
+    e.attributes["total"] = _dec(d["total"])
+    e.link(invoice, "invoice")
+    e.link(supplier, "supplier")
+    b.invoice_event[invoice] = e
+
+
+def _goods_invoiced(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    po, invoice = stream.partition(":")[2], d["invoice"]
+    b.obj(invoice, "supplier_invoice").links.add((po, "invoices"))
+    b.invoice_orders.setdefault(invoice, set()).add(po)
+    b.matched.append((invoice, po, tuple(d["lines"])))  # linked once the invoice is known
+
+
+def _payment(activity: str, kind: str, party: Any) -> Any:
+    def handle(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+        payment, p = d["document"], party(d[_PARTY_FIELD[kind]])
+        b.obj(payment, kind, amount=_dec(d["amount"])).links.add((p, _PARTY_FIELD[kind]))
+        b.obj(p, _PARTY_FIELD[kind])
+        e = b.event(pos, activity, stream, d, d["date"])
+        e.attributes["amount"] = _dec(d["amount"])
+        e.link(payment, "payment")
+        e.link(p, _PARTY_FIELD[kind])
+        b.payment_event[payment] = e
+
+    return handle
+
+
+_PARTY_FIELD = {"supplier_payment": "supplier", "customer_receipt": "customer"}
+
+
+def _allocation(activity: str, payment_field: str) -> Any:
+    def handle(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+        payment, invoice = d[payment_field], d["invoice"]
+        if payment in b.objects:
+            b.objects[payment].links.add((invoice, "settles"))
+        e = b.event(pos, activity, stream, d, d["date"])
+        e.attributes["amount"] = _dec(d["amount"])
+        e.link(payment, "payment")
+        e.link(invoice, "invoice")
+        posting = b.payment_event.get(payment)
+        for order in sorted(b.invoice_orders.get(invoice, ())):
+            e.link(order, "order")
+            if posting is not None:
+                posting.link(order, "order paid")
+
+    return handle
+
+
+# --- sales -------------------------------------------------------------------------------------
+
+
+def _so_created(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    so, customer = d["document"], _customer(d["customer"])
+    b.obj(
+        so,
+        "sales_order",
+        total=_dec(d["total"]),
+        delivery_date=_day(_date(d["delivery_date"])),
+    ).links.add((customer, "customer"))
+    b.obj(customer, "customer")
+    e = b.event(pos, "create sales order", stream, d, d["date"])
+    e.attributes["total"] = _dec(d["total"])
+    e.link(so, "order")
+    e.link(customer, "customer")
+    b.order_party[so] = customer
+    lines = b.order_lines.setdefault(so, {})
+    for n, line in enumerate(d["lines"], start=1):
+        lid, item = _line(so, n), _item(line["item"])
+        lines[n] = item
+        ol = b.obj(lid, "sales_order_line", quantity=_dec(line["quantity"]))
+        ol.links.update({(so, "part of"), (item, "item")})
+        b.obj(item, "item")
+        e.link(lid, "line")
+        e.link(item, "item")
+
+
+def _so_moved(activity: str, doc_field: str, doc_type: str, qualifier: str, link: str) -> Any:
+    def handle(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+        so, document = stream.partition(":")[2], d[doc_field]
+        b.claimed.add(document)
+        b.obj(document, doc_type).links.add((so, link))
+        e = b.event(pos, activity, stream, d, d["date"])
+        e.link(document, qualifier)
+        e.link(so, "order")
+        if so in b.order_party:
+            e.link(b.order_party[so], "customer")
+        _order_lines(b, e, so, d["lines"])
+
+    return handle
+
+
+def _sales_invoice(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    invoice, so, customer = d["document"], d["order"], _customer(d["customer"])
+    b.obj(invoice, "sales_invoice", total=_dec(d["total"]), due=_day(_date(d["due"])))
+    b.objects[invoice].links.update({(so, "invoices"), (customer, "customer")})
+    b.invoice_orders.setdefault(invoice, set()).add(so)
+    e = b.event(pos, "post sales invoice", stream, d, d["date"])
+    e.attributes["total"] = _dec(d["total"])
+    e.link(invoice, "invoice")
+    e.link(so, "order")
+    e.link(customer, "customer")
+    _order_lines(b, e, so, d["lines"])
+
+
+def _credit_note(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    note, invoice, so = d["document"], d["invoice"], d["order"]
+    b.obj(note, "credit_note", total=_dec(d["total"])).links.update(
+        {(invoice, "credits"), (so, "for order")}
+    )
+    b.invoice_orders.setdefault(note, set()).add(so)
+    e = b.event(pos, "post credit note", stream, d, d["date"])
+    e.attributes["total"] = _dec(d["total"])
+    e.attributes["reason"] = d["reason"]
+    e.link(note, "credit note")
+    e.link(invoice, "invoice")
+    e.link(so, "order")
+    e.link(_customer(d["customer"]), "customer")
+
+
+# --- inventory ---------------------------------------------------------------------------------
+
+
+def _bin(stream: str) -> tuple[str, str]:
+    item, _, warehouse = stream.partition(":")[2].rpartition("@")
+    return _item(item), _warehouse(warehouse)
+
+
+def _stock_moved(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    kind = _STOCK_ACTIVITY.get(d["kind"])
+    if kind is None:  # deliveries, returns and counts are told by their own events
+        return
+    activity, doc_type = kind
+    document = d["document"]
+    e = b.stock.get(document)
+    if e is None:
+        e = b.stock[document] = _Event(
+            f"e{pos}",
+            activity,
+            _recorded(d["recorded_at"]),
+            _day(_date(d["date"])),
+            str(d["actor"]),
+        )
+        b.obj(document, doc_type)
+        e.link(document, "document")
+    item, warehouse = _bin(stream)
+    b.obj(item, "item")
+    b.obj(warehouse, "warehouse")
+    e.link(item, "item")
+    e.link(warehouse, "warehouse")
+
+
+def _count(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    document, warehouse = d["document"], _warehouse(d["warehouse"])
+    b.obj(document, "stock_count")
+    b.obj(warehouse, "warehouse")
+    e = b.event(pos, "count stock", stream, d, d["date"])
+    e.link(document, "document")
+    e.link(warehouse, "warehouse")
+    for item, *_ in d["lines"]:
+        b.obj(_item(item), "item")
+        e.link(_item(item), "item")
+
+
+def _cost_adjusted(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    document = d["adjustment_document"]
+    e = b.adjustments.get(document)
+    if e is None:
+        e = b.adjustments[document] = _Event(
+            f"e{pos}",
+            "adjust stock cost",
+            _recorded(d["recorded_at"]),
+            _day(_date(d["date"])),
+            str(d["actor"]),
+        )
+        e.link(document, "adjustment")
+    b.obj(document, "cost_adjustment").links.add((d["document"], "re-costs"))
+    item, _ = _bin(stream)
+    b.obj(item, "item")
+    e.link(item, "item")
+
+
+# --- ledger ------------------------------------------------------------------------------------
+
+
+def _voucher(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    if d["kind"] not in _JOURNAL_KINDS:
+        return  # the voucher of a business document: its own event tells it
+    document = d["document"]
+    o = b.obj(document, "journal_voucher", kind=d["kind"])
+    if d.get("reverses"):
+        o.links.add((d["reverses"], "reverses"))
+    e = b.event(pos, "post journal voucher", stream, d, d["date"])
+    e.attributes["kind"] = d["kind"]
+    e.link(document, "voucher")
+
+
+def _voucher_reversed(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    original = stream.partition(":")[2]
+    e = b.event(pos, "reverse journal voucher", stream, d, d["date"])
+    e.link(original, "voucher")
+    e.link(d["by_document"], "reversal")
+    b.obj(d["by_document"], "journal_voucher")
+
+
+def _date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+_HANDLERS: dict[str, Any] = {
+    "SupplierRegistered": _supplier_registered,
+    "CustomerRegistered": _customer_registered,
+    "CustomerCreditChanged": _credit_changed,
+    "ItemRegistered": _item_registered,
+    "WarehouseRegistered": _warehouse_registered,
+    "PurchasePlanCreated": _plan_created,
+    "PurchasePlanOrdered": _plan_ordered,
+    "PurchaseOrderCreated": _po_created,
+    "PurchaseOrderApproved": _po_step("approve purchase order"),
+    "PurchaseOrderCancelled": _po_step("cancel purchase order"),
+    "PurchaseOrderClosed": _po_step("close purchase order"),
+    "GoodsReceived": _goods_received,
+    "SupplierInvoicePosted": _supplier_invoice,
+    "GoodsInvoiced": _goods_invoiced,
+    "SupplierPaymentPosted": _payment("pay supplier", "supplier_payment", _supplier),
+    "SupplierPaymentAllocated": _allocation("allocate supplier payment", "payment"),
+    "SalesOrderCreated": _so_created,
+    "SalesOrderCreditApproved": _po_step("approve sales credit"),
+    "SalesOrderConfirmed": _po_step("confirm sales order"),
+    "SalesOrderCancelled": _po_step("cancel sales order"),
+    "GoodsDelivered": _so_moved("deliver goods", "delivery", "delivery", "delivery", "delivers"),
+    "GoodsReturned": _so_moved("return goods", "document", "sales_return", "return", "returns"),
+    "SalesInvoicePosted": _sales_invoice,
+    "CreditNotePosted": _credit_note,
+    "CustomerReceiptPosted": _payment("receive customer payment", "customer_receipt", _customer),
+    "CustomerReceiptAllocated": _allocation("allocate customer receipt", "receipt"),
+    "StockMoved": _stock_moved,
+    "StockCountRecorded": _count,
+    "StockCostAdjusted": _cost_adjusted,
+    "VoucherPosted": _voucher,
+    "VoucherReversed": _voucher_reversed,
+}
+
+#: stored event names the mapping reads (the rest of the log is skipped unread)
+MAPPED_EVENTS: tuple[str, ...] = tuple(sorted(_HANDLERS))
+
+
+def stored_records(conn: Connection) -> Iterable[tuple[int, str, str, dict[str, Any]]]:
+    """``(position, stream, event name, payload)`` of the mapped events, in log order."""
+    from erp_core.audit.verify import raw_events
+    from erp_core.kernel.events import decode_data
+
+    wanted = set(MAPPED_EVENTS)
+    for r in raw_events(conn):
+        if r.topic.partition("@")[0] not in wanted:
+            continue
+        name, data = decode_data(r.topic, r.state)
+        yield r.position, r.stream, name, data
+
+
+def read_log(conn: Connection, basis: TimeBasis = "recorded") -> Log:
+    """The whole book as an OCEL log on ``basis`` times (call through ``Erp.query``)."""
+    return build_log(stored_records(conn), basis)
