@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal as D
 
 import pytest
@@ -42,9 +43,7 @@ CHAIR = BillOfMaterials(
 # ---- explosions -------------------------------------------------------------------------------
 
 
-def test_the_chair_from_the_issue_explodes_to_twenty_legs_five_seats_and_an_hour_and_a_quarter() -> (
-    None
-):
+def test_the_issues_chair_explodes_to_twenty_legs_five_seats_and_an_hour_and_a_quarter() -> None:
     result = explode(BomRegistry.of([CHAIR]), CHAIR, D(5))
     # 5 chairs x 4 legs = 20; 5 x 1 seat = 5; 5 x 0.25 h = 1.25 h
     assert result.totals() == {"LEG": D(20), "SEAT": D(5)}
@@ -203,8 +202,8 @@ def test_a_version_must_be_newer_than_the_latest() -> None:
     [
         (lambda: ComponentLine("LEG", D(0)), "components[LEG].quantity", "greater than 0"),
         (lambda: ComponentLine("LEG", D(-1)), "components[LEG].quantity", "greater than 0"),
-        (lambda: ComponentLine("LEG", 1.5), "components[LEG].quantity", "not a float"),
-        (lambda: ComponentLine("LEG", "2"), "components[LEG].quantity", "got str"),
+        (lambda: ComponentLine("LEG", 1.5), "components[LEG].quantity", "not a float"),  # type: ignore[arg-type]
+        (lambda: ComponentLine("LEG", "2"), "components[LEG].quantity", "got str"),  # type: ignore[arg-type]
         (lambda: ComponentLine("LEG", D(1), D(100)), "components[LEG].scrap_pct", "below 100"),
         (lambda: ComponentLine("LEG", D(1), D(-1)), "components[LEG].scrap_pct", "below 100"),
         (lambda: ComponentLine("", D(1)), "components.item", "non-blank"),
@@ -258,7 +257,9 @@ def test_a_version_must_be_newer_than_the_latest() -> None:
         ),
     ],
 )
-def test_bad_bom_input_is_refused_naming_the_field(make, field: str, reason: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_bom_input_is_refused_naming_the_field(
+    make: Callable[[], object], field: str, reason: str
+) -> None:
     with pytest.raises(ProductionValidationError) as err:
         make()
     assert err.value.field == field

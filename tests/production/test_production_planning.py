@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal as D
 
 import pytest
@@ -158,21 +159,21 @@ def test_orders_that_should_have_started_already_are_flagged_late() -> None:
     ("make", "field"),
     [
         (lambda: DemandLine("X", D(0), MARCH_20), "demand[X].quantity"),
-        (lambda: DemandLine("X", 2.0, MARCH_20), "demand[X].quantity"),
-        (lambda: DemandLine("X", D(1), "2026-03-20"), "demand[X].wanted"),
+        (lambda: DemandLine("X", 2.0, MARCH_20), "demand[X].quantity"),  # type: ignore[arg-type]
+        (lambda: DemandLine("X", D(1), "2026-03-20"), "demand[X].wanted"),  # type: ignore[arg-type]
         (lambda: StockPosition("X", D(-1)), "stock[X].on_hand"),
         (lambda: OpenOrder("X", D(1), "sales_order"), "open_orders[X].source"),  # type: ignore[arg-type]
         (lambda: ItemPolicy("X", lead_time_days=-1), "policies[X].lead_time_days"),
         (lambda: ItemPolicy("X", min_lot=D(-1)), "policies[X].min_lot"),
         (
-            lambda: plan_production(
-                [], BomRegistry(), policies=[ItemPolicy("X"), ItemPolicy("X")]
-            ),
+            lambda: plan_production([], BomRegistry(), policies=[ItemPolicy("X"), ItemPolicy("X")]),
             "policies[X]",
         ),
     ],
 )
-def test_bad_planning_input_is_refused_naming_the_field(make, field: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_planning_input_is_refused_naming_the_field(
+    make: Callable[[], object], field: str
+) -> None:
     with pytest.raises(ProductionValidationError) as err:
         make()
     assert err.value.field == field

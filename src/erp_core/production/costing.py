@@ -137,7 +137,9 @@ class _Lines:
         self.debit(account, -amount, item, memo)
 
     def journal(self, kind: str, work_order: str) -> Journal:
-        return Journal(kind, work_order, tuple(self.lines))
+        """The journal, debit lines first (each side in the order the lines were added)."""
+        ordered = sorted(self.lines, key=lambda line: line.debit == 0)
+        return Journal(kind, work_order, tuple(ordered))
 
 
 # ---------------------------------------------------------------------------------------------
