@@ -50,3 +50,29 @@ def balance(erp: Erp, account: str) -> Decimal:
         if row.account == account:
             total += row.debit - row.credit
     return total
+
+
+def dump(erp: Erp) -> dict[str, list[tuple[object, ...]]]:
+    """Every projection table's rows, in key order (the projection's whole state)."""
+    from erp_core.projections.schema import metadata, projection_position
+    from sqlalchemy import select
+
+    tables = [t for t in metadata.sorted_tables if t is not projection_position]
+    with erp.reader.connect() as conn:
+        return {
+            t.name: [tuple(row) for row in conn.execute(select(t).order_by(*t.primary_key))]
+            for t in tables
+        }
+
+
+def head(erp: Erp) -> int:
+    """The log position the projections have reached (all caught up)."""
+    return max(s.position for s in erp.projection_status())
+
+
+def all_checks_ok(erp: Erp) -> None:
+    from erp_core.projections.production import wip_check
+
+    results = [*erp.check(), *erp.query(wip_check)]
+    bad = [r.message for r in results if not r.ok]
+    assert not bad, bad

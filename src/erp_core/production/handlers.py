@@ -220,7 +220,9 @@ def define_bom(cmd: DefineBom, ctx: Context) -> list[str]:
                 core_bom.Operation(o.work_centre, o.hours, o.name) for o in cmd.operations
             ),
             outputs=tuple(
-                core_bom.SecondaryOutput(o.item, o.quantity, o.kind, o.cost_share_pct, o.fixed_value)
+                core_bom.SecondaryOutput(
+                    o.item, o.quantity, o.kind, o.cost_share_pct, o.fixed_value
+                )
                 for o in cmd.outputs
             ),
             process_loss_pct=cmd.process_loss_pct,
@@ -371,7 +373,11 @@ def issue_to_work_order(cmd: IssueToWorkOrder, ctx: Context) -> list[str]:
                 f"{line.item} is not in the bill of materials of {info.item} "
                 f"(version {info.bom_version}): an extra issue needs a reason",
             )
-        if line.item in allowed and already + line.quantity > allowed[line.item] and not line.reason:
+        if (
+            line.item in allowed
+            and already + line.quantity > allowed[line.item]
+            and not line.reason
+        ):
             raise ValidationError(
                 f"{where}.reason",
                 f"issuing {plain(already + line.quantity)} {line.item} in all exceeds the "
@@ -678,4 +684,3 @@ def cancel_work_order(cmd: CancelWorkOrder, ctx: Context) -> list[str]:
         ctx.event(WorkOrderCancelled, document=cmd.work_order, date=cmd.date, reason=cmd.reason)
     )
     return []
-
