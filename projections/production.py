@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict
 
 from erp_core.projections.engine import Projection, Record, insert_rows
 from erp_core.projections.schema import daily_balances, metadata
@@ -184,8 +185,10 @@ def projections() -> list[Projection]:
 # --- report queries (called through `Erp.query`) ---------------------------------------------
 
 
-@dataclass(frozen=True)
-class WorkOrderRow:
+class WorkOrderRow(BaseModel):
+    """One work order: quantities, what went into WIP and out of it, and the WIP left."""
+
+    model_config = ConfigDict(frozen=True)
     document: str
     item: str
     bom_version: int
