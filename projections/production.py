@@ -11,10 +11,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from erp_core.projections.engine import Projection, Record, insert_rows
 from erp_core.projections.schema import daily_balances, metadata
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import (
     BigInteger,
     Column,

@@ -16,9 +16,7 @@ from erp_core.render import rows_out
 @click.option("--item", help="Only work orders making this item.")
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
-def report_work_orders(
-    state: Context, status: str | None, item: str | None, fmt_name: str
-) -> None:
+def report_work_orders(state: Context, status: str | None, item: str | None, fmt_name: str) -> None:
     """Work orders: quantities, materials, labour, overhead, receipts, variance and WIP."""
     from erp_core.projections.production import work_orders
 
