@@ -106,7 +106,11 @@ def test_a_second_event_class_with_a_taken_name_is_refused() -> None:
 
 # --- imports point one way -----------------------------------------------------------------
 
-LAYERS = {"kernel": 0, "infra": 1, "migrations": 1}  # areas are 2; the application and facade 3; the CLI 4
+LAYERS = {
+    "kernel": 0,
+    "infra": 1,
+    "migrations": 1,
+}  # areas are 2; the application and facade 3; the CLI 4
 TOP = {"application": 3, "api": 3, "demo": 3, "areas": 3, "cli_base": 4, "render": 4, "cli": 4}
 
 
@@ -175,12 +179,11 @@ def test_imports_point_inward(path: Path) -> None:
             continue
         if their_layer > my_layer:
             problems.append(f"{target} (layer {their_layer} above {my_layer})")
-        elif my_layer == 2 and their_layer == 2:
-            if their_area in order and my_area in order:
-                if order[their_area] > order[my_area]:
-                    problems.append(f"{target} (area after {my_area} in AREAS)")
-                if ".handlers" in target:
-                    problems.append(f"{target} (another area's handlers)")
+        elif my_layer == their_layer == 2 and their_area in order and my_area in order:
+            if order[their_area] > order[my_area]:
+                problems.append(f"{target} (area after {my_area} in AREAS)")
+            if ".handlers" in target:
+                problems.append(f"{target} (another area's handlers)")
         if me.endswith(".handlers") and target.startswith("erp_core.projections"):
             problems.append(f"{target} (handlers decide from the log, never from read models)")
     assert not problems, f"{me} imports " + "; ".join(problems)

@@ -19,6 +19,7 @@ AREAS: tuple[str, ...] = (
     "inventory",
     "procurement",
     "sales",
+    "production",
     "audit",
     "insight",
 )

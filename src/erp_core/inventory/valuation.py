@@ -22,7 +22,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from erp_core.kernel.errors import ValidationError
 
 ZERO = Decimal(0)
-INFLOWS = frozenset({"receipt", "transfer_in", "count_gain", "sales_return"})
+INFLOWS = frozenset(
+    {"receipt", "transfer_in", "count_gain", "sales_return", "wo_return", "wo_receipt"}
+)
 
 
 class InsufficientStock(ValidationError):

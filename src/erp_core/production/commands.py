@@ -1,0 +1,166 @@
+"""Actions of production: settings, work centres, bills of materials and work orders."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from erp_core.kernel.commands import MAX_LINES, Action, Code, Line, Name, Text
+from erp_core.kernel.money import Dec
+
+Doc = Annotated[str, Field(min_length=1, max_length=32)]
+
+
+class ConfigureProduction(Action):
+    """Name the work-in-progress and production variance accounts (each must exist)."""
+
+    action: Literal["configure_production"] = "configure_production"
+    wip_account: str = "1350"
+    variance_account: str = "5500"
+    overproduction_pct: Dec = Decimal(0)
+
+
+class RegisterWorkCentre(Action):
+    """Add a work centre with its hourly labour and overhead rates and absorption accounts."""
+
+    action: Literal["register_work_centre"] = "register_work_centre"
+    code: Code
+    name: Name
+    labour_rate: Dec
+    overhead_rate: Dec = Decimal(0)
+    labour_account: str = "5410"
+    overhead_account: str = "5420"
+
+
+class ComponentIn(Line):
+    item: Code
+    quantity: Dec
+    scrap_pct: Dec = Decimal(0)
+
+
+class OperationIn(Line):
+    work_centre: Code
+    hours: Dec
+    name: Text = ""
+
+
+class OutputIn(Line):
+    item: Code
+    quantity: Dec
+    kind: Literal["by_product", "scrap"] = "by_product"
+    cost_share_pct: Dec | None = None
+    fixed_value: Dec | None = None
+
+
+class DefineBom(Action):
+    """Define the next version of an item's bill of materials (a cycle is refused)."""
+
+    action: Literal["define_bom"] = "define_bom"
+    item: Code
+    output_quantity: Dec = Decimal(1)
+    components: Annotated[list[ComponentIn], Field(min_length=1, max_length=MAX_LINES)]
+    operations: Annotated[list[OperationIn], Field(max_length=MAX_LINES)] = Field(
+        default_factory=list
+    )
+    outputs: Annotated[list[OutputIn], Field(max_length=100)] = Field(default_factory=list)
+    process_loss_pct: Dec = Decimal(0)
+    phantom: bool = False
+
+
+class CreateWorkOrder(Action):
+    """Create a work order (draft) for an item at its latest (or a given) BOM version."""
+
+    action: Literal["create_work_order"] = "create_work_order"
+    date: dt.date
+    item: Code
+    quantity: Dec
+    warehouse: Code
+    bom_version: int | None = None
+    due: dt.date | None = None
+    overproduction_pct: Dec | None = None
+    memo: Text | None = None
+
+
+class ReleaseWorkOrder(Action):
+    """Release a draft work order: material may be issued and work reported."""
+
+    action: Literal["release_work_order"] = "release_work_order"
+    work_order: Doc
+    date: dt.date
+
+
+class MaterialIn(Line):
+    item: Code
+    warehouse: Code
+    quantity: Dec
+    reason: Text | None = None
+
+
+class IssueToWorkOrder(Action):
+    """Issue material from stock bins to a work order at the bins' cost: Dr WIP / Cr inventory."""
+
+    action: Literal["issue_to_work_order"] = "issue_to_work_order"
+    work_order: Doc
+    date: dt.date
+    lines: Annotated[list[MaterialIn], Field(min_length=1, max_length=MAX_LINES)]
+
+
+class ReturnFromWorkOrder(Action):
+    """Return unused material to stock at its original issue cost: Dr inventory / Cr WIP."""
+
+    action: Literal["return_from_work_order"] = "return_from_work_order"
+    work_order: Doc
+    date: dt.date
+    lines: Annotated[list[MaterialIn], Field(min_length=1, max_length=MAX_LINES)]
+
+
+class ReportProgress(Action):
+    """Report hours and quantities on a work order: Dr WIP / Cr applied labour and overhead."""
+
+    action: Literal["report_progress"] = "report_progress"
+    work_order: Doc
+    date: dt.date
+    work_centre: Code
+    hours: Dec
+    operation: Text | None = None
+    good_quantity: Dec = Decimal(0)
+    rejected_quantity: Dec = Decimal(0)
+    reason: Text | None = None
+
+
+class OutputQtyIn(Line):
+    item: Code
+    quantity: Dec
+
+
+class CompleteWorkOrder(Action):
+    """Receive good quantity into stock at actual cost: Dr inventory / Cr WIP."""
+
+    action: Literal["complete_work_order"] = "complete_work_order"
+    work_order: Doc
+    date: dt.date
+    quantity: Dec
+    warehouse: Code | None = None
+    outputs: Annotated[list[OutputQtyIn], Field(max_length=100)] = Field(default_factory=list)
+    final: bool | None = None
+
+
+class CloseWorkOrder(Action):
+    """Close a work order; WIP left goes to the production variance account (with a reason)."""
+
+    action: Literal["close_work_order"] = "close_work_order"
+    work_order: Doc
+    date: dt.date
+    reason: Text | None = None
+
+
+class CancelWorkOrder(Action):
+    """Cancel a work order that has no material, hours or receipts on it."""
+
+    action: Literal["cancel_work_order"] = "cancel_work_order"
+    work_order: Doc
+    date: dt.date
+    reason: Annotated[str, Field(min_length=1, max_length=400)]

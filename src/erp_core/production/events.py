@@ -1,0 +1,172 @@
+"""Events of production: settings, work centres, bill-of-materials versions, work orders."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from erp_core.inventory.events import MOVEMENT_KINDS
+from erp_core.kernel.events import DomainEvent
+from erp_core.kernel.money import Dec
+from erp_core.ledger.events import VOUCHER_KINDS
+
+VOUCHER_KINDS.register("wo_issue", "wo_return", "wo_absorption", "wo_receipt", "wo_variance")
+# Stock movements of work orders: material out of a bin into WIP, unused material back at its
+# issue cost, finished goods (and by-products) in at their actual cost.
+MOVEMENT_KINDS.register("wo_issue", "wo_return", "wo_receipt")
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ProductionConfigured(DomainEvent):
+    """The accounts production posts to: WIP and the production variance."""
+
+    wip_account: str
+    variance_account: str
+    overproduction_pct: Dec
+
+
+class WorkCentreRegistered(DomainEvent):
+    code: str
+    name: str
+    labour_rate: Dec
+    overhead_rate: Dec
+    labour_account: str
+    overhead_account: str
+
+
+class BomComponent(_Value):
+    item: str
+    quantity: Dec
+    scrap_pct: Dec
+
+
+class BomOperation(_Value):
+    work_centre: str
+    hours: Dec
+    name: str = ""
+
+
+class BomOutput(_Value):
+    item: str
+    quantity: Dec
+    kind: Literal["by_product", "scrap"]
+    cost_share_pct: Dec | None = None
+    fixed_value: Dec | None = None
+
+
+class BomVersionDefined(DomainEvent):
+    """Version `version` of the bill of materials of `item` (a new version never edits an old)."""
+
+    item: str
+    version: int
+    output_quantity: Dec
+    components: tuple[BomComponent, ...]
+    operations: tuple[BomOperation, ...] = ()
+    outputs: tuple[BomOutput, ...] = ()
+    process_loss_pct: Dec
+    phantom: bool = False
+
+
+class WorkOrderCreated(DomainEvent):
+    document: str
+    date: dt.date
+    item: str
+    quantity: Dec
+    bom_version: int
+    warehouse: str  # where finished goods are received by default
+    wip_account: str
+    variance_account: str
+    inventory_account: str
+    overproduction_pct: Dec
+    outputs: tuple[BomOutput, ...] = ()  # the by-products and scrap of the BOM version kept
+    places: int = 2  # the base currency's decimals
+    due: dt.date | None = None
+    memo: str | None = None
+
+
+class WorkOrderReleased(DomainEvent):
+    document: str
+    date: dt.date
+
+
+class MaterialLine(_Value):
+    item: str
+    warehouse: str
+    quantity: Dec
+    value: Dec  # what left (issue) or came back to (return) the bin, in the base currency
+    reason: str | None = None  # an extra issue beyond the bill of materials says why
+
+
+class MaterialIssued(DomainEvent):
+    """Material left stock bins into the work order's WIP (voucher `voucher`)."""
+
+    document: str
+    voucher: str
+    date: dt.date
+    lines: tuple[MaterialLine, ...]
+
+
+class MaterialReturned(DomainEvent):
+    """Unused material went back to stock at the cost it was issued at."""
+
+    document: str
+    voucher: str
+    date: dt.date
+    lines: tuple[MaterialLine, ...]
+
+
+class ProgressReported(DomainEvent):
+    """Hours (absorbed at the work centre's rates) and quantities reported on an operation."""
+
+    document: str
+    voucher: str | None
+    date: dt.date
+    work_centre: str
+    operation: str | None = None
+    hours: Dec
+    labour: Dec
+    overhead: Dec
+    good_quantity: Dec
+    rejected_quantity: Dec
+    reason: str | None = None
+
+
+class OutputLine(_Value):
+    item: str
+    kind: Literal["main", "by_product", "scrap"]
+    quantity: Dec
+    value: Dec
+
+
+class WorkOrderCompleted(DomainEvent):
+    """Good quantity received into stock at actual cost; `final` took all of WIP."""
+
+    document: str
+    voucher: str
+    date: dt.date
+    warehouse: str
+    quantity: Dec
+    value: Dec  # what left WIP (finished goods plus any by-products and scrap)
+    outputs: tuple[OutputLine, ...]
+    final: bool
+
+
+class WorkOrderClosed(DomainEvent):
+    """No more postings; what was left in WIP went to the production variance."""
+
+    document: str
+    voucher: str | None
+    date: dt.date
+    variance: Dec
+    reason: str | None = None
+
+
+class WorkOrderCancelled(DomainEvent):
+    document: str
+    date: dt.date
+    reason: str

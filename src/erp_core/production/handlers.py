@@ -1,0 +1,686 @@
+"""Production actions: settings, work centres, BOM versions, and the work-order lifecycle.
+
+Every handler checks everything first (master data, state, quantities, the stock it takes,
+accounts and the period) on planned copies, then records: the bins' movements, the journal
+voucher and the work order's event, in one save. Amounts come from the pure costing core
+(`production.costing`) and travel in the events; the work order only adds them up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+
+from erp_core.inventory.bins import Item, check_code, check_quantity, item_stream
+from erp_core.inventory.stock import StockPlanner, check_warehouse, finish, item_of
+from erp_core.kernel.context import Context
+from erp_core.kernel.errors import ValidationError
+from erp_core.kernel.money import MINOR_UNITS
+from erp_core.kernel.registry import handles
+from erp_core.kernel.unit_of_work import UnitOfWork
+from erp_core.ledger.events import PostedLine
+from erp_core.ledger.posting import (
+    chart_of,
+    check_period,
+    company_of,
+    gl,
+    next_document,
+    placeholder,
+    plain,
+    post_document,
+)
+from erp_core.production import bom as core_bom
+from erp_core.production import costing as core
+from erp_core.production.aggregates import (
+    BOMS_STREAM,
+    SETTINGS_STREAM,
+    BomBook,
+    ProductionSettings,
+    WorkCentre,
+    WorkOrder,
+    work_centre_stream,
+    work_order_stream,
+)
+from erp_core.production.commands import (
+    CancelWorkOrder,
+    CloseWorkOrder,
+    CompleteWorkOrder,
+    ConfigureProduction,
+    CreateWorkOrder,
+    DefineBom,
+    IssueToWorkOrder,
+    RegisterWorkCentre,
+    ReleaseWorkOrder,
+    ReportProgress,
+    ReturnFromWorkOrder,
+)
+from erp_core.production.errors import ProductionError, ProductionValidationError
+from erp_core.production.events import (
+    BomComponent,
+    BomOperation,
+    BomOutput,
+    BomVersionDefined,
+    MaterialIssued,
+    MaterialLine,
+    MaterialReturned,
+    OutputLine,
+    ProductionConfigured,
+    ProgressReported,
+    WorkCentreRegistered,
+    WorkOrderCancelled,
+    WorkOrderClosed,
+    WorkOrderCompleted,
+    WorkOrderCreated,
+    WorkOrderReleased,
+)
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+RATE_PLACES = 6
+
+
+@contextmanager
+def core_rules(field_prefix: str = "") -> Iterator[None]:
+    """The pure core's refusals, as the kernel's `ValidationError(field, reason)`."""
+    try:
+        yield
+    except ProductionValidationError as exc:
+        field = f"{field_prefix}{exc.field}" if field_prefix else exc.field
+        raise ValidationError(field, exc.reason) from None
+    except ProductionError as exc:
+        raise ValidationError("work_order", exc.message) from None
+
+
+def _non_negative(value: Decimal, field: str, places: int = RATE_PLACES) -> None:
+    if value < 0:
+        raise ValidationError(field, "must not be negative")
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > places:
+        raise ValidationError(field, f"at most {places} decimal places")
+
+
+def _percent(value: Decimal, field: str) -> None:
+    _non_negative(value, field, 4)
+    if value > HUNDRED:
+        raise ValidationError(field, "must be at most 100")
+
+
+def settings_of(uow: UnitOfWork) -> ProductionConfigured:
+    return uow.get(ProductionSettings, SETTINGS_STREAM).check_configured()
+
+
+def work_order_of(uow: UnitOfWork, document: str) -> WorkOrder:
+    wo = uow.get(WorkOrder, work_order_stream(document))
+    wo.info()
+    return wo
+
+
+def _posted(journal: core.Journal, currency: str, wip: str) -> list[PostedLine]:
+    out: list[PostedLine] = []
+    for line in journal.lines:
+        memo = f"{journal.work_order} {line.memo}" + (f" {line.item}" if line.item else "")
+        out.append(
+            gl(
+                line.account,
+                line.debit - line.credit,
+                currency,
+                memo,
+                party=journal.work_order if line.account == wip else None,
+            )
+        )
+    return out
+
+
+# --- settings and master data ----------------------------------------------------------------
+
+
+@handles(ConfigureProduction)
+def configure_production(cmd: ConfigureProduction, ctx: Context) -> list[str]:
+    uow = ctx.uow
+    base = company_of(uow).base_currency
+    chart = chart_of(uow)
+    wip = chart.check_postable(cmd.wip_account, base, "wip_account")
+    if wip.type != "asset":
+        raise ValidationError(
+            "wip_account", f"account {cmd.wip_account!r} is a {wip.type} account, WIP is an asset"
+        )
+    chart.check_postable(cmd.variance_account, base, "variance_account")
+    if cmd.variance_account == cmd.wip_account:
+        raise ValidationError("variance_account", "must differ from the WIP account")
+    _percent(cmd.overproduction_pct, "overproduction_pct")
+    uow.get(ProductionSettings, SETTINGS_STREAM).trigger(
+        ctx.event(
+            ProductionConfigured,
+            wip_account=cmd.wip_account,
+            variance_account=cmd.variance_account,
+            overproduction_pct=cmd.overproduction_pct,
+        )
+    )
+    return []
+
+
+@handles(RegisterWorkCentre)
+def register_work_centre(cmd: RegisterWorkCentre, ctx: Context) -> list[str]:
+    uow = ctx.uow
+    base = company_of(uow).base_currency
+    settings = settings_of(uow)
+    check_code("work centre", cmd.code)
+    chart = chart_of(uow)
+    for field in ("labour_account", "overhead_account"):
+        code = getattr(cmd, field)
+        chart.check_postable(code, base, field)
+        if code in (settings.wip_account, settings.variance_account):
+            raise ValidationError(field, f"{code!r} is the WIP or variance account")
+    _non_negative(cmd.labour_rate, "labour_rate")
+    _non_negative(cmd.overhead_rate, "overhead_rate")
+    wc = uow.get(WorkCentre, work_centre_stream(cmd.code))
+    if wc.registered is not None:
+        raise ValidationError("code", f"work centre {cmd.code!r} already exists")
+    wc.trigger(
+        ctx.event(
+            WorkCentreRegistered,
+            code=cmd.code,
+            name=cmd.name,
+            labour_rate=cmd.labour_rate,
+            overhead_rate=cmd.overhead_rate,
+            labour_account=cmd.labour_account,
+            overhead_account=cmd.overhead_account,
+        )
+    )
+    return []
+
+
+@handles(DefineBom)
+def define_bom(cmd: DefineBom, ctx: Context) -> list[str]:
+    uow = ctx.uow
+    company_of(uow)
+    item_of(uow, cmd.item, "item")
+    for i, c in enumerate(cmd.components):
+        item_of(uow, c.item, f"components[{i}].item")
+        check_quantity(c.quantity, f"components[{i}].quantity")
+    for i, o in enumerate(cmd.operations):
+        uow.get(WorkCentre, work_centre_stream(o.work_centre)).info(f"operations[{i}].work_centre")
+    for i, out in enumerate(cmd.outputs):
+        item_of(uow, out.item, f"outputs[{i}].item")
+        check_quantity(out.quantity, f"outputs[{i}].quantity")
+    check_quantity(cmd.output_quantity, "output_quantity")
+    book = uow.get(BomBook, BOMS_STREAM)
+    latest = book.registry.latest(cmd.item)
+    version = 1 if latest is None else latest.version + 1
+    with core_rules():
+        bom = core_bom.BillOfMaterials(
+            item=cmd.item,
+            version=version,
+            output_quantity=cmd.output_quantity,
+            components=tuple(
+                core_bom.ComponentLine(c.item, c.quantity, c.scrap_pct) for c in cmd.components
+            ),
+            operations=tuple(
+                core_bom.Operation(o.work_centre, o.hours, o.name) for o in cmd.operations
+            ),
+            outputs=tuple(
+                core_bom.SecondaryOutput(
+                    o.item, o.quantity, o.kind, o.cost_share_pct, o.fixed_value
+                )
+                for o in cmd.outputs
+            ),
+            process_loss_pct=cmd.process_loss_pct,
+            phantom=cmd.phantom,
+        )
+        book.registry.with_version(bom)  # refuses a cycle, naming it
+    book.trigger(
+        ctx.event(
+            BomVersionDefined,
+            item=cmd.item,
+            version=version,
+            output_quantity=cmd.output_quantity,
+            components=tuple(
+                BomComponent(item=c.item, quantity=c.quantity, scrap_pct=c.scrap_pct)
+                for c in bom.components
+            ),
+            operations=tuple(
+                BomOperation(work_centre=o.work_centre, hours=o.hours, name=o.name)
+                for o in bom.operations
+            ),
+            outputs=tuple(
+                BomOutput(
+                    item=o.item,
+                    quantity=o.quantity,
+                    kind=o.kind,
+                    cost_share_pct=o.cost_share_pct,
+                    fixed_value=o.fixed_value,
+                )
+                for o in bom.outputs
+            ),
+            process_loss_pct=bom.process_loss_pct,
+            phantom=bom.phantom,
+        )
+    )
+    return []
+
+
+# --- work orders -----------------------------------------------------------------------------
+
+
+@handles(CreateWorkOrder)
+def create_work_order(cmd: CreateWorkOrder, ctx: Context) -> list[str]:
+    uow = ctx.uow
+    base = company_of(uow).base_currency
+    settings = settings_of(uow)
+    item_of(uow, cmd.item, "item")
+    check_warehouse(uow, cmd.warehouse, "warehouse")
+    check_quantity(cmd.quantity, "quantity")
+    registry = uow.get(BomBook, BOMS_STREAM).registry
+    if cmd.bom_version is None:
+        bom = registry.latest(cmd.item)
+        if bom is None:
+            raise ValidationError("item", f"item {cmd.item!r} has no bill of materials")
+    else:
+        with core_rules("bom_"):
+            bom = registry.version(cmd.item, cmd.bom_version)
+    if bom.phantom:
+        raise ValidationError(
+            "item", f"the BOM of {cmd.item!r} is a phantom (a kit): it is never made on its own"
+        )
+    if cmd.due is not None and cmd.due < cmd.date:
+        raise ValidationError("due", "the due date is before the work order's date")
+    overproduction = (
+        settings.overproduction_pct if cmd.overproduction_pct is None else cmd.overproduction_pct
+    )
+    _percent(overproduction, "overproduction_pct")
+    inventory = chart_of(uow).by_role("inventory").code
+    document = next_document(uow, "WO", cmd.date, ctx.actor, ctx.now)
+    wo = uow.get(WorkOrder, work_order_stream(document))
+    wo.trigger(
+        ctx.event(
+            WorkOrderCreated,
+            document=document,
+            date=cmd.date,
+            item=cmd.item,
+            quantity=cmd.quantity,
+            bom_version=bom.version,
+            warehouse=cmd.warehouse,
+            wip_account=settings.wip_account,
+            variance_account=settings.variance_account,
+            inventory_account=inventory,
+            overproduction_pct=overproduction,
+            outputs=tuple(
+                BomOutput(
+                    item=o.item,
+                    quantity=o.quantity,
+                    kind=o.kind,
+                    cost_share_pct=o.cost_share_pct,
+                    fixed_value=o.fixed_value,
+                )
+                for o in bom.outputs
+            ),
+            places=MINOR_UNITS[base],
+            due=cmd.due,
+            memo=cmd.memo,
+        )
+    )
+    return [document]
+
+
+@handles(ReleaseWorkOrder)
+def release_work_order(cmd: ReleaseWorkOrder, ctx: Context) -> list[str]:
+    wo = work_order_of(ctx.uow, cmd.work_order)
+    wo.check_status(("draft",), "release it")
+    wo.check_date(cmd.date)
+    wo.trigger(ctx.event(WorkOrderReleased, document=cmd.work_order, date=cmd.date))
+    return []
+
+
+def _bom_kept(uow: UnitOfWork, wo: WorkOrder) -> core_bom.BillOfMaterials:
+    info = wo.info()
+    with core_rules():
+        return uow.get(BomBook, BOMS_STREAM).registry.version(info.item, info.bom_version)
+
+
+@handles(IssueToWorkOrder)
+def issue_to_work_order(cmd: IssueToWorkOrder, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    base = company_of(uow).base_currency
+    wo = work_order_of(uow, cmd.work_order)
+    wo.check_status(("released", "in_progress"), "issue material")
+    wo.check_date(cmd.date)
+    check_period(uow, cmd.date)
+    info = wo.info()
+    bom = _bom_kept(uow, wo)
+    allowed = {
+        c.item: core_bom.round_up(bom.component_requirement(c, info.quantity))
+        for c in bom.components
+    }
+    planner = StockPlanner(uow, base)
+    document = placeholder(uow, "WI", cmd.date)
+    state = wo.state
+    lines: list[PostedLine] = []
+    recorded: list[MaterialLine] = []
+    for i, line in enumerate(cmd.lines, start=1):
+        where = f"lines[{i - 1}]"
+        item = item_of(uow, line.item, f"{where}.item")
+        check_warehouse(uow, line.warehouse, f"{where}.warehouse")
+        check_quantity(line.quantity, f"{where}.quantity")
+        uow.get(Item, item_stream(line.item)).check_batch(None, f"{where}.item")
+        if line.item == info.item:
+            raise ValidationError(f"{where}.item", "a work order cannot consume its own output")
+        before = state.materials.get(line.item)
+        already = before.net_quantity if before else ZERO
+        if line.item not in allowed and not line.reason:
+            raise ValidationError(
+                f"{where}.reason",
+                f"{line.item} is not in the bill of materials of {info.item} "
+                f"(version {info.bom_version}): an extra issue needs a reason",
+            )
+        if (
+            line.item in allowed
+            and already + line.quantity > allowed[line.item]
+            and not line.reason
+        ):
+            raise ValidationError(
+                f"{where}.reason",
+                f"issuing {plain(already + line.quantity)} {line.item} in all exceeds the "
+                f"{plain(allowed[line.item])} the BOM needs for {plain(info.quantity)}: "
+                "an extra issue needs a reason",
+            )
+        moved = planner.move(
+            item,
+            line.warehouse,
+            document=document,
+            line=i,
+            kind="wo_issue",
+            date=cmd.date,
+            quantity=-line.quantity,
+            counter_account=info.wip_account,
+        )
+        value = -moved.value
+        with core_rules(f"{where}."):
+            step = state.issue(
+                line.item,
+                [core.IssuedLayer(line.quantity, value / line.quantity, value=value)],
+            )
+        state = step.state
+        lines.extend(_posted(step.journal, base, info.wip_account))
+        recorded.append(
+            MaterialLine(
+                item=line.item,
+                warehouse=line.warehouse,
+                quantity=line.quantity,
+                value=value,
+                reason=line.reason,
+            )
+        )
+    documents = finish(
+        uow,
+        planner,
+        series="WI",
+        kind="wo_issue",
+        date=cmd.date,
+        memo=f"Material issued to {cmd.work_order}",
+        lines=lines,
+        actor=actor,
+        now=now,
+    )
+    wo.trigger(
+        ctx.event(
+            MaterialIssued,
+            document=cmd.work_order,
+            voucher=documents[0],
+            date=cmd.date,
+            lines=tuple(recorded),
+        )
+    )
+    return documents
+
+
+@handles(ReturnFromWorkOrder)
+def return_from_work_order(cmd: ReturnFromWorkOrder, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    base = company_of(uow).base_currency
+    wo = work_order_of(uow, cmd.work_order)
+    wo.check_status(("released", "in_progress", "completed"), "return material")
+    wo.check_date(cmd.date)
+    check_period(uow, cmd.date)
+    info = wo.info()
+    planner = StockPlanner(uow, base)
+    document = placeholder(uow, "WR", cmd.date)
+    state = wo.state
+    lines: list[PostedLine] = []
+    recorded: list[MaterialLine] = []
+    for i, line in enumerate(cmd.lines, start=1):
+        where = f"lines[{i - 1}]"
+        item = item_of(uow, line.item, f"{where}.item")
+        check_warehouse(uow, line.warehouse, f"{where}.warehouse")
+        check_quantity(line.quantity, f"{where}.quantity")
+        with core_rules(f"{where}."):
+            step = state.return_material(line.item, line.quantity)
+        state = step.state
+        planner.move(
+            item,
+            line.warehouse,
+            document=document,
+            line=i,
+            kind="wo_return",
+            date=cmd.date,
+            quantity=line.quantity,
+            value=step.value,
+            counter_account=info.wip_account,
+        )
+        lines.extend(_posted(step.journal, base, info.wip_account))
+        recorded.append(
+            MaterialLine(
+                item=line.item,
+                warehouse=line.warehouse,
+                quantity=line.quantity,
+                value=step.value,
+                reason=line.reason,
+            )
+        )
+    documents = finish(
+        uow,
+        planner,
+        series="WR",
+        kind="wo_return",
+        date=cmd.date,
+        memo=f"Material returned from {cmd.work_order} at issue cost",
+        lines=lines,
+        actor=actor,
+        now=now,
+    )
+    wo.trigger(
+        ctx.event(
+            MaterialReturned,
+            document=cmd.work_order,
+            voucher=documents[0],
+            date=cmd.date,
+            lines=tuple(recorded),
+        )
+    )
+    return documents
+
+
+@handles(ReportProgress)
+def report_progress(cmd: ReportProgress, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    base = company_of(uow).base_currency
+    wo = work_order_of(uow, cmd.work_order)
+    wo.check_status(("released", "in_progress"), "report progress")
+    wo.check_date(cmd.date)
+    info = wo.info()
+    centre = uow.get(WorkCentre, work_centre_stream(cmd.work_centre)).info()
+    _non_negative(cmd.hours, "hours", 4)
+    check_quantity(cmd.good_quantity, "good_quantity", allow_zero=True)
+    check_quantity(cmd.rejected_quantity, "rejected_quantity", allow_zero=True)
+    if cmd.rejected_quantity > 0 and not cmd.reason:
+        raise ValidationError("reason", "rejected quantity needs a reason")
+    if cmd.hours == 0 and cmd.good_quantity == 0 and cmd.rejected_quantity == 0:
+        raise ValidationError("hours", "report hours or a quantity")
+    voucher: str | None = None
+    labour = overhead = ZERO
+    if cmd.hours > 0:
+        check_period(uow, cmd.date)
+        chart = chart_of(uow)
+        chart.check_postable(centre.labour_account, base, "work_centre.labour_account")
+        chart.check_postable(centre.overhead_account, base, "work_centre.overhead_account")
+        with core_rules():
+            step = wo.state.absorb(
+                core.WorkCentre(
+                    centre.code,
+                    centre.labour_rate,
+                    centre.overhead_rate,
+                    centre.labour_account,
+                    centre.overhead_account,
+                ),
+                cmd.hours,
+            )
+        labour = step.state.labour - wo.state.labour
+        overhead = step.state.overhead - wo.state.overhead
+        if step.value != 0:
+            voucher = post_document(
+                uow,
+                series="WH",
+                kind="wo_absorption",
+                date=cmd.date,
+                memo=f"{plain(cmd.hours)} h at {centre.code} on {cmd.work_order}",
+                lines=_posted(step.journal, base, info.wip_account),
+                actor=actor,
+                now=now,
+            )
+    wo.trigger(
+        ctx.event(
+            ProgressReported,
+            document=cmd.work_order,
+            voucher=voucher,
+            date=cmd.date,
+            work_centre=centre.code,
+            operation=cmd.operation,
+            hours=cmd.hours,
+            labour=labour,
+            overhead=overhead,
+            good_quantity=cmd.good_quantity,
+            rejected_quantity=cmd.rejected_quantity,
+            reason=cmd.reason,
+        )
+    )
+    return [voucher] if voucher else []
+
+
+@handles(CompleteWorkOrder)
+def complete_work_order(cmd: CompleteWorkOrder, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    base = company_of(uow).base_currency
+    wo = work_order_of(uow, cmd.work_order)
+    wo.check_status(("released", "in_progress"), "receive finished goods")
+    wo.check_date(cmd.date)
+    check_period(uow, cmd.date)
+    info = wo.info()
+    warehouse = cmd.warehouse or info.warehouse
+    check_warehouse(uow, warehouse, "warehouse")
+    check_quantity(cmd.quantity, "quantity")
+    outputs = []
+    for i, out in enumerate(cmd.outputs):
+        item_of(uow, out.item, f"outputs[{i}].item")
+        check_quantity(out.quantity, f"outputs[{i}].quantity")
+        with core_rules(f"outputs[{i}]."):
+            outputs.append(core.OutputQuantity(out.item, out.quantity))
+    with core_rules():
+        step = wo.state.complete(cmd.quantity, outputs, final=cmd.final)
+    planner = StockPlanner(uow, base)
+    document = placeholder(uow, "WF", cmd.date)
+    for i, valued in enumerate(step.outputs, start=1):
+        planner.move(
+            item_of(uow, valued.item, "item"),
+            warehouse,
+            document=document,
+            line=i,
+            kind="wo_receipt",
+            date=cmd.date,
+            quantity=valued.quantity,
+            value=valued.value,
+            counter_account=info.wip_account,
+        )
+    final = step.state.status == "completed"
+    documents = finish(
+        uow,
+        planner,
+        series="WF",
+        kind="wo_receipt",
+        date=cmd.date,
+        memo=f"{plain(cmd.quantity)} {info.item} received from {cmd.work_order} at actual cost",
+        lines=_posted(step.journal, base, info.wip_account),
+        actor=actor,
+        now=now,
+    )
+    wo.trigger(
+        ctx.event(
+            WorkOrderCompleted,
+            document=cmd.work_order,
+            voucher=documents[0],
+            date=cmd.date,
+            warehouse=warehouse,
+            quantity=cmd.quantity,
+            value=step.value,
+            outputs=tuple(
+                OutputLine(item=o.item, kind=o.kind, quantity=o.quantity, value=o.value)
+                for o in step.outputs
+            ),
+            final=final,
+        )
+    )
+    return documents
+
+
+@handles(CloseWorkOrder)
+def close_work_order(cmd: CloseWorkOrder, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    base = company_of(uow).base_currency
+    wo = work_order_of(uow, cmd.work_order)
+    wo.check_status(("released", "in_progress", "completed"), "close it")
+    wo.check_date(cmd.date)
+    info = wo.info()
+    with core_rules():
+        step = wo.state.close(cmd.reason or "")
+    voucher: str | None = None
+    if step.value != 0:
+        check_period(uow, cmd.date)
+        chart_of(uow).check_postable(info.variance_account, base, "variance_account")
+        voucher = post_document(
+            uow,
+            series="WV",
+            kind="wo_variance",
+            date=cmd.date,
+            memo=f"{cmd.work_order} closed: {cmd.reason}",
+            lines=_posted(step.journal, base, info.wip_account),
+            actor=actor,
+            now=now,
+        )
+    wo.trigger(
+        ctx.event(
+            WorkOrderClosed,
+            document=cmd.work_order,
+            voucher=voucher,
+            date=cmd.date,
+            variance=step.value,
+            reason=cmd.reason,
+        )
+    )
+    return [voucher] if voucher else []
+
+
+@handles(CancelWorkOrder)
+def cancel_work_order(cmd: CancelWorkOrder, ctx: Context) -> list[str]:
+    wo = work_order_of(ctx.uow, cmd.work_order)
+    wo.check_status(("draft", "released", "in_progress"), "cancel it")
+    wo.check_date(cmd.date)
+    state = wo.state
+    if state.materials or state.hours or state.good_quantity:
+        raise ValidationError(
+            "work_order",
+            f"work order {cmd.work_order} has material, hours or receipts on it: return the "
+            "material and close it (the rest goes to variance) instead of cancelling",
+        )
+    wo.trigger(
+        ctx.event(WorkOrderCancelled, document=cmd.work_order, date=cmd.date, reason=cmd.reason)
+    )
+    return []
