@@ -24,8 +24,8 @@ CSV rules
   quoted field spanning lines is one row. Blank records (no field, or every field empty) are
   skipped.
 * **Ragged rows:** a record must have the header's field count. Extra trailing fields that are all
-  empty are dropped (a common export artefact); any other difference refuses the file, naming the
-  row.
+  empty are dropped (a common export artefact), and so are trailing header fields without a name
+  when no row has a value under them; any other difference refuses the file, naming the row.
 
 XLSX rules
 ----------
@@ -410,10 +410,10 @@ def _build_table(
     for number, cells, typed in iterator:
         if not _non_blank(cells):
             continue
-        if len(cells) < raw_width and not pad_short:
+        if len(cells) < width and not pad_short:
             raise SourceFileError(
                 file,
-                f"has {len(cells)} fields where the header has {raw_width} "
+                f"has {len(cells)} fields where the header has {width} "
                 "(a missing delimiter, or a quote not closed?)",
                 number,
             )
