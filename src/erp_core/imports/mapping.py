@@ -6,7 +6,9 @@ A mapping is TOML, one table per import kind::
 
     [kinds.customers]
     external_id = "Customer No"              # column(s) whose text identifies the row for re-runs;
-                                             # a list joins several; absent: a hash of the row
+                                             # a list joins several with "|" (a "|" or "\\" in
+                                             # a part is escaped by "\\"); absent: a hash of
+                                             # the row (`row_hash`)
     delimiter = ";"                          # optional reading hints: delimiter, encoding, sheet
 
     [kinds.customers.fields.code]
@@ -770,8 +772,10 @@ def _external_id(mapping: KindMapping, row: SourceRow, errors: list[RowError]) -
             errors.append(
                 RowError(row=row.number, column=column, reason="the external id is empty")
             )
-        parts.append(text.replace("\\", "\\\\").replace("|", "\\|"))
-    return "|".join(parts)
+        parts.append(text)
+    if len(parts) == 1:
+        return parts[0]
+    return "|".join(p.replace("\\", "\\\\").replace("|", "\\|") for p in parts)
 
 
 def row_hash(row: SourceRow) -> str:
