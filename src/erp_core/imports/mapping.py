@@ -56,6 +56,7 @@ import tomllib
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Literal, TypeAlias
 
@@ -114,6 +115,11 @@ def format_number(value: Decimal, *, decimal: str = ".", thousands: str = "") ->
 
 def parse_date(text: str, formats: Iterable[str] = ()) -> dt.date:
     """Parse a date with the first matching format, falling back to ISO ``YYYY-MM-DD``."""
+    return _parse_date(text, tuple(formats))
+
+
+@lru_cache(maxsize=4096)  # files repeat dates; strptime is the slowest step
+def _parse_date(text: str, formats: tuple[str, ...]) -> dt.date:
     value = text.strip()
     for fmt in formats:
         try:
@@ -129,6 +135,7 @@ def parse_date(text: str, formats: Iterable[str] = ()) -> dt.date:
     raise CellError(f"{text!r} is not a date (expected {shown})")
 
 
+@lru_cache(maxsize=64)
 def _number_pattern(decimal: str, thousands: str, negative_brackets: bool) -> _NumberParser:
     return _NumberParser(decimal, thousands, negative_brackets)
 
