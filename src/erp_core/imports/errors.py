@@ -7,17 +7,21 @@ Two kinds of failure, kept apart on purpose:
 * a bad cell or a failed check is data (`RowError`, `Problem` in `checks`): collected in lists,
   reported together, so the person fixing the source sees every problem in one run.
 
-`ImportsError` derives from `ValueError` for now; the wiring step re-parents it under the core's
-`ErpError` (a one-line change) once the reorganised tree has landed.
+`ImportsError` is an `ErpError` (so the CLI prints it as one line, exit status 2) and, for the pure
+core's callers, a `ValueError`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from erp_core.kernel.errors import ErpError
 
-class ImportsError(ValueError):
-    """Base of every error the import core raises on purpose."""
+
+class ImportsError(ErpError, ValueError):
+    """Base of every error the import core raises on purpose (bad input: exit status 2)."""
+
+    exit_code = 2
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

@@ -411,7 +411,9 @@ _TEXT_STEPS = ("trim", "upper", "lower", "collapse_spaces")
 _STEP_NAMES = (*_TEXT_STEPS, "boolean", "map", "regex", "split", "number", "date")
 
 
-def load_mapping_file(path: str) -> ImportMapping:
+def load_mapping_file(
+    path: str, schema: Mapping[str, Collection[str]] | None = None
+) -> ImportMapping:
     """Read and parse a mapping file (see `load_mapping`)."""
     try:
         with open(path, encoding="utf-8") as handle:
@@ -420,7 +422,7 @@ def load_mapping_file(path: str) -> ImportMapping:
         raise MappingFileError("", f"cannot be read ({exc.strerror})", path) from None
     except UnicodeDecodeError:
         raise MappingFileError("", "is not UTF-8 text", path) from None
-    return load_mapping(text, file=path)
+    return load_mapping(text, file=path, schema=schema)
 
 
 def load_mapping(
