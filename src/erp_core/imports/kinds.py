@@ -12,7 +12,7 @@ voucher, keyed by its date (one opening voucher per date).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -264,7 +264,7 @@ column = "Text"
 
 _STOCK_MAPPING = """\
 [kinds.opening_stock]
-external_id = ["Item", "Warehouse", "Batch"]
+external_id = "Ref"                      # one stable reference per stock line
 
 [kinds.opening_stock.fields.date]
 column = "Date"
@@ -420,10 +420,12 @@ KINDS: dict[str, KindSpec] = {
         required=("date", "item", "warehouse", "quantity", "unit_cost", "account"),
         cleansing={"item": CODE, "warehouse": CODE, "batch": CODE, "account": CODE},
         description="opening stock (receive_stock, one per row): quantity, unit cost, batch",
-        sample_header=("Date", "Item", "Warehouse", "Batch", "Quantity", "Unit cost", "Offset"),
+        sample_header=(
+            "Ref", "Date", "Item", "Warehouse", "Batch", "Quantity", "Unit cost", "Offset"
+        ),
         sample_rows=(
-            ("2026-01-01", "BOLT-M8", "MAIN", "", "1000", "0.12", ""),
-            ("2026-01-01", "GLUE-1", "MAIN", "L2025-11", "40", "8.50", ""),
+            ("OS-1", "2026-01-01", "BOLT-M8", "MAIN", "", "1000", "0.12", ""),
+            ("OS-2", "2026-01-01", "GLUE-1", "MAIN", "L2025-11", "40", "8.50", ""),
         ),
         sample_mapping=_STOCK_MAPPING,
         links=(("item", "stock_items"), ("warehouse", "warehouses"), ("account", "accounts")),
@@ -431,5 +433,3 @@ KINDS: dict[str, KindSpec] = {
 }
 
 SCHEMA: Mapping[str, tuple[str, ...]] = {name: spec.fields for name, spec in KINDS.items()}
-
-PlanFn = Callable[[Sequence[MappedRecord]], list[Planned]]
