@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import trial_balance_by_account
 
 from erp_core.api import Erp
 from erp_core.cli import cli
 from erp_core.imports.run import template
-from conftest import trial_balance_by_account
 
 ORDER = (
     "chart",
@@ -81,9 +81,8 @@ def test_every_kind_imports_from_its_template(erp: Erp, tmp_path: Path) -> None:
 
 
 def _accounts(conn: object) -> list[dict[str, object]]:
-    from sqlalchemy import select
-
     from erp_core.projections.schema import accounts
+    from sqlalchemy import select
 
     return [dict(r._mapping) for r in conn.execute(select(accounts))]  # type: ignore[attr-defined]
 
@@ -108,9 +107,7 @@ def test_a_changed_row_is_a_conflict_not_a_duplicate(erp: Erp, tmp_path: Path) -
     before = log_position(erp)
     data.write_text(data.read_text().replace("Nordwind AG,,14", "Nordwind AG,,21"))
     report = tmp_path / "report.csv"
-    result = run(
-        erp, "customers", str(data), "--mapping", str(spec), "--report", str(report)
-    )
+    result = run(erp, "customers", str(data), "--mapping", str(spec), "--report", str(report))
     assert result.exit_code == 1
     rows = list(csv.DictReader(report.open()))
     by_row = {r["row"]: r["status"] for r in rows}
@@ -198,20 +195,15 @@ def test_missing_column_refuses_the_file(erp: Erp, tmp_path: Path) -> None:
 
 
 def _customers(conn: object) -> list[str]:
-    from sqlalchemy import select
-
     from erp_core.projections.schema import customers
+    from sqlalchemy import select
 
     return [r[0] for r in conn.execute(select(customers.c.code))]  # type: ignore[attr-defined]
 
 
-def test_one_bad_row_all_or_nothing_stores_nothing_and_names_it(
-    erp: Erp, tmp_path: Path
-) -> None:
+def test_one_bad_row_all_or_nothing_stores_nothing_and_names_it(erp: Erp, tmp_path: Path) -> None:
     data, spec = write_template(tmp_path, "customers")
-    data.write_text(
-        'No,Name,Contact,Terms,Credit limit\nC1,One,,30,"1,00"\nC2,Two,,abc,"1,00"\n'
-    )
+    data.write_text('No,Name,Contact,Terms,Credit limit\nC1,One,,30,"1,00"\nC2,Two,,abc,"1,00"\n')
     result = run(
         erp, "customers", str(data), "--mapping", str(spec), "--all-or-nothing", "--format", "csv"
     )

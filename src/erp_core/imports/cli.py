@@ -20,14 +20,18 @@ KIND_NAMES = (
 
 
 @click.command("import")
-@click.argument("kind", type=click.Choice([*KIND_NAMES, *(k.replace("_", "-") for k in KIND_NAMES)]))
+@click.argument(
+    "kind", type=click.Choice([*KIND_NAMES, *(k.replace("_", "-") for k in KIND_NAMES)])
+)
 @click.argument("file", required=False, type=click.Path(dir_okay=False))
 @click.option("--mapping", "mapping_file", type=click.Path(dir_okay=False), help="TOML mapping.")
 @click.option("--dry-run", is_flag=True, help="Check and report everything; store nothing.")
 @click.option(
     "--all-or-nothing", is_flag=True, help="Store nothing if any row is refused (one atomic save)."
 )
-@click.option("--report", "report_file", type=click.Path(dir_okay=False), help="Write the report as CSV.")
+@click.option(
+    "--report", "report_file", type=click.Path(dir_okay=False), help="Write the report as CSV."
+)
 @click.option("--template", is_flag=True, help="Print a sample CSV and its mapping for KIND.")
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
@@ -65,9 +69,9 @@ def import_command(
     from erp_core.imports.mapping import load_mapping_file
 
     spec = kind_named(kind)
-    mapping = load_mapping_file(mapping_file, schema=SCHEMA)
+    parsed = load_mapping_file(mapping_file, schema=SCHEMA)
     report = run.run_import(
-        state.erp(), spec.name, file, mapping, dry_run=dry_run, all_or_nothing=all_or_nothing
+        state.erp(), spec.name, file, parsed, dry_run=dry_run, all_or_nothing=all_or_nothing
     )
     if report_file is not None:
         with open(report_file, "w", encoding="utf-8", newline="") as out:

@@ -74,7 +74,11 @@ class KindSpec:
     def planned_row(self, record: MappedRecord) -> Planned:
         body = _present(record.values)
         if self.action == "receive_stock":
-            line = {k: body.pop(k) for k in ("item", "warehouse", "quantity", "unit_cost", "batch") if k in body}
+            line = {
+                k: body.pop(k)
+                for k in ("item", "warehouse", "quantity", "unit_cost", "batch")
+                if k in body
+            }
             body["lines"] = [line]
             body.setdefault("memo", f"Opening stock {record.external_id}")
         action = {
@@ -115,9 +119,7 @@ def _opening_voucher(spec: KindSpec, records: Sequence[MappedRecord]) -> Planned
         "lines": lines,
         "idempotency_key": idempotency_key(spec.name, ",".join(dates)),
     }
-    return Planned(
-        rows=tuple(r.row for r in records), external_id=",".join(dates), action=action
-    )
+    return Planned(rows=tuple(r.row for r in records), external_id=",".join(dates), action=action)
 
 
 def kind_named(name: str) -> KindSpec:
@@ -157,7 +159,7 @@ required = true
 [kinds.chart.fields.type]
 column = "Type"
 required = true
-transform = ["trim", "lower", { map = { table = { a = "asset", l = "liability", e = "equity", i = "income", x = "expense" }, keep_unmapped = true } }]
+transform = ["trim", "lower", { map = { table = { debtor = "asset" }, keep_unmapped = true } }]
 
 [kinds.chart.fields.parent]
 column = "Parent"
@@ -306,8 +308,8 @@ KINDS: dict[str, KindSpec] = {
         description="chart of accounts (open_account); a parent must exist or come earlier",
         sample_header=("Account", "Description", "Type", "Parent", "Group"),
         sample_rows=(
-            ("1700", "Other assets", "a", "1000", "yes"),
-            ("1710", "Deposits", "a", "1700", "no"),
+            ("1700", "Other assets", "Asset", "1000", "yes"),
+            ("1710", "Deposits", "debtor", "1700", "no"),
         ),
         sample_mapping=_CHART_MAPPING,
         code_field="code",
@@ -421,7 +423,14 @@ KINDS: dict[str, KindSpec] = {
         cleansing={"item": CODE, "warehouse": CODE, "batch": CODE, "account": CODE},
         description="opening stock (receive_stock, one per row): quantity, unit cost, batch",
         sample_header=(
-            "Ref", "Date", "Item", "Warehouse", "Batch", "Quantity", "Unit cost", "Offset"
+            "Ref",
+            "Date",
+            "Item",
+            "Warehouse",
+            "Batch",
+            "Quantity",
+            "Unit cost",
+            "Offset",
         ),
         sample_rows=(
             ("OS-1", "2026-01-01", "BOLT-M8", "MAIN", "", "1000", "0.12", ""),

@@ -233,7 +233,9 @@ def run_import(
 
 def _sort(report: ImportReport) -> None:
     order = {CLEANSED: 0, NEAR_DUPLICATE: 1}
-    report.lines.sort(key=lambda ln: (ln.row if ln.row is not None else 10**12, order.get(ln.status, 2)))
+    report.lines.sort(
+        key=lambda ln: (ln.row if ln.row is not None else 10**12, order.get(ln.status, 2))
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -421,4 +423,3 @@ def template(kind: str) -> tuple[str, str]:
     writer.writerow(spec.sample_header)
     writer.writerows(spec.sample_rows)
     return out.getvalue(), spec.sample_mapping
-
