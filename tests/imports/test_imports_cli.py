@@ -273,3 +273,23 @@ def test_rebuilt_projections_equal_live_after_import(erp: Erp, tmp_path: Path) -
     live = trial_balance_by_account(erp), sorted(erp.query(_customers))
     erp.rebuild()
     assert (trial_balance_by_account(erp), sorted(erp.query(_customers))) == live
+
+
+def test_control_accounts_are_refused_in_opening_balances(erp: Erp, tmp_path: Path) -> None:
+    data, spec = opening(tmp_path, ['01.01.2026,1200,"500,00",,', '01.01.2026,3100,,"500,00",'])
+    before = log_position(erp)
+    result = run(erp, "opening_balances", str(data), "--mapping", str(spec), "--format", "csv")
+    assert result.exit_code == 1
+    rows = [r for r in report_rows(result) if r["row"] == "2"]
+    assert "'1200' is the receivables control account" in rows[0]["message"]
+    assert log_position(erp) == before
+
+
+def test_a_voucher_refused_by_the_ledger_names_every_row(erp: Erp, tmp_path: Path) -> None:
+    data, spec = opening(tmp_path, ['01.01.2030,1120,"500,00",,', '01.01.2030,3100,,"500,00",'])
+    before = log_position(erp)
+    result = run(erp, "opening_balances", str(data), "--mapping", str(spec), "--format", "csv")
+    assert result.exit_code == 1
+    rows = report_rows(result)
+    assert {r["row"] for r in rows if r["status"] == "refused"} == {"2", "3"}
+    assert log_position(erp) == before

@@ -63,6 +63,8 @@ APPLIED, WOULD_APPLY, SKIPPED, CONFLICT, REFUSED = (
     "refused",
 )
 CLEANSED, NEAR_DUPLICATE = "cleansed", "near-duplicate"
+# control accounts whose balance only their sub-ledger may post (the ledger refuses the rest)
+SUB_LEDGER_ROLES = ("receivables", "payables", "inventory", "grni")
 REPORT_COLUMNS = ("row", "external_id", "status", "column", "message", "document")
 
 
@@ -265,6 +267,10 @@ def master_data(conn: Connection) -> dict[str, dict[str, str]]:
         schema.accounts.c.is_group.is_(False), schema.accounts.c.closed.is_(False)
     )
     found["posting_accounts"] = {code: name for code, name in conn.execute(posting)}
+    control = select(schema.accounts.c.code, schema.accounts.c.control).where(
+        schema.accounts.c.control.in_(SUB_LEDGER_ROLES)
+    )
+    found["control_accounts"] = {code: role for code, role in conn.execute(control)}
     return found
 
 
@@ -294,6 +300,20 @@ def _checks(
                 )
     if spec.whole_file:
         problems += check_balanced(records, debit="debit", credit="credit")
+        controls = existing.get("control_accounts", {})
+        for record in records:
+            account = record.values.get("account")
+            if isinstance(account, str) and account in controls:
+                problems.append(
+                    Problem(
+                        "link",
+                        f"{account!r} is the {controls[account]} control account: its opening "
+                        "balance comes from its sub-ledger (open items, opening stock), not from "
+                        "the opening voucher",
+                        record.row,
+                        "account",
+                    )
+                )
         dates = sorted({str(r.values.get("date")) for r in records if r.values.get("date")})
         if len(dates) > 1:
             problems.append(
@@ -374,7 +394,13 @@ def _outcome_lines(
         row = plan.rows[0]
         if isinstance(outcome, ValidationError):
             column, row, message = _locate(outcome, plan, columns)
-        return [ReportLine(row, status, message, plan.external_id, column)]
+        lines = [ReportLine(row, status, message, plan.external_id, column)]
+        lines += [
+            ReportLine(other, REFUSED, f"not stored: the voucher is refused at row {row}")
+            for other in plan.rows
+            if other != row
+        ]
+        return lines
     if outcome.duplicate:
         status, message = SKIPPED, "already imported"
     else:
