@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +23,7 @@ ORDER = (
     "customers",
     "suppliers",
     "opening_balances",
+    "open_payables",
     "opening_stock",
 )
 
@@ -67,12 +69,20 @@ def test_every_kind_imports_from_its_template(erp: Erp, tmp_path: Path) -> None:
     assert tb["2500"] == Decimal("-15000.00")
     assert tb["3100"] == Decimal("-22000.00")
     assert tb["1300"] == Decimal("460.00")  # 1000 x 0.12 + 40 x 8.50
-    assert tb["3200"] == Decimal("-460.00")
+    assert tb["2100"] == Decimal("-1730.50")  # open payables 1,250.00 + 480.50
+    assert tb["3200"] == Decimal("1730.50") - Decimal("460.00")  # the offsets
     assert sum(tb.values()) == 0
+    aging = erp.payables_aging(dt.date(2026, 1, 15))
+    (row,) = aging.rows
+    assert (row.not_due, row.days_1_30, row.balance) == (
+        Decimal("480.50"),
+        Decimal("1250.00"),
+        Decimal("1730.50"),
+    )
     # the opening balances are ONE voucher
     opening = {r["document"] for r in reports["opening_balances"] if r["status"] == "applied"}
     assert len(opening) == 1 and len(reports["opening_balances"]) == 4
-    balance = erp.stock_balance(__import__("datetime").date(2026, 1, 31), by_batch=True)
+    balance = erp.stock_balance(dt.date(2026, 1, 31), by_batch=True)
     assert sum((row.value for row in balance.rows), Decimal(0)) == Decimal("460.00")
     assert any(row.batch == "L2025-11" for row in balance.rows)
     accounts = {r["code"] for r in erp.query(_accounts)}
@@ -270,9 +280,18 @@ def test_template_prints_a_header_and_a_mapping(erp: Erp) -> None:
 
 def test_rebuilt_projections_equal_live_after_import(erp: Erp, tmp_path: Path) -> None:
     import_all(erp, tmp_path)
-    live = trial_balance_by_account(erp), sorted(erp.query(_customers))
+    def state() -> tuple[object, ...]:
+        day = dt.date(2026, 2, 1)
+        return (
+            trial_balance_by_account(erp),
+            sorted(erp.query(_customers)),
+            erp.payables_aging(day),
+            erp.stock_balance(day, by_batch=True),
+        )
+
+    live = state()
     erp.rebuild()
-    assert (trial_balance_by_account(erp), sorted(erp.query(_customers))) == live
+    assert state() == live
 
 
 def test_control_accounts_are_refused_in_opening_balances(erp: Erp, tmp_path: Path) -> None:
@@ -293,3 +312,53 @@ def test_a_voucher_refused_by_the_ledger_names_every_row(erp: Erp, tmp_path: Pat
     rows = report_rows(result)
     assert {r["row"] for r in rows if r["status"] == "refused"} == {"2", "3"}
     assert log_position(erp) == before
+
+
+def test_open_payables_are_paid_like_invoices(erp: Erp, tmp_path: Path) -> None:
+    for kind in ("suppliers", "open_payables"):
+        data, spec = write_template(tmp_path, kind)
+        assert run(erp, kind, str(data), "--mapping", str(spec)).exit_code == 0
+    invoice = erp.supplier_ledger("S200")[0].document
+    erp.apply(
+        {
+            "action": "pay_supplier",
+            "supplier": "S200",
+            "date": "2026-01-20",
+            "amount": "1250.00",
+            "allocations": [{"invoice": invoice, "amount": "1250.00"}],
+        }
+    )
+    aging = erp.payables_aging(dt.date(2026, 1, 20))
+    assert aging.total == Decimal("480.50")
+    assert not [c for c in erp.check() if not c.ok]
+
+
+def test_open_payables_refuse_unknown_suppliers_and_twice_booked_invoices(
+    erp: Erp, tmp_path: Path
+) -> None:
+    data, spec = write_template(tmp_path, "open_payables")
+    before = log_position(erp)
+    result = run(erp, "open_payables", str(data), "--mapping", str(spec), "--format", "csv")
+    assert result.exit_code == 1
+    refused = [r for r in report_rows(result) if r["status"] == "refused"]
+    assert {(r["row"], r["column"]) for r in refused} == {("2", "Supplier"), ("3", "Supplier")}
+    assert log_position(erp) == before
+    suppliers, supplier_spec = write_template(tmp_path, "suppliers")
+    assert run(erp, "suppliers", str(suppliers), "--mapping", str(supplier_spec)).exit_code == 0
+    data.write_text(data.read_text() + 'S200,INV-8812,,30.12.2025,"1,00",\n')
+    result = run(erp, "open_payables", str(data), "--mapping", str(spec), "--format", "csv")
+    refused = [r for r in report_rows(result) if r["status"] == "refused"]
+    assert {r["row"] for r in refused} == {"4"}
+    assert any(
+        "rows 2, 4 share supplier 'S200', supplier_reference" in r["message"] for r in refused
+    )
+    assert any("external id 'S200|INV-8812' appears at rows 2, 4" in r["message"] for r in refused)
+    assert not erp.payables_aging(dt.date(2026, 1, 15)).rows
+
+
+def test_stream_names_agree_with_procurement() -> None:
+    from erp_core.imports import handlers as ours
+    from erp_core.procurement import handlers as theirs
+
+    assert ours.supplier_stream("S1") == theirs.supplier_stream("S1")
+    assert ours.invoice_stream("PI-1") == theirs.invoice_stream("PI-1")

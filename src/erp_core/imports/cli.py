@@ -15,6 +15,7 @@ KIND_NAMES = (
     "items",
     "warehouses",
     "opening_balances",
+    "open_payables",
     "opening_stock",
 )
 

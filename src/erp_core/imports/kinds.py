@@ -65,6 +65,7 @@ class KindSpec:
     links: tuple[tuple[str, str], ...] = ()  # (field, master data it must name)
     defaults: Mapping[str, Any] = field(default_factory=dict)
     whole_file: bool = False  # one action for the whole file (opening balances)
+    unique: tuple[str, ...] = ()  # fields that together may appear once (default: code_field)
 
     def plan(self, records: Sequence[MappedRecord]) -> list[Planned]:
         if self.whole_file:
@@ -264,6 +265,40 @@ transform = [{ number = { decimal = ",", thousands = "." } }]
 column = "Text"
 """
 
+_PAYABLES_MAPPING = """\
+[kinds.open_payables]
+external_id = ["Supplier", "Invoice"]
+
+[kinds.open_payables.fields.supplier]
+column = "Supplier"
+required = true
+
+[kinds.open_payables.fields.supplier_reference]
+column = "Invoice"
+required = true
+
+[kinds.open_payables.fields.invoice_date]
+column = "Invoice date"
+transform = [{ date = ["%d.%m.%Y"] }]
+
+[kinds.open_payables.fields.due]
+column = "Due"
+required = true
+transform = [{ date = ["%d.%m.%Y"] }]
+
+[kinds.open_payables.fields.amount]
+column = "Open amount"
+required = true
+transform = [{ number = { decimal = ",", thousands = "." } }]
+
+[kinds.open_payables.fields.date]      # the opening day the items are posted on (a constant)
+default = "2026-01-01"
+
+[kinds.open_payables.fields.offset_account]
+column = "Offset"
+default = "3200"
+"""
+
 _STOCK_MAPPING = """\
 [kinds.opening_stock]
 external_id = "Ref"                      # one stable reference per stock line
@@ -414,6 +449,31 @@ KINDS: dict[str, KindSpec] = {
         sample_mapping=_OPENING_MAPPING,
         links=(("account", "posting_accounts"),),
         whole_file=True,
+    ),
+    "open_payables": _spec(
+        name="open_payables",
+        action="record_opening_payable",
+        fields=(
+            "supplier",
+            "supplier_reference",
+            "date",
+            "invoice_date",
+            "due",
+            "amount",
+            "offset_account",
+            "memo",
+        ),
+        required=("supplier", "supplier_reference", "date", "due", "amount"),
+        cleansing={"supplier": CODE, "supplier_reference": TEXT, "offset_account": CODE},
+        description="open supplier invoices (record_opening_payable), aged by their due dates",
+        sample_header=("Supplier", "Invoice", "Invoice date", "Due", "Open amount", "Offset"),
+        sample_rows=(
+            ("S200", "INV-8812", "15.11.2025", "30.12.2025", "1.250,00", ""),
+            ("S200", "INV-8840", "10.12.2025", "24.01.2026", "480,50", ""),
+        ),
+        sample_mapping=_PAYABLES_MAPPING,
+        links=(("supplier", "suppliers"), ("offset_account", "posting_accounts")),
+        unique=("supplier", "supplier_reference"),
     ),
     "opening_stock": _spec(
         name="opening_stock",

@@ -287,17 +287,11 @@ def _checks(
         problems += check_links(
             records, link_field, known=existing.get(target, {}), creates=creates, target=noun
         )
-    if spec.code_field is not None:
-        for group in find_duplicates(records, [spec.code_field]):
+    unique = spec.unique or ((spec.code_field,) if spec.code_field else ())
+    if unique:
+        for group in find_duplicates(records, list(unique)):
             for row in group.rows[1:]:
-                problems.append(
-                    Problem(
-                        "duplicate",
-                        f"{spec.code_field} {group.key[0]!r} is also at row {group.rows[0]}",
-                        row,
-                        spec.code_field,
-                    )
-                )
+                problems.append(Problem("duplicate", f"{group} (once only)", row, unique[-1]))
     if spec.whole_file:
         problems += check_balanced(records, debit="debit", credit="credit")
         controls = existing.get("control_accounts", {})
