@@ -6,6 +6,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from erp_core.imports.cleansing import (
     LEGAL_FORMS,
@@ -132,3 +134,34 @@ def test_a_bad_threshold_is_refused() -> None:
     for threshold in (0.9, Decimal(0), Decimal("1.5")):
         with pytest.raises(ValueError, match="must be a Decimal in"):
             find_near_duplicates([], threshold=threshold)  # type: ignore[arg-type]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    names=st.lists(st.text(alphabet="abcdeé -&.", min_size=0, max_size=12), max_size=25),
+    existing=st.lists(st.text(alphabet="abcdeé -&.", min_size=1, max_size=12), max_size=8),
+    threshold=st.sampled_from([Decimal("0.5"), Decimal("0.75"), Decimal("0.9"), Decimal("1")]),
+)
+def test_rapidfuzz_pruning_finds_exactly_what_difflib_finds(
+    names: list[str], existing: list[str], threshold: Decimal
+) -> None:
+    from erp_core.imports import cleansing
+
+    records = [record(i + 2, name=name) for i, name in enumerate(names)]
+    stored = {f"X{i}": name for i, name in enumerate(existing)}
+    fast = find_near_duplicates(records, threshold=threshold, existing=stored)
+    brute = []
+    limit = Fraction(threshold)
+    incoming = [
+        cleansing._name(r.row, None, r.values["name"], ())
+        for r in records
+        if isinstance(r.values["name"], str) and r.values["name"].strip()
+    ]
+    kept = [cleansing._name(None, k, v, ()) for k, v in stored.items() if v.strip()]
+    for i, first in enumerate(incoming):
+        for second in [*incoming[i + 1 :], *kept]:
+            ratio = cleansing._ratio_if_close(first, second, limit)
+            if ratio is not None:
+                brute.append((first.row, second.row, second.other_id, cleansing._shown(ratio)))
+    found = [(d.row, d.other_row, d.other_id, d.similarity) for d in fast]
+    assert sorted(map(str, found)) == sorted(map(str, brute))

@@ -280,6 +280,7 @@ def test_template_prints_a_header_and_a_mapping(erp: Erp) -> None:
 
 def test_rebuilt_projections_equal_live_after_import(erp: Erp, tmp_path: Path) -> None:
     import_all(erp, tmp_path)
+
     def state() -> tuple[object, ...]:
         day = dt.date(2026, 2, 1)
         return (

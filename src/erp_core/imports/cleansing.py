@@ -256,22 +256,60 @@ def find_near_duplicates(
         if name.strip()
     ]
     found: list[NearDuplicate] = []
-    for index, first in enumerate(incoming):
-        for second in [*incoming[index + 1 :], *stored]:
-            ratio = _ratio_if_close(first, second, limit)
-            if ratio is not None:
-                found.append(
-                    NearDuplicate(
-                        row=first.row or 0,
-                        name=first.text,
-                        other_name=second.text,
-                        similarity=_shown(ratio),
-                        other_row=second.row,
-                        other_id=second.other_id,
-                    )
+    others = [*incoming, *stored]
+    for index, other in _candidates(incoming, others, limit):
+        first, second = incoming[index], others[other]
+        ratio = _ratio_if_close(first, second, limit)
+        if ratio is not None:
+            found.append(
+                NearDuplicate(
+                    row=first.row or 0,
+                    name=first.text,
+                    other_name=second.text,
+                    similarity=_shown(ratio),
+                    other_row=second.row,
+                    other_id=second.other_id,
                 )
+            )
     found.sort(key=lambda d: (-d.similarity, d.row, d.other_row or 0, d.other_id or ""))
     return tuple(found)
+
+
+_BLOCK = 256  # incoming names scored at once by rapidfuzz (a block x all names matrix)
+
+
+def _candidates(
+    incoming: Sequence[_Name], others: Sequence[_Name], limit: Fraction
+) -> Iterable[tuple[int, int]]:
+    """Pairs (incoming index, index into `others`) worth the exact comparison, each pair once.
+
+    With rapidfuzz, its Indel similarity (``2 * LCS / T``, computed in C++) prunes first: difflib's
+    matching blocks form a common subsequence, so difflib's ratio never exceeds it and no pair at
+    or above the threshold is lost; the exact difflib ratio then decides, so results are the same
+    with or without rapidfuzz. Without it, every later pair is a candidate.
+    """
+    count = len(incoming)
+    try:
+        from rapidfuzz.distance import Indel
+        from rapidfuzz.process import cdist
+    except ImportError:  # pragma: no cover - rapidfuzz is a dependency; the fallback is exact too
+        for index in range(count):
+            yield from ((index, other) for other in range(index + 1, len(others)))
+        return
+    keys = [name.key for name in others]
+    cutoff = max(float(limit) - 1e-6, 0.0)
+    for start in range(0, count, _BLOCK):
+        scores = cdist(
+            keys[start : min(start + _BLOCK, count)],
+            keys,
+            scorer=Indel.normalized_similarity,
+            score_cutoff=cutoff,
+            workers=1,
+        )
+        for offset, row in enumerate(scores):
+            index = start + offset
+            for other in (row[index + 1 :] >= cutoff).nonzero()[0]:
+                yield index, index + 1 + int(other)
 
 
 @dataclass(frozen=True)

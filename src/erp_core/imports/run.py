@@ -329,13 +329,17 @@ def _near_duplicates(
 ) -> list[ReportLine]:
     if spec.name_field is None:
         return []
-    stored = dict(existing.get(spec.existing or "", {}))
-    own = {r.row: r.values.get(spec.code_field or "") for r in records}
+    # a stored record with a code of this file is the row itself (an earlier run) or a code
+    # clash the action refuses; either way not a near-duplicate to compare with
+    own = {r.values.get(spec.code_field or "") for r in records}
+    stored = {
+        code: name
+        for code, name in existing.get(spec.existing or "", {}).items()
+        if code not in own
+    }
     ids = {r.row: r.external_id for r in records}
     lines = []
     for pair in find_near_duplicates(records, spec.name_field, existing=stored):
-        if pair.other_id is not None and pair.other_id == own.get(pair.row):
-            continue  # the row's own record, stored by an earlier run
         lines.append(
             ReportLine(
                 pair.row,
