@@ -22,6 +22,7 @@ AREAS: tuple[str, ...] = (
     "production",
     "audit",
     "insight",
+    "imports",
 )
 
 

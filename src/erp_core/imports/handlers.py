@@ -1,0 +1,96 @@
+"""Handlers of the import area (importing this module registers them)."""
+
+from __future__ import annotations
+
+import erp_core.imports.events  # noqa: F401  (registers the voucher kind)
+from erp_core.imports.commands import RecordOpeningPayable
+from erp_core.kernel.context import Context
+from erp_core.kernel.errors import ValidationError
+from erp_core.kernel.money import ZERO
+from erp_core.kernel.registry import handles
+from erp_core.ledger.posting import (
+    chart_of,
+    check_money,
+    check_period,
+    company_of,
+    gl,
+    post_document,
+)
+from erp_core.procurement.documents import Supplier, SupplierInvoice, SupplierReference
+from erp_core.procurement.events import SupplierInvoicePosted, SupplierReferenceClaimed
+
+
+# procurement's stream names (its handlers module is not imported from another area; a test
+# checks these agree with it)
+def supplier_stream(code: str) -> str:
+    return f"supplier:{code}"
+
+
+def invoice_stream(document: str) -> str:
+    return f"pinv:{document}"
+
+
+def reference_stream(supplier: str, reference: str) -> str:
+    return f"supref:{supplier}/{reference}"
+
+
+@handles(RecordOpeningPayable)
+def record_opening_payable(cmd: RecordOpeningPayable, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    base = company_of(uow).base_currency
+    chart = chart_of(uow)
+    check_period(uow, cmd.date)
+    supplier = uow.get(Supplier, supplier_stream(cmd.supplier)).info()
+    if supplier.currency != base:
+        raise ValidationError(
+            "supplier",
+            f"{supplier.code} invoices in {supplier.currency}; opening items are taken over in "
+            f"the base currency {base} only",
+        )
+    check_money(cmd.amount, base, "amount")
+    invoice_date = cmd.invoice_date or cmd.date
+    if invoice_date > cmd.date:
+        raise ValidationError("invoice_date", f"{invoice_date} is after the opening day {cmd.date}")
+    if cmd.due < invoice_date:
+        raise ValidationError("due", f"{cmd.due} is before the invoice date {invoice_date}")
+    chart.check_postable(cmd.offset_account, base, "offset_account")
+    payables = chart.by_role("payables").code
+    claimed = uow.get(SupplierReference, reference_stream(cmd.supplier, cmd.supplier_reference))
+    if claimed.invoice is not None:
+        raise ValidationError(
+            "supplier_reference",
+            f"{supplier.code}'s invoice {cmd.supplier_reference} is already booked as "
+            f"{claimed.invoice}",
+        )
+    memo = cmd.memo or f"{supplier.code} {cmd.supplier_reference} (opening)"
+    document = post_document(
+        uow,
+        series="OP",
+        kind="opening_payable",
+        date=cmd.date,
+        memo=f"Opening payable {supplier.name} {cmd.supplier_reference}",
+        lines=[
+            gl(cmd.offset_account, cmd.amount, base, memo),
+            gl(payables, -cmd.amount, base, memo, party=cmd.supplier),
+        ],
+        actor=actor,
+        now=now,
+    )
+    claimed.trigger(SupplierReferenceClaimed(actor=actor, recorded_at=now, invoice=document))
+    invoice = SupplierInvoice(invoice_stream(document))
+    invoice.trigger(
+        SupplierInvoicePosted(
+            actor=actor,
+            recorded_at=now,
+            document=document,
+            supplier=cmd.supplier,
+            supplier_reference=cmd.supplier_reference,
+            date=invoice_date,
+            due=cmd.due,
+            net=cmd.amount,
+            tax=ZERO,
+            total=cmd.amount,
+        )
+    )
+    uow.add(invoice)
+    return [document]

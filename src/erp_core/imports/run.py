@@ -1,0 +1,449 @@
+"""Running an import: read, map, cleanse, check, turn into actions, apply (or dry-run), report.
+
+Every step before applying is pure (the core modules); the only writes go through the facade's
+`Erp.apply_many` / `Erp.apply_all_or_nothing`, so every imported fact is an ordinary event with
+its actor, and its idempotency key (``import:<kind>:<external id>``) names the row it came from.
+
+What stops what:
+
+* a file or mapping that cannot be used raises (`SourceFileError`, `MappingFileError`);
+* problems of the whole file (a mapped column missing, an external id used twice, opening
+  balances that do not balance or carry two dates, a row of a one-voucher kind refused) refuse
+  every row: nothing is stored;
+* a refused row (a bad cell, an unknown link, a code twice in the file, a rule of the action)
+  is reported; the other rows are stored, unless ``all_or_nothing``, which stores nothing when any
+  row is refused.
+
+Outcomes per row: ``applied`` (or ``would apply`` in a dry run), ``skipped`` (already imported:
+the same key with the same content), ``conflict`` (already imported with different content: the
+row changed since; nothing is stored for it), ``refused``. Cleansing changes (``cleansed``) and
+likely duplicates (``near-duplicate``) are listed too; nothing is merged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from erp_core.imports.checks import (
+    Problem,
+    check_balanced,
+    check_links,
+    check_required,
+    check_unique_external_ids,
+)
+from erp_core.imports.cleansing import cleanse, find_duplicates, find_near_duplicates
+from erp_core.imports.kinds import KindSpec, Planned, kind_named
+from erp_core.imports.mapping import (
+    ImportMapping,
+    MappedRecord,
+    apply_mapping,
+    load_mapping,
+)
+from erp_core.imports.reader import read_table
+from erp_core.kernel.errors import (
+    BatchRefused,
+    ErpError,
+    IdempotencyConflict,
+    ValidationError,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from erp_core.api import Erp
+    from erp_core.kernel.commands import ActionResult
+
+APPLIED, WOULD_APPLY, SKIPPED, CONFLICT, REFUSED = (
+    "applied",
+    "would apply",
+    "skipped",
+    "conflict",
+    "refused",
+)
+CLEANSED, NEAR_DUPLICATE = "cleansed", "near-duplicate"
+# control accounts whose balance only their sub-ledger may post (the ledger refuses the rest)
+SUB_LEDGER_ROLES = ("receivables", "payables", "inventory", "grni")
+REPORT_COLUMNS = ("row", "external_id", "status", "column", "message", "document")
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    """One line of the run's report: a row's outcome, a cleansing change or a warning."""
+
+    row: int | None
+    status: str
+    message: str = ""
+    external_id: str = ""
+    column: str | None = None
+    document: str = ""
+
+    def __str__(self) -> str:
+        where = "file" if self.row is None else f"row {self.row}"
+        if self.column:
+            where += f", column {self.column!r}"
+        return f"{where}: {self.status}" + (f": {self.message}" if self.message else "")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "row": self.row,
+            "external_id": self.external_id,
+            "status": self.status,
+            "column": self.column or "",
+            "message": self.message,
+            "document": self.document,
+        }
+
+
+@dataclass
+class ImportReport:
+    """What a run read, did and refused."""
+
+    kind: str
+    file: str
+    dry_run: bool
+    rows_read: int = 0
+    lines: list[ReportLine] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for line in self.lines if line.status == status)
+
+    @property
+    def stored(self) -> int:
+        return 0 if self.dry_run else self.count(APPLIED)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.count(REFUSED) or self.count(CONFLICT))
+
+    def summary(self) -> str:
+        parts = [f"{self.rows_read} rows read"]
+        for status in (APPLIED, WOULD_APPLY, SKIPPED, CONFLICT, REFUSED, CLEANSED, NEAR_DUPLICATE):
+            n = self.count(status)
+            if n:
+                parts.append(f"{n} {status}")
+        text = f"{self.kind} from {self.file}: " + ", ".join(parts)
+        if self.dry_run:
+            text += "; dry run: nothing stored"
+        elif self.stored == 0:
+            text += "; nothing new stored"
+        return text
+
+
+def run_import(
+    erp: Erp,
+    kind: str,
+    source: str,
+    mapping: ImportMapping | str,
+    *,
+    dry_run: bool = False,
+    all_or_nothing: bool = False,
+    name: str | None = None,
+) -> ImportReport:
+    """Import `source` (a CSV or XLSX path) as `kind` with `mapping` (parsed, or TOML text)."""
+    spec = kind_named(kind)
+    parsed = (
+        load_mapping(mapping, schema={spec.name: spec.fields})
+        if isinstance(mapping, str)
+        else mapping
+    )
+    kind_map = parsed.kind(spec.name)
+    for wanted in spec.required:
+        if wanted not in {f.name for f in kind_map.fields}:
+            from erp_core.imports.errors import MappingFileError
+
+            raise MappingFileError(
+                f"kinds.{spec.name}.fields", f"{wanted!r} is required by {spec.name}", parsed.file
+            )
+    table = read_table(
+        source,
+        name=name,
+        sheet=kind_map.sheet,
+        encoding=kind_map.encoding,
+        delimiter=kind_map.delimiter,
+    )
+    report = ImportReport(kind=spec.name, file=name or str(source), dry_run=dry_run)
+    report.rows_read = len(table.rows)
+    columns = {f.name: f.column for f in kind_map.fields}
+
+    mapped = apply_mapping(kind_map, table)
+    refused: dict[int, list[ReportLine]] = {}
+    file_problems: list[ReportLine] = []
+    for error in mapped.errors:
+        line = ReportLine(error.row, REFUSED, error.reason, column=error.column)
+        if error.row == table.header_row and not mapped.records:
+            file_problems.append(line)
+        else:
+            refused.setdefault(error.row, []).append(line)
+
+    cleansed = cleanse(mapped.records, spec.cleansing)
+    records = list(cleansed.records)
+    ids = {r.row: r.external_id for r in records}
+    for change in cleansed.changes:
+        report.lines.append(
+            ReportLine(
+                change.row,
+                CLEANSED,
+                f"{change.field}: {change.before!r} -> {change.after!r}",
+                external_id=change.external_id,
+                column=columns.get(change.field),
+            )
+        )
+
+    existing = erp.query(master_data) if _needs_master_data(spec) else {}
+    problems = _checks(spec, records, existing)
+    for problem in problems:
+        line = ReportLine(
+            problem.row,
+            REFUSED,
+            problem.reason,
+            external_id=ids.get(problem.row or -1, ""),
+            column=columns.get(problem.field or "") or problem.field,
+        )
+        if problem.row is None or problem.check in ("external_id", "balance"):
+            file_problems.append(line)
+        else:
+            refused.setdefault(problem.row, []).append(line)
+    report.lines.extend(_near_duplicates(spec, records, existing, columns))
+
+    if spec.whole_file and refused:
+        file_problems.append(
+            ReportLine(None, REFUSED, "the opening voucher is refused: a row of it is refused")
+        )
+    if file_problems or (all_or_nothing and refused):
+        report.lines.extend(file_problems)
+        for lines in refused.values():
+            report.lines.extend(lines)
+        if not file_problems:
+            report.lines.append(
+                ReportLine(None, REFUSED, "all or nothing: a row is refused, nothing is stored")
+            )
+        _sort(report)
+        return report
+
+    accepted = [r for r in records if r.row not in refused]
+    planned = spec.plan(accepted)
+    outcomes = _apply(erp, planned, dry_run=dry_run, all_or_nothing=all_or_nothing)
+    for lines in refused.values():
+        report.lines.extend(lines)
+    for plan, outcome in zip(planned, outcomes, strict=True):
+        report.lines.extend(_outcome_lines(plan, outcome, columns, dry_run))
+    _sort(report)
+    return report
+
+
+def _sort(report: ImportReport) -> None:
+    order = {CLEANSED: 0, NEAR_DUPLICATE: 1}
+    report.lines.sort(
+        key=lambda ln: (ln.row if ln.row is not None else 10**12, order.get(ln.status, 2))
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# checks
+
+
+def _needs_master_data(spec: KindSpec) -> bool:
+    return bool(spec.links or spec.existing)
+
+
+def master_data(conn: Connection) -> dict[str, dict[str, str]]:
+    """Existing codes and names from the read models: accounts, parties, items, warehouses."""
+    from sqlalchemy import select
+
+    from erp_core.projections import schema
+
+    found: dict[str, dict[str, str]] = {}
+    for key, table in (
+        ("accounts", schema.accounts),
+        ("customers", schema.customers),
+        ("suppliers", schema.suppliers),
+        ("stock_items", schema.stock_items),
+        ("warehouses", schema.warehouses),
+    ):
+        found[key] = {code: name for code, name in conn.execute(select(table.c.code, table.c.name))}
+    posting = select(schema.accounts.c.code, schema.accounts.c.name).where(
+        schema.accounts.c.is_group.is_(False), schema.accounts.c.closed.is_(False)
+    )
+    found["posting_accounts"] = {code: name for code, name in conn.execute(posting)}
+    control = select(schema.accounts.c.code, schema.accounts.c.control).where(
+        schema.accounts.c.control.in_(SUB_LEDGER_ROLES)
+    )
+    found["control_accounts"] = {code: role for code, role in conn.execute(control)}
+    return found
+
+
+def _checks(
+    spec: KindSpec, records: Sequence[MappedRecord], existing: Mapping[str, Mapping[str, str]]
+) -> list[Problem]:
+    problems = check_required(records, spec.required)
+    problems += check_unique_external_ids(records)
+    for link_field, target in spec.links:
+        creates = spec.code_field if target == spec.existing else None
+        noun = {"posting_accounts": "posting account", "stock_items": "item"}.get(
+            target, target.rstrip("s")
+        )
+        problems += check_links(
+            records, link_field, known=existing.get(target, {}), creates=creates, target=noun
+        )
+    unique = spec.unique or ((spec.code_field,) if spec.code_field else ())
+    if unique:
+        for group in find_duplicates(records, list(unique)):
+            for row in group.rows[1:]:
+                problems.append(Problem("duplicate", f"{group} (once only)", row, unique[-1]))
+    if spec.whole_file:
+        problems += check_balanced(records, debit="debit", credit="credit")
+        controls = existing.get("control_accounts", {})
+        for record in records:
+            account = record.values.get("account")
+            if isinstance(account, str) and account in controls:
+                problems.append(
+                    Problem(
+                        "link",
+                        f"{account!r} is the {controls[account]} control account: its opening "
+                        "balance comes from its sub-ledger (open items, opening stock), not from "
+                        "the opening voucher",
+                        record.row,
+                        "account",
+                    )
+                )
+        dates = sorted({str(r.values.get("date")) for r in records if r.values.get("date")})
+        if len(dates) > 1:
+            problems.append(
+                Problem("balance", f"one opening voucher has one date, not {', '.join(dates)}")
+            )
+        for record in records:
+            if not record.values.get("debit") and not record.values.get("credit"):
+                problems.append(
+                    Problem("required", "needs a debit or a credit", record.row, "debit")
+                )
+    return problems
+
+
+def _near_duplicates(
+    spec: KindSpec,
+    records: Sequence[MappedRecord],
+    existing: Mapping[str, Mapping[str, str]],
+    columns: Mapping[str, str | None],
+) -> list[ReportLine]:
+    if spec.name_field is None:
+        return []
+    # a stored record with a code of this file is the row itself (an earlier run) or a code
+    # clash the action refuses; either way not a near-duplicate to compare with
+    own = {r.values.get(spec.code_field or "") for r in records}
+    stored = {
+        code: name
+        for code, name in existing.get(spec.existing or "", {}).items()
+        if code not in own
+    }
+    ids = {r.row: r.external_id for r in records}
+    lines = []
+    for pair in find_near_duplicates(records, spec.name_field, existing=stored):
+        lines.append(
+            ReportLine(
+                pair.row,
+                NEAR_DUPLICATE,
+                str(pair).split(" ", 2)[2],
+                external_id=ids.get(pair.row, ""),
+                column=columns.get(spec.name_field),
+            )
+        )
+    return lines
+
+
+# --------------------------------------------------------------------------------------------
+# applying
+
+
+def _apply(
+    erp: Erp, planned: Sequence[Planned], *, dry_run: bool, all_or_nothing: bool
+) -> list[ActionResult | ErpError]:
+    actions = [p.action for p in planned]
+    if not actions:
+        return []
+    if not all_or_nothing:
+        return erp.apply_many(actions, dry_run=dry_run)
+    try:
+        return list(erp.apply_all_or_nothing(actions, dry_run=dry_run))
+    except BatchRefused as refused:
+        outcomes: list[ActionResult | ErpError] = []
+        for index in range(len(actions)):
+            if index == refused.index:
+                outcomes.append(refused.error)
+            else:
+                outcomes.append(ErpError("not stored: another row of the file is refused"))
+        return outcomes
+
+
+def _outcome_lines(
+    plan: Planned,
+    outcome: ActionResult | ErpError,
+    columns: Mapping[str, str | None],
+    dry_run: bool,
+) -> list[ReportLine]:
+    if isinstance(outcome, ErpError):
+        status = CONFLICT if isinstance(outcome, IdempotencyConflict) else REFUSED
+        if status == CONFLICT:
+            message = "already imported with different content; the change is not stored"
+        else:
+            message = outcome.message
+        column = None
+        row = plan.rows[0]
+        if isinstance(outcome, ValidationError):
+            column, row, message = _locate(outcome, plan, columns)
+        lines = [ReportLine(row, status, message, plan.external_id, column)]
+        lines += [
+            ReportLine(other, REFUSED, f"not stored: the voucher is refused at row {row}")
+            for other in plan.rows
+            if other != row
+        ]
+        return lines
+    if outcome.duplicate:
+        status, message = SKIPPED, "already imported"
+    else:
+        status, message = (WOULD_APPLY if dry_run else APPLIED), ""
+    document = ", ".join(outcome.documents)
+    return [ReportLine(row, status, message, plan.external_id, None, document) for row in plan.rows]
+
+
+def _locate(
+    error: ValidationError, plan: Planned, columns: Mapping[str, str | None]
+) -> tuple[str | None, int, str]:
+    """The column (and, in a voucher, the row) a refusal names: ``lines.2.account`` -> row 3."""
+    parts = error.field.split(".") if error.field else []
+    row = plan.rows[0]
+    if len(parts) >= 2 and parts[0] == "lines" and parts[1].isdigit():
+        index = int(parts[1])
+        if len(plan.rows) > 1 and index < len(plan.rows):
+            row = plan.rows[index]
+        parts = parts[2:]
+    name = parts[-1] if parts else ""
+    column = columns.get(name) or (name or None)
+    return column, row, error.reason
+
+
+def report_csv(report: ImportReport) -> str:
+    """The report as CSV, one line per row outcome, change or warning."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=REPORT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for line in report.lines:
+        writer.writerow(line.as_dict())
+    return out.getvalue()
+
+
+def template(kind: str) -> tuple[str, str]:
+    """A sample CSV (header and rows) and the mapping that reads it."""
+    import csv
+    import io
+
+    spec = kind_named(kind)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(spec.sample_header)
+    writer.writerows(spec.sample_rows)
+    return out.getvalue(), spec.sample_mapping
