@@ -9,6 +9,7 @@ read through the unit of work by `document_facts`.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
 import secrets
@@ -84,9 +85,7 @@ class Role:
         return "*" in p or "report:*" in p or f"report:{report}" in p
 
 
-def _template(
-    code: str, name: str, *permissions: str, **rules: Any
-) -> tuple[str, Role]:
+def _template(code: str, name: str, *permissions: str, **rules: Any) -> tuple[str, Role]:
     return code, Role(code, name, frozenset(permissions), built_in=True, **rules)
 
 
@@ -230,6 +229,12 @@ class Access(Aggregate):
         TokenRevoked: _on_token_revoked,
         AccessControlEnabled: _on_enabled,
     }
+
+    def with_user(self, user: User) -> Access:
+        """A read-only view with one more user (for checks before that user is recorded)."""
+        view = copy.copy(self)
+        view.users = {**self.users, user.code: user}
+        return view
 
     # -- reading ---------------------------------------------------------------------------
     def role(self, code: str) -> Role | None:

@@ -21,6 +21,7 @@ from erp_core.access.domain import (
     Access,
     DocumentFacts,
     DocumentOrigin,
+    User,
     check_user_code,
     decide,
     needs_facts,
@@ -38,22 +39,39 @@ from erp_core.access.events import (
 from erp_core.kernel.commands import Action
 from erp_core.kernel.context import Context
 from erp_core.kernel.errors import ValidationError
+from erp_core.kernel.events import DomainEvent
 from erp_core.kernel.registry import AREA_OF, guards, handles
 from erp_core.ledger.company import STREAM as COMPANY_STREAM
 from erp_core.ledger.company import Company
 
 
-def access_of(ctx: Context) -> Access:
-    """The access state, with the company's creator registered as its first administrator
-    (recorded, as events, by the first access action: `erp init` itself stores nothing more)."""
-    company = ctx.uow.get(Company, COMPANY_STREAM)
-    company.check_exists()
-    access = ctx.uow.get(Access, STREAM)
-    founder = company.created_by
-    if founder and not access.users and _valid_user_code(founder):
-        access.trigger(ctx.event(UserCreated, code=founder, name=founder))
-        access.trigger(ctx.event(RoleGranted, user=founder, role="administrator"))
-    return access
+class Staged:
+    """The access state an access action checks against, and records on.
+
+    The company's creator is its first user and administrator: recorded, as two events, with
+    the first access action stored (so `erp init` itself stores nothing more). Until then the
+    checks see them in `view`, and nothing is recorded before every check has passed."""
+
+    def __init__(self, ctx: Context) -> None:
+        company = ctx.uow.get(Company, COMPANY_STREAM)
+        company.check_exists()
+        self.ctx = ctx
+        self.stored = ctx.uow.get(Access, STREAM)
+        founder = company.created_by
+        self.founder = founder if not self.stored.users and _valid_user_code(founder) else ""
+        self.view = (
+            self.stored.with_user(User(founder, founder, roles={"administrator"}))
+            if self.founder
+            else self.stored
+        )
+
+    def record(self, cls: type[DomainEvent], **fields: Any) -> None:
+        if self.founder:
+            founder, self.founder = self.founder, ""
+            self.stored.trigger(self.ctx.event(UserCreated, code=founder, name=founder))
+            self.stored.trigger(self.ctx.event(RoleGranted, user=founder, role="administrator"))
+        self.stored.trigger(self.ctx.event(cls, **fields))
+        self.view = self.stored
 
 
 def _valid_user_code(code: str) -> bool:
@@ -67,16 +85,18 @@ def _valid_user_code(code: str) -> bool:
 @handles(CreateUser)
 def create_user(cmd: CreateUser, ctx: Context) -> list[str]:
     check_user_code(cmd.code)
-    access = access_of(ctx)
+    staged = Staged(ctx)
+    access = staged.view
     if cmd.code in access.users:
         raise ValidationError("code", f"user {cmd.code!r} exists already")
-    access.trigger(ctx.event(UserCreated, code=cmd.code, name=cmd.name))
+    staged.record(UserCreated, code=cmd.code, name=cmd.name)
     return []
 
 
 @handles(DeactivateUser)
 def deactivate_user(cmd: DeactivateUser, ctx: Context) -> list[str]:
-    access = access_of(ctx)
+    staged = Staged(ctx)
+    access = staged.view
     user = access.user(cmd.code, "code")
     if not user.active:
         raise ValidationError("code", f"user {cmd.code!r} is deactivated already")
@@ -89,34 +109,33 @@ def deactivate_user(cmd: DeactivateUser, ctx: Context) -> list[str]:
     ]
     if "administrator" in user.roles and not others:
         raise ValidationError("code", f"{cmd.code} is the last active administrator")
-    access.trigger(ctx.event(UserDeactivated, code=cmd.code, reason=cmd.reason))
+    staged.record(UserDeactivated, code=cmd.code, reason=cmd.reason)
     return []
 
 
 @handles(DefineRole)
 def define_role(cmd: DefineRole, ctx: Context) -> list[str]:
     check_user_code(cmd.code, "code")
-    access = access_of(ctx)
+    staged = Staged(ctx)
     if cmd.code == "administrator":
         raise ValidationError("code", "the administrator role cannot be redefined")
-    access.trigger(
-        ctx.event(
-            RoleDefined,
-            code=cmd.code,
-            name=cmd.name,
-            permissions=tuple(dict.fromkeys(cmd.permissions)),
-            warehouses=tuple(sorted(set(cmd.warehouses))),
-            own_documents_only=cmd.own_documents_only,
-            self_approval=cmd.self_approval,
-            approval_limit=cmd.approval_limit,
-        )
+    staged.record(
+        RoleDefined,
+        code=cmd.code,
+        name=cmd.name,
+        permissions=tuple(dict.fromkeys(cmd.permissions)),
+        warehouses=tuple(sorted(set(cmd.warehouses))),
+        own_documents_only=cmd.own_documents_only,
+        self_approval=cmd.self_approval,
+        approval_limit=cmd.approval_limit,
     )
     return []
 
 
 @handles(GrantRole)
 def grant_role(cmd: GrantRole, ctx: Context) -> list[str]:
-    access = access_of(ctx)
+    staged = Staged(ctx)
+    access = staged.view
     user = access.user(cmd.user)
     if not user.active:
         raise ValidationError("user", f"user {cmd.user!r} is deactivated")
@@ -124,13 +143,14 @@ def grant_role(cmd: GrantRole, ctx: Context) -> list[str]:
         raise ValidationError("role", f"unknown role {cmd.role!r}")
     if cmd.role in user.roles:
         raise ValidationError("role", f"{cmd.user} holds {cmd.role} already")
-    access.trigger(ctx.event(RoleGranted, user=cmd.user, role=cmd.role))
+    staged.record(RoleGranted, user=cmd.user, role=cmd.role)
     return []
 
 
 @handles(RevokeRole)
 def revoke_role(cmd: RevokeRole, ctx: Context) -> list[str]:
-    access = access_of(ctx)
+    staged = Staged(ctx)
+    access = staged.view
     user = access.user(cmd.user)
     if cmd.role not in user.roles:
         raise ValidationError("role", f"{cmd.user} does not hold {cmd.role}")
@@ -142,13 +162,14 @@ def revoke_role(cmd: RevokeRole, ctx: Context) -> list[str]:
         ]
         if not others:
             raise ValidationError("role", f"{cmd.user} is the last active administrator")
-    access.trigger(ctx.event(RoleRevoked, user=cmd.user, role=cmd.role))
+    staged.record(RoleRevoked, user=cmd.user, role=cmd.role)
     return []
 
 
 @handles(RegisterToken)
 def register_token(cmd: RegisterToken, ctx: Context) -> list[str]:
-    access = access_of(ctx)
+    staged = Staged(ctx)
+    access = staged.view
     user = access.user(cmd.user)
     if not user.active:
         raise ValidationError("user", f"user {cmd.user!r} is deactivated")
@@ -156,39 +177,41 @@ def register_token(cmd: RegisterToken, ctx: Context) -> list[str]:
         raise ValidationError("token_id", f"token {cmd.token_id!r} exists already")
     if cmd.token_hash in access.tokens:
         raise ValidationError("token_hash", "this token is registered already")
-    access.trigger(
-        ctx.event(
-            TokenRegistered,
-            user=cmd.user,
-            token_id=cmd.token_id,
-            token_hash=cmd.token_hash,
-            label=cmd.label,
-        )
+    staged.record(
+        TokenRegistered,
+        user=cmd.user,
+        token_id=cmd.token_id,
+        token_hash=cmd.token_hash,
+        label=cmd.label,
     )
     return []
 
 
 @handles(RevokeToken)
 def revoke_token(cmd: RevokeToken, ctx: Context) -> list[str]:
-    access = access_of(ctx)
+    staged = Staged(ctx)
+    access = staged.view
     hashed = access.token_ids.get(cmd.token_id)
     if hashed is None:
         raise ValidationError("token_id", f"unknown token {cmd.token_id!r}")
     if not access.tokens[hashed].active:
         raise ValidationError("token_id", f"token {cmd.token_id!r} is revoked already")
-    access.trigger(ctx.event(TokenRevoked, token_id=cmd.token_id))
+    staged.record(TokenRevoked, token_id=cmd.token_id)
     return []
 
 
 @handles(EnableAccessControl)
 def enable_access_control(_cmd: EnableAccessControl, ctx: Context) -> list[str]:
-    access = access_of(ctx)
+    staged = Staged(ctx)
+    access = staged.view
     if access.enabled:
         raise ValidationError("access", "access control is on already")
     user = access.users.get(ctx.actor)
     if user is None or not user.active:
         raise ValidationError("actor", f"{ctx.actor} is not an active user")
-    if not any(r.permits_action("enable_access_control", "access") for r in access.held_roles(user)):
+    if not any(
+        r.permits_action("enable_access_control", "access") for r in access.held_roles(user)
+    ):
         raise ValidationError("actor", f"{ctx.actor} holds no role that may enable access control")
     if not any(t.active for t in access.tokens_of(ctx.actor)):
         raise ValidationError(
@@ -196,7 +219,7 @@ def enable_access_control(_cmd: EnableAccessControl, ctx: Context) -> list[str]:
             f"{ctx.actor} has no API token yet: create one first (`erp user token create "
             f"{ctx.actor}`), or nobody could act once access control is on",
         )
-    access.trigger(ctx.event(AccessControlEnabled))
+    staged.record(AccessControlEnabled)
     return []
 
 
