@@ -132,7 +132,7 @@ def access_report(conn: Connection) -> list[AccessRow]:
     out = []
     for user in conn.execute(select(access_users).order_by(access_users.c.code)):
         for role in held.get(user.code) or [""]:
-            name, permissions, rules = known.get(role, ("", "", ""))
+            _role_name, permissions, rules = known.get(role, ("", "", ""))
             out.append(
                 AccessRow(
                     user=user.code,
