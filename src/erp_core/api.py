@@ -10,12 +10,13 @@ up to date before returning, so reports read right after an action include it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import getpass
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, TextIO, TypeVar
+from typing import Any, Concatenate, ParamSpec, TextIO, TypeVar
 
 from pydantic import ValidationError as PydanticValidationError
 
@@ -59,6 +60,20 @@ from erp_core.projections import (
 )
 
 R = TypeVar("R")
+P = ParamSpec("P")
+
+
+def _report(fn: Callable[Concatenate[Erp, P], R]) -> Callable[Concatenate[Erp, P], R]:
+    """A report method: once access control is on, the actor needs ``report:<its name>``
+    (``trial_balance`` is the report ``trial-balance``) or ``report:*``."""
+    name = fn.__name__.replace("_", "-")
+
+    @functools.wraps(fn)
+    def checked(self: Erp, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        self.authorise_report(name)
+        return fn(self, *args, **kwargs)
+
+    return checked
 
 
 def default_actor() -> str:
@@ -152,16 +167,30 @@ class Erp:
         clock: Callable[[], dt.datetime] = utc_now,
         project: bool = True,
         chain: bool = True,
+        token: str | None = None,
     ) -> None:
         self.url = url
-        self.actor = actor or default_actor()
         self.project = project
         writer, reader = create_engines(url)
         migrate(writer, url)
         self.writer, self.reader = writer, reader
         self.store = EventStore(url, chain=chain)
-        self.ledger = CommandService(self.store, clock)
+        self.ledger = CommandService(self.store, clock, credential=token)
         self.projector = Projector(self.store, writer, reader, all_projections())
+        # With a token and no actor named, the token's owner acts.
+        self.actor = actor or (token and self._token_owner(token)) or default_actor()
+
+    def _token_owner(self, token: str) -> str | None:
+        from erp_core.access.reading import token_owner
+
+        return token_owner(self.ledger, token)
+
+    def authorise_report(self, report: str) -> None:
+        """Refuse (`AccessDenied`) when access control is on and the actor is not
+        authenticated or may not run `report`; nothing to check while it is off."""
+        from erp_core.access.reading import check_report
+
+        check_report(self.ledger, self.actor, self.ledger.credential, report)
 
     @classmethod
     def open(
@@ -172,15 +201,23 @@ class Erp:
         clock: Callable[[], dt.datetime] = utc_now,
         project: bool = True,
         chain: bool = True,
+        token: str | None = None,
     ) -> Erp:
         """Open (creating if needed) the database at `url`, `$ERP_DATABASE_URL` or ./erp.sqlite.
 
         With ``project=False`` actions do not update projections; call `catch_up()` (a separate
         projection worker process would). ``chain=False`` stores events without the audit
         hash chain; it exists only to measure the chain's cost and must not be used for books.
+        ``token`` is the actor's API token (needed once access control is on; without
+        `actor`, the token's owner acts).
         """
         return cls(
-            parse_url(resolve_url(url)), actor=actor, clock=clock, project=project, chain=chain
+            parse_url(resolve_url(url)),
+            actor=actor,
+            clock=clock,
+            project=project,
+            chain=chain,
+            token=token,
         )
 
     def close(self) -> None:
@@ -360,22 +397,29 @@ class Erp:
         """Run an area's report query ``fn(connection, *args, **kwargs)`` on the read models.
 
         Areas keep their report queries beside their projections; the facade lends them a
-        read connection, so no caller reaches for the engines themselves."""
+        read connection, so no caller reaches for the engines themselves. Once access
+        control is on, the actor needs the report ``report:<fn name>`` (hyphens for
+        underscores) or ``report:*``."""
+        self.authorise_report(getattr(fn, "__name__", "query").replace("_", "-"))
         with self.reader.connect() as conn:
             return fn(conn, *args, **kwargs)
 
+    @_report
     def trial_balance(self, as_of: dt.date | None = None) -> TrialBalance:
         with self.reader.connect() as conn:
             return queries.trial_balance(conn, as_of)
 
+    @_report
     def balance_sheet(self, as_of: dt.date) -> BalanceSheet:
         with self.reader.connect() as conn:
             return queries.balance_sheet(conn, as_of)
 
+    @_report
     def income_statement(self, date_from: dt.date, date_to: dt.date) -> IncomeStatement:
         with self.reader.connect() as conn:
             return queries.income_statement(conn, date_from, date_to)
 
+    @_report
     def general_ledger(
         self,
         account: str | None = None,
@@ -401,28 +445,34 @@ class Erp:
     # inventory and procurement: each takes the action's fields as keywords
 
     # inventory and procurement reports
+    @_report
     def stock_ledger(
         self, item: str | None = None, warehouse: str | None = None, date_to: dt.date | None = None
     ) -> list[StockLedgerRow]:
         with self.reader.connect() as conn:
             return operations.stock_ledger(conn, item, warehouse, date_to)
 
+    @_report
     def stock_balance(self, as_of: dt.date, by_batch: bool = False) -> StockBalance:
         with self.reader.connect() as conn:
             return operations.stock_balance(conn, as_of, by_batch)
 
+    @_report
     def open_orders(self) -> list[OpenOrderLine]:
         with self.reader.connect() as conn:
             return operations.open_orders(conn)
 
+    @_report
     def payables_aging(self, as_of: dt.date) -> PayablesAging:
         with self.reader.connect() as conn:
             return operations.payables_aging(conn, as_of)
 
+    @_report
     def supplier_ledger(self, supplier: str) -> list[SupplierLedgerRow]:
         with self.reader.connect() as conn:
             return operations.supplier_ledger(conn, supplier)
 
+    @_report
     def check(self) -> list[CheckResult]:
         """Run every reconciliation check; each result says OK or names the difference."""
         with self.reader.connect() as conn:
@@ -454,23 +504,28 @@ class Erp:
     # sales: each takes the action's fields as keywords
 
     # sales reports
+    @_report
     def receivables_aging(self, as_of: dt.date) -> ReceivablesAging:
         with self.reader.connect() as conn:
             return sales_reports.receivables_aging(conn, as_of)
 
+    @_report
     def customer_ledger(self, customer: str) -> list[CustomerLedgerRow]:
         with self.reader.connect() as conn:
             return sales_reports.customer_ledger(conn, customer)
 
+    @_report
     def sales_open_orders(self) -> list[SalesOpenLine]:
         with self.reader.connect() as conn:
             return sales_reports.sales_open_orders(conn)
 
+    @_report
     def margin(self, by: str, date_from: dt.date, date_to: dt.date) -> MarginReport:
         """Gross margin by item, customer or period (month), from the posted events."""
         with self.reader.connect() as conn:
             return sales_reports.margin(conn, by, date_from, date_to)
 
+    @_report
     def sales_forecast(self, item: str, horizon: int = 6) -> ForecastReport:
         """Holt's linear exponential smoothing of the item's monthly deliveries, with the
         mean absolute percentage error of a backtest on the last months held out."""
@@ -512,6 +567,7 @@ class Erp:
         )
 
     # -- audit -------------------------------------------------------------------------------
+    @_report
     def verify(
         self, digests: Sequence[audit.Digest] = (), trusted_public_key: str | None = None
     ) -> audit.ChainReport:
@@ -534,6 +590,7 @@ class Erp:
             name, _ = queries.company(conn)
         return audit.make_digest(name, report, self.ledger.clock(), private_key_pem)
 
+    @_report
     def trail(self, document: str) -> list[TrailEntry]:
         """Every stored event of a document (``JV-2026-000001``) or stream (``fy:2026``)."""
         stream = (
@@ -559,6 +616,7 @@ class Erp:
             )
         return entries
 
+    @_report
     def replay(
         self,
         position: int | None = None,
@@ -577,6 +635,7 @@ class Erp:
             raise ValidationError("as-of-position", "a log position is 0 or more")
         return Replay(self.store, position, scratch_dir)
 
+    @_report
     def export_beancount(self, out: TextIO) -> int:
         """Write the ledger, read from the log itself, as beancount text."""
         return write_beancount((r.event() for r in self.store.iter_log()), out)

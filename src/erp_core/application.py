@@ -29,7 +29,7 @@ from erp_core.kernel.errors import (
     ValidationError,
 )
 from erp_core.kernel.events import ActionRecorded, DomainEvent, topics_for
-from erp_core.kernel.registry import handler_for
+from erp_core.kernel.registry import GUARDS, handler_for
 from erp_core.kernel.unit_of_work import UnitOfWork
 from erp_core.kernel.util import paused_gc
 from erp_core.ledger import accounts, company, periods
@@ -83,10 +83,14 @@ class CommandService:
     business rules live in the areas' handlers."""
 
     def __init__(
-        self, store: EventStore | MemoryEventStore, clock: Callable[[], dt.datetime] = utc_now
+        self,
+        store: EventStore | MemoryEventStore,
+        clock: Callable[[], dt.datetime] = utc_now,
+        credential: str | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
+        self.credential = credential  # the secret proving who acts, for the guards
         self._cache: dict[str, _Cached] = {}
         self._seen = store.last_position()  # the log has been read up to here for the cache
 
@@ -322,6 +326,10 @@ class CommandService:
         return stored
 
     def _run(self, uow: UnitOfWork, action: Action, actor: str, now: dt.datetime) -> ActionResult:
+        handler = handler_for(type(action))  # loads the areas, and with them their guards
+        ctx = Context(uow, actor, now, self._read_log)
+        for guard in GUARDS:
+            guard(action, ctx, self.credential)
         key = action.idempotency_key
         if key is not None:
             digest = content_hash(action)
@@ -341,8 +349,7 @@ class CommandService:
                         f"idempotency key {key!r} was already used for different content"
                     )
                 return seen[1].model_copy(update={"duplicate": True})
-        handler = handler_for(type(action))
-        documents = handler(action, Context(uow, actor, now, self._read_log))
+        documents = handler(action, ctx)
         result = ActionResult(action=action.action, documents=documents)
         if key is not None:
             record = uow.get(_IdempotencyRecord, f"idem:{key}")

@@ -89,11 +89,16 @@ def report() -> None:
 @click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", envvar="ERP_DATABASE_URL", help="Database URL (default ./erp.sqlite).")
 @click.option("--actor", envvar="ERP_ACTOR", help="Who is acting (default: your user name).")
+@click.option(
+    "--token",
+    envvar="ERP_TOKEN",
+    help="Your API token (prefer $ERP_TOKEN); needed once access control is on.",
+)
 @click.version_option(package_name="erp_core")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, actor: str | None) -> None:
+def cli(ctx: click.Context, db: str | None, actor: str | None, token: str | None) -> None:
     """erp: an event-sourced double-entry accounting core."""
-    state = Context(db, actor)
+    state = Context(db, actor, token)
     ctx.obj = state
     ctx.call_on_close(state.close)
 

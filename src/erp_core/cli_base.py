@@ -19,16 +19,17 @@ FORMATS = click.Choice(["table", "json", "csv"])
 
 
 class Context:
-    def __init__(self, db: str | None, actor: str | None) -> None:
+    def __init__(self, db: str | None, actor: str | None, token: str | None = None) -> None:
         self.db = db
         self.actor = actor
+        self.token = token
         self._erp: Erp | None = None
 
     def erp(self) -> Erp:
         if self._erp is None:
             from erp_core.api import Erp
 
-            self._erp = Erp.open(self.db, actor=self.actor)
+            self._erp = Erp.open(self.db, actor=self.actor, token=self.token)
         return self._erp
 
     def close(self) -> None:

@@ -79,6 +79,13 @@ class StorageError(ErpError):
     """The database could not be reached or refused the write."""
 
 
+class AccessDenied(ErpError):
+    """The actor is not authenticated, or holds no role permitting what was asked (exit 77,
+    EX_NOPERM); nothing was stored."""
+
+    exit_code = 77
+
+
 class BatchRefused(ErpError):
     """An all-or-nothing batch was refused because one of its actions was; nothing was stored."""
 

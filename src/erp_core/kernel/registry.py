@@ -25,6 +25,17 @@ Handler = Callable[[Any, "Context"], list[str]]
 
 HANDLERS: dict[type[Action], Handler] = {}
 AREA_OF: dict[type[Action], str] = {}
+# Checks the command service runs before every handler, as ``guard(action, ctx, credential)``;
+# a guard refuses by raising (the access area registers one: who may apply what).
+Guard = Callable[[Action, "Context", "str | None"], None]
+GUARDS: list[Guard] = []
+
+
+def guards(fn: Guard) -> Guard:
+    """Register the decorated function as a check run before every action's handler."""
+    if fn not in GUARDS:
+        GUARDS.append(fn)
+    return fn
 
 
 def action_name(cls: type[Action]) -> str:

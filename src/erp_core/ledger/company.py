@@ -20,8 +20,10 @@ class Company(Aggregate):
         self.name = ""
         self.base_currency = ""
         self.fiscal_year_start = dt.date.min
+        self.created_by = ""  # the actor who created it: the first administrator
 
     def _on_created(self, e: CompanyCreated) -> None:
+        self.created_by = e.actor
         self.name = e.name
         self.base_currency = e.base_currency
         self.fiscal_year_start = e.fiscal_year_start

@@ -1,0 +1,185 @@
+"""`erp user ...`, `erp role ...`, `erp access ...` and `erp report access` (who can do what)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import click
+
+from erp_core.cli_base import FORMATS, Context, pass_ctx
+from erp_core.render import rows_out
+
+
+@click.group("user")
+def user() -> None:
+    """Users: create, deactivate, grant and revoke roles, API tokens."""
+
+
+@user.command("create")
+@click.argument("code")
+@click.option("--name", required=True, help="The user's full name.")
+@pass_ctx
+def user_create(state: Context, code: str, name: str) -> None:
+    """Register the user CODE (what --actor and the events name)."""
+    state.erp().apply({"action": "create_user", "code": code, "name": name})
+    click.echo(f"Created user {code}.")
+
+
+@user.command("deactivate")
+@click.argument("code")
+@click.option("--reason", required=True, help="Why (kept in the log).")
+@pass_ctx
+def user_deactivate(state: Context, code: str, reason: str) -> None:
+    """Deactivate the user CODE: every later action or report by them is refused."""
+    state.erp().apply({"action": "deactivate_user", "code": code, "reason": reason})
+    click.echo(f"Deactivated {code}.")
+
+
+@user.command("grant")
+@click.argument("code")
+@click.argument("role")
+@pass_ctx
+def user_grant(state: Context, code: str, role: str) -> None:
+    """Give the user CODE the ROLE."""
+    state.erp().apply({"action": "grant_role", "user": code, "role": role})
+    click.echo(f"{code} now holds {role}.")
+
+
+@user.command("revoke")
+@click.argument("code")
+@click.argument("role")
+@pass_ctx
+def user_revoke(state: Context, code: str, role: str) -> None:
+    """Take the ROLE away from the user CODE (effective at once)."""
+    state.erp().apply({"action": "revoke_role", "user": code, "role": role})
+    click.echo(f"{code} no longer holds {role}.")
+
+
+@user.group("token")
+def token() -> None:
+    """API tokens: the proof of who acts once access control is on."""
+
+
+@token.command("create")
+@click.argument("code")
+@click.option("--label", default="", help="What the token is for (e.g. the machine).")
+@pass_ctx
+def token_create(state: Context, code: str, label: str) -> None:
+    """Create an API token for the user CODE and print it: shown this once, only its hash is
+    stored. Give it as $ERP_TOKEN (or --token)."""
+    from erp_core.access.tokens import create_token, token_id_of
+
+    secret = create_token(state.erp(), code, label)
+    click.echo(secret)
+    click.echo(
+        f"Token {token_id_of(secret)} for {code}: store it now; it is never shown again.",
+        err=True,
+    )
+
+
+@token.command("revoke")
+@click.argument("token_id")
+@pass_ctx
+def token_revoke(state: Context, token_id: str) -> None:
+    """Revoke the token TOKEN_ID (the part after erp_ in the token)."""
+    state.erp().apply({"action": "revoke_token", "token_id": token_id})
+    click.echo(f"Revoked token {token_id}.")
+
+
+@click.group("role")
+def role() -> None:
+    """Roles: what each permits, with its record rules."""
+
+
+@role.command("define")
+@click.argument("code")
+@click.option("--name", required=True)
+@click.option(
+    "--permit",
+    "permissions",
+    multiple=True,
+    required=True,
+    help="An action, area:<area>, report:<name>, report:* or * (repeat).",
+)
+@click.option("--warehouse", "warehouses", multiple=True, help="Limit to this warehouse (repeat).")
+@click.option("--own-documents-only", is_flag=True, help="Only documents the user created.")
+@click.option("--self-approval", is_flag=True, help="May approve documents they created.")
+@click.option("--approval-limit", help="Largest document total it may approve.")
+@pass_ctx
+def role_define(
+    state: Context,
+    code: str,
+    name: str,
+    permissions: tuple[str, ...],
+    warehouses: tuple[str, ...],
+    own_documents_only: bool,
+    self_approval: bool,
+    approval_limit: str | None,
+) -> None:
+    """Define (or redefine) the role CODE."""
+    state.erp().apply(
+        {
+            "action": "define_role",
+            "code": code,
+            "name": name,
+            "permissions": list(permissions),
+            "warehouses": list(warehouses),
+            "own_documents_only": own_documents_only,
+            "self_approval": self_approval,
+            "approval_limit": None if approval_limit is None else Decimal(approval_limit),
+        }
+    )
+    click.echo(f"Defined role {code}.")
+
+
+@role.command("list")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def role_list(state: Context, fmt_name: str) -> None:
+    """Every role (built-in templates and defined roles) with what it permits."""
+    from pydantic import BaseModel
+
+    from erp_core.projections.access import roles
+
+    class RoleRow(BaseModel):
+        role: str
+        name: str
+        permissions: str
+        rules: str
+
+    found = state.erp().query(roles)
+    rows = [RoleRow(role=c, name=n, permissions=p, rules=r) for c, (n, p, r) in found.items()]
+    rows_out("Roles", rows, ["role", "name", "permissions", "rules"], fmt_name)
+
+
+@click.group("access")
+def access() -> None:
+    """Access control: switch it on."""
+
+
+@access.command("enable")
+@pass_ctx
+def access_enable(state: Context) -> None:
+    """Switch access control on for good: from now on every action and report needs the
+    actor's API token and a role permitting it."""
+    state.erp().apply({"action": "enable_access_control"})
+    click.echo("Access control is on: every action and report now needs an API token.")
+
+
+@click.command("access")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_access(state: Context, fmt_name: str) -> None:
+    """Who can do what: every user, each role they hold, what it permits and its rules."""
+    from erp_core.projections.access import access_report
+
+    rows_out(
+        "Access: users and their roles",
+        state.erp().query(access_report),
+        ["user", "name", "active", "role", "permissions", "rules"],
+        fmt_name,
+    )
+
+
+commands: list[click.Command] = [user, role, access]
+reports: list[click.Command] = [report_access]
