@@ -32,8 +32,8 @@ def all_modules() -> list[str]:
 def concrete_actions() -> list[type[Action]]:
     """Every Action subclass defined in erp_core with an action name (a Literal default)."""
     for name in all_modules():
-        if name.endswith(".cli") or name in ("erp_core.cli", "erp_core.demo"):
-            continue
+        if name.endswith((".cli", "chain_postgres")) or name in ("erp_core.cli", "erp_core.demo"):
+            continue  # command lines, and the PostgreSQL recorder (an extra's driver)
         importlib.import_module(name)
     found: list[type[Action]] = []
     todo = list(Action.__subclasses__())
