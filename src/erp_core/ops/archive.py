@@ -428,9 +428,7 @@ def iter_archive(
     return manifest, signer, events()
 
 
-def _check_end(
-    manifest: Manifest, end: dict[str, Any], count: int, head: str, at: int
-) -> None:
+def _check_end(manifest: Manifest, end: dict[str, Any], count: int, head: str, at: int) -> None:
     if end.get("events") != count or end.get("head_hash") != head:
         raise ArchiveRefused(
             f"the archive's end record does not match its events (after position {at})", at
@@ -552,7 +550,14 @@ def _load(
 
     for e in events:
         rows.append(
-            {"p": e.position, "s": e.stream, "v": e.version, "t": e.topic, "b": e.state, "h": e.hash}
+            {
+                "p": e.position,
+                "s": e.stream,
+                "v": e.version,
+                "t": e.topic,
+                "b": e.state,
+                "h": e.hash,
+            }
         )
         count += 1
         if len(rows) >= INSERT_BATCH:
