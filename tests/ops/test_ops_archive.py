@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -178,6 +177,11 @@ def archive(source: str, tmp_path: Path) -> Path:
     return path
 
 
+def archive_lines(path: Path) -> list[bytes]:
+    with gzip.open(path) as f:
+        return f.read().splitlines()
+
+
 def rewrite(src: Path, dst: Path, edit) -> None:  # type: ignore[no-untyped-def]
     with gzip.open(src) as f:
         lines = f.read().splitlines()
@@ -202,7 +206,7 @@ def test_an_altered_event_is_refused_at_its_position(archive: Path, tmp_path: Pa
         return lines
 
     rewrite(archive, bad, alter)
-    position = orjson.loads(gzip.open(archive).read().splitlines()[100])["position"]
+    position = orjson.loads(archive_lines(archive)[100])["position"]
     error = refused(bad, f"sqlite:///{tmp_path}/t.sqlite")
     assert f"at position {position}" in error.message and "chain hash" in error.message
 
@@ -210,7 +214,7 @@ def test_an_altered_event_is_refused_at_its_position(archive: Path, tmp_path: Pa
 def test_a_missing_line_is_refused_naming_where(archive: Path, tmp_path: Path) -> None:
     bad = tmp_path / "missing.erpbak"
     rewrite(archive, bad, lambda lines: lines[:50] + lines[51:])
-    before = orjson.loads(gzip.open(archive).read().splitlines()[49])["position"]
+    before = orjson.loads(archive_lines(archive)[49])["position"]
     error = refused(bad, f"sqlite:///{tmp_path}/t.sqlite")
     assert "event #50 is missing" in error.message and error.position == before
 
@@ -352,8 +356,3 @@ def test_an_empty_book_backs_up_and_restores(tmp_path: Path) -> None:
     assert manifest.events == 0
     result = restore(out, parse_url(f"sqlite:///{tmp_path}/empty2.sqlite"))
     assert result.events == 0 and result.head_position == 0
-
-
-@pytest.fixture
-def cleanup() -> Iterator[None]:
-    yield
