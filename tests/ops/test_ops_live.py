@@ -53,16 +53,15 @@ def backups_while_writing(url: str, tmp_path: Path) -> None:
         path = tmp_path / f"live-{len(manifests)}.erpbak"
         manifests.append((path, backup(parse_url(url), path)))
     for w in writers:
-        out, err = w.communicate(timeout=120)
+        _out, err = w.communicate(timeout=120)
         assert w.returncode == 0, err
     assert manifests, "no backup was taken while the writers ran"
-    with Erp.open(url, actor="t") as erp:
-        with erp.reader.connect() as conn:
-            final = audit.verify_chain(
-                audit.raw_events(conn),
-                audit.chain_records(conn),
-                [m.head_position for _, m in manifests],
-            )
+    with Erp.open(url, actor="t") as erp, erp.reader.connect() as conn:
+        final = audit.verify_chain(
+            audit.raw_events(conn),
+            audit.chain_records(conn),
+            [m.head_position for _, m in manifests],
+        )
     assert final.ok
     for path, manifest in manifests:
         # each archive verifies on its own, and its head is a real point of the live log
