@@ -39,9 +39,7 @@ def cpu_of(cmd: list[str], runs: int) -> float:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        samples.append(
-            (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        )
+        samples.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
     return statistics.median(samples)
 
 
