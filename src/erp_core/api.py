@@ -521,7 +521,8 @@ class Erp:
             report = audit.verify_chain(
                 audit.raw_events(conn), audit.chain_records(conn), [d.position for d in digests]
             )
-        extra = audit.check_digests(report, digests, trusted_public_key)
+            extra = audit.check_snapshots(conn)
+        extra += audit.check_digests(report, digests, trusted_public_key)
         if extra:
             report = report.model_copy(update={"problems": [*report.problems, *extra]})
         return report

@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from erp_core.infra.store import Conflict, EventStore
 from erp_core.kernel.aggregate import Aggregate
@@ -27,7 +27,14 @@ from erp_core.kernel.errors import (
     IdempotencyConflict,
     ValidationError,
 )
-from erp_core.kernel.events import ActionRecorded, DomainEvent, topics_for
+from erp_core.kernel.events import (
+    ActionRecorded,
+    DomainEvent,
+    SnapshotRecorded,
+    snapshot_hash,
+    snapshot_stream,
+    topics_for,
+)
 from erp_core.kernel.registry import handler_for
 from erp_core.kernel.unit_of_work import UnitOfWork
 from erp_core.kernel.util import paused_gc
@@ -125,7 +132,7 @@ class CommandService:
             agg = cls(stream)
             snapshot_version = 0
             if isinstance(agg, FiscalYear):
-                snap = self.store.load_snapshot(stream)
+                snap = self.trusted_snapshot(stream)
                 if snap is not None:
                     agg.restore(*snap)
                     snapshot_version = snap[0]
@@ -136,6 +143,26 @@ class CommandService:
             self._cache[stream] = cached
         assert isinstance(loaded, cls)
         return loaded
+
+    def trusted_snapshot(self, stream: str) -> tuple[int, dict[str, Any]] | None:
+        """The newest stored snapshot of `stream` if the chained log vouches for it: a
+        `SnapshotRecorded` event with its version and the hash of its state. A snapshot
+        edited in the table, or one written before snapshots were chained, is ignored (the
+        stream is folded from the log instead)."""
+        snap = self.store.load_snapshot(stream)
+        if snap is None:
+            return None
+        version, state = snap
+        digest = snapshot_hash(state)
+        for _v, event in self.store.stream(snapshot_stream(stream)):
+            if (
+                isinstance(event, SnapshotRecorded)
+                and event.of_stream == stream
+                and event.of_version == version
+                and event.state_hash == digest
+            ):
+                return snap
+        return None
 
     def forget(self, streams: Sequence[str]) -> None:
         for s in streams:
@@ -297,6 +324,8 @@ class CommandService:
         events = uow.collect()
         if not events:
             return {}
+        snapshots = self._due_snapshots(uow, events)
+        events += [rec for rec, _ in snapshots]
         positions = self.store.append(events)
         stored = {(s, v): p for (s, v, _), p in zip(events, positions, strict=True)}
         ordered = sorted(positions)
@@ -307,16 +336,41 @@ class CommandService:
         ):
             # nobody else wrote since the last refresh: the cache already holds these events
             self._seen = ordered[-1]
-        for stream, cached in list(self._cache.items()):
-            agg = cached.agg
-            if (
-                isinstance(agg, FiscalYear)
-                and stream in uow.touched
-                and agg.version - cached.snapshot_version >= SNAPSHOT_EVERY
-            ):
-                self.store.save_snapshot(stream, agg.version, agg.snapshot())
-                cached.snapshot_version = agg.version
+        for (_s, _v, recorded), state in snapshots:
+            assert isinstance(recorded, SnapshotRecorded)
+            # after the chained record: a crash in between leaves a record with no snapshot
+            # (harmless), never a snapshot the chain does not vouch for
+            self.store.save_snapshot(recorded.of_stream, recorded.of_version, state)
+            cached = self._cache.get(recorded.of_stream)
+            if cached is not None:
+                cached.snapshot_version = recorded.of_version
         return stored
+
+    def _due_snapshots(
+        self, uow: UnitOfWork, events: list[tuple[str, int, DomainEvent]]
+    ) -> list[tuple[tuple[str, int, DomainEvent], dict[str, Any]]]:
+        """The fiscal years this save takes a snapshot of, each with the chained
+        `SnapshotRecorded` stored in the same save as the events it folds."""
+        due = []
+        for stream, agg in uow.touched.items():
+            if not isinstance(agg, FiscalYear):
+                continue
+            cached = self._cache.get(stream)
+            base = cached.snapshot_version if cached is not None else 0
+            if agg.version - base < SNAPSHOT_EVERY:
+                continue
+            state = agg.snapshot()
+            first = events[0][2]
+            record = SnapshotRecorded(
+                actor=first.actor,
+                recorded_at=first.recorded_at,
+                of_stream=stream,
+                of_version=agg.version,
+                state_hash=snapshot_hash(state),
+            )
+            track = snapshot_stream(stream)
+            due.append(((track, self.store.stream_version(track) + 1, record), state))
+        return due
 
     def _run(self, uow: UnitOfWork, action: Action, actor: str, now: dt.datetime) -> ActionResult:
         key = action.idempotency_key

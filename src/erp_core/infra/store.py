@@ -184,7 +184,20 @@ class EventStore:
             )
 
     def load_snapshot(self, stream: str) -> tuple[int, dict[str, Any]] | None:
+        """The newest stored snapshot, unverified (see `CommandService.trusted_snapshot`);
+        None when there is none or it no longer decodes."""
         records = self.snapshots.select_events(stream, desc=True, limit=1)
         if not records:
             return None
-        return records[0].originator_version, json.loads(records[0].state)
+        try:
+            state = json.loads(records[0].state)
+        except (ValueError, UnicodeDecodeError):
+            return None
+        if not isinstance(state, dict):
+            return None
+        return records[0].originator_version, state
+
+    def stream_version(self, stream: str) -> int:
+        """The version of a stream's newest stored event (0 when it has none)."""
+        records = self.recorder.select_events(stream, desc=True, limit=1)
+        return records[0].originator_version if records else 0
