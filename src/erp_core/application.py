@@ -7,9 +7,12 @@ accepted ones are stored together, which is what makes bulk apply fast.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
+import random
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -46,6 +49,9 @@ from erp_core.ledger.posting import chart_of
 
 A = TypeVar("A", bound=Aggregate)
 MAX_ATTEMPTS = 50
+EXCLUSIVE_AFTER = 3  # optimistic tries before taking the exclusive writer turn
+BACKOFF_BASE_S = 0.002
+BACKOFF_CAP_S = 0.25
 REFRESH_BATCH = 5000
 SNAPSHOT_EVERY = 200
 
@@ -92,6 +98,7 @@ class CommandService:
         self.store = store
         self.clock = clock
         self._cache: dict[str, _Cached] = {}
+        self.retries = 0  # attempts retried after losing a race (for load figures)
         self._seen = store.last_position()  # the log has been read up to here for the cache
 
     def _read_log(self, classes: tuple[type[DomainEvent], ...]) -> Iterator[DomainEvent]:
@@ -254,12 +261,23 @@ class CommandService:
     def _apply_batch(
         self, actions: Sequence[Action], actor: str, strict: bool, dry_run: bool
     ) -> list[ActionResult | ErpError]:
-        for _attempt in range(MAX_ATTEMPTS):
-            uow = UnitOfWork(self)
-            try:
-                outcomes = self._attempt(uow, actions, actor, strict, dry_run)
-            finally:
-                uow.release()
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                # jittered exponential back-off ("full jitter"), so losers spread out
+                self.retries += 1
+                time.sleep(random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)))
+            # after a few lost races, the next attempt runs alone: it cannot lose again
+            turn = (
+                self.store.exclusive_turn()
+                if attempt >= EXCLUSIVE_AFTER and not dry_run
+                else contextlib.nullcontext()
+            )
+            with turn:
+                uow = UnitOfWork(self)
+                try:
+                    outcomes = self._attempt(uow, actions, actor, strict, dry_run)
+                finally:
+                    uow.release()
             if outcomes is not None:
                 return outcomes
         raise ConcurrencyError(

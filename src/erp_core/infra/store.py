@@ -110,10 +110,84 @@ def _setup_lock(url: DatabaseUrl) -> Iterator[None]:
             conn.execute("SELECT pg_advisory_unlock(724203)")
 
 
+WRITER_TURN_LOCK = 724205  # PostgreSQL advisory lock key of the writer turns
+
+
+class WriterTurns:
+    """Turns between the processes writing one book, so a writer that keeps losing races wins.
+
+    Every save stores its events under a *shared* turn (many at once: optimistic writing is
+    unchanged). A writer that lost several races takes the *exclusive* turn for its whole next
+    attempt (read, check, store): saves of others wait at their shared turn, before taking any
+    database lock, so nothing can change under it and it cannot lose again. SQLite: ``flock`` on
+    a lock file beside the database (per open file, so threads of one process take turns too);
+    PostgreSQL: a session advisory lock on a connection of its own.
+    """
+
+    def __init__(self, url: DatabaseUrl) -> None:
+        self.url = url
+        self._file: Any = None
+        self._conn: Any = None
+
+    def _sqlite_file(self) -> Any:
+        if self._file is None:
+            self._file = open(f"{self.url.path}-writers", "a+b")  # noqa: SIM115
+        return self._file
+
+    def _pg(self) -> Any:
+        if self._conn is None:
+            import psycopg
+
+            url = self.url
+            self._conn = psycopg.connect(
+                host=url.host,
+                port=url.port,
+                user=url.user,
+                password=url.password or None,
+                dbname=url.dbname,
+                autocommit=True,
+                connect_timeout=10,
+            )
+        return self._conn
+
+    @contextlib.contextmanager
+    def turn(self, *, exclusive: bool) -> Iterator[None]:
+        if self.url.kind == "sqlite":
+            if not self.url.path or self.url.path.startswith(":memory:"):
+                yield  # one connection: nobody to take turns with
+                return
+            import fcntl
+
+            handle = self._sqlite_file()
+            fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+            return
+        conn = self._pg()
+        kind = "" if exclusive else "_shared"
+        conn.execute(f"SELECT pg_advisory_lock{kind}({WRITER_TURN_LOCK})")
+        try:
+            yield
+        finally:
+            conn.execute(f"SELECT pg_advisory_unlock{kind}({WRITER_TURN_LOCK})")
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
 class EventStore:
     def __init__(self, url: DatabaseUrl, *, chain: bool = True) -> None:
         """Open the store; ``chain=False`` skips the audit hash chain (benchmarks only)."""
         self.url = url
+        self.turns = WriterTurns(url)
+        self._exclusive = False
         try:
             with _setup_lock(url):
                 self._factory: Any = InfrastructureFactory.construct(_environment(url, chain))
@@ -123,7 +197,21 @@ class EventStore:
             raise StorageError(f"cannot open the event store at {url.redacted()}: {exc}") from None
 
     def close(self) -> None:
+        self.turns.close()
         self._factory.close()
+
+    @contextlib.contextmanager
+    def exclusive_turn(self) -> Iterator[None]:
+        """Hold the exclusive writer turn: no other erp_core writer stores anything meanwhile."""
+        try:
+            with self.turns.turn(exclusive=True):
+                self._exclusive = True
+                try:
+                    yield
+                finally:
+                    self._exclusive = False
+        except OSError as exc:
+            raise StorageError(f"cannot take the writer turn: {exc}") from None
 
     # -- writing -----------------------------------------------------------------------------
     def append(self, events: Sequence[tuple[str, int, DomainEvent]]) -> list[int]:
@@ -133,7 +221,11 @@ class EventStore:
             topic, state = encode(event)
             stored.append(StoredEvent(stream, version, topic, state))
         try:
-            positions = self.recorder.insert_events(stored)
+            if self._exclusive:
+                positions = self.recorder.insert_events(stored)
+            else:
+                with self.turns.turn(exclusive=False):
+                    positions = self.recorder.insert_events(stored)
         except IntegrityError:
             raise Conflict() from None
         except OperationalError as exc:
