@@ -49,7 +49,7 @@ from erp_core.ledger.posting import chart_of
 
 A = TypeVar("A", bound=Aggregate)
 MAX_ATTEMPTS = 50
-EXCLUSIVE_AFTER = 3  # optimistic tries before taking the exclusive writer turn
+EXCLUSIVE_AFTER = 1  # optimistic tries before taking the exclusive writer turn
 BACKOFF_BASE_S = 0.002
 BACKOFF_CAP_S = 0.25
 REFRESH_BATCH = 5000
