@@ -10,6 +10,7 @@ several processes may call `catch_up` at once.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -147,13 +148,14 @@ class Projector:
         load_areas()
         return sorted(topics_for(*(EVENT_TYPES[n] for n in names)))
 
-    def _catch_up(self, progress: Progress | None) -> int:
+    def _catch_up(self, progress: Progress | None, outer: Connection | None = None) -> int:
+        """Catch up in one transaction per batch, or all in `outer` (an atomic rebuild)."""
         read = 0
         while True:
             head = self.store.last_position()
             if self.upto is not None:
                 head = min(head, self.upto)
-            with self.writer.begin() as conn:
+            with self.writer.begin() if outer is None else contextlib.nullcontext(outer) as conn:
                 positions = self._positions(conn, lock=True)
                 low = min(positions.values(), default=head)
                 if low >= head:
@@ -193,6 +195,21 @@ class Projector:
             if progress is not None:
                 progress(reached, head)
 
+    def position(self) -> tuple[int, int]:
+        """(lowest projection position, log head): the read models are current when equal.
+        A plain read: no write lock is taken when nothing is behind."""
+        head = self.store.last_position()
+        if self.upto is not None:
+            head = min(head, self.upto)
+        with self.reader.connect() as conn:
+            found: dict[str, int] = dict(
+                conn.execute(
+                    select(projection_position.c.name, projection_position.c.position)
+                ).all()
+            )
+        low = min((found.get(p.name, 0) for p in self.projections), default=head)
+        return min(low, head), head
+
     def status(self) -> list[ProjectionStatus]:
         head = self.store.last_position()
         with self.reader.connect() as conn:
@@ -211,7 +228,7 @@ class Projector:
             for p in self.projections
         ]
 
-    def reset(self, names: Sequence[str]) -> None:
+    def reset(self, names: Sequence[str], outer: Connection | None = None) -> None:
         """Drop the rows of the named projections and set them back to the log's start."""
         unknown = [n for n in names if n not in self.by_name]
         if unknown:
@@ -221,7 +238,7 @@ class Projector:
                 "projection",
                 f"unknown projection {unknown[0]!r} (known: {', '.join(self.by_name)})",
             )
-        with self.writer.begin() as conn:
+        with self.writer.begin() if outer is None else contextlib.nullcontext(outer) as conn:
             self._positions(conn, lock=True)
             for name in names:
                 for table in reversed(self.by_name[name].tables):
@@ -233,5 +250,10 @@ class Projector:
                 )
 
     def rebuild(self, names: Sequence[str] | None = None, progress: Progress | None = None) -> int:
-        self.reset(list(names) if names else list(self.by_name))
-        return self.catch_up(progress)
+        """Drop and replay the named projections (default: all) in ONE transaction: readers
+        see the old rows until it commits, and a rebuild killed half-way leaves them as they
+        were (then caught up by the next command), never half-built."""
+        names = list(names) if names else list(self.by_name)
+        with paused_gc(), self.writer.begin() as conn:
+            self.reset(names, conn)
+            return self._catch_up(progress, conn)

@@ -369,7 +369,7 @@ class CommandService:
     ) -> list[tuple[tuple[str, int, DomainEvent], dict[str, Any]]]:
         """The fiscal years this save takes a snapshot of, each with the chained
         `SnapshotRecorded` stored in the same save as the events it folds."""
-        due = []
+        due: list[tuple[tuple[str, int, DomainEvent], dict[str, Any]]] = []
         for stream, agg in uow.touched.items():
             if not isinstance(agg, FiscalYear):
                 continue

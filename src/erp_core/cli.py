@@ -82,8 +82,18 @@ class ReportGroup(click.Group):
 
 
 @click.group(cls=ReportGroup)
-def report() -> None:
-    """Financial reports."""
+@click.option(
+    "--no-catch-up",
+    is_flag=True,
+    help="Read the projections as they are, without first applying the events they lack; "
+    "stale output is marked (JSON: as_of_position, stale).",
+)
+@click.pass_context
+def report(ctx: click.Context, no_catch_up: bool) -> None:
+    """Financial reports (the read models first catch up with the log)."""
+    state = ctx.find_object(Context)
+    if no_catch_up and state is not None:
+        state.no_catch_up = True
 
 
 @click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"]})

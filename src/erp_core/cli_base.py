@@ -23,12 +23,15 @@ class Context:
         self.db = db
         self.actor = actor
         self._erp: Erp | None = None
+        self.no_catch_up = False  # `--no-catch-up`: read projections as they are, marked stale
+        self.warned = False
 
     def erp(self) -> Erp:
         if self._erp is None:
             from erp_core.api import Erp
 
             self._erp = Erp.open(self.db, actor=self.actor)
+        self._erp.reader.catch_up = not self.no_catch_up
         return self._erp
 
     def close(self) -> None:

@@ -154,8 +154,7 @@ def test_eight_writers_on_hot_bins_lose_no_valid_action(
 
     books.catch_up()
     balance = {
-        (r.warehouse, r.item): r.quantity
-        for r in books.stock_balance(dt.date(2026, 12, 31)).rows
+        (r.warehouse, r.item): r.quantity for r in books.stock_balance(dt.date(2026, 12, 31)).rows
     }
     # 500 + 2 per round - 1 issued - 1 moved in MAIN; 1 received + 1 moved in per round in SIDE
     assert balance == {

@@ -10,11 +10,11 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from conftest import make_clock
 from sqlalchemy import text
 
 from erp_core import Erp, application
 from erp_core.kernel.errors import PeriodClosed
-from conftest import make_clock
 
 EVERY = 5
 LINES = [{"account": "1120", "debit": "1"}, {"account": "3100", "credit": "1"}]
