@@ -70,6 +70,13 @@ class RootGroup(ErpGroup):
 class ReportGroup(click.Group):
     """`erp report`: every area's reports."""
 
+    def invoke(self, ctx: click.Context) -> Any:
+        result = super().invoke(ctx)
+        from erp_core.render import staleness
+
+        staleness()  # with --no-catch-up, every report warns when it read stale rows
+        return result
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(c.name for m in area_clis() for c in m.reports if c.name)
 
