@@ -221,7 +221,7 @@ def verify_chain(
         else:
             assert e is not None and c is not None
             body = canonical_bytes(e.position, e.stream, e.version, e.topic, e.state)
-            previous = c[3] if len(c) > 3 else None  # type: ignore[misc]
+            previous = c[3] if len(c) > 3 else None
             recomputed = next_hash(recomputed, body)
             if pending is not None:
                 if next_hash(pending[2], body) == c[2]:
