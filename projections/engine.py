@@ -11,14 +11,13 @@ several processes may call `catch_up` at once.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 from erp_core.projections.schema import projection_position
 from sqlalchemy import Connection, Engine, Table, delete, select, text, update
 
-from erp_core.infra.store import EventStore
-from erp_core.kernel.events import decode_data
+from erp_core.infra.store import EventStore, decode_stored_data
 from erp_core.kernel.money import MINOR_UNITS, minor_from_text
 from erp_core.kernel.util import paused_gc
 from erp_core.ledger.reports import ProjectionStatus
@@ -88,6 +87,26 @@ def upsert(
     conn.exec_driver_sql(sql, rows)
 
 
+@contextlib.contextmanager
+def storage_errors() -> Iterator[None]:
+    """A database failure while projecting (read-only file, disk full, lost connection) is a
+    storage error: exit code 3, and the projections resume from their stored position (each
+    batch commits with its position, so nothing is half-applied)."""
+    from sqlalchemy.exc import InternalError, OperationalError, ProgrammingError
+
+    from erp_core.kernel.errors import StorageError
+
+    try:
+        yield
+    except (OperationalError, InternalError, ProgrammingError) as exc:
+        if isinstance(exc, ProgrammingError) and "privilege" not in type(exc.orig).__name__.lower():
+            raise  # a bug in a query, not the storage
+        raise StorageError(
+            f"the projections could not be updated: {str(exc.orig).strip()}; the stored events "
+            "are safe and the projections resume from where they stopped on the next command"
+        ) from None
+
+
 class Projector:
     def __init__(
         self,
@@ -137,7 +156,7 @@ class Projector:
 
     def catch_up(self, progress: Progress | None = None) -> int:
         """Apply every stored event not yet projected; return how many were read."""
-        with paused_gc():
+        with paused_gc(), storage_errors():
             return self._catch_up(progress)
 
     @staticmethod
@@ -169,7 +188,11 @@ class Projector:
                     low, self.batch_size, upto=head, topics=self._topics(wanted)
                 )
                 decoded: list[Record] = [
-                    (r.position, r.stream, *decode_data(r.topic, r.state))
+                    (
+                        r.position,
+                        r.stream,
+                        *decode_stored_data(r.position, r.stream, r.topic, r.state),
+                    )
                     for r in records
                     if r.topic.partition("@")[0] in wanted
                 ]
@@ -254,6 +277,6 @@ class Projector:
         see the old rows until it commits, and a rebuild killed half-way leaves them as they
         were (then caught up by the next command), never half-built."""
         names = list(names) if names else list(self.by_name)
-        with paused_gc(), self.writer.begin() as conn:
+        with paused_gc(), storage_errors(), self.writer.begin() as conn:
             self.reset(names, conn)
             return self._catch_up(progress, conn)

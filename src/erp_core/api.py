@@ -25,10 +25,9 @@ from erp_core.audit import verify as audit
 from erp_core.audit.exports import write_beancount
 from erp_core.infra.config import DatabaseUrl, parse_url, resolve_url
 from erp_core.infra.db import create_engines, migrate
-from erp_core.infra.store import EventStore
+from erp_core.infra.store import EventStore, decode_stored_data
 from erp_core.kernel.commands import Action, ActionResult
 from erp_core.kernel.errors import BatchRefused, ErpError, NotFound, ValidationError
-from erp_core.kernel.events import decode_data
 from erp_core.kernel.registry import action_adapter, action_types
 from erp_core.ledger import checks
 from erp_core.ledger.reports import (
@@ -497,7 +496,7 @@ class Erp:
         from erp_core.ops import consistency
 
         records = (
-            decode_data(r.topic, r.state)
+            decode_stored_data(r.position, r.stream, r.topic, r.state)
             for r in self.store.iter_log(upto=position, topics=topics_for(VoucherPosted))
         )
         return consistency.compare(
@@ -601,7 +600,7 @@ class Erp:
             raise NotFound(f"nothing stored for {document!r}")
         entries = []
         for r in raw:
-            name, data = decode_data(r.topic, r.state)
+            name, data = decode_stored_data(r.position, r.stream, r.topic, r.state)
             entries.append(
                 TrailEntry(
                     position=r.position,

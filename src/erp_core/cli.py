@@ -277,7 +277,14 @@ def do_action(
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI (the `erp` console script)."""
-    cli.main(args=argv, prog_name="erp")
+    from erp_core.cli_base import closed_pipe, interrupted
+
+    try:
+        cli.main(args=argv, prog_name="erp")
+    except BrokenPipeError:
+        closed_pipe()
+    except KeyboardInterrupt:
+        interrupted()
 
 
 if __name__ == "__main__":

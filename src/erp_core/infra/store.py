@@ -29,8 +29,31 @@ from eventsourcing.persistence import (
 )
 
 from erp_core.infra.config import DatabaseUrl
-from erp_core.kernel.errors import StorageError
-from erp_core.kernel.events import DomainEvent, decode, encode
+from erp_core.kernel.errors import DamagedLog, StorageError
+from erp_core.kernel.events import DomainEvent, UnknownEventType, decode, decode_data, encode
+
+_UNDECODABLE = (ValueError, TypeError, KeyError, UnicodeDecodeError, UnknownEventType)
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+
+
+def decode_stored(position: int | None, stream: str, topic: str, state: bytes) -> DomainEvent:
+    """An event from its stored row; a row that no longer decodes is a damaged log."""
+    try:
+        return decode(topic, state)
+    except _UNDECODABLE as exc:
+        raise DamagedLog(position, stream, _reason(exc)) from None
+
+
+def decode_stored_data(
+    position: int | None, stream: str, topic: str, state: bytes
+) -> tuple[str, dict[str, Any]]:
+    try:
+        return decode_data(topic, state)
+    except _UNDECODABLE as exc:
+        raise DamagedLog(position, stream, _reason(exc)) from None
 
 
 class Conflict(Exception):
@@ -46,7 +69,7 @@ class LogRecord:
     state: bytes
 
     def event(self) -> DomainEvent:
-        return decode(self.topic, self.state)
+        return decode_stored(self.position, self.stream, self.topic, self.state)
 
 
 def _environment(url: DatabaseUrl, chain: bool) -> dict[str, str]:
@@ -237,7 +260,13 @@ class EventStore:
     # -- reading -----------------------------------------------------------------------------
     def stream(self, stream: str, after: int = 0) -> list[tuple[int, DomainEvent]]:
         records = self.recorder.select_events(stream, gt=after or None)
-        return [(r.originator_version, decode(r.topic, r.state)) for r in records]
+        return [
+            (
+                r.originator_version,
+                decode_stored(None, f"{stream} version {r.originator_version}", r.topic, r.state),
+            )
+            for r in records
+        ]
 
     def last_position(self) -> int:
         return self.recorder.max_notification_id() or 0
