@@ -181,7 +181,11 @@ class WriterTurns:
                 return
             import fcntl
 
-            handle = self._sqlite_file()
+            try:
+                handle = self._sqlite_file()
+            except OSError:  # a read-only directory: the write fails on its own, turns or not
+                yield
+                return
             fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
             try:
                 yield
