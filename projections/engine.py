@@ -10,14 +10,14 @@ several processes may call `catch_up` at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 from erp_core.projections.schema import projection_position
 from sqlalchemy import Connection, Engine, Table, delete, select, text, update
 
-from erp_core.infra.store import EventStore
-from erp_core.kernel.events import decode_data
+from erp_core.infra.store import EventStore, decode_stored_data
 from erp_core.kernel.money import MINOR_UNITS, minor_from_text
 from erp_core.kernel.util import paused_gc
 from erp_core.ledger.reports import ProjectionStatus
@@ -87,6 +87,26 @@ def upsert(
     conn.exec_driver_sql(sql, rows)
 
 
+@contextlib.contextmanager
+def storage_errors() -> Iterator[None]:
+    """A database failure while projecting (read-only file, disk full, lost connection) is a
+    storage error: exit code 3, and the projections resume from their stored position (each
+    batch commits with its position, so nothing is half-applied)."""
+    from sqlalchemy.exc import InternalError, OperationalError, ProgrammingError
+
+    from erp_core.kernel.errors import StorageError
+
+    try:
+        yield
+    except (OperationalError, InternalError, ProgrammingError) as exc:
+        if isinstance(exc, ProgrammingError) and "privilege" not in type(exc.orig).__name__.lower():
+            raise  # a bug in a query, not the storage
+        raise StorageError(
+            f"the projections could not be updated: {str(exc.orig).strip()}; the stored events "
+            "are safe and the projections resume from where they stopped on the next command"
+        ) from None
+
+
 class Projector:
     def __init__(
         self,
@@ -136,7 +156,7 @@ class Projector:
 
     def catch_up(self, progress: Progress | None = None) -> int:
         """Apply every stored event not yet projected; return how many were read."""
-        with paused_gc():
+        with paused_gc(), storage_errors():
             return self._catch_up(progress)
 
     @staticmethod
@@ -147,13 +167,14 @@ class Projector:
         load_areas()
         return sorted(topics_for(*(EVENT_TYPES[n] for n in names)))
 
-    def _catch_up(self, progress: Progress | None) -> int:
+    def _catch_up(self, progress: Progress | None, outer: Connection | None = None) -> int:
+        """Catch up in one transaction per batch, or all in `outer` (an atomic rebuild)."""
         read = 0
         while True:
             head = self.store.last_position()
             if self.upto is not None:
                 head = min(head, self.upto)
-            with self.writer.begin() as conn:
+            with self.writer.begin() if outer is None else contextlib.nullcontext(outer) as conn:
                 positions = self._positions(conn, lock=True)
                 low = min(positions.values(), default=head)
                 if low >= head:
@@ -167,7 +188,11 @@ class Projector:
                     low, self.batch_size, upto=head, topics=self._topics(wanted)
                 )
                 decoded: list[Record] = [
-                    (r.position, r.stream, *decode_data(r.topic, r.state))
+                    (
+                        r.position,
+                        r.stream,
+                        *decode_stored_data(r.position, r.stream, r.topic, r.state),
+                    )
                     for r in records
                     if r.topic.partition("@")[0] in wanted
                 ]
@@ -193,6 +218,21 @@ class Projector:
             if progress is not None:
                 progress(reached, head)
 
+    def position(self) -> tuple[int, int]:
+        """(lowest projection position, log head): the read models are current when equal.
+        A plain read: no write lock is taken when nothing is behind."""
+        head = self.store.last_position()
+        if self.upto is not None:
+            head = min(head, self.upto)
+        with self.reader.connect() as conn:
+            found: dict[str, int] = dict(
+                conn.execute(
+                    select(projection_position.c.name, projection_position.c.position)
+                ).all()
+            )
+        low = min((found.get(p.name, 0) for p in self.projections), default=head)
+        return min(low, head), head
+
     def status(self) -> list[ProjectionStatus]:
         head = self.store.last_position()
         with self.reader.connect() as conn:
@@ -211,7 +251,7 @@ class Projector:
             for p in self.projections
         ]
 
-    def reset(self, names: Sequence[str]) -> None:
+    def reset(self, names: Sequence[str], outer: Connection | None = None) -> None:
         """Drop the rows of the named projections and set them back to the log's start."""
         unknown = [n for n in names if n not in self.by_name]
         if unknown:
@@ -221,7 +261,7 @@ class Projector:
                 "projection",
                 f"unknown projection {unknown[0]!r} (known: {', '.join(self.by_name)})",
             )
-        with self.writer.begin() as conn:
+        with self.writer.begin() if outer is None else contextlib.nullcontext(outer) as conn:
             self._positions(conn, lock=True)
             for name in names:
                 for table in reversed(self.by_name[name].tables):
@@ -233,5 +273,10 @@ class Projector:
                 )
 
     def rebuild(self, names: Sequence[str] | None = None, progress: Progress | None = None) -> int:
-        self.reset(list(names) if names else list(self.by_name))
-        return self.catch_up(progress)
+        """Drop and replay the named projections (default: all) in ONE transaction: readers
+        see the old rows until it commits, and a rebuild killed half-way leaves them as they
+        were (then caught up by the next command), never half-built."""
+        names = list(names) if names else list(self.by_name)
+        with paused_gc(), storage_errors(), self.writer.begin() as conn:
+            self.reset(names, conn)
+            return self._catch_up(progress, conn)

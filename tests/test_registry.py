@@ -111,7 +111,16 @@ LAYERS = {
     "infra": 1,
     "migrations": 1,
 }  # areas are 2; the application and facade 3; the CLI 4
-TOP = {"application": 3, "api": 3, "demo": 3, "areas": 3, "cli_base": 4, "render": 4, "cli": 4}
+TOP = {
+    "application": 3,
+    "api": 3,
+    "demo": 3,
+    "areas": 3,
+    "cli_base": 4,
+    "render": 4,
+    "cli": 4,
+    "console": 4,
+}
 
 
 def layer_of(module: str) -> tuple[int, str]:

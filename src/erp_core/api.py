@@ -19,16 +19,16 @@ from decimal import Decimal
 from typing import Any, Concatenate, ParamSpec, TextIO, TypeVar
 
 from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import Connection, Engine
 
 from erp_core.application import CommandService, utc_now
 from erp_core.audit import verify as audit
 from erp_core.audit.exports import write_beancount
 from erp_core.infra.config import DatabaseUrl, parse_url, resolve_url
 from erp_core.infra.db import create_engines, migrate
-from erp_core.infra.store import EventStore
+from erp_core.infra.store import EventStore, decode_stored_data
 from erp_core.kernel.commands import Action, ActionResult
 from erp_core.kernel.errors import BatchRefused, ErpError, NotFound, ValidationError
-from erp_core.kernel.events import decode_data
 from erp_core.kernel.registry import action_adapter, action_types
 from erp_core.ledger import checks
 from erp_core.ledger.reports import (
@@ -156,6 +156,27 @@ class Replay:
             return queries.general_ledger(conn, account)
 
 
+class ReadModels:
+    """The reader engine of the projections, brought up to the log head before every read
+    (unless `catch_up` is off): a report never reads rows behind the log, left so by a kill
+    between saving and projecting or by a rebuild that did not finish."""
+
+    def __init__(self, engine: Engine, erp: Erp) -> None:
+        self.engine = engine
+        self.erp = erp
+        self.catch_up = True
+
+    def connect(self) -> Connection:
+        if self.catch_up and self.erp.project:
+            low, head = self.erp.projector.position()
+            if low < head:
+                self.erp.projector.catch_up()
+        return self.engine.connect()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
 class Erp:
     """One company's books in one database."""
 
@@ -173,7 +194,8 @@ class Erp:
         self.project = project
         writer, reader = create_engines(url)
         migrate(writer, url)
-        self.writer, self.reader = writer, reader
+        self.writer = writer
+        self.reader = ReadModels(reader, self)
         self.store = EventStore(url, chain=chain)
         self.ledger = CommandService(self.store, clock, credential=token)
         self.projector = Projector(self.store, writer, reader, all_projections())
@@ -474,10 +496,13 @@ class Erp:
 
     @_report
     def check(self) -> list[CheckResult]:
-        """Run every reconciliation check; each result says OK or names the difference."""
+        """Run every reconciliation check; each result says OK or names the difference.
+
+        Also recomputes the journal from the log and compares it with the projections; that
+        result is listed only when it fails (so the output of sound books is unchanged)."""
         with self.reader.connect() as conn:
             tb = queries.trial_balance(conn)
-            return [
+            results = [
                 checks.trial_balance_balances(tb.total_debit, tb.total_credit),
                 checks.inventory_matches_stock(
                     operations.account_balance_by_role(conn, "inventory"),
@@ -500,6 +525,35 @@ class Erp:
                     sales_reports.delivery_costs(conn),
                 ),
             ]
+            position = self._journal_position(conn)
+        against_log = self._journal_against_log(tb, position)
+        return results if against_log.ok else [*results, against_log]
+
+    def _journal_position(self, conn: Connection) -> int:
+        from sqlalchemy import select
+
+        from erp_core.projections.schema import projection_position
+
+        # the trial balance is read from the "balances" projection
+        found = conn.execute(
+            select(projection_position.c.position).where(projection_position.c.name == "balances")
+        ).scalar()
+        return int(found or 0)
+
+    def _journal_against_log(self, tb: TrialBalance, position: int) -> CheckResult:
+        from erp_core.kernel.events import topics_for
+        from erp_core.ledger.events import VoucherPosted
+        from erp_core.ops import consistency
+
+        records = (
+            decode_stored_data(r.position, r.stream, r.topic, r.state)
+            for r in self.store.iter_log(upto=position, topics=topics_for(VoucherPosted))
+        )
+        return consistency.compare(
+            consistency.balances_from_log(records),
+            consistency.balances_from_projection(tb),
+            position,
+        )
 
     # sales: each takes the action's fields as keywords
 
@@ -572,11 +626,12 @@ class Erp:
         self, digests: Sequence[audit.Digest] = (), trusted_public_key: str | None = None
     ) -> audit.ChainReport:
         """Recompute the hash chain from the raw stored events; check earlier digests."""
-        with self.reader.connect() as conn:
+        with self.reader.engine.connect() as conn:  # the raw log only: no catch-up
             report = audit.verify_chain(
                 audit.raw_events(conn), audit.chain_records(conn), [d.position for d in digests]
             )
-        extra = audit.check_digests(report, digests, trusted_public_key)
+            extra = audit.check_snapshots(conn)
+        extra += audit.check_digests(report, digests, trusted_public_key)
         if extra:
             report = report.model_copy(update={"problems": [*report.problems, *extra]})
         return report
@@ -596,13 +651,13 @@ class Erp:
         stream = (
             document if ":" in document or document in ("chart", "company") else (f"doc:{document}")
         )
-        with self.reader.connect() as conn:
+        with self.reader.engine.connect() as conn:  # the raw log only: no catch-up
             raw = audit.stream_events(conn, stream)
         if not raw:
             raise NotFound(f"nothing stored for {document!r}")
         entries = []
         for r in raw:
-            name, data = decode_data(r.topic, r.state)
+            name, data = decode_stored_data(r.position, r.stream, r.topic, r.state)
             entries.append(
                 TrailEntry(
                     position=r.position,
@@ -643,6 +698,10 @@ class Erp:
     # -- projections -------------------------------------------------------------------------
     def catch_up(self) -> int:
         return self.projector.catch_up()
+
+    def freshness(self) -> tuple[int, int]:
+        """(position the read models have reached, log head); equal when current."""
+        return self.projector.position()
 
     def projection_status(self) -> list[ProjectionStatus]:
         return self.projector.status()

@@ -7,13 +7,16 @@ accepted ones are stored together, which is what makes bulk apply fast.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
+import random
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from erp_core.infra.memory import MemoryEventStore
 from erp_core.infra.store import Conflict, EventStore
@@ -28,7 +31,14 @@ from erp_core.kernel.errors import (
     IdempotencyConflict,
     ValidationError,
 )
-from erp_core.kernel.events import ActionRecorded, DomainEvent, topics_for
+from erp_core.kernel.events import (
+    ActionRecorded,
+    DomainEvent,
+    SnapshotRecorded,
+    snapshot_hash,
+    snapshot_stream,
+    topics_for,
+)
 from erp_core.kernel.registry import GUARDS, handler_for
 from erp_core.kernel.unit_of_work import UnitOfWork
 from erp_core.kernel.util import paused_gc
@@ -40,6 +50,9 @@ from erp_core.ledger.posting import chart_of
 
 A = TypeVar("A", bound=Aggregate)
 MAX_ATTEMPTS = 50
+EXCLUSIVE_AFTER = 1  # optimistic tries before taking the exclusive writer turn
+BACKOFF_BASE_S = 0.002
+BACKOFF_CAP_S = 0.25
 REFRESH_BATCH = 5000
 SNAPSHOT_EVERY = 200
 
@@ -92,6 +105,7 @@ class CommandService:
         self.clock = clock
         self.credential = credential  # the secret proving who acts, for the guards
         self._cache: dict[str, _Cached] = {}
+        self.retries = 0  # attempts retried after losing a race (for load figures)
         self._seen = store.last_position()  # the log has been read up to here for the cache
 
     def _read_log(self, classes: tuple[type[DomainEvent], ...]) -> Iterator[DomainEvent]:
@@ -132,7 +146,7 @@ class CommandService:
             agg = cls(stream)
             snapshot_version = 0
             if isinstance(agg, FiscalYear):
-                snap = self.store.load_snapshot(stream)
+                snap = self.trusted_snapshot(stream)
                 if snap is not None:
                     agg.restore(*snap)
                     snapshot_version = snap[0]
@@ -143,6 +157,26 @@ class CommandService:
             self._cache[stream] = cached
         assert isinstance(loaded, cls)
         return loaded
+
+    def trusted_snapshot(self, stream: str) -> tuple[int, dict[str, Any]] | None:
+        """The newest stored snapshot of `stream` if the chained log vouches for it: a
+        `SnapshotRecorded` event with its version and the hash of its state. A snapshot
+        edited in the table, or one written before snapshots were chained, is ignored (the
+        stream is folded from the log instead)."""
+        snap = self.store.load_snapshot(stream)
+        if snap is None:
+            return None
+        version, state = snap
+        digest = snapshot_hash(state)
+        for _v, event in self.store.stream(snapshot_stream(stream)):
+            if (
+                isinstance(event, SnapshotRecorded)
+                and event.of_stream == stream
+                and event.of_version == version
+                and event.state_hash == digest
+            ):
+                return snap
+        return None
 
     def forget(self, streams: Sequence[str]) -> None:
         for s in streams:
@@ -234,12 +268,23 @@ class CommandService:
     def _apply_batch(
         self, actions: Sequence[Action], actor: str, strict: bool, dry_run: bool
     ) -> list[ActionResult | ErpError]:
-        for _attempt in range(MAX_ATTEMPTS):
-            uow = UnitOfWork(self)
-            try:
-                outcomes = self._attempt(uow, actions, actor, strict, dry_run)
-            finally:
-                uow.release()
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                # jittered exponential back-off ("full jitter"), so losers spread out
+                self.retries += 1
+                time.sleep(random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)))
+            # after a few lost races, the next attempt runs alone: it cannot lose again
+            turn = (
+                self.store.exclusive_turn()
+                if attempt >= EXCLUSIVE_AFTER and not dry_run
+                else contextlib.nullcontext()
+            )
+            with turn:
+                uow = UnitOfWork(self)
+                try:
+                    outcomes = self._attempt(uow, actions, actor, strict, dry_run)
+                finally:
+                    uow.release()
             if outcomes is not None:
                 return outcomes
         raise ConcurrencyError(
@@ -304,6 +349,8 @@ class CommandService:
         events = uow.collect()
         if not events:
             return {}
+        snapshots = self._due_snapshots(uow, events)
+        events += [rec for rec, _ in snapshots]
         positions = self.store.append(events)
         stored = {(s, v): p for (s, v, _), p in zip(events, positions, strict=True)}
         ordered = sorted(positions)
@@ -314,16 +361,41 @@ class CommandService:
         ):
             # nobody else wrote since the last refresh: the cache already holds these events
             self._seen = ordered[-1]
-        for stream, cached in list(self._cache.items()):
-            agg = cached.agg
-            if (
-                isinstance(agg, FiscalYear)
-                and stream in uow.touched
-                and agg.version - cached.snapshot_version >= SNAPSHOT_EVERY
-            ):
-                self.store.save_snapshot(stream, agg.version, agg.snapshot())
-                cached.snapshot_version = agg.version
+        for (_s, _v, recorded), state in snapshots:
+            assert isinstance(recorded, SnapshotRecorded)
+            # after the chained record: a crash in between leaves a record with no snapshot
+            # (harmless), never a snapshot the chain does not vouch for
+            self.store.save_snapshot(recorded.of_stream, recorded.of_version, state)
+            cached = self._cache.get(recorded.of_stream)
+            if cached is not None:
+                cached.snapshot_version = recorded.of_version
         return stored
+
+    def _due_snapshots(
+        self, uow: UnitOfWork, events: list[tuple[str, int, DomainEvent]]
+    ) -> list[tuple[tuple[str, int, DomainEvent], dict[str, Any]]]:
+        """The fiscal years this save takes a snapshot of, each with the chained
+        `SnapshotRecorded` stored in the same save as the events it folds."""
+        due: list[tuple[tuple[str, int, DomainEvent], dict[str, Any]]] = []
+        for stream, agg in uow.touched.items():
+            if not isinstance(agg, FiscalYear):
+                continue
+            cached = self._cache.get(stream)
+            base = cached.snapshot_version if cached is not None else 0
+            if agg.version - base < SNAPSHOT_EVERY:
+                continue
+            state = agg.snapshot()
+            first = events[0][2]
+            record = SnapshotRecorded(
+                actor=first.actor,
+                recorded_at=first.recorded_at,
+                of_stream=stream,
+                of_version=agg.version,
+                state_hash=snapshot_hash(state),
+            )
+            track = snapshot_stream(stream)
+            due.append(((track, self.store.stream_version(track) + 1, record), state))
+        return due
 
     def _run(self, uow: UnitOfWork, action: Action, actor: str, now: dt.datetime) -> ActionResult:
         handler = handler_for(type(action))  # loads the areas, and with them their guards

@@ -70,6 +70,13 @@ class RootGroup(ErpGroup):
 class ReportGroup(click.Group):
     """`erp report`: every area's reports."""
 
+    def invoke(self, ctx: click.Context) -> Any:
+        result = super().invoke(ctx)
+        from erp_core.render import staleness
+
+        staleness()  # with --no-catch-up, every report warns when it read stale rows
+        return result
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(c.name for m in area_clis() for c in m.reports if c.name)
 
@@ -82,8 +89,18 @@ class ReportGroup(click.Group):
 
 
 @click.group(cls=ReportGroup)
-def report() -> None:
-    """Financial reports."""
+@click.option(
+    "--no-catch-up",
+    is_flag=True,
+    help="Read the projections as they are, without first applying the events they lack; "
+    "stale output is marked (JSON: as_of_position, stale).",
+)
+@click.pass_context
+def report(ctx: click.Context, no_catch_up: bool) -> None:
+    """Financial reports (the read models first catch up with the log)."""
+    state = ctx.find_object(Context)
+    if no_catch_up and state is not None:
+        state.no_catch_up = True
 
 
 @click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -265,7 +282,14 @@ def do_action(
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI (the `erp` console script)."""
-    cli.main(args=argv, prog_name="erp")
+    from erp_core.cli_base import closed_pipe, interrupted
+
+    try:
+        cli.main(args=argv, prog_name="erp")
+    except BrokenPipeError:
+        closed_pipe()
+    except KeyboardInterrupt:
+        interrupted()
 
 
 if __name__ == "__main__":

@@ -24,12 +24,15 @@ class Context:
         self.actor = actor
         self.token = token
         self._erp: Erp | None = None
+        self.no_catch_up = False  # `--no-catch-up`: read projections as they are, marked stale
+        self.warned = False
 
     def erp(self) -> Erp:
         if self._erp is None:
             from erp_core.api import Erp
 
             self._erp = Erp.open(self.db, actor=self.actor, token=self.token)
+        self._erp.reader.catch_up = not self.no_catch_up
         return self._erp
 
     def close(self) -> None:
@@ -57,11 +60,17 @@ class ErpGroup(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:
+            closed_pipe()
+        except KeyboardInterrupt:
+            interrupted()
         except StorageError as exc:
             fail(exc.message, 3)
         except ErpError as exc:
             fail(exc.message, exc.exit_code)
         except Exception as exc:
+            if _is_storage_failure(exc):
+                fail(f"the database failed: {str(getattr(exc, 'orig', exc)).strip()}", 3)
             if _is_pydantic_error(exc):
                 from erp_core.api import pydantic_error
 
@@ -69,6 +78,34 @@ class ErpGroup(click.Group):
             if os.environ.get("ERP_DEBUG"):
                 raise
             fail(f"unexpected {type(exc).__name__}: {exc} (set ERP_DEBUG=1 for details)", 70)
+
+
+def closed_pipe() -> NoReturn:
+    """The reader of our output went away (`erp check | head -1`): stop quietly."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second BrokenPipeError when Python exits
+    except (OSError, ValueError):
+        pass
+    sys.exit(141)  # 128 + SIGPIPE, what a shell reports for a closed pipe
+
+
+def interrupted() -> NoReturn:
+    """Ctrl-C: one line, no traceback."""
+    try:
+        sys.stderr.write("interrupted\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    os._exit(130)  # 128 + SIGINT; skip cleanup that a second Ctrl-C could interrupt
+
+
+def _is_storage_failure(exc: Exception) -> bool:
+    """A database error class from sqlalchemy, sqlite3, psycopg or eventsourcing that means
+    the storage failed (not a bug): OperationalError and its kin."""
+    return type(exc).__name__ in ("OperationalError", "DiskFull", "ReadOnlySqlTransaction") or (
+        type(exc).__name__ == "InternalError" and type(exc).__module__.startswith("sqlalchemy")
+    )
 
 
 def _is_pydantic_error(exc: Exception) -> bool:

@@ -42,9 +42,41 @@ def csv_text(rows: Sequence[dict[str, Any]], fields: Sequence[str] | None = None
     return buffer.getvalue()
 
 
+def staleness() -> tuple[int, int] | None:
+    """(position read, log head) when this command reads projections without catching up
+    (`--no-catch-up`) and they are behind the log; also warns on stderr. None when current."""
+    from erp_core.cli_base import Context
+
+    ctx = click.get_current_context(silent=True)
+    state = ctx.find_object(Context) if ctx is not None else None
+    if state is None or not state.no_catch_up:
+        return None
+    position, head = state.erp().freshness()
+    if position >= head:
+        return None
+    if not state.warned:
+        state.warned = True
+        click.echo(
+            f"warning: stale: the read models are at log position {position} of {head} "
+            f"({head - position} events behind); run `erp projections catch-up`",
+            err=True,
+        )
+    return position, head
+
+
+def stale_json(body: Any, stale: tuple[int, int]) -> str:
+    marks = {"as_of_position": stale[0], "log_head": stale[1], "stale": True}
+    if isinstance(body, dict):
+        return json.dumps({**body, **marks}, indent=2)
+    return json.dumps({**marks, "rows": body}, indent=2)
+
+
 def emit(report: BaseModel, fmt_name: str, table: Table, rows: list[dict[str, Any]]) -> None:
     """Print a report as JSON (the model), CSV (the rows) or the rich table."""
-    if fmt_name == "json":
+    stale = staleness()
+    if fmt_name == "json" and stale is not None:
+        click.echo(stale_json(json.loads(report.model_dump_json()), stale))
+    elif fmt_name == "json":
         click.echo(report.model_dump_json(indent=2))
     elif fmt_name == "csv":
         if rows:
@@ -55,8 +87,10 @@ def emit(report: BaseModel, fmt_name: str, table: Table, rows: list[dict[str, An
 
 def rows_out(title: str, models: Sequence[BaseModel], columns: list[str], fmt_name: str) -> None:
     """Print report rows as a table, JSON or CSV."""
+    stale = staleness()
     if fmt_name == "json":
-        click.echo(json.dumps([json.loads(m.model_dump_json()) for m in models], indent=2))
+        body = [json.loads(m.model_dump_json()) for m in models]
+        click.echo(json.dumps(body, indent=2) if stale is None else stale_json(body, stale))
         return
     rows = [
         {k: ("" if v is None else str(v)) for k, v in m.model_dump(mode="json").items()}

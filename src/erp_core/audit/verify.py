@@ -41,7 +41,7 @@ class RawEvent(NamedTuple):
     state: bytes
 
 
-ProblemKind = Literal["altered", "deleted", "inserted", "digest"]
+ProblemKind = Literal["altered", "deleted", "inserted", "digest", "snapshot", "chain"]
 
 
 class Problem(BaseModel):
@@ -70,6 +70,8 @@ def describe(stream: str | None) -> str:
     if stream is None:
         return "an unknown record"
     kind, _, name = stream.partition(":")
+    if kind == "snapshot":
+        return f"the snapshot record of {describe(name)}"
     return {
         "doc": f"document {name}",
         "fy": f"fiscal year {name}",
@@ -109,16 +111,19 @@ def raw_events(conn: Connection, batch: int = 5000, upto: int | None = None) -> 
         after = int(rows[-1][0])
 
 
-def chain_records(conn: Connection, batch: int = 20000) -> Iterator[tuple[int, str, str]]:
+ChainRow = tuple[int, str, str, int | None]  # position, stream, hash, previous position
+
+
+def chain_records(conn: Connection, batch: int = 20000) -> Iterator[ChainRow]:
     after = 0
     query = text(
-        f"SELECT position, stream, hash FROM {CHAIN_TABLE} WHERE position > :after "
+        f"SELECT position, stream, hash, previous FROM {CHAIN_TABLE} WHERE position > :after "
         "ORDER BY position LIMIT :batch"
     )
     while True:
         rows = conn.execute(query, {"after": after, "batch": batch}).all()
-        for p, stream, digest in rows:
-            yield int(p), str(stream), str(digest)
+        for p, stream, digest, previous in rows:
+            yield int(p), str(stream), str(digest), None if previous is None else int(previous)
         if len(rows) < batch:
             return
         after = int(rows[-1][0])
@@ -141,21 +146,47 @@ def stream_events(conn: Connection, stream: str) -> list[RawEvent]:
 
 def verify_chain(
     events: Iterable[RawEvent],
-    chain: Iterable[tuple[int, str, str]],
+    chain: Iterable[tuple[int, str, str] | ChainRow],
     checkpoints: Iterable[int] = (),
 ) -> ChainReport:
-    """Walk the raw events and the stored chain side by side; report every difference."""
+    """Walk the raw events and the stored chain side by side; report every difference.
+
+    Each problem is reported once, where it is: after one, the walk resynchronises on the
+    stored chain, so one change reads as one problem. A chain row whose link points past a
+    missing position reveals events deleted together with their chain rows; an event that
+    matches its neighbours while its own chain row does not reveals an overwritten chain row.
+    """
     wanted = set(checkpoints)
     seen: dict[int, str] = {}
     problems: list[Problem] = []
     recomputed = GENESIS
     local = GENESIS
+    last_link = 0  # the position of the last chain row walked
     count = 0
     head_position = 0
+    # a mismatch waiting for the next event to tell which side changed:
+    # (position, stream, hash the chain should hold, hash it holds)
+    pending: tuple[int, str, str, str] | None = None
+
+    def settle_altered() -> None:
+        nonlocal pending
+        if pending is not None:
+            problems.append(
+                Problem(
+                    position=pending[0],
+                    stream=pending[1],
+                    kind="altered",
+                    message=f"position {pending[0]} ({describe(pending[1])}): the event differs "
+                    "from what was stored and chained (altered, replaced or moved)",
+                )
+            )
+            pending = None
+
     ev_iter, ch_iter = iter(events), iter(chain)
     e, c = next(ev_iter, None), next(ch_iter, None)
     while e is not None or c is not None:
         if e is not None and (c is None or e.position < c[0]):
+            settle_altered()
             body = canonical_bytes(e.position, e.stream, e.version, e.topic, e.state)
             recomputed = next_hash(recomputed, body)
             local = next_hash(local, body)
@@ -174,7 +205,8 @@ def verify_chain(
                 seen[e.position] = recomputed
             e = next(ev_iter, None)
         elif c is not None and (e is None or c[0] < e.position):
-            position, stream, stored_hash = c
+            settle_altered()
+            position, stream, stored_hash = c[0], c[1], c[2]
             problems.append(
                 Problem(
                     position=position,
@@ -184,29 +216,57 @@ def verify_chain(
                 )
             )
             local = stored_hash
+            last_link = position
             c = next(ch_iter, None)
         else:
             assert e is not None and c is not None
             body = canonical_bytes(e.position, e.stream, e.version, e.topic, e.state)
-            in_sync = local == recomputed  # the usual case: one hash serves both
+            previous = c[3] if len(c) > 3 else None
             recomputed = next_hash(recomputed, body)
-            expected = recomputed if in_sync else next_hash(local, body)
-            if expected != c[2]:
+            if pending is not None:
+                if next_hash(pending[2], body) == c[2]:
+                    # the event before matches this one: its chain row was overwritten
+                    problems.append(
+                        Problem(
+                            position=pending[0],
+                            stream=pending[1],
+                            kind="chain",
+                            message=f"position {pending[0]} ({describe(pending[1])}): the chain "
+                            "record was altered (the event itself is intact)",
+                        )
+                    )
+                    local = pending[2]
+                    pending = None
+                else:
+                    settle_altered()
+            if previous is not None and previous != last_link:
+                # this link points past positions that are gone with their chain rows
+                first, last = last_link + 1, c[0] - 1
+                if previous < last_link or previous >= c[0]:
+                    first, last = previous, previous
+                where = f"position {first}" if first == last else f"positions {first}-{last}"
                 problems.append(
                     Problem(
-                        position=e.position,
-                        stream=e.stream,
-                        kind="altered",
-                        message=f"position {e.position} ({describe(e.stream)}): the event differs "
-                        "from what was stored and chained (altered, replaced or moved)",
+                        position=first,
+                        stream=None,
+                        kind="deleted",
+                        message=f"{where}, before {describe(e.stream)} at position {e.position}: "
+                        "missing (the event and its chain record were deleted)",
                     )
                 )
+                # the event cannot be checked against a link that is gone: resynchronise
+            else:
+                expected = next_hash(local, body)
+                if expected != c[2]:
+                    pending = (e.position, e.stream, expected, c[2])
             local = c[2]
+            last_link = c[0]
             count += 1
             head_position = e.position
             if e.position in wanted:
                 seen[e.position] = recomputed
             e, c = next(ev_iter, None), next(ch_iter, None)
+    settle_altered()
     return ChainReport(
         events=count,
         head_position=head_position,
@@ -214,6 +274,100 @@ def verify_chain(
         problems=problems,
         checkpoints=seen,
     )
+
+
+# --- snapshots -------------------------------------------------------------------------------
+
+SNAPSHOTS_TABLE = "stored_snapshots"
+
+
+def _snapshot_rows(conn: Connection) -> list[tuple[str, int, bytes]]:
+    from sqlalchemy import inspect
+
+    if not inspect(conn).has_table(SNAPSHOTS_TABLE):
+        return []
+    rows = conn.execute(
+        text(
+            f"SELECT originator_id, originator_version, state FROM {SNAPSHOTS_TABLE} "
+            "ORDER BY originator_id, originator_version"
+        )
+    ).all()
+    return [(str(s), int(v), _as_bytes(b)) for s, v, b in rows]
+
+
+def _refold(conn: Connection, stream: str, version: int) -> dict[str, object] | None:
+    """A fiscal year's state folded from its stored events up to `version` (only for
+    snapshots written before snapshots were chained)."""
+    from erp_core.kernel.events import decode
+    from erp_core.ledger.periods import FiscalYear
+
+    if not stream.startswith("fy:"):
+        return None
+    agg = FiscalYear(stream)
+    events = [e for e in stream_events(conn, stream) if e.version <= version]
+    try:
+        agg.replay((e.version, decode(e.topic, e.state)) for e in events)
+    except Exception:  # a damaged event is reported by the chain check itself
+        return None
+    return agg.snapshot() if agg.version == version else None
+
+
+def check_snapshots(conn: Connection) -> list[Problem]:
+    """Every stored snapshot must match its chained `SnapshotRecorded` record (the hash of
+    its state at its version); a snapshot from before snapshots were chained must equal the
+    state folded from the log. The command path ignores a snapshot that fails this."""
+    import orjson
+
+    from erp_core.kernel.events import snapshot_hash
+
+    snapshots = _snapshot_rows(conn)
+    if not snapshots:
+        return []
+    pos = _position_column(conn)
+    chained: dict[tuple[str, int], tuple[int, str]] = {}
+    for p, state in conn.execute(
+        text(
+            f"SELECT {pos}, state FROM {EVENTS_TABLE} WHERE topic LIKE 'SnapshotRecorded@%' "
+            f"ORDER BY {pos}"
+        )
+    ).all():
+        try:
+            data = orjson.loads(_as_bytes(state))
+            chained[(str(data["of_stream"]), int(data["of_version"]))] = (
+                int(p),
+                str(data["state_hash"]),
+            )
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+            continue  # an altered record: the chain check reports it
+    problems = []
+    for stream, version, raw in snapshots:
+        try:
+            state = orjson.loads(raw)
+            digest = snapshot_hash(state) if isinstance(state, dict) else None
+        except (orjson.JSONDecodeError, TypeError, ValueError):
+            state, digest = None, None
+        record = chained.get((stream, version))
+        if record is not None:
+            if digest == record[1]:
+                continue
+            where = record[0]
+            why = "differs from the hash recorded in the chained log at that position"
+        else:
+            if digest is not None and _refold(conn, stream, version) == state:
+                continue  # written before snapshots were chained, and true to the log
+            where = 0
+            why = "has no record in the chained log and differs from the log's events"
+        problems.append(
+            Problem(
+                position=where,
+                stream=stream,
+                kind="snapshot",
+                message=f"snapshot of {describe(stream)} at version {version}: the stored "
+                f"snapshot {why} (edited outside erp_core; it is ignored and the state is "
+                "folded from the log)",
+            )
+        )
+    return problems
 
 
 # --- digests ---------------------------------------------------------------------------------

@@ -41,16 +41,22 @@ def next_hash(previous: str, canonical: bytes) -> str:
 
 
 def chain_rows(
-    previous: str, ids: Sequence[int], events: Sequence[StoredEvent]
-) -> list[tuple[int, str, str]]:
-    """(position, stream, hash) rows continuing the chain from `previous`."""
+    previous: str, previous_position: int, ids: Sequence[int], events: Sequence[StoredEvent]
+) -> list[tuple[int, str, str, int]]:
+    """(position, stream, hash, previous position) rows continuing the chain from `previous`.
+
+    The previous position (not part of the hash, which keeps format erp-chain/1) lets the
+    verifier tell an event deleted together with its chain row (a link pointing past a
+    missing position) from an event altered in place, also on PostgreSQL where positions
+    may have gaps. Rows written before it was added hold NULL."""
     rows = []
     for position, e in zip(ids, events, strict=True):
         stream = str(e.originator_id)
         previous = next_hash(
             previous, canonical_bytes(position, stream, e.originator_version, e.topic, e.state)
         )
-        rows.append((position, stream, previous))
+        rows.append((position, stream, previous, previous_position))
+        previous_position = position
     return rows
 
 
@@ -62,16 +68,27 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         return [
             *super().construct_create_table_statements(),
             f"CREATE TABLE IF NOT EXISTS {CHAIN_TABLE} "
-            "(position INTEGER PRIMARY KEY, stream TEXT NOT NULL, hash TEXT NOT NULL)",
+            "(position INTEGER PRIMARY KEY, stream TEXT NOT NULL, hash TEXT NOT NULL, "
+            "previous INTEGER)",
         ]
+
+    def create_table(self) -> None:
+        super().create_table()
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(f"PRAGMA table_info({CHAIN_TABLE})")
+            if "previous" not in {row[1] for row in c.fetchall()}:  # a book from before
+                c.execute(f"ALTER TABLE {CHAIN_TABLE} ADD COLUMN previous INTEGER")
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
         if ids:
-            c.execute(f"SELECT hash FROM {CHAIN_TABLE} ORDER BY position DESC LIMIT 1")
+            c.execute(f"SELECT hash, position FROM {CHAIN_TABLE} ORDER BY position DESC LIMIT 1")
             row = c.fetchone()
-            rows = chain_rows(row[0] if row else GENESIS, ids, stored_events)
-            c.executemany(f"INSERT INTO {CHAIN_TABLE} VALUES (?, ?, ?)", rows)
+            rows = chain_rows(row[0] if row else GENESIS, row[1] if row else 0, ids, stored_events)
+            c.executemany(
+                f"INSERT INTO {CHAIN_TABLE} (position, stream, hash, previous) VALUES (?, ?, ?, ?)",
+                rows,
+            )
         return ids

@@ -21,14 +21,18 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         self.sql_create_statements.append(
             SQL(
                 "CREATE TABLE IF NOT EXISTS {0}.{1} "
-                "(position bigint PRIMARY KEY, stream text NOT NULL, hash text NOT NULL)"
+                "(position bigint PRIMARY KEY, stream text NOT NULL, hash text NOT NULL, "
+                "previous bigint)"
             ).format(*table)
         )
-        self._select_head = SQL("SELECT hash FROM {0}.{1} ORDER BY position DESC LIMIT 1").format(
-            *table
+        self.sql_create_statements.append(
+            SQL("ALTER TABLE {0}.{1} ADD COLUMN IF NOT EXISTS previous bigint").format(*table)
         )
+        self._select_head = SQL(
+            "SELECT hash, position FROM {0}.{1} ORDER BY position DESC LIMIT 1"
+        ).format(*table)
         self._insert_chain = SQL(
-            "INSERT INTO {0}.{1} (position, stream, hash) VALUES (%s, %s, %s)"
+            "INSERT INTO {0}.{1} (position, stream, hash, previous) VALUES (%s, %s, %s, %s)"
         ).format(*table)
 
     def _fetch_ids_after_insert_events(
@@ -40,6 +44,8 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         if ids:
             curs.execute(self._select_head)
             row = curs.fetchone()
-            rows = chain_rows(row["hash"] if row else GENESIS, ids, stored_events)
+            rows = chain_rows(
+                row["hash"] if row else GENESIS, row["position"] if row else 0, ids, stored_events
+            )
             curs.executemany(self._insert_chain, rows)
         return ids

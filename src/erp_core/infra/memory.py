@@ -8,6 +8,7 @@ PostgreSQL remain the contract-tested stores; this one has no hash chain and no 
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -24,6 +25,14 @@ class MemoryEventStore:
 
     def close(self) -> None:
         pass
+
+    @contextlib.contextmanager
+    def exclusive_turn(self) -> Iterator[None]:
+        """One process, one writer: the turn is always free."""
+        yield
+
+    def stream_version(self, stream: str) -> int:
+        return self.versions.get(stream, 0)
 
     def append(self, events: Sequence[tuple[str, int, DomainEvent]]) -> list[int]:
         """Store all events atomically (all or none); Conflict when a version is taken."""

@@ -29,8 +29,31 @@ from eventsourcing.persistence import (
 )
 
 from erp_core.infra.config import DatabaseUrl
-from erp_core.kernel.errors import StorageError
-from erp_core.kernel.events import DomainEvent, decode, encode
+from erp_core.kernel.errors import DamagedLog, StorageError
+from erp_core.kernel.events import DomainEvent, UnknownEventType, decode, decode_data, encode
+
+_UNDECODABLE = (ValueError, TypeError, KeyError, UnicodeDecodeError, UnknownEventType)
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+
+
+def decode_stored(position: int | None, stream: str, topic: str, state: bytes) -> DomainEvent:
+    """An event from its stored row; a row that no longer decodes is a damaged log."""
+    try:
+        return decode(topic, state)
+    except _UNDECODABLE as exc:
+        raise DamagedLog(position, stream, _reason(exc)) from None
+
+
+def decode_stored_data(
+    position: int | None, stream: str, topic: str, state: bytes
+) -> tuple[str, dict[str, Any]]:
+    try:
+        return decode_data(topic, state)
+    except _UNDECODABLE as exc:
+        raise DamagedLog(position, stream, _reason(exc)) from None
 
 
 class Conflict(Exception):
@@ -46,7 +69,7 @@ class LogRecord:
     state: bytes
 
     def event(self) -> DomainEvent:
-        return decode(self.topic, self.state)
+        return decode_stored(self.position, self.stream, self.topic, self.state)
 
 
 def require_postgres_driver() -> None:
@@ -119,12 +142,90 @@ def _setup_lock(url: DatabaseUrl) -> Iterator[None]:
             conn.execute("SELECT pg_advisory_unlock(724203)")
 
 
+WRITER_TURN_LOCK = 724205  # PostgreSQL advisory lock key of the writer turns
+
+
+class WriterTurns:
+    """Turns between the processes writing one book, so a writer that keeps losing races wins.
+
+    Every save stores its events under a *shared* turn (many at once: optimistic writing is
+    unchanged). A writer that lost several races takes the *exclusive* turn for its whole next
+    attempt (read, check, store): saves of others wait at their shared turn, before taking any
+    database lock, so nothing can change under it and it cannot lose again. SQLite: ``flock`` on
+    a lock file beside the database (per open file, so threads of one process take turns too);
+    PostgreSQL: a session advisory lock on a connection of its own.
+    """
+
+    def __init__(self, url: DatabaseUrl) -> None:
+        self.url = url
+        self._file: Any = None
+        self._conn: Any = None
+
+    def _sqlite_file(self) -> Any:
+        if self._file is None:
+            self._file = open(f"{self.url.path}-writers", "a+b")  # noqa: SIM115
+        return self._file
+
+    def _pg(self) -> Any:
+        if self._conn is None:
+            import psycopg
+
+            url = self.url
+            self._conn = psycopg.connect(
+                host=url.host,
+                port=url.port,
+                user=url.user,
+                password=url.password or None,
+                dbname=url.dbname,
+                autocommit=True,
+                connect_timeout=10,
+            )
+        return self._conn
+
+    @contextlib.contextmanager
+    def turn(self, *, exclusive: bool) -> Iterator[None]:
+        if self.url.kind == "sqlite":
+            if not self.url.path or self.url.path.startswith(":memory:"):
+                yield  # one connection: nobody to take turns with
+                return
+            import fcntl
+
+            try:
+                handle = self._sqlite_file()
+            except OSError:  # a read-only directory: the write fails on its own, turns or not
+                yield
+                return
+            fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+            return
+        conn = self._pg()
+        kind = "" if exclusive else "_shared"
+        conn.execute(f"SELECT pg_advisory_lock{kind}({WRITER_TURN_LOCK})")
+        try:
+            yield
+        finally:
+            conn.execute(f"SELECT pg_advisory_unlock{kind}({WRITER_TURN_LOCK})")
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
 class EventStore:
     def __init__(self, url: DatabaseUrl, *, chain: bool = True) -> None:
         """Open the store; ``chain=False`` skips the audit hash chain (benchmarks only)."""
         self.url = url
         if url.kind == "postgresql":
             require_postgres_driver()
+        self.turns = WriterTurns(url)
+        self._exclusive = False
         try:
             with _setup_lock(url):
                 factory: Any = InfrastructureFactory.construct(_environment(url, chain))
@@ -138,7 +239,21 @@ class EventStore:
             raise StorageError(f"cannot open the event store at {url.redacted()}: {exc}") from None
 
     def close(self) -> None:
+        self.turns.close()
         self._factory.close()
+
+    @contextlib.contextmanager
+    def exclusive_turn(self) -> Iterator[None]:
+        """Hold the exclusive writer turn: no other erp_core writer stores anything meanwhile."""
+        try:
+            with self.turns.turn(exclusive=True):
+                self._exclusive = True
+                try:
+                    yield
+                finally:
+                    self._exclusive = False
+        except OSError as exc:
+            raise StorageError(f"cannot take the writer turn: {exc}") from None
 
     # -- writing -----------------------------------------------------------------------------
     def append(self, events: Sequence[tuple[str, int, DomainEvent]]) -> list[int]:
@@ -148,7 +263,11 @@ class EventStore:
             topic, state = encode(event)
             stored.append(StoredEvent(stream, version, topic, state))
         try:
-            positions = self.recorder.insert_events(stored)
+            if self._exclusive:
+                positions = self.recorder.insert_events(stored)
+            else:
+                with self.turns.turn(exclusive=False):
+                    positions = self.recorder.insert_events(stored)
         except IntegrityError:
             raise Conflict() from None
         except OperationalError as exc:
@@ -160,7 +279,13 @@ class EventStore:
     # -- reading -----------------------------------------------------------------------------
     def stream(self, stream: str, after: int = 0) -> list[tuple[int, DomainEvent]]:
         records = self.recorder.select_events(stream, gt=after or None)
-        return [(r.originator_version, decode(r.topic, r.state)) for r in records]
+        return [
+            (
+                r.originator_version,
+                decode_stored(None, f"{stream} version {r.originator_version}", r.topic, r.state),
+            )
+            for r in records
+        ]
 
     def last_position(self) -> int:
         return self.recorder.max_notification_id() or 0
@@ -199,7 +324,20 @@ class EventStore:
             )
 
     def load_snapshot(self, stream: str) -> tuple[int, dict[str, Any]] | None:
+        """The newest stored snapshot, unverified (see `CommandService.trusted_snapshot`);
+        None when there is none or it no longer decodes."""
         records = self.snapshots.select_events(stream, desc=True, limit=1)
         if not records:
             return None
-        return records[0].originator_version, json.loads(records[0].state)
+        try:
+            state = json.loads(records[0].state)
+        except (ValueError, UnicodeDecodeError):
+            return None
+        if not isinstance(state, dict):
+            return None
+        return records[0].originator_version, state
+
+    def stream_version(self, stream: str) -> int:
+        """The version of a stream's newest stored event (0 when it has none)."""
+        records = self.recorder.select_events(stream, desc=True, limit=1)
+        return records[0].originator_version if records else 0

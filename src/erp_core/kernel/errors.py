@@ -78,6 +78,21 @@ class ConcurrencyError(ErpError):
 class StorageError(ErpError):
     """The database could not be reached or refused the write."""
 
+    exit_code = 3
+
+
+class DamagedLog(StorageError):
+    """A stored event no longer decodes: the log was changed outside erp_core."""
+
+    def __init__(self, position: int | None, stream: str, reason: str) -> None:
+        where = f"at position {position} ({stream})" if position is not None else f"in {stream}"
+        super().__init__(
+            f"the stored log is damaged {where}: the event no longer decodes ({reason}); "
+            "run `erp audit verify` to see what was changed"
+        )
+        self.position = position
+        self.stream = stream
+
 
 class AccessDenied(ErpError):
     """The actor is not authenticated, or holds no role permitting what was asked (exit 77,

@@ -80,6 +80,32 @@ class ActionRecorded(DomainEvent):
     result: dict[str, Any]
 
 
+# --- snapshots ---------------------------------------------------------------------------------
+
+
+class SnapshotRecorded(DomainEvent):
+    """A snapshot of `of_stream` at `of_version` was taken; `state_hash` is the SHA-256 of its
+    canonical JSON. The snapshot table lies outside the hash chain: this chained record is what
+    a stored snapshot is checked against before the command path uses it (stream
+    ``snapshot:<of_stream>``)."""
+
+    of_stream: str
+    of_version: int
+    state_hash: str
+
+
+def snapshot_stream(stream: str) -> str:
+    return f"snapshot:{stream}"
+
+
+def snapshot_hash(state: dict[str, Any]) -> str:
+    """SHA-256 of a snapshot's state as canonical JSON (sorted keys, no spaces)."""
+    import hashlib
+
+    body = json.dumps(state, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
 # --- codec ---------------------------------------------------------------------------------
 
 

@@ -228,11 +228,22 @@ def general_ledger(
 
 @click.command("check")
 @click.option("--format", "fmt_name", type=click.Choice(["table", "json"]), default="table")
+@click.option(
+    "--no-catch-up", is_flag=True, help="Check the projections as they are (marked stale)."
+)
 @pass_ctx
-def check_command(state: Context, fmt_name: str) -> None:
+def check_command(state: Context, fmt_name: str, no_catch_up: bool) -> None:
     """Reconcile every control account with its sub-ledger; exit 1 on any difference."""
+    from erp_core.render import staleness
+
+    state.no_catch_up = no_catch_up
     results = state.erp().check()
-    if fmt_name == "json":
+    stale = staleness()
+    if fmt_name == "json" and stale is not None:
+        from erp_core.render import stale_json
+
+        click.echo(stale_json([r.model_dump(mode="json") for r in results], stale))
+    elif fmt_name == "json":
         click.echo(json.dumps([r.model_dump(mode="json") for r in results], indent=2))
     else:
         for r in results:

@@ -40,6 +40,16 @@ def projections_status(state: Context, fmt_name: str) -> None:
     print_table(table, 0)
 
 
+@projections.command("catch-up")
+@pass_ctx
+def projections_catch_up(state: Context) -> None:
+    """Apply to every projection the stored events it has not seen yet."""
+    erp = state.erp()
+    read = erp.catch_up()
+    position, _head = erp.freshness()
+    click.echo(f"Caught up: {read} events read; projections at log position {position}.")
+
+
 @projections.command("rebuild")
 @click.argument("names", nargs=-1)
 @pass_ctx
