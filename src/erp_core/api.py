@@ -19,7 +19,7 @@ from typing import Any, TextIO, TypeVar
 
 from pydantic import ValidationError as PydanticValidationError
 
-from erp_core.application import CommandService, utc_now
+from erp_core.application import CommandService, check_actor, utc_now
 from erp_core.audit import verify as audit
 from erp_core.audit.exports import write_beancount
 from erp_core.infra.config import DatabaseUrl, parse_url, resolve_url
@@ -155,7 +155,8 @@ class Erp:
         chain: bool = True,
     ) -> None:
         self.url = url
-        self.actor = actor or default_actor()
+        self.actor = default_actor() if actor is None else actor
+        check_actor(self.actor)  # an empty --actor is an error, not "whoever is logged in"
         self.project = project
         writer, reader = create_engines(url)
         migrate(writer, url)
