@@ -118,22 +118,43 @@ def init(state: Context, company: str, currency: str, year_start: dt.date) -> No
     )
 
 
+class _BadLine(str):
+    """A line that could not be decoded; the text is the reason."""
+
+
 def _read_lines(path: str) -> Iterator[tuple[int, str]]:
-    stream = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
+    """Non-blank lines as text; a line that is not UTF-8 comes as a `_BadLine` (reported
+    with its number like any other bad line). A UTF-8 byte order mark at the start is skipped
+    (spreadsheet programs and Notepad write one)."""
+    stream = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
     try:
-        for number, line in enumerate(stream, start=1):
+        for number, raw in enumerate(stream, start=1):
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield (
+                    number,
+                    _BadLine(f"not valid UTF-8 (byte {exc.start + 1}); save the file as UTF-8"),
+                )
+                continue
             if line.strip():
                 yield number, line
     finally:
-        if stream is not sys.stdin:
+        if stream is not sys.stdin.buffer:
             stream.close()
 
 
 def parse_line(text: str) -> Action:
+    if isinstance(text, _BadLine):
+        raise ValidationError("", str(text))
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValidationError("", f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise ValidationError("", "nested too deeply to be an action") from None
     if not isinstance(data, dict):
         raise ValidationError("", 'each line must be a JSON object with an "action" key')
     from erp_core.api import parse_action
@@ -240,13 +261,19 @@ def do_action(
         key, sep, raw = pair.partition("=")
         if not sep or not key:
             raise click.UsageError(f"{pair!r}: give fields as FIELD=VALUE")
+        if key in data:
+            raise click.UsageError(f"{key}: given more than once; give each field once")
         # JSON for structures, booleans, null and quoted text; anything else (codes, amounts,
-        # numbers) stays text, so account=1120 is the account "1120" and amounts stay exact
+        # numbers) stays text, so account=1120 is the account "1120" and amounts stay exact.
+        # Inside JSON the rules of `erp apply` hold: a fraction written as a number is a float
+        # and refused, as it is in a file.
         if raw[:1] in ("{", "[", '"') or raw in ("true", "false", "null"):
             try:
-                data[key] = json.loads(raw, parse_float=str)
+                data[key] = json.loads(raw)
             except json.JSONDecodeError as exc:
                 raise click.UsageError(f"{key}: not valid JSON ({exc.msg})") from None
+            except RecursionError:
+                raise click.UsageError(f"{key}: nested too deeply") from None
         else:
             data[key] = raw
     if idempotency_key:

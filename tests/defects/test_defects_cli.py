@@ -1,0 +1,108 @@
+"""Defects of issue 10 on the command line: `erp do`, `erp apply` files, reports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from erp_core.cli import cli
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path}/cli.sqlite"
+
+
+def erp(db: str, *args: str, input: str | bytes | None = None) -> Result:
+    return CliRunner().invoke(cli, ["--db", db, "--actor", "clerk", *args], input=input)
+
+
+@pytest.fixture
+def company(db: str) -> str:
+    result = erp(
+        db, "init", "--company", "Acme Ltd", "--currency", "EUR", "--year-start", "2026-01-01"
+    )
+    assert result.exit_code == 0, result.output
+    return db
+
+
+def gl_lines(db: str) -> list[object]:
+    result = erp(db, "report", "general-ledger", "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)  # type: ignore[no-any-return]
+
+
+def test_defects_do_refuses_repeated_fields(company: str) -> None:
+    result = erp(company, "do", "add_dimension_value", "dimension=project", "code=W5",
+                 "code=W6", "name=Site")  # fmt: skip
+    assert result.exit_code == 2
+    assert "code" in result.output and "more than once" in result.output
+
+
+def test_defects_do_refuses_json_fractions_as_apply_does(company: str) -> None:
+    lines = '[{"account": "6200", "debit": 10.5}, {"account": "1120", "credit": 10.5}]'
+    done = erp(company, "do", "post_voucher", "date=2026-03-05", f"lines={lines}")
+    assert done.exit_code != 0 and "float" in done.output
+    applied = erp(
+        company,
+        "apply",
+        "-",
+        input=json.dumps(
+            {"action": "post_voucher", "date": "2026-03-05", "lines": json.loads(lines)}
+        ),
+    )
+    assert applied.exit_code != 0 and "float" in applied.output
+    assert gl_lines(company) == []
+
+
+def test_defects_do_refuses_unix_timestamps(company: str) -> None:
+    lines = '[{"account": "6200", "debit": "10"}, {"account": "1120", "credit": "10"}]'
+    for date in ("1772668800", "20260305"):
+        result = erp(company, "do", "post_voucher", f"date={date}", f"lines={lines}")
+        assert result.exit_code == 2 and "YYYY-MM-DD" in result.output
+    assert gl_lines(company) == []
+
+
+def test_defects_empty_actor_on_the_command_line(company: str) -> None:
+    result = CliRunner().invoke(cli, ["--db", company, "--actor", "", "report", "trial-balance"])
+    assert result.exit_code != 0 and "actor" in result.output
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"action": "open_fiscal_year", "year": 2027}\n\xff\xfe\x00bad\n',
+        '{"action": "open_fiscal_year", "year": 2027}\n{"memo": "é"}\n'.encode("latin-1"),
+        '{"action": "open_fiscal_year", "year": 2027}\n'.encode("utf-16"),
+    ],
+)
+def test_defects_apply_reports_bad_encoding_by_line(
+    company: str, tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(content)
+    result = erp(company, "apply", str(path))
+    assert result.exit_code == 1, result.output
+    assert "not valid UTF-8" in result.output and "line " in result.output
+    assert "unexpected" not in result.output
+
+
+def test_defects_apply_reports_deep_nesting_by_line(company: str, tmp_path: Path) -> None:
+    path = tmp_path / "deep.jsonl"
+    path.write_text(
+        '{"action": "open_fiscal_year", "year": 2027}\n' + "[" * 100_000 + "]" * 100_000 + "\n"
+    )
+    result = erp(company, "apply", str(path))
+    assert result.exit_code == 1, result.output
+    assert "line 2: nested too deeply" in result.output
+
+
+def test_defects_apply_accepts_a_utf8_bom(company: str, tmp_path: Path) -> None:
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + b'{"action": "open_fiscal_year", "year": 2027}\n')
+    result = erp(company, "apply", str(path))
+    assert result.exit_code == 0, result.output
+    assert "applied 1 action" in result.output
