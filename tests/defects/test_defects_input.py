@@ -48,3 +48,10 @@ def test_defects_empty_actor_is_refused(sqlite_url: str) -> None:
         Erp.open(sqlite_url, actor="")
     with pytest.raises(ErpError, match="actor"):
         Erp.open(sqlite_url, actor="   ")
+
+
+@pytest.mark.parametrize("account", ["1300", "1200", "2100", "2150", "3200"])
+def test_defects_item_expense_account_is_no_control_account(erp: Erp, account: str) -> None:
+    with pytest.raises(ErpError, match="expense_account"):
+        erp.register_item(code="WIDGET", name="Widget", uom="pcs", expense_account=account)
+    erp.register_item(code="WIDGET", name="Widget", uom="pcs", expense_account="6400")
