@@ -385,7 +385,15 @@ class Erp:
         date_to: dt.date | None = None,
     ) -> list[LedgerLine]:
         with self.reader.connect() as conn:
+            if account is not None and account not in queries.account_codes(conn):
+                raise NotFound(f"unknown account {account!r}")
             return queries.general_ledger(conn, account, date_from, date_to)
+
+    def _require(self, prefix: str, code: str, kind: str | None = None) -> None:
+        """Refuse a report on a code the books have never seen (an empty report would read
+        as "no activity")."""
+        if not self.store.stream(f"{prefix}:{code}"):
+            raise NotFound(f"unknown {kind or prefix} {code!r}")
 
     def fiscal_year_of(self, day: dt.date) -> tuple[dt.date, dt.date]:
         """First and last day of the fiscal year that holds `day`."""
@@ -406,6 +414,10 @@ class Erp:
     def stock_ledger(
         self, item: str | None = None, warehouse: str | None = None, date_to: dt.date | None = None
     ) -> list[StockLedgerRow]:
+        if item is not None:
+            self._require("item", item)
+        if warehouse is not None:
+            self._require("wh", warehouse, "warehouse")
         with self.reader.connect() as conn:
             return operations.stock_ledger(conn, item, warehouse, date_to)
 
@@ -422,6 +434,7 @@ class Erp:
             return operations.payables_aging(conn, as_of)
 
     def supplier_ledger(self, supplier: str) -> list[SupplierLedgerRow]:
+        self._require("supplier", supplier)
         with self.reader.connect() as conn:
             return operations.supplier_ledger(conn, supplier)
 
@@ -461,6 +474,7 @@ class Erp:
             return sales_reports.receivables_aging(conn, as_of)
 
     def customer_ledger(self, customer: str) -> list[CustomerLedgerRow]:
+        self._require("customer", customer)
         with self.reader.connect() as conn:
             return sales_reports.customer_ledger(conn, customer)
 
@@ -480,6 +494,7 @@ class Erp:
 
         if not 1 <= horizon <= 36:
             raise ValidationError("horizon", "forecast 1 to 36 months ahead")
+        self._require("item", item)
         with self.reader.connect() as conn:
             history = sales_reports.monthly_demand(conn, item)
         if len(history) < 2:

@@ -106,3 +106,19 @@ def test_defects_apply_accepts_a_utf8_bom(company: str, tmp_path: Path) -> None:
     result = erp(company, "apply", str(path))
     assert result.exit_code == 0, result.output
     assert "applied 1 action" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["customer-ledger", "NOPE"], "unknown customer 'NOPE'"),
+        (["supplier-ledger", "NOPE"], "unknown supplier 'NOPE'"),
+        (["general-ledger", "--account", "9999"], "unknown account '9999'"),
+        (["stock-ledger", "--item", "NOPE"], "unknown item 'NOPE'"),
+        (["forecast", "NOPE"], "unknown item 'NOPE'"),
+    ],
+)
+def test_defects_reports_refuse_unknown_codes(company: str, args: list[str], message: str) -> None:
+    result = erp(company, "report", *args)
+    assert result.exit_code != 0, result.output
+    assert message in result.output
