@@ -110,8 +110,12 @@ def cli(ctx: click.Context, db: str | None, actor: str | None) -> None:
 @pass_ctx
 def init(state: Context, company: str, currency: str, year_start: dt.date) -> None:
     """Create the company with the standard chart and open its first fiscal year."""
-    erp = state.erp()
-    erp.init(company, currency.upper(), year_start)
+    erp = state.erp(create=True)
+    try:
+        erp.init(company, currency.upper(), year_start)
+    except BaseException:
+        state.discard_created()  # a refused init leaves no file behind
+        raise
     click.echo(
         f"Created {company} ({currency.upper()}) in {erp.url.redacted()}; "
         f"fiscal year {year_start.year} is open."

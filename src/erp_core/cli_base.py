@@ -3,6 +3,7 @@ is opened on first use), option callbacks, and the group that turns errors into 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sys
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from erp_core.kernel.errors import ErpError, StorageError
+from erp_core.kernel.errors import ErpError, NotInitialised, StorageError, ValidationError
 
 if TYPE_CHECKING:
     from erp_core.api import Erp
@@ -23,13 +24,40 @@ class Context:
         self.db = db
         self.actor = actor
         self._erp: Erp | None = None
+        self.created: str | None = None  # the SQLite file this invocation created, if any
 
-    def erp(self) -> Erp:
+    def erp(self, create: bool = False) -> Erp:
+        """The books at ``--db``. Only commands that make books (`init`, `demo`) pass
+        ``create``; every other command refuses a path where there is no database rather than
+        leave an empty one behind. A book made by a command that then fails is removed."""
         if self._erp is None:
             from erp_core.api import Erp
+            from erp_core.infra.config import parse_url, resolve_url
 
+            url = parse_url(resolve_url(self.db))
+            if url.kind == "sqlite" and not os.path.exists(url.path):
+                if not create:
+                    raise NotInitialised(
+                        f"no database at {url.path}: create one with `erp init` (or give "
+                        "--db / ERP_DATABASE_URL)"
+                    )
+                folder = os.path.dirname(os.path.abspath(url.path))
+                if not os.path.isdir(folder):
+                    raise ValidationError("db", f"no folder {folder} to create {url.path} in")
+                self.created = url.path
             self._erp = Erp.open(self.db, actor=self.actor)
         return self._erp
+
+    def discard_created(self) -> None:
+        """Remove the database this invocation created (its command failed)."""
+        if self.created is None:
+            return
+        self.close()
+        self._erp = None
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(self.created + suffix)
+        self.created = None
 
     def close(self) -> None:
         if self._erp is not None:

@@ -122,3 +122,40 @@ def test_defects_reports_refuse_unknown_codes(company: str, args: list[str], mes
     result = erp(company, "report", *args)
     assert result.exit_code != 0, result.output
     assert message in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["report", "trial-balance"],
+        ["audit", "verify"],
+        ["projections", "status"],
+        ["report", "general-ledger"],
+        ["apply", "-"],
+    ],
+)
+def test_defects_read_commands_need_a_database(tmp_path: Path, args: list[str]) -> None:
+    path = tmp_path / "missing.sqlite"
+    result = erp(f"sqlite:///{path}", *args, input="")
+    assert result.exit_code != 0, result.output
+    assert "no database" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_defects_refused_init_leaves_no_file(tmp_path: Path) -> None:
+    path = tmp_path / "books.sqlite"
+    result = erp(f"sqlite:///{path}", "init", "--company", "X", "--currency", "XXX",
+                 "--year-start", "2026-01-01")  # fmt: skip
+    assert result.exit_code != 0
+    assert list(tmp_path.iterdir()) == []
+    bad_dir = erp(f"sqlite:///{tmp_path}/no/such/dir/b.sqlite", "report", "trial-balance")
+    assert bad_dir.exit_code != 0 and "unexpected" not in bad_dir.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_defects_demo_prints_every_aging_column(db: str) -> None:
+    result = erp(db, "demo")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "days 61 90" in out
+    assert "unallocated payments" in out and "unallocated credits" in out
