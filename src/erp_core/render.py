@@ -32,23 +32,39 @@ def print_table(table: Table, width: int = 100) -> None:
     Console(width=max(width, Console().width)).print(table)
 
 
+def cell(value: Any) -> str:
+    """A CSV cell: booleans as true/false (as in JSON), None as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def csv_text(rows: Sequence[dict[str, Any]], fields: Sequence[str] | None = None) -> str:
+    """CSV with a header row, even when there are no rows (CSV readers need it)."""
     buffer = io.StringIO()
     names = list(fields) if fields is not None else (list(rows[0]) if rows else [])
     if names:
         writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: cell(v) for k, v in row.items()} for row in rows)
     return buffer.getvalue()
 
 
-def emit(report: BaseModel, fmt_name: str, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Print a report as JSON (the model), CSV (the rows) or the rich table."""
+def emit(
+    report: BaseModel,
+    fmt_name: str,
+    table: Table,
+    rows: list[dict[str, Any]],
+    fields: Sequence[str] | None = None,
+) -> None:
+    """Print a report as JSON (the model), CSV (the rows; `fields` name the columns when
+    there may be no rows) or the rich table."""
     if fmt_name == "json":
         click.echo(report.model_dump_json(indent=2))
     elif fmt_name == "csv":
-        if rows:
-            click.echo(csv_text(rows), nl=False)
+        click.echo(csv_text(rows, fields), nl=False)
     else:
         print_table(table, 100)
 
@@ -58,10 +74,7 @@ def rows_out(title: str, models: Sequence[BaseModel], columns: list[str], fmt_na
     if fmt_name == "json":
         click.echo(json.dumps([json.loads(m.model_dump_json()) for m in models], indent=2))
         return
-    rows = [
-        {k: ("" if v is None else str(v)) for k, v in m.model_dump(mode="json").items()}
-        for m in models
-    ]
+    rows = [{k: cell(v) for k, v in m.model_dump(mode="json").items()} for m in models]
     if fmt_name == "csv":
         fields = list(type(models[0]).model_fields) if models else columns
         click.echo(csv_text(rows, fields), nl=False)

@@ -159,3 +159,30 @@ def test_defects_demo_prints_every_aging_column(db: str) -> None:
     out = result.output
     assert "days 61 90" in out
     assert "unallocated payments" in out and "unallocated credits" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "header"),
+    [
+        (["report", "general-ledger", "--format", "csv"], "position,document,line_no"),
+        (["report", "trial-balance", "--format", "csv"], "account,name,currency,debit"),
+        (["export", "gl"], "position,document,line_no"),
+        (["report", "balance-sheet", "--as-of", "2026-12-31", "--format", "csv"], "section,"),
+        (["check", "--format", "csv"], "name,ok,expected,actual,message"),
+    ],
+)
+def test_defects_empty_csv_has_a_header(company: str, args: list[str], header: str) -> None:
+    result = erp(company, *args)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(header), result.output
+
+
+def test_defects_csv_booleans_are_lowercase(company: str) -> None:
+    lines = '[{"account": "1120", "debit": "10"}, {"account": "3100", "credit": "10"}]'
+    assert erp(company, "do", "post_voucher", "date=2026-03-05", f"lines={lines}").exit_code == 0
+    sheet = erp(company, "report", "balance-sheet", "--as-of", "2026-12-31", "--format", "csv")
+    assert ",true," in sheet.output and ",True," not in sheet.output
+    check = erp(company, "check", "--format", "csv")
+    assert ",true," in check.output and "True" not in check.output
+    check_json = erp(company, "check", "--format", "json")
+    assert json.loads(check_json.output)[0]["ok"] is True
