@@ -7,7 +7,8 @@ import contextlib
 import datetime as dt
 import os
 import sys
-from typing import TYPE_CHECKING, Any, NoReturn
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import click
 
@@ -107,3 +108,19 @@ def _is_pydantic_error(exc: Exception) -> bool:
 def fail(message: str, code: int) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
+
+
+@contextlib.contextmanager
+def output(path: str | None) -> Iterator[TextIO]:
+    """Where a command writes its file: `path`, or stdout for None or ``-`` (every command
+    that writes a file takes ``-`` this way)."""
+    if path is None or path == "-":
+        yield sys.stdout
+        return
+    with open(path, "w", encoding="utf-8") as handle:
+        yield handle
+
+
+def done(message: str, path: str | None) -> None:
+    """A command's closing line: on stderr when its output went to stdout."""
+    click.echo(message, err=path is None or path == "-")

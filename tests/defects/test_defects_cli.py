@@ -186,3 +186,23 @@ def test_defects_csv_booleans_are_lowercase(company: str) -> None:
     assert ",true," in check.output and "True" not in check.output
     check_json = erp(company, "check", "--format", "json")
     assert json.loads(check_json.output)[0]["ok"] is True
+
+
+def test_defects_dash_means_stdout(
+    company: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    lines = '[{"account": "1120", "debit": "10"}, {"account": "3100", "credit": "10"}]'
+    assert erp(company, "do", "post_voucher", "date=2026-03-05", f"lines={lines}").exit_code == 0
+    bean = erp(company, "export", "beancount", "-")
+    assert bean.exit_code == 0, bean.output
+    assert "open Assets:" in bean.stdout and "* " in bean.stdout
+    assert not (tmp_path / "-").exists()
+    assert "Wrote 1 transaction" in bean.stderr
+    gl = erp(company, "export", "gl", "-")
+    assert gl.exit_code == 0 and gl.stdout.startswith("position,")
+    gl_file = erp(company, "export", "gl", str(tmp_path / "gl.csv"))
+    assert gl_file.exit_code == 0 and (tmp_path / "gl.csv").read_text().startswith("position,")
+    digest = erp(company, "audit", "digest", "--out", "-")
+    assert digest.exit_code == 0 and json.loads(digest.stdout)["position"] > 0
+    assert not (tmp_path / "-").exists()
