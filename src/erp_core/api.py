@@ -10,6 +10,7 @@ up to date before returning, so reports read right after an action include it.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import getpass
 import os
 import tempfile
@@ -74,6 +75,44 @@ def parse_action(data: Mapping[str, Any]) -> Action:
         raise pydantic_error(exc) from None
 
 
+# What a text field looks like, for messages ("account: expected a string such as "6200"").
+_EXAMPLES = {
+    "account": "6200",
+    "expense_account": "5100",
+    "currency": "EUR",
+    "document": "JV-2026-000001",
+    "date": "2026-03-05",
+    "period": "2026-03",
+}
+_EXPECTED = {
+    "missing": "required; this field is missing",
+    "int_type": "expected a whole number such as 3",
+    "int_parsing": "expected a whole number such as 3",
+    "int_from_float": "expected a whole number such as 3",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+    "list_type": "expected a list in square brackets [...]",
+    "dict_type": "expected an object in braces {...}",
+    "model_type": "expected an object in braces {...}",
+    "model_attributes_type": "expected an object in braces {...}",
+    "date_type": 'expected a date as a YYYY-MM-DD string such as "2026-03-05"',
+    "date_parsing": 'expected a date as a YYYY-MM-DD string such as "2026-03-05"',
+    "date_from_datetime_parsing": 'expected a date as a YYYY-MM-DD string such as "2026-03-05"',
+    "string_too_short": "must not be empty",
+}
+
+
+def _expected(err: Any, name: str) -> str:
+    """Pydantic's phrase for an error, said as what is expected."""
+    kind = err["type"]
+    if kind == "string_type":
+        return f'expected a string such as "{_EXAMPLES.get(name, "text")}"'
+    if kind in _EXPECTED:
+        return _EXPECTED[kind]
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return msg.replace("Input should be", "expected").replace("Input should", "must")
+
+
 def pydantic_error(exc: PydanticValidationError) -> ValidationError:
     """The first problem of a pydantic error as `field: reason` (fields like lines[0].debit)."""
     err = exc.errors()[0]
@@ -87,9 +126,13 @@ def pydantic_error(exc: PydanticValidationError) -> ValidationError:
             field += f"[{part}]"
         elif part not in ("function-after[_one_side(), VoucherLine]",):
             field += ("." if field else "") + part
-    reason = err["msg"].removeprefix("Value error, ")
+    reason = _expected(err, loc[-1] if loc else "")
     if err["type"] == "union_tag_invalid":
-        reason = f"unknown action; known: {', '.join(action_types())}"
+        given = str((err.get("ctx") or {}).get("tag", ""))
+        close = difflib.get_close_matches(given, list(action_types()), n=1, cutoff=0.75)
+        reason = f"unknown action {given!r}; " + (
+            f"did you mean {close[0]}?" if close else "`erp schema` lists the actions"
+        )
         field = "action"
     elif err["type"] == "union_tag_not_found":
         reason, field = 'missing; every line needs an "action"', "action"

@@ -241,9 +241,11 @@ def schema(action: str | None) -> None:
     else:
         cls = action_types().get(action)
         if cls is None:
-            raise ValidationError(
-                "action", f"unknown action {action!r}; known: {', '.join(action_types())}"
-            )
+            import difflib
+
+            close = difflib.get_close_matches(action, list(action_types()), n=1, cutoff=0.75)
+            hint = f"did you mean {close[0]}?" if close else f"known: {', '.join(action_types())}"
+            raise ValidationError("action", f"unknown action {action!r}; {hint}")
         out = cls.model_json_schema()
     click.echo(json.dumps(out, indent=2))
 
