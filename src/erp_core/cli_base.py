@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import sys
 from collections.abc import Iterator
@@ -124,3 +125,65 @@ def output(path: str | None) -> Iterator[TextIO]:
 def done(message: str, path: str | None) -> None:
     """A command's closing line: on stderr when its output went to stdout."""
     click.echo(message, err=path is None or path == "-")
+
+
+AS_OF_HELP = "Everything up to and including this date (YYYY-MM-DD)."
+PERIOD_HELP = (
+    "A period as accountants say it: 2026-03 (a month), 2026Q1 (a quarter) or 2026 (a calendar "
+    "year); both ends inclusive."
+)
+
+
+def parse_period(_ctx: Any, _param: Any, value: str | None) -> tuple[dt.date, dt.date] | None:
+    """`--period`: the first and last day (inclusive) of a month, quarter or calendar year."""
+    if value is None:
+        return None
+    text = value.strip().upper()
+    try:
+        if len(text) == 4 and text.isdigit():
+            year = int(text)
+            return dt.date(year, 1, 1), dt.date(year, 12, 31)
+        if len(text) in (6, 7) and text[:4].isdigit() and text[-2] == "Q" and text[-1] in "1234":
+            year, quarter = int(text[:4]), int(text[-1])
+            if len(text) == 7 and text[4] != "-":
+                raise ValueError(text)
+            first = dt.date(year, 3 * quarter - 2, 1)
+            return first, _month_end(year, 3 * quarter)
+        if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():
+            year, month = int(text[:4]), int(text[5:])
+            return dt.date(year, month, 1), _month_end(year, month)
+    except ValueError:
+        pass
+    raise click.BadParameter(
+        f"{value!r} is not a period: give 2026-03 (a month), 2026Q1 (a quarter) or 2026 (a year)"
+    )
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
+def with_period(mode: str) -> Any:
+    """Add `--period` to a report. ``mode="range"``: it sets --from and --to; ``mode="as_of"``:
+    the report is as of the period's last day (inclusive, like --as-of)."""
+
+    def decorate(command: Any) -> Any:
+        @functools.wraps(command)
+        def wrapper(
+            *args: Any, period: tuple[dt.date, dt.date] | None = None, **kwargs: Any
+        ) -> Any:
+            if period is not None:
+                if mode == "as_of":
+                    if kwargs.get("as_of") is not None:
+                        raise click.UsageError("give --period or --as-of, not both")
+                    kwargs["as_of"] = period[1]
+                else:
+                    if kwargs.get("date_from") is not None or kwargs.get("date_to") is not None:
+                        raise click.UsageError("give --period or --from/--to, not both")
+                    kwargs["date_from"], kwargs["date_to"] = period
+            return command(*args, **kwargs)
+
+        return click.option("--period", callback=parse_period, help=PERIOD_HELP)(wrapper)
+
+    return decorate

@@ -206,3 +206,38 @@ def test_defects_dash_means_stdout(
     digest = erp(company, "audit", "digest", "--out", "-")
     assert digest.exit_code == 0 and json.loads(digest.stdout)["position"] > 0
     assert not (tmp_path / "-").exists()
+
+
+def _post(db: str, date: str, amount: str) -> None:
+    lines = (
+        f'[{{"account": "1120", "debit": "{amount}"}}, {{"account": "4100", "credit": "{amount}"}}]'
+    )
+    assert erp(db, "do", "post_voucher", f"date={date}", f"lines={lines}").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("period", "expected"),
+    [("2026-03", "10.00"), ("2026Q1", "30.00"), ("2026q2", "100.00"), ("2026", "130.00")],
+)
+def test_defects_reports_take_periods(company: str, period: str, expected: str) -> None:
+    _post(company, "2026-01-15", "20.00")
+    _post(company, "2026-03-31", "10.00")
+    _post(company, "2026-04-01", "100.00")
+    inc = erp(company, "report", "income-statement", "--period", period, "--format", "json")
+    assert inc.exit_code == 0, inc.output
+    assert json.loads(inc.output)["net_profit"] == expected
+    gl = erp(company, "report", "general-ledger", "--period", period, "--format", "json")
+    assert sum(1 for x in json.loads(gl.output)) == {"10.00": 2, "30.00": 4, "100.00": 2,
+                                                      "130.00": 6}[expected]  # fmt: skip
+
+
+def test_defects_period_as_of_is_the_last_day(company: str) -> None:
+    _post(company, "2026-03-31", "10.00")
+    _post(company, "2026-04-01", "100.00")
+    tb = erp(company, "report", "trial-balance", "--period", "2026-03", "--format", "json")
+    assert json.loads(tb.output)["as_of"] == "2026-03-31"
+    assert json.loads(tb.output)["total_debit"] == "10.00"
+    both = erp(company, "report", "trial-balance", "--period", "2026-03", "--as-of", "2026-03-01")
+    assert both.exit_code == 2 and "not both" in both.output
+    bad = erp(company, "report", "margin", "--period", "2026-13")
+    assert bad.exit_code == 2 and "is not a period" in bad.output

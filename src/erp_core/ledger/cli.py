@@ -21,7 +21,7 @@ if TYPE_CHECKING:
         StatementSection,
         TrialBalance,
     )
-from erp_core.cli_base import FORMATS, Context, parse_date, pass_ctx
+from erp_core.cli_base import AS_OF_HELP, FORMATS, Context, parse_date, pass_ctx, with_period
 from erp_core.render import csv_text, emit, new_table, print_table
 
 
@@ -141,7 +141,8 @@ def income_statement_out(inc: IncomeStatement, fmt_name: str) -> None:
 
 
 @click.command("trial-balance")
-@click.option("--as-of", callback=parse_date, help="Balances up to and including this date.")
+@with_period("as_of")
+@click.option("--as-of", callback=parse_date, help=AS_OF_HELP)
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
 def trial_balance(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
@@ -150,7 +151,8 @@ def trial_balance(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
 
 
 @click.command("balance-sheet")
-@click.option("--as-of", callback=parse_date, help="Date of the balance sheet (default today).")
+@with_period("as_of")
+@click.option("--as-of", callback=parse_date, help=AS_OF_HELP)
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
 def balance_sheet(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
@@ -159,6 +161,7 @@ def balance_sheet(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
 
 
 @click.command("income-statement")
+@with_period("range")
 @click.option(
     "--from",
     "date_from",
@@ -179,6 +182,7 @@ def income_statement(
 
 
 @click.command("general-ledger")
+@with_period("range")
 @click.option("--account", help="Only this account.")
 @click.option("--from", "date_from", callback=parse_date)
 @click.option("--to", "date_to", callback=parse_date)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from erp_core.cli_base import FORMATS, Context, parse_date, pass_ctx
+from erp_core.cli_base import AS_OF_HELP, FORMATS, Context, parse_date, pass_ctx, with_period
 from erp_core.kernel.money import fmt
 
 if TYPE_CHECKING:
@@ -60,7 +60,8 @@ def report_grni(state: Context, fmt_name: str) -> None:
 
 
 @click.command("payables-aging")
-@click.option("--as-of", callback=parse_date, help="Aging date (default today).")
+@with_period("as_of")
+@click.option("--as-of", callback=parse_date, help=AS_OF_HELP)
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
 def report_payables_aging(state: Context, as_of: dt.date | None, fmt_name: str) -> None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from erp_core.cli_base import FORMATS, Context, parse_date, pass_ctx
+from erp_core.cli_base import AS_OF_HELP, FORMATS, Context, parse_date, pass_ctx, with_period
 from erp_core.kernel.money import fmt
 
 if TYPE_CHECKING:
@@ -20,7 +20,8 @@ from erp_core.render import new_table, print_table, rows_out
 
 
 @click.command("receivables-aging")
-@click.option("--as-of", callback=parse_date, help="Aging date (default today).")
+@with_period("as_of")
+@click.option("--as-of", callback=parse_date, help=AS_OF_HELP)
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
 def report_receivables_aging(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
@@ -68,6 +69,7 @@ def report_sales_orders(state: Context, fmt_name: str) -> None:
 
 
 @click.command("margin")
+@with_period("range")
 @click.option(
     "--by", type=click.Choice(["item", "customer", "period"]), default="item", show_default=True
 )
