@@ -636,9 +636,12 @@ class Erp:
             raise ValidationError("as-of-position", "a log position is 0 or more")
         return Replay(self.store, position, scratch_dir)
 
-    def export_beancount(self, out: TextIO) -> int:
-        """Write the ledger, read from the log itself, as beancount text."""
-        return write_beancount((r.event() for r in self.store.iter_log()), out)
+    def export_beancount(self, out: TextIO, include_closing: bool = True) -> int:
+        """Write the ledger, read from the log itself, as beancount text (year-end closing
+        entries tagged ``#closing``, or left out with ``include_closing=False``)."""
+        return write_beancount(
+            (r.event() for r in self.store.iter_log()), out, include_closing=include_closing
+        )
 
     # -- projections -------------------------------------------------------------------------
     def catch_up(self) -> int:

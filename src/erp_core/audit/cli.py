@@ -226,13 +226,19 @@ def export_group() -> None:
 
 @export_group.command("beancount")
 @click.argument("file", required=False, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option(
+    "--without-closing",
+    is_flag=True,
+    help="Leave out year-end closing entries (tagged #closing), so Fava shows the closed "
+    "years' income and expenses.",
+)
 @pass_ctx
-def export_beancount(state: Context, file: str | None) -> None:
+def export_beancount(state: Context, file: str | None, without_closing: bool) -> None:
     """Write the general ledger, read from the log, as beancount text to FILE (- or none for
     stdout); check it with bean-check."""
     erp = state.erp()
     with output(file) as out:
-        count = erp.export_beancount(out)
+        count = erp.export_beancount(out, include_closing=not without_closing)
     done(f"Wrote {count} transactions to {file or '-'}.", file)
 
 
