@@ -7,9 +7,9 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from conftest import beancount_weights
 
 from erp_core import Erp
-from conftest import beancount_weights
 
 pytest.importorskip("beancount")
 
