@@ -247,7 +247,21 @@ def schema(action: str | None) -> None:
             hint = f"did you mean {close[0]}?" if close else f"known: {', '.join(action_types())}"
             raise ValidationError("action", f"unknown action {action!r}; {hint}")
         out = cls.model_json_schema()
-    click.echo(json.dumps(out, indent=2))
+    click.echo(json.dumps(_non_negative(out), indent=2))
+
+
+def _non_negative(node: Any) -> Any:
+    """No action takes a negative amount, quantity, price or rate (a credit is a `credit`,
+    not a negative debit): the schema of actions says so, unlike the stored events' lines."""
+    if isinstance(node, dict):
+        if node.get("pattern") == r"^-?\d+(\.\d+)?$":
+            return {**node, "pattern": r"^\d+(\.\d+)?$"}
+        if node.get("type") == "integer" and "description" not in node and len(node) == 1:
+            return {"type": "integer", "minimum": 0}
+        return {k: _non_negative(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_non_negative(v) for v in node]
+    return node
 
 
 @cli.command("do", context_settings={"ignore_unknown_options": True})

@@ -194,7 +194,7 @@ def audit_replay(
 @click.option("--format", "fmt_name", type=click.Choice(["table", "json"]), default="table")
 @pass_ctx
 def audit_trail(state: Context, document: str, fmt_name: str) -> None:
-    """Every stored event of DOCUMENT (e.g. JV-2026-000001) or stream (fy:2026, chart)."""
+    """Every stored event of a DOCUMENT such as JV-2026-000001, or of a stream (fy:2026, chart)."""
     entries = state.erp().trail(document)
     if fmt_name == "json":
         click.echo(json.dumps([e.model_dump(mode="json") for e in entries], indent=2))
