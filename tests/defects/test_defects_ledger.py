@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from erp_core import Erp
 from erp_core.kernel.errors import ErpError
@@ -88,3 +90,23 @@ def test_defects_totals_of_many_maximal_vouchers_are_exact(erp: Erp) -> None:
     before = erp.trial_balance()
     erp.rebuild()
     assert erp.trial_balance() == before
+
+
+@settings(deadline=None)
+@given(
+    amount=st.integers(min_value=-(10**18), max_value=10**18),  # the stored int64 range
+    rate_bp=st.integers(min_value=1, max_value=30000),
+    currency=st.sampled_from(["USD", "JPY", "KWD"]),
+)
+def test_defects_split_line_adds_up_and_fits(amount: int, rate_bp: int, currency: str) -> None:
+    from erp_core.kernel.money import MAX_DIGITS, from_minor
+    from erp_core.ledger.journal import split_line
+
+    foreign = from_minor(amount, currency)
+    base = from_minor(amount * rate_bp // 10000, "EUR")
+    parts = split_line(foreign, base, currency, "EUR")
+    assert sum(a for a, _ in parts) == foreign and sum(b for _, b in parts) == base
+    assert all(abs(a) < 10**MAX_DIGITS and abs(b) < 10**MAX_DIGITS for a, b in parts)
+    assert len(parts) == 1 or all(
+        abs(a) >= 10 ** (MAX_DIGITS - 2) or abs(b) >= 10 ** (MAX_DIGITS - 2) for a, b in parts[:-1]
+    )

@@ -19,6 +19,7 @@ from erp_core.kernel.money import (
     check_scale,
     fmt,
     from_minor,
+    minor_units,
     quantum,
     round_to,
     to_minor,
@@ -249,11 +250,13 @@ def split_line(
 ) -> list[tuple[Decimal, Decimal]]:
     """A balance as line amounts no larger than one line may hold: a balance of many maximal
     amounts is closed in several lines that add up to it exactly (integers only, no float)."""
-    limit = Decimal(10) ** MAX_DIGITS - 1
-    n = int(max(1, -(-abs(amount) // limit), -(-abs(base_amount) // limit)))
+    a_minor, b_minor = to_minor(amount, currency), to_minor(base_amount, base)
+    # the largest line amount: MAX_DIGITS integer digits, in minor units of each currency
+    a_limit = 10 ** (MAX_DIGITS + minor_units(currency)) - 1
+    b_limit = 10 ** (MAX_DIGITS + minor_units(base)) - 1
+    n = max(1, -(-abs(a_minor) // a_limit), -(-abs(b_minor) // b_limit))
     if n == 1:
         return [(amount, base_amount)]
-    a_minor, b_minor = to_minor(amount, currency), to_minor(base_amount, base)
     a_part = abs(a_minor) // n * (1 if a_minor >= 0 else -1)
     b_part = abs(b_minor) // n * (1 if b_minor >= 0 else -1)
     last = (
