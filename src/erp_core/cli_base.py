@@ -73,6 +73,8 @@ def parse_date(_ctx: Any, _param: Any, value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
+        if len(value) != 10 or value[4] != "-" or value[7] != "-":
+            raise ValueError(value)  # fromisoformat would also take 20260305 and 2026-W10-4
         return dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None

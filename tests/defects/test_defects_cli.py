@@ -241,3 +241,9 @@ def test_defects_period_as_of_is_the_last_day(company: str) -> None:
     assert both.exit_code == 2 and "not both" in both.output
     bad = erp(company, "report", "margin", "--period", "2026-13")
     assert bad.exit_code == 2 and "is not a period" in bad.output
+
+
+@pytest.mark.parametrize("date", ["20260305", "1772668800", "2026-W10-4"])
+def test_defects_report_dates_are_iso_only(company: str, date: str) -> None:
+    result = erp(company, "report", "trial-balance", "--as-of", date)
+    assert result.exit_code == 2 and "YYYY-MM-DD" in result.output
