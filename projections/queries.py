@@ -52,6 +52,10 @@ def _accounts(conn: Connection) -> dict[str, dict[str, object]]:
     }
 
 
+def account_codes(conn: Connection) -> set[str]:
+    return {code for (code,) in conn.execute(select(accounts.c.code))}
+
+
 def trial_balance(conn: Connection, as_of: dt.date | None = None) -> TrialBalance:
     name, base = company(conn)
     if as_of is None:

@@ -45,6 +45,7 @@ class ReceivablesProjection:
             "SalesOrderCreated",
             "SalesOrderConfirmed",
             "SalesOrderCancelled",
+            "SalesOrderClosed",
             "GoodsDelivered",
             "GoodsReturned",
             "SalesInvoicePosted",
@@ -131,8 +132,12 @@ class ReceivablesProjection:
                         for i, x in enumerate(e["lines"], start=1)
                     ],
                 )
-            elif name in ("SalesOrderConfirmed", "SalesOrderCancelled"):
-                status = "confirmed" if name == "SalesOrderConfirmed" else "cancelled"
+            elif name in ("SalesOrderConfirmed", "SalesOrderCancelled", "SalesOrderClosed"):
+                status = {
+                    "SalesOrderConfirmed": "confirmed",
+                    "SalesOrderCancelled": "cancelled",
+                    "SalesOrderClosed": "closed",
+                }[name]
                 conn.execute(update(so).where(so.c.document == key).values(status=status))
             elif name in ("GoodsDelivered", "GoodsReturned"):
                 sign = 1 if name == "GoodsDelivered" else -1

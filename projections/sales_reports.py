@@ -156,10 +156,11 @@ def sales_open_orders(conn: Connection) -> list[SalesOpenLine]:
             sol.c.returned_micro,
         )
         .join(sol, sol.c.document == so.c.document)
-        .where(so.c.status.in_(("confirmed", "partly_delivered", "delivered")))
+        .where(so.c.status.in_(("confirmed", "partly_delivered", "delivered", "closed")))
         .order_by(so.c.document, sol.c.line)
     ):
-        to_deliver = r.quantity_micro - r.delivered_micro
+        # a closed order delivers nothing more
+        to_deliver = 0 if r.status == "closed" else r.quantity_micro - r.delivered_micro
         # goods returned before they were invoiced will not be invoiced
         not_invoiced = r.delivered_micro - r.returned_micro - r.invoiced_micro
         if to_deliver <= 0 and not_invoiced <= 0:

@@ -10,6 +10,7 @@ up to date before returning, so reports read right after an action include it.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import functools
 import getpass
 import os
@@ -21,7 +22,7 @@ from typing import Any, Concatenate, ParamSpec, TextIO, TypeVar
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import Connection, Engine
 
-from erp_core.application import CommandService, utc_now
+from erp_core.application import CommandService, check_actor, utc_now
 from erp_core.audit import verify as audit
 from erp_core.audit.exports import write_beancount
 from erp_core.infra.config import DatabaseUrl, parse_url, resolve_url
@@ -89,6 +90,44 @@ def parse_action(data: Mapping[str, Any]) -> Action:
         raise pydantic_error(exc) from None
 
 
+# What a text field looks like, for messages ("account: expected a string such as "6200"").
+_EXAMPLES = {
+    "account": "6200",
+    "expense_account": "5100",
+    "currency": "EUR",
+    "document": "JV-2026-000001",
+    "date": "2026-03-05",
+    "period": "2026-03",
+}
+_EXPECTED = {
+    "missing": "required; this field is missing",
+    "int_type": "expected a whole number such as 3",
+    "int_parsing": "expected a whole number such as 3",
+    "int_from_float": "expected a whole number such as 3",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+    "list_type": "expected a list in square brackets [...]",
+    "dict_type": "expected an object in braces {...}",
+    "model_type": "expected an object in braces {...}",
+    "model_attributes_type": "expected an object in braces {...}",
+    "date_type": 'expected a date as a YYYY-MM-DD string such as "2026-03-05"',
+    "date_parsing": 'expected a date as a YYYY-MM-DD string such as "2026-03-05"',
+    "date_from_datetime_parsing": 'expected a date as a YYYY-MM-DD string such as "2026-03-05"',
+    "string_too_short": "must not be empty",
+}
+
+
+def _expected(err: Any, name: str) -> str:
+    """Pydantic's phrase for an error, said as what is expected."""
+    kind = err["type"]
+    if kind == "string_type":
+        return f'expected a string such as "{_EXAMPLES.get(name, "text")}"'
+    if kind in _EXPECTED:
+        return _EXPECTED[kind]
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return msg.replace("Input should be", "expected").replace("Input should", "must")
+
+
 def pydantic_error(exc: PydanticValidationError) -> ValidationError:
     """The first problem of a pydantic error as `field: reason` (fields like lines[0].debit)."""
     err = exc.errors()[0]
@@ -102,9 +141,13 @@ def pydantic_error(exc: PydanticValidationError) -> ValidationError:
             field += f"[{part}]"
         elif part not in ("function-after[_one_side(), VoucherLine]",):
             field += ("." if field else "") + part
-    reason = err["msg"].removeprefix("Value error, ")
+    reason = _expected(err, loc[-1] if loc else "")
     if err["type"] == "union_tag_invalid":
-        reason = f"unknown action; known: {', '.join(action_types())}"
+        given = str((err.get("ctx") or {}).get("tag", ""))
+        close = difflib.get_close_matches(given, list(action_types()), n=1, cutoff=0.75)
+        reason = f"unknown action {given!r}; " + (
+            f"did you mean {close[0]}?" if close else "`erp schema` lists the actions"
+        )
         field = "action"
     elif err["type"] == "union_tag_not_found":
         reason, field = 'missing; every line needs an "action"', "action"
@@ -191,6 +234,8 @@ class Erp:
         token: str | None = None,
     ) -> None:
         self.url = url
+        if actor is not None:
+            check_actor(actor)  # an empty --actor is an error, not "whoever is logged in"
         self.project = project
         writer, reader = create_engines(url)
         migrate(writer, url)
@@ -200,7 +245,9 @@ class Erp:
         self.ledger = CommandService(self.store, clock, credential=token)
         self.projector = Projector(self.store, writer, reader, all_projections())
         # With a token and no actor named, the token's owner acts.
-        self.actor = actor or (token and self._token_owner(token)) or default_actor()
+        if actor is None:
+            actor = (token and self._token_owner(token)) or default_actor()
+        self.actor = actor
 
     def _token_owner(self, token: str) -> str | None:
         from erp_core.access.reading import token_owner
@@ -449,7 +496,15 @@ class Erp:
         date_to: dt.date | None = None,
     ) -> list[LedgerLine]:
         with self.reader.connect() as conn:
+            if account is not None and account not in queries.account_codes(conn):
+                raise NotFound(f"unknown account {account!r}")
             return queries.general_ledger(conn, account, date_from, date_to)
+
+    def _require(self, prefix: str, code: str, kind: str | None = None) -> None:
+        """Refuse a report on a code the books have never seen (an empty report would read
+        as "no activity")."""
+        if not self.store.stream(f"{prefix}:{code}"):
+            raise NotFound(f"unknown {kind or prefix} {code!r}")
 
     def fiscal_year_of(self, day: dt.date) -> tuple[dt.date, dt.date]:
         """First and last day of the fiscal year that holds `day`."""
@@ -471,6 +526,10 @@ class Erp:
     def stock_ledger(
         self, item: str | None = None, warehouse: str | None = None, date_to: dt.date | None = None
     ) -> list[StockLedgerRow]:
+        if item is not None:
+            self._require("item", item)
+        if warehouse is not None:
+            self._require("wh", warehouse, "warehouse")
         with self.reader.connect() as conn:
             return operations.stock_ledger(conn, item, warehouse, date_to)
 
@@ -491,6 +550,7 @@ class Erp:
 
     @_report
     def supplier_ledger(self, supplier: str) -> list[SupplierLedgerRow]:
+        self._require("supplier", supplier)
         with self.reader.connect() as conn:
             return operations.supplier_ledger(conn, supplier)
 
@@ -565,6 +625,7 @@ class Erp:
 
     @_report
     def customer_ledger(self, customer: str) -> list[CustomerLedgerRow]:
+        self._require("customer", customer)
         with self.reader.connect() as conn:
             return sales_reports.customer_ledger(conn, customer)
 
@@ -587,6 +648,7 @@ class Erp:
 
         if not 1 <= horizon <= 36:
             raise ValidationError("horizon", "forecast 1 to 36 months ahead")
+        self._require("item", item)
         with self.reader.connect() as conn:
             history = sales_reports.monthly_demand(conn, item)
         if len(history) < 2:
@@ -691,9 +753,12 @@ class Erp:
         return Replay(self.store, position, scratch_dir)
 
     @_report
-    def export_beancount(self, out: TextIO) -> int:
-        """Write the ledger, read from the log itself, as beancount text."""
-        return write_beancount((r.event() for r in self.store.iter_log()), out)
+    def export_beancount(self, out: TextIO, include_closing: bool = True) -> int:
+        """Write the ledger, read from the log itself, as beancount text (year-end closing
+        entries tagged ``#closing``, or left out with ``include_closing=False``)."""
+        return write_beancount(
+            (r.event() for r in self.store.iter_log()), out, include_closing=include_closing
+        )
 
     # -- projections -------------------------------------------------------------------------
     def catch_up(self) -> int:

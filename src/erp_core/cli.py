@@ -132,30 +132,55 @@ def cli(ctx: click.Context, db: str | None, actor: str | None, token: str | None
 @pass_ctx
 def init(state: Context, company: str, currency: str, year_start: dt.date) -> None:
     """Create the company with the standard chart and open its first fiscal year."""
-    erp = state.erp()
-    erp.init(company, currency.upper(), year_start)
+    erp = state.erp(create=True)
+    try:
+        erp.init(company, currency.upper(), year_start)
+    except BaseException:
+        state.discard_created()  # a refused init leaves no file behind
+        raise
     click.echo(
         f"Created {company} ({currency.upper()}) in {erp.url.redacted()}; "
         f"fiscal year {year_start.year} is open."
     )
 
 
+class _BadLine(str):
+    """A line that could not be decoded; the text is the reason."""
+
+
 def _read_lines(path: str) -> Iterator[tuple[int, str]]:
-    stream = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
+    """Non-blank lines as text; a line that is not UTF-8 comes as a `_BadLine` (reported
+    with its number like any other bad line). A UTF-8 byte order mark at the start is skipped
+    (spreadsheet programs and Notepad write one)."""
+    stream = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
     try:
-        for number, line in enumerate(stream, start=1):
+        for number, raw in enumerate(stream, start=1):
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield (
+                    number,
+                    _BadLine(f"not valid UTF-8 (byte {exc.start + 1}); save the file as UTF-8"),
+                )
+                continue
             if line.strip():
                 yield number, line
     finally:
-        if stream is not sys.stdin:
+        if stream is not sys.stdin.buffer:
             stream.close()
 
 
 def parse_line(text: str) -> Action:
+    if isinstance(text, _BadLine):
+        raise ValidationError("", str(text))
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValidationError("", f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise ValidationError("", "nested too deeply to be an action") from None
     if not isinstance(data, dict):
         raise ValidationError("", 'each line must be a JSON object with an "action" key')
     from erp_core.api import parse_action
@@ -238,11 +263,27 @@ def schema(action: str | None) -> None:
     else:
         cls = action_types().get(action)
         if cls is None:
-            raise ValidationError(
-                "action", f"unknown action {action!r}; known: {', '.join(action_types())}"
-            )
+            import difflib
+
+            close = difflib.get_close_matches(action, list(action_types()), n=1, cutoff=0.75)
+            hint = f"did you mean {close[0]}?" if close else f"known: {', '.join(action_types())}"
+            raise ValidationError("action", f"unknown action {action!r}; {hint}")
         out = cls.model_json_schema()
-    click.echo(json.dumps(out, indent=2))
+    click.echo(json.dumps(_non_negative(out), indent=2))
+
+
+def _non_negative(node: Any) -> Any:
+    """No action takes a negative amount, quantity, price or rate (a credit is a `credit`,
+    not a negative debit): the schema of actions says so, unlike the stored events' lines."""
+    if isinstance(node, dict):
+        if node.get("pattern") == r"^-?\d+(\.\d+)?$":
+            return {**node, "pattern": r"^\d+(\.\d+)?$"}
+        if node.get("type") == "integer" and "description" not in node and len(node) == 1:
+            return {"type": "integer", "minimum": 0}
+        return {k: _non_negative(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_non_negative(v) for v in node]
+    return node
 
 
 @cli.command("do", context_settings={"ignore_unknown_options": True})
@@ -262,13 +303,19 @@ def do_action(
         key, sep, raw = pair.partition("=")
         if not sep or not key:
             raise click.UsageError(f"{pair!r}: give fields as FIELD=VALUE")
+        if key in data:
+            raise click.UsageError(f"{key}: given more than once; give each field once")
         # JSON for structures, booleans, null and quoted text; anything else (codes, amounts,
-        # numbers) stays text, so account=1120 is the account "1120" and amounts stay exact
+        # numbers) stays text, so account=1120 is the account "1120" and amounts stay exact.
+        # Inside JSON the rules of `erp apply` hold: a fraction written as a number is a float
+        # and refused, as it is in a file.
         if raw[:1] in ("{", "[", '"') or raw in ("true", "false", "null"):
             try:
-                data[key] = json.loads(raw, parse_float=str)
+                data[key] = json.loads(raw)
             except json.JSONDecodeError as exc:
                 raise click.UsageError(f"{key}: not valid JSON ({exc.msg})") from None
+            except RecursionError:
+                raise click.UsageError(f"{key}: nested too deeply") from None
         else:
             data[key] = raw
     if idempotency_key:

@@ -3,14 +3,17 @@ is opened on first use), option callbacks, and the group that turns errors into 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import os
 import sys
-from typing import TYPE_CHECKING, Any, NoReturn
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import click
 
-from erp_core.kernel.errors import ErpError, StorageError
+from erp_core.kernel.errors import ErpError, NotInitialised, StorageError, ValidationError
 
 if TYPE_CHECKING:
     from erp_core.api import Erp
@@ -26,14 +29,41 @@ class Context:
         self._erp: Erp | None = None
         self.no_catch_up = False  # `--no-catch-up`: read projections as they are, marked stale
         self.warned = False
+        self.created: str | None = None  # the SQLite file this invocation created, if any
 
-    def erp(self) -> Erp:
+    def erp(self, create: bool = False) -> Erp:
+        """The books at ``--db``. Only commands that make books (`init`, `demo`) pass
+        ``create``; every other command refuses a path where there is no database rather than
+        leave an empty one behind. A book made by a command that then fails is removed."""
         if self._erp is None:
             from erp_core.api import Erp
+            from erp_core.infra.config import parse_url, resolve_url
 
+            url = parse_url(resolve_url(self.db))
+            if url.kind == "sqlite" and not os.path.exists(url.path):
+                if not create:
+                    raise NotInitialised(
+                        f"no database at {url.path}: create one with `erp init` (or give "
+                        "--db / ERP_DATABASE_URL)"
+                    )
+                folder = os.path.dirname(os.path.abspath(url.path))
+                if not os.path.isdir(folder):
+                    raise ValidationError("db", f"no folder {folder} to create {url.path} in")
+                self.created = url.path
             self._erp = Erp.open(self.db, actor=self.actor, token=self.token)
         self._erp.reader.catch_up = not self.no_catch_up
         return self._erp
+
+    def discard_created(self) -> None:
+        """Remove the database this invocation created (its command failed)."""
+        if self.created is None:
+            return
+        self.close()
+        self._erp = None
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(self.created + suffix)
+        self.created = None
 
     def close(self) -> None:
         if self._erp is not None:
@@ -47,6 +77,8 @@ def parse_date(_ctx: Any, _param: Any, value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
+        if len(value) != 10 or value[4] != "-" or value[7] != "-":
+            raise ValueError(value)  # fromisoformat would also take 20260305 and 2026-W10-4
         return dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
@@ -117,3 +149,81 @@ def _is_pydantic_error(exc: Exception) -> bool:
 def fail(message: str, code: int) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
+
+
+@contextlib.contextmanager
+def output(path: str | None) -> Iterator[TextIO]:
+    """Where a command writes its file: `path`, or stdout for None or ``-`` (every command
+    that writes a file takes ``-`` this way)."""
+    if path is None or path == "-":
+        yield sys.stdout
+        return
+    with open(path, "w", encoding="utf-8") as handle:
+        yield handle
+
+
+def done(message: str, path: str | None) -> None:
+    """A command's closing line: on stderr when its output went to stdout."""
+    click.echo(message, err=path is None or path == "-")
+
+
+AS_OF_HELP = "Everything up to and including this date (YYYY-MM-DD)."
+PERIOD_HELP = (
+    "A period as accountants say it: 2026-03 (a month), 2026Q1 (a quarter) or 2026 (a calendar "
+    "year); both ends inclusive."
+)
+
+
+def parse_period(_ctx: Any, _param: Any, value: str | None) -> tuple[dt.date, dt.date] | None:
+    """`--period`: the first and last day (inclusive) of a month, quarter or calendar year."""
+    if value is None:
+        return None
+    text = value.strip().upper()
+    try:
+        if len(text) == 4 and text.isdigit():
+            year = int(text)
+            return dt.date(year, 1, 1), dt.date(year, 12, 31)
+        if len(text) in (6, 7) and text[:4].isdigit() and text[-2] == "Q" and text[-1] in "1234":
+            year, quarter = int(text[:4]), int(text[-1])
+            if len(text) == 7 and text[4] != "-":
+                raise ValueError(text)
+            first = dt.date(year, 3 * quarter - 2, 1)
+            return first, _month_end(year, 3 * quarter)
+        if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():
+            year, month = int(text[:4]), int(text[5:])
+            return dt.date(year, month, 1), _month_end(year, month)
+    except ValueError:
+        pass
+    raise click.BadParameter(
+        f"{value!r} is not a period: give 2026-03 (a month), 2026Q1 (a quarter) or 2026 (a year)"
+    )
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
+def with_period(mode: str) -> Any:
+    """Add `--period` to a report. ``mode="range"``: it sets --from and --to; ``mode="as_of"``:
+    the report is as of the period's last day (inclusive, like --as-of)."""
+
+    def decorate(command: Any) -> Any:
+        @functools.wraps(command)
+        def wrapper(
+            *args: Any, period: tuple[dt.date, dt.date] | None = None, **kwargs: Any
+        ) -> Any:
+            if period is not None:
+                if mode == "as_of":
+                    if kwargs.get("as_of") is not None:
+                        raise click.UsageError("give --period or --as-of, not both")
+                    kwargs["as_of"] = period[1]
+                else:
+                    if kwargs.get("date_from") is not None or kwargs.get("date_to") is not None:
+                        raise click.UsageError("give --period or --from/--to, not both")
+                    kwargs["date_from"], kwargs["date_to"] = period
+            return command(*args, **kwargs)
+
+        return click.option("--period", callback=parse_period, help=PERIOD_HELP)(wrapper)
+
+    return decorate

@@ -32,13 +32,23 @@ def print_table(table: Table, width: int = 100) -> None:
     Console(width=max(width, Console().width)).print(table)
 
 
+def cell(value: Any) -> str:
+    """A CSV cell: booleans as true/false (as in JSON), None as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def csv_text(rows: Sequence[dict[str, Any]], fields: Sequence[str] | None = None) -> str:
+    """CSV with a header row, even when there are no rows (CSV readers need it)."""
     buffer = io.StringIO()
     names = list(fields) if fields is not None else (list(rows[0]) if rows else [])
     if names:
         writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: cell(v) for k, v in row.items()} for row in rows)
     return buffer.getvalue()
 
 
@@ -71,16 +81,22 @@ def stale_json(body: Any, stale: tuple[int, int]) -> str:
     return json.dumps({**marks, "rows": body}, indent=2)
 
 
-def emit(report: BaseModel, fmt_name: str, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Print a report as JSON (the model), CSV (the rows) or the rich table."""
+def emit(
+    report: BaseModel,
+    fmt_name: str,
+    table: Table,
+    rows: list[dict[str, Any]],
+    fields: Sequence[str] | None = None,
+) -> None:
+    """Print a report as JSON (the model), CSV (the rows; `fields` name the columns when
+    there may be no rows) or the rich table."""
     stale = staleness()
     if fmt_name == "json" and stale is not None:
         click.echo(stale_json(json.loads(report.model_dump_json()), stale))
     elif fmt_name == "json":
         click.echo(report.model_dump_json(indent=2))
     elif fmt_name == "csv":
-        if rows:
-            click.echo(csv_text(rows), nl=False)
+        click.echo(csv_text(rows, fields), nl=False)
     else:
         print_table(table, 100)
 
@@ -92,10 +108,7 @@ def rows_out(title: str, models: Sequence[BaseModel], columns: list[str], fmt_na
         body = [json.loads(m.model_dump_json()) for m in models]
         click.echo(json.dumps(body, indent=2) if stale is None else stale_json(body, stale))
         return
-    rows = [
-        {k: ("" if v is None else str(v)) for k, v in m.model_dump(mode="json").items()}
-        for m in models
-    ]
+    rows = [{k: cell(v) for k, v in m.model_dump(mode="json").items()} for m in models]
     if fmt_name == "csv":
         fields = list(type(models[0]).model_fields) if models else columns
         click.echo(csv_text(rows, fields), nl=False)

@@ -352,6 +352,6 @@ def test_forecast_report_and_png_chart(books: str, tmp_path: Path) -> None:
         ("2026-08", "forecast"),
     ]
 
-    few = erp(db, "report", "forecast", "BOLT")
-    assert few.exit_code == 2
-    assert few.stderr.strip() == "error: item: 'BOLT' has less than two months of deliveries"
+    unknown = erp(db, "report", "forecast", "BOLT")  # never registered (issue 10)
+    assert unknown.exit_code == 1
+    assert unknown.stderr.strip() == "error: unknown item 'BOLT'"

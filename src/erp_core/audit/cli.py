@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from erp_core.cli_base import FORMATS, Context, parse_date, pass_ctx
+from erp_core.cli_base import FORMATS, Context, done, output, parse_date, pass_ctx
 from erp_core.kernel.errors import ValidationError
 from erp_core.ledger.cli import balance_sheet_out, income_statement_out, trial_balance_out
 from erp_core.render import new_table, print_table
@@ -101,8 +101,8 @@ def audit_digest(state: Context, key_file: str | None, out: str | None) -> None:
     key = Path(key_file).read_bytes() if key_file else None
     digest = state.erp().digest(key)
     body = digest.model_dump_json(indent=2)
-    if out:
-        with open(out, "w", encoding="utf-8") as handle:
+    if out and out != "-":
+        with output(out) as handle:
             handle.write(body + "\n")
         click.echo(f"Digest of position {digest.position} written to {out}.")
     else:
@@ -194,7 +194,7 @@ def audit_replay(
 @click.option("--format", "fmt_name", type=click.Choice(["table", "json"]), default="table")
 @pass_ctx
 def audit_trail(state: Context, document: str, fmt_name: str) -> None:
-    """Every stored event of DOCUMENT (e.g. JV-2026-000001) or stream (fy:2026, chart)."""
+    """Every stored event of a DOCUMENT such as JV-2026-000001, or of a stream (fy:2026, chart)."""
     entries = state.erp().trail(document)
     if fmt_name == "json":
         click.echo(json.dumps([e.model_dump(mode="json") for e in entries], indent=2))
@@ -225,22 +225,36 @@ def export_group() -> None:
 
 
 @export_group.command("beancount")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", required=False, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option(
+    "--without-closing",
+    is_flag=True,
+    help="Leave out year-end closing entries (tagged #closing), so Fava shows the closed "
+    "years' income and expenses.",
+)
 @pass_ctx
-def export_beancount(state: Context, file: str) -> None:
-    """Write the general ledger, read from the log, as beancount text (check it with bean-check)."""
-    with open(file, "w", encoding="utf-8") as out:
-        count = state.erp().export_beancount(out)
-    click.echo(f"Wrote {count} transactions to {file}.")
+def export_beancount(state: Context, file: str | None, without_closing: bool) -> None:
+    """Write the general ledger, read from the log, as beancount text to FILE (- or none for
+    stdout); check it with bean-check."""
+    erp = state.erp()
+    with output(file) as out:
+        count = erp.export_beancount(out, include_closing=not without_closing)
+    done(f"Wrote {count} transactions to {file or '-'}.", file)
 
 
 @export_group.command("gl")
 @click.option("--format", "fmt_name", type=click.Choice(["csv", "json"]), default="csv")
-@click.option("--out", type=click.Path(dir_okay=False), help="File to write (default stdout).")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--out", type=click.Path(dir_okay=False, allow_dash=True), hidden=True)
 @pass_ctx
-def export_gl(state: Context, fmt_name: str, out: str | None) -> None:
-    """Every journal line: document, posting date, recorded time, account, amounts, actor."""
+def export_gl(state: Context, fmt_name: str, file: str | None, out: str | None) -> None:
+    """Every journal line (document, posting date, recorded time, account, amounts, actor) to
+    FILE (- or none for stdout), as export beancount takes it. (--out FILE is the old spelling.)"""
     from erp_core.ledger.reports import LedgerLine
+
+    if file is not None and out is not None:
+        raise click.UsageError("give the output file once: FILE (or the old --out), not both")
+    out = file if file is not None else out
 
     lines = state.erp().general_ledger()
     buffer = io.StringIO()
@@ -254,10 +268,10 @@ def export_gl(state: Context, fmt_name: str, out: str | None) -> None:
             writer.writerow(
                 {k: "" if v is None else v for k, v in x.model_dump(mode="json").items()}
             )
-    if out:
-        with open(out, "w", encoding="utf-8") as handle:
+    if out and out != "-":
+        with output(out) as handle:
             handle.write(buffer.getvalue())
-        click.echo(f"Wrote {len(lines)} journal lines to {out}.")
+        done(f"Wrote {len(lines)} journal lines to {out}.", out)
     else:
         click.echo(buffer.getvalue(), nl=False)
 

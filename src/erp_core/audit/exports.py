@@ -15,7 +15,7 @@ from typing import TextIO
 
 from erp_core.kernel.events import DomainEvent
 from erp_core.kernel.money import ZERO
-from erp_core.ledger.events import AccountOpened, CompanyCreated, VoucherPosted
+from erp_core.ledger.events import AccountClosed, AccountOpened, CompanyCreated, VoucherPosted
 
 ROOTS = {
     "asset": "Assets",
@@ -27,7 +27,11 @@ ROOTS = {
 
 
 def _slug(name: str) -> str:
-    words = re.findall(r"[A-Za-z0-9]+", name)
+    """The name in ASCII CamelCase: transliterated first, so "Büromaterial & Zubehör" reads
+    "BuromaterialZubehor" rather than losing its letters."""
+    from anyascii import anyascii
+
+    words = re.findall(r"[A-Za-z0-9]+", anyascii(name))
     return "".join(w[:1].upper() + w[1:] for w in words)[:40] or "Account"
 
 
@@ -46,8 +50,15 @@ def _num(d: Decimal) -> str:
     return format(d, "f")
 
 
-def write_beancount(events: Iterable[DomainEvent], out: TextIO) -> int:
+def write_beancount(
+    events: Iterable[DomainEvent], out: TextIO, *, include_closing: bool = True
+) -> int:
     """Write the ledger as beancount text; return the number of transactions written.
+
+    Year-end closing entries (and their reversals when a year is reopened) are tagged
+    ``#closing``; ``include_closing=False`` leaves them out, so a viewer such as Fava shows a
+    closed year's income and expenses instead of zero. Closed accounts get a ``close``
+    directive after the closing balance assertions.
 
     Foreign-currency lines carry their base amount as a total cost (``{{92.00 EUR}}``), so
     beancount weighs each line exactly as the ledger did; ``booking_method`` NONE lets lots
@@ -60,6 +71,7 @@ def write_beancount(events: Iterable[DomainEvent], out: TextIO) -> int:
     units: dict[tuple[str, str], Decimal] = {}
     last_day = dt.date.min
     count = 0
+    closed: dict[str, dt.date] = {}
     for event in events:
         if isinstance(event, CompanyCreated):
             base, start = event.base_currency, event.fiscal_year_start
@@ -75,11 +87,18 @@ def write_beancount(events: Iterable[DomainEvent], out: TextIO) -> int:
             account = beancount_account(event.code, event.type, event.name)
             names[event.code] = account
             out.write(f"{start} open {account}\n")
+        elif isinstance(event, AccountClosed):
+            if event.code in names:
+                closed[event.code] = event.recorded_at.date()
         elif isinstance(event, VoucherPosted):
+            closing = event.kind == "closing"
+            if closing and not include_closing:
+                continue
             count += 1
             last_day = max(last_day, event.date)
             narration = event.memo or event.document
-            out.write(f"\n{event.date} * {_string(narration)}\n")
+            tag = " #closing" if closing else ""
+            out.write(f"\n{event.date} * {_string(narration)}{tag}\n")
             out.write(f"  document: {_string(event.document)}\n")
             out.write(f"  kind: {_string(event.kind)}\n")
             out.write(f"  actor: {_string(event.actor)}\n")
@@ -105,9 +124,15 @@ def write_beancount(events: Iterable[DomainEvent], out: TextIO) -> int:
                     if not same_sign and line.base != 0:
                         out.write(f"  {account}  {_num(line.base)} {base}\n")
                         units[(account, base)] = units.get((account, base), ZERO) + line.base
+    check_day = last_day + dt.timedelta(days=1)
     if count:
-        check_day = last_day + dt.timedelta(days=1)
         out.write("\n")
         for (account, currency), amount in sorted(units.items()):
             out.write(f"{check_day} balance {account}  {_num(amount)} {currency}\n")
+    if closed:
+        out.write("\n")
+        for code, when in sorted(closed.items()):
+            # after every posting and balance assertion of the account (beancount orders a
+            # day's balance assertions before its close directives)
+            out.write(f"{max(when, check_day, start)} close {names[code]}\n")
     return count

@@ -6,15 +6,16 @@ import datetime as dt
 
 import click
 
-from erp_core.cli_base import FORMATS, Context, parse_date, pass_ctx
+from erp_core.cli_base import AS_OF_HELP, FORMATS, Context, parse_date, pass_ctx, with_period
 from erp_core.kernel.money import fmt
 from erp_core.render import rows_out
 
 
 @click.command("stock-ledger")
+@with_period("as_of")
 @click.option("--item")
 @click.option("--warehouse")
-@click.option("--as-of", callback=parse_date, help="Movements up to this date.")
+@click.option("--as-of", callback=parse_date, help=AS_OF_HELP)
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
 def report_stock_ledger(
@@ -42,9 +43,8 @@ def report_stock_ledger(
 
 
 @click.command("stock-balance")
-@click.option(
-    "--as-of", callback=parse_date, help="Balance at the end of this date (default today)."
-)
+@with_period("as_of")
+@click.option("--as-of", callback=parse_date, help=AS_OF_HELP)
 @click.option("--by-batch", is_flag=True, help="One row per batch.")
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx

@@ -60,6 +60,14 @@ def register_item(cmd: RegisterItem, ctx: Context) -> list[str]:
     account = chart.get(cmd.expense_account, "expense_account")
     if account.is_group or account.closed:
         raise ValidationError("expense_account", f"account {cmd.expense_account!r} is not postable")
+    if account.control is not None:
+        # every issue would be refused later, naming a field the user never gave
+        raise ValidationError(
+            "expense_account",
+            f"account {cmd.expense_account!r} ({account.name}) is the {account.control} control "
+            "account; issues are charged to an expense account such as 5100",
+        )
+    chart.check_postable(cmd.expense_account, company_of(uow).base_currency, "expense_account")
     item = uow.get(Item, item_stream(cmd.code))
     if item.exists:
         raise ValidationError("code", f"item {cmd.code!r} already exists")

@@ -9,10 +9,12 @@ for each (`erp_core.kernel.registry.handles`).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from typing import Annotated
+import types
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from erp_core.kernel.money import check_currency
 
@@ -23,10 +25,42 @@ MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 MAX_LINES = 10_000
 
 
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _plain_types(annotation: Any) -> set[Any]:
+    if get_origin(annotation) in (Union, types.UnionType):
+        return {t for arg in get_args(annotation) for t in _plain_types(arg)}
+    return {annotation}
+
+
+def strict_scalars(cls: type[BaseModel], data: Any) -> Any:
+    """Dates are YYYY-MM-DD strings (never timestamps); whole numbers are never booleans or
+    floats. Pydantic's lax mode would take 1772668800 as a date and true as 1."""
+    if not isinstance(data, dict):
+        return data
+    for name, value in data.items():
+        field = cls.model_fields.get(name)
+        if field is None or value is None:
+            continue
+        kinds = _plain_types(field.annotation)
+        if dt.date in kinds and not isinstance(value, dt.date):
+            if not (isinstance(value, str) and DATE_RE.match(value.strip())):
+                raise ValueError(
+                    f'{name}: expected a date as a YYYY-MM-DD string such as "2026-03-05", '
+                    f"got {value!r}"
+                )
+        elif int in kinds and bool not in kinds and isinstance(value, bool | float):
+            raise ValueError(f"{name}: expected a whole number such as 3, got {value!r}")
+    return data
+
+
 class Action(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
     action: str
     idempotency_key: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+
+    _strict = model_validator(mode="before")(classmethod(strict_scalars))  # type: ignore[arg-type]
 
 
 def currency_code(value: str | None) -> str | None:
@@ -46,6 +80,8 @@ class Line(BaseModel):
     """Base of an action's lines: frozen, no unknown fields, text stripped."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    _strict = model_validator(mode="before")(classmethod(strict_scalars))  # type: ignore[arg-type]
 
 
 class ActionResult(BaseModel):

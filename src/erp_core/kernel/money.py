@@ -98,6 +98,32 @@ Dec = Annotated[
 ]
 
 
+def _report_decimal(value: Any) -> Decimal:
+    """A figure of a report: exact and finite, never a float, but of any size (a total of
+    many maximal amounts has more digits than any one amount may have)."""
+    if isinstance(value, Decimal) and value.is_finite():
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    if isinstance(value, str) and DECIMAL_RE.match(value.strip()):
+        return Decimal(value.strip())
+    return to_decimal(value)  # refuses floats, booleans and malformed text with its message
+
+
+# The decimal of report models: same wire format as `Dec`, no limit on the number of digits.
+ReportDec = Annotated[
+    Decimal,
+    BeforeValidator(_report_decimal),
+    PlainSerializer(_serialise, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}, {"type": "integer"}],
+            "description": "an exact decimal as a string",
+        }
+    ),
+]
+
+
 def check_scale(amount: Decimal, currency: str) -> None:
     """Raise ValueError if `amount` has more decimals than `currency` allows."""
     places = minor_units(currency)

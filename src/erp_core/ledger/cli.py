@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import sys
 from typing import TYPE_CHECKING, Any
@@ -23,8 +21,8 @@ if TYPE_CHECKING:
         StatementSection,
         TrialBalance,
     )
-from erp_core.cli_base import FORMATS, Context, parse_date, pass_ctx
-from erp_core.render import emit, new_table, print_table
+from erp_core.cli_base import AS_OF_HELP, FORMATS, Context, parse_date, pass_ctx, with_period
+from erp_core.render import csv_text, emit, new_table, print_table
 
 
 def trial_balance_out(tb: TrialBalance, fmt_name: str) -> None:
@@ -68,7 +66,7 @@ def trial_balance_out(tb: TrialBalance, fmt_name: str) -> None:
         }
         for r in tb.rows
     ]
-    emit(tb, fmt_name, table, rows)
+    emit(tb, fmt_name, table, rows, ["account", "name", "currency", "debit", "credit", "amount"])
 
 
 def _section_rows(
@@ -143,7 +141,8 @@ def income_statement_out(inc: IncomeStatement, fmt_name: str) -> None:
 
 
 @click.command("trial-balance")
-@click.option("--as-of", callback=parse_date, help="Balances up to and including this date.")
+@with_period("as_of")
+@click.option("--as-of", callback=parse_date, help=AS_OF_HELP)
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
 def trial_balance(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
@@ -152,7 +151,8 @@ def trial_balance(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
 
 
 @click.command("balance-sheet")
-@click.option("--as-of", callback=parse_date, help="Date of the balance sheet (default today).")
+@with_period("as_of")
+@click.option("--as-of", callback=parse_date, help=AS_OF_HELP)
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
 def balance_sheet(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
@@ -161,6 +161,7 @@ def balance_sheet(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
 
 
 @click.command("income-statement")
+@with_period("range")
 @click.option(
     "--from",
     "date_from",
@@ -181,6 +182,7 @@ def income_statement(
 
 
 @click.command("general-ledger")
+@with_period("range")
 @click.option("--account", help="Only this account.")
 @click.option("--from", "date_from", callback=parse_date)
 @click.option("--to", "date_to", callback=parse_date)
@@ -194,6 +196,8 @@ def general_ledger(
     fmt_name: str,
 ) -> None:
     """Every journal line, in log order."""
+    from erp_core.ledger.reports import LedgerLine
+
     lines = state.erp().general_ledger(account, date_from, date_to)
     if fmt_name == "json":
         click.echo(json.dumps([json.loads(x.model_dump_json()) for x in lines], indent=2))
@@ -214,26 +218,22 @@ def general_ledger(
             x.memo or "",
             x.actor,
         )
-        rows.append({k: ("" if v is None else str(v)) for k, v in x.model_dump().items()})
+        rows.append(x.model_dump(mode="json"))
     if fmt_name == "csv":
-        buffer = io.StringIO()
-        if rows:
-            writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
-        click.echo(buffer.getvalue(), nl=False)
+        click.echo(csv_text(rows, list(LedgerLine.model_fields)), nl=False)
     else:
         print_table(table, 120)
 
 
 @click.command("check")
-@click.option("--format", "fmt_name", type=click.Choice(["table", "json"]), default="table")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @click.option(
     "--no-catch-up", is_flag=True, help="Check the projections as they are (marked stale)."
 )
 @pass_ctx
 def check_command(state: Context, fmt_name: str, no_catch_up: bool) -> None:
     """Reconcile every control account with its sub-ledger; exit 1 on any difference."""
+    from erp_core.ledger.reports import CheckResult
     from erp_core.render import staleness
 
     state.no_catch_up = no_catch_up
@@ -245,6 +245,9 @@ def check_command(state: Context, fmt_name: str, no_catch_up: bool) -> None:
         click.echo(stale_json([r.model_dump(mode="json") for r in results], stale))
     elif fmt_name == "json":
         click.echo(json.dumps([r.model_dump(mode="json") for r in results], indent=2))
+    elif fmt_name == "csv":
+        rows = [r.model_dump(mode="json") for r in results]
+        click.echo(csv_text(rows, list(CheckResult.model_fields)), nl=False)
     else:
         for r in results:
             click.echo(("ok    " if r.ok else "FAIL  ") + r.message)

@@ -13,7 +13,17 @@ from decimal import Decimal
 
 from erp_core.kernel.aggregate import Aggregate
 from erp_core.kernel.errors import AlreadyReversed, Unbalanced, ValidationError
-from erp_core.kernel.money import ZERO, check_scale, fmt, quantum, round_to
+from erp_core.kernel.money import (
+    MAX_DIGITS,
+    ZERO,
+    check_scale,
+    fmt,
+    from_minor,
+    minor_units,
+    quantum,
+    round_to,
+    to_minor,
+)
 from erp_core.ledger.accounts import Chart
 from erp_core.ledger.commands import VoucherLine
 from erp_core.ledger.events import PostedLine, VoucherKind, VoucherPosted, VoucherReversed
@@ -133,13 +143,21 @@ def balance_lines(
     difference = sum((line.base for line in posted), ZERO)
     if difference == 0:
         return posted
-    foreign_lines = sum(1 for line in posted if line.currency != base)
-    tolerance = quantum(base) / 2 * foreign_lines
-    if not foreign or abs(difference) > tolerance:
+    # The only difference a rounding line may absorb is the one the per-line rounding made:
+    # the rounded base amounts of the foreign lines against the base amount of their exact sum.
+    exact = sum((line.amount * line.rate for line in posted if line.rate is not None), ZERO)
+    rounded = sum((line.base for line in posted if line.rate is not None), ZERO)
+    made_by_rounding = rounded - round_to(exact, base)
+    if not foreign or difference != made_by_rounding:
+        beyond = (
+            f" beyond the {fmt(abs(made_by_rounding), base)} {base} that rounding each line made"
+            if made_by_rounding
+            else ""
+        )
         raise Unbalanced(
             "lines",
             f"the voucher does not balance in {base}: debits and credits differ by "
-            f"{fmt(abs(difference), base)} {base}",
+            f"{fmt(abs(difference - made_by_rounding), base)} {base}{beyond}",
         )
     rounding = chart.by_role("rounding")
     # One foreign currency: the line carries 0 of it, so that currency still balances.
@@ -212,25 +230,37 @@ def closing_lines(
     against retained earnings (in the base currency)."""
     retained = chart.by_role("retained_earnings")
     lines = [
-        PostedLine(
-            account=code,
-            currency=currency,
-            amount=-amount,
-            base=-base_amount,
-            memo="year-end close",
-        )
+        PostedLine(account=code, currency=currency, amount=a, base=b, memo="year-end close")
         for (code, currency), (amount, base_amount) in sorted(pnl_balances.items())
         if amount != 0 or base_amount != 0
+        for a, b in split_line(-amount, -base_amount, currency, base)
     ]
     net = sum((line.base for line in lines), ZERO)
-    if net != 0:
-        lines.append(
-            PostedLine(
-                account=retained.code,
-                currency=base,
-                amount=-net,
-                base=-net,
-                memo="net profit or loss",
-            )
+    lines.extend(
+        PostedLine(
+            account=retained.code, currency=base, amount=a, base=b, memo="net profit or loss"
         )
+        for a, b in (split_line(-net, -net, base, base) if net != 0 else [])
+    )
     return lines
+
+
+def split_line(
+    amount: Decimal, base_amount: Decimal, currency: str, base: str
+) -> list[tuple[Decimal, Decimal]]:
+    """A balance as line amounts no larger than one line may hold: a balance of many maximal
+    amounts is closed in several lines that add up to it exactly (integers only, no float)."""
+    a_minor, b_minor = to_minor(amount, currency), to_minor(base_amount, base)
+    # the largest line amount: MAX_DIGITS integer digits, in minor units of each currency
+    a_limit = 10 ** (MAX_DIGITS + minor_units(currency)) - 1
+    b_limit = 10 ** (MAX_DIGITS + minor_units(base)) - 1
+    n = max(1, -(-abs(a_minor) // a_limit), -(-abs(b_minor) // b_limit))
+    if n == 1:
+        return [(amount, base_amount)]
+    a_part = abs(a_minor) // n * (1 if a_minor >= 0 else -1)
+    b_part = abs(b_minor) // n * (1 if b_minor >= 0 else -1)
+    last = (
+        from_minor(a_minor - a_part * (n - 1), currency),
+        from_minor(b_minor - b_part * (n - 1), base),
+    )
+    return [(from_minor(a_part, currency), from_minor(b_part, base))] * (n - 1) + [last]

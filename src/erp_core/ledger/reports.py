@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, computed_field
 
-from erp_core.kernel.money import Dec
+from erp_core.kernel.money import ReportDec as Dec  # figures of any size (totals, balances)
 
 
 class _Report(BaseModel):
@@ -36,6 +36,7 @@ class TrialBalance(_Report):
     total_debit: Dec
     total_credit: Dec
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def balanced(self) -> bool:
         return self.total_debit == self.total_credit
@@ -66,6 +67,7 @@ class BalanceSheet(_Report):
     total_liabilities_and_equity: Dec
     as_known_at: int | None = None
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def balanced(self) -> bool:
         return self.assets.total == self.total_liabilities_and_equity

@@ -88,8 +88,12 @@ def demo(state: Context) -> None:
     """Build a demo company's year of business through the public API and print its statements."""
     from erp_core.demo import build_demo
 
-    erp = state.erp()
-    year_label = build_demo(erp)
+    erp = state.erp(create=True)
+    try:
+        year_label = build_demo(erp)
+    except BaseException:
+        state.discard_created()
+        raise
     start, end = dt.date(year_label, 1, 1), dt.date(year_label, 12, 31)
     trial_balance_out(erp.trial_balance(end), "table")
     income_statement_out(erp.income_statement(start, end), "table")
@@ -101,29 +105,11 @@ def demo(state: Context) -> None:
         ["item", "warehouse", "quantity", "value"],
         "table",
     )
-    aging = erp.payables_aging(end)
-    rows_out(
-        f"Payables aging as of {end}; total {fmt(aging.total, aging.currency)}",
-        list(aging.rows),
-        [
-            "supplier",
-            "name",
-            "not_due",
-            "days_1_30",
-            "days_31_60",
-            "over_90",
-            "unallocated_payments",
-            "balance",
-        ],
-        "table",
-    )
-    aging_ar = erp.receivables_aging(end)
-    rows_out(
-        f"Receivables aging as of {end}; total {fmt(aging_ar.total, aging_ar.currency)}",
-        list(aging_ar.rows),
-        ["customer", "name", "not_due", "days_1_30", "days_31_60", "over_90", "balance"],
-        "table",
-    )
+    from erp_core.procurement.cli import payables_aging_out
+    from erp_core.sales.cli import receivables_aging_out
+
+    payables_aging_out(erp.payables_aging(end), "table")  # every column the report has
+    receivables_aging_out(erp.receivables_aging(end), "table")
     margin = erp.margin("item", start, end)
     rows_out(
         f"Gross margin by item, {start} to {end}",

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import click
 
-from erp_core.cli_base import FORMATS, Context, parse_date, pass_ctx
+from erp_core.cli_base import AS_OF_HELP, FORMATS, Context, parse_date, pass_ctx, with_period
 from erp_core.kernel.money import fmt
+
+if TYPE_CHECKING:
+    from erp_core.ledger.reports import PayablesAging
+
 from erp_core.render import rows_out
 
 
@@ -55,32 +60,13 @@ def report_grni(state: Context, fmt_name: str) -> None:
 
 
 @click.command("payables-aging")
-@click.option("--as-of", callback=parse_date, help="Aging date (default today).")
+@with_period("as_of")
+@click.option("--as-of", callback=parse_date, help=AS_OF_HELP)
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
 def report_payables_aging(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
     """What is owed to each supplier, by days past the invoices' due dates."""
-    aging = state.erp().payables_aging(as_of or dt.date.today())
-    if fmt_name == "json":
-        click.echo(aging.model_dump_json(indent=2))
-        return
-    rows_out(
-        f"Payables aging as of {aging.as_of} ({aging.currency}); total "
-        f"{fmt(aging.total, aging.currency)}",
-        list(aging.rows),
-        [
-            "supplier",
-            "name",
-            "not_due",
-            "days_1_30",
-            "days_31_60",
-            "days_61_90",
-            "over_90",
-            "unallocated_payments",
-            "balance",
-        ],
-        fmt_name,
-    )
+    payables_aging_out(state.erp().payables_aging(as_of or dt.date.today()), fmt_name)
 
 
 @click.command("supplier-ledger")
@@ -104,3 +90,27 @@ reports: list[click.Command] = [
     report_payables_aging,
     report_supplier_ledger,
 ]
+
+
+def payables_aging_out(aging: PayablesAging, fmt_name: str) -> None:
+    """The payables aging as every command prints it (the report and `erp demo`): all columns."""
+    if fmt_name == "json":
+        click.echo(aging.model_dump_json(indent=2))
+        return
+    rows_out(
+        f"Payables aging as of {aging.as_of} ({aging.currency}); total "
+        f"{fmt(aging.total, aging.currency)}",
+        list(aging.rows),
+        [
+            "supplier",
+            "name",
+            "not_due",
+            "days_1_30",
+            "days_31_60",
+            "days_61_90",
+            "over_90",
+            "unallocated_payments",
+            "balance",
+        ],
+        fmt_name,
+    )

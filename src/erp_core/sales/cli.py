@@ -6,41 +6,27 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from typing import TYPE_CHECKING
 
 import click
 
-from erp_core.cli_base import FORMATS, Context, parse_date, pass_ctx
+from erp_core.cli_base import AS_OF_HELP, FORMATS, Context, parse_date, pass_ctx, with_period
 from erp_core.kernel.money import fmt
+
+if TYPE_CHECKING:
+    from erp_core.ledger.reports import ReceivablesAging
+
 from erp_core.render import new_table, print_table, rows_out
 
 
 @click.command("receivables-aging")
-@click.option("--as-of", callback=parse_date, help="Aging date (default today).")
+@with_period("as_of")
+@click.option("--as-of", callback=parse_date, help=AS_OF_HELP)
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
 def report_receivables_aging(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
     """What each customer owes, by days past the invoices' due dates."""
-    aging = state.erp().receivables_aging(as_of or dt.date.today())
-    if fmt_name == "json":
-        click.echo(aging.model_dump_json(indent=2))
-        return
-    rows_out(
-        f"Receivables aging as of {aging.as_of} ({aging.currency}); total "
-        f"{fmt(aging.total, aging.currency)}",
-        list(aging.rows),
-        [
-            "customer",
-            "name",
-            "not_due",
-            "days_1_30",
-            "days_31_60",
-            "days_61_90",
-            "over_90",
-            "unallocated_credits",
-            "balance",
-        ],
-        fmt_name,
-    )
+    receivables_aging_out(state.erp().receivables_aging(as_of or dt.date.today()), fmt_name)
 
 
 @click.command("customer-ledger")
@@ -83,6 +69,7 @@ def report_sales_orders(state: Context, fmt_name: str) -> None:
 
 
 @click.command("margin")
+@with_period("range")
 @click.option(
     "--by", type=click.Choice(["item", "customer", "period"]), default="item", show_default=True
 )
@@ -176,3 +163,27 @@ reports: list[click.Command] = [
     report_margin,
     report_forecast,
 ]
+
+
+def receivables_aging_out(aging: ReceivablesAging, fmt_name: str) -> None:
+    """The receivables aging as every command prints it (the report and `erp demo`): all columns."""
+    if fmt_name == "json":
+        click.echo(aging.model_dump_json(indent=2))
+        return
+    rows_out(
+        f"Receivables aging as of {aging.as_of} ({aging.currency}); total "
+        f"{fmt(aging.total, aging.currency)}",
+        list(aging.rows),
+        [
+            "customer",
+            "name",
+            "not_due",
+            "days_1_30",
+            "days_31_60",
+            "days_61_90",
+            "over_90",
+            "unallocated_credits",
+            "balance",
+        ],
+        fmt_name,
+    )

@@ -103,6 +103,15 @@ class CancelSalesOrder(Action):
     reason: Reason
 
 
+class CloseSalesOrder(Action):
+    """Close an order after part of it was delivered: the undelivered rest is dropped and
+    released from the customer's credit exposure (what was delivered is still invoiced)."""
+
+    action: Literal["close_sales_order"] = "close_sales_order"
+    document: Code
+    reason: Reason
+
+
 class DeliveryLine(Line):
     line: Annotated[int, Field(ge=1)]
     quantity: Dec

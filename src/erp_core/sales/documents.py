@@ -27,6 +27,7 @@ from erp_core.sales.events import (
     SalesInvoicePosted,
     SalesLine,
     SalesOrderCancelled,
+    SalesOrderClosed,
     SalesOrderConfirmed,
     SalesOrderCreated,
     SalesOrderCreditApproved,
@@ -34,7 +35,7 @@ from erp_core.sales.events import (
 
 ZERO = Decimal(0)
 SETTINGS_STREAM = "settings:sales"
-SalesStatus = Literal["draft", "confirmed", "partly_delivered", "delivered", "cancelled"]
+SalesStatus = Literal["draft", "confirmed", "partly_delivered", "delivered", "cancelled", "closed"]
 
 
 def customer_stream(code: str) -> str:
@@ -147,6 +148,9 @@ class SalesOrder(Aggregate):
     def _on_cancelled(self, _e: SalesOrderCancelled) -> None:
         self.status = "cancelled"
 
+    def _on_closed(self, _e: SalesOrderClosed) -> None:
+        self.status = "closed"
+
     def _on_delivered(self, e: GoodsDelivered) -> None:
         for line, d in e.lines.items():
             self.delivered[line] = self.delivered.get(line, ZERO) + d.quantity
@@ -186,6 +190,7 @@ class SalesOrder(Aggregate):
         SalesOrderCreditApproved: _on_approved,
         SalesOrderConfirmed: _on_confirmed,
         SalesOrderCancelled: _on_cancelled,
+        SalesOrderClosed: _on_closed,
         GoodsDelivered: _on_delivered,
         GoodsReturned: _on_returned,
         SalesInvoicePosted: _on_invoiced,
@@ -215,8 +220,12 @@ class SalesOrder(Aggregate):
             return ZERO
         total = ZERO
         for number, line in self.lines():
+            # a closed order will deliver nothing more: only what was delivered is invoiced
+            expected = (
+                self.delivered.get(number, ZERO) if self.status == "closed" else line.quantity
+            )
             left = (
-                line.quantity
+                expected
                 - self.returned.get(number, ZERO)
                 - self.invoiced.get(number, ZERO)
                 + self.credited.get(number, ZERO)
@@ -224,7 +233,7 @@ class SalesOrder(Aggregate):
             if left <= 0:
                 continue
             value = line.net + line.tax
-            if left >= line.quantity:
+            if left >= line.quantity:  # (left never exceeds the ordered quantity)
                 total += value
             else:  # a share of the line, on the line's own scale (its currency's)
                 scale = Decimal(1).scaleb(min(int(value.as_tuple().exponent), 0))

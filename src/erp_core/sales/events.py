@@ -90,6 +90,13 @@ class SalesOrderCancelled(DomainEvent):
     reason: str
 
 
+class SalesOrderClosed(DomainEvent):
+    """A partly delivered order closed for good: its undelivered rest will not be delivered
+    (what was delivered is still invoiced, returned or credited as usual)."""
+
+    reason: str
+
+
 class DeliveredLine(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     quantity: Dec

@@ -41,6 +41,7 @@ from erp_core.sales.commands import (
     ApproveSalesCredit,
     CancelSalesOrder,
     ChangeCustomerCredit,
+    CloseSalesOrder,
     ConfigureSales,
     ConfirmSalesOrder,
     CreateSalesOrder,
@@ -78,6 +79,7 @@ from erp_core.sales.events import (
     SalesInvoicePosted,
     SalesLine,
     SalesOrderCancelled,
+    SalesOrderClosed,
     SalesOrderConfirmed,
     SalesOrderCreated,
     SalesOrderCreditApproved,
@@ -300,6 +302,27 @@ def cancel_sales_order(cmd: CancelSalesOrder, ctx: Context) -> list[str]:
         )
     released = order.open_value()
     order.trigger(SalesOrderCancelled(actor=actor, recorded_at=now, reason=cmd.reason))
+    _expose(_customer(uow, order.info().customer), cmd.document, -released, ZERO, actor, now)
+    return []
+
+
+@handles(CloseSalesOrder)
+def close_sales_order(cmd: CloseSalesOrder, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    order = _order(uow, cmd.document)
+    if order.status == "closed":
+        raise ValidationError("document", f"{cmd.document} is already closed")
+    if order.status == "delivered":
+        raise ValidationError("document", f"{cmd.document} is fully delivered; nothing to close")
+    if order.status != "partly_delivered":
+        raise ValidationError(
+            "document",
+            f"{cmd.document} is {order.status}: only a partly delivered order is closed "
+            "(cancel an order nothing was delivered against)",
+        )
+    before = order.open_value()
+    order.trigger(SalesOrderClosed(actor=actor, recorded_at=now, reason=cmd.reason))
+    released = before - order.open_value()
     _expose(_customer(uow, order.info().customer), cmd.document, -released, ZERO, actor, now)
     return []
 
