@@ -339,7 +339,7 @@ class Impairment:
 
 @dataclass(frozen=True, slots=True)
 class CostAdjustment:
-    """A capitalised cost from `effective`: an addition or repair (> 0) or a cost reduction (< 0)."""
+    """A capitalised cost from `effective`: addition or repair (> 0), cost reduction (< 0)."""
 
     effective: dt.date
     amount: Decimal
@@ -434,9 +434,10 @@ def depreciation_schedule(
     """Month by month from `terms.first_month` to the end of the life (or of the usage, or of
     the last adjustment), or to `through` when given (earlier or later)."""
     engine = _Engine(terms, adjustments, usage)
-    last = engine.last_needed() if through is None else check_month(through, "through").index
+    last = None if through is None else check_month(through, "through").index
     lines = []
-    while engine.month <= last:
+    # the end of life can move with a change in estimate: re-read it after every month
+    while engine.month <= (engine.last_needed() if last is None else last):
         lines.append(engine.step())
     return Schedule(terms, tuple(lines))
 
@@ -758,7 +759,10 @@ class _Engine:
         return max([*self.adjustments, *self.usage, self.month - 1])
 
     def last_needed(self) -> int:
-        """The last month the schedule must show: end of life, last adjustment or usage."""
+        """The last month the schedule must show: the end of life (time-based methods), the
+        last adjustment or the last usage."""
+        if isinstance(self.method, UnitsOfProduction):
+            return self.last_event_month()
         return max(ceil(self.end) - 1, self.last_event_month())
 
     def _begin_month(self) -> None:

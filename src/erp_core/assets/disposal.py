@@ -32,7 +32,7 @@ from erp_core.assets.depreciation import (
 from erp_core.assets.errors import AssetError
 from erp_core.assets.values import to_money
 
-__all__ = ["Disposal", "DisposalLine", "DisposalRole", "dispose", "disposal_lines"]
+__all__ = ["Disposal", "DisposalLine", "DisposalRole", "disposal_lines", "dispose"]
 
 
 class DisposalRole(StrEnum):
