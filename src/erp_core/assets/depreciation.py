@@ -763,7 +763,10 @@ class _Engine:
         last adjustment or the last usage."""
         if isinstance(self.method, UnitsOfProduction):
             return self.last_event_month()
-        return max(ceil(self.end) - 1, self.last_event_month())
+        # a new asset shows at least its first month (a half-year start can put the whole life
+        # before it: that month catches it up); an import may have nothing left to show
+        first = self.terms.first_month.index if self.terms.opening_month is None else 0
+        return max(ceil(self.end) - 1, first, self.last_event_month())
 
     def _begin_month(self) -> None:
         adjustments = self.adjustments.get(self.month)
