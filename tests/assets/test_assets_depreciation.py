@@ -42,7 +42,7 @@ def terms(**overrides: object) -> AssetTerms:
         "method": StraightLine(),
     }
     values.update(overrides)
-    return AssetTerms(**values)  # type: ignore[arg-type]
+    return AssetTerms(**values)
 
 
 def by_year(schedule: Schedule) -> dict[int, Decimal]:
@@ -449,7 +449,7 @@ def test_bad_terms_are_refused_naming_the_field(overrides: dict[str, object], fi
 @pytest.mark.parametrize(
     ("build", "field"),
     [
-        (lambda: DecliningBalance(2.0), "factor"),  # type: ignore[arg-type]
+        (lambda: DecliningBalance(2.0), "factor"),
         (lambda: DecliningBalance(D(0)), "factor"),
         (lambda: UnitsOfProduction(D(0)), "total_units"),
         (lambda: UnitsOfProduction(D(10), D(10)), "opening_units"),
@@ -458,13 +458,13 @@ def test_bad_terms_are_refused_naming_the_field(overrides: dict[str, object], fi
         (lambda: method_named("units_of_production"), "total_units"),
         (lambda: EstimateChange(JAN_2026), "useful_life_months"),
         (lambda: EstimateChange(JAN_2026, useful_life_months=0), "useful_life_months"),
-        (lambda: EstimateChange(JAN_2026, residual_value=1.5), "residual_value"),  # type: ignore[arg-type]
-        (lambda: EstimateChange(JAN_2026, method="syd"), "method"),  # type: ignore[arg-type]
+        (lambda: EstimateChange(JAN_2026, residual_value=1.5), "residual_value"),
+        (lambda: EstimateChange(JAN_2026, method="syd"), "method"),
         (lambda: Impairment(JAN_2026, D(0)), "amount"),
-        (lambda: Impairment(JAN_2026, 10.0), "amount"),  # type: ignore[arg-type]
+        (lambda: Impairment(JAN_2026, 10.0), "amount"),
         (lambda: CostAdjustment(JAN_2026, D(0)), "amount"),
         (lambda: Usage(YearMonth(2026, 1), D(-1)), "units"),
-        (lambda: Usage("2026-13", D(1)), "month"),  # type: ignore[arg-type]
+        (lambda: Usage("2026-13", D(1)), "month"),
         (lambda: YearMonth.parse("March"), "month"),
     ],
 )

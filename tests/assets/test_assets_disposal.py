@@ -95,5 +95,5 @@ def test_dispose_removes_accumulated_impairment_too() -> None:
 )
 def test_bad_disposal_input_is_refused(args: tuple[object, ...], field: str) -> None:
     with pytest.raises(AssetError) as info:
-        disposal_lines(*args)  # type: ignore[arg-type]
+        disposal_lines(*args)
     assert info.value.field == field

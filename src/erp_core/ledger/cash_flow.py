@@ -46,8 +46,13 @@ account or the field instead of a statement.
 Direct method: each journal entry that touches a cash account is split by its other lines; each
 non-cash line contributes -(its amount) to the section of its account's tag (income and expense
 accounts to operating, disposal gains and losses to investing), so an entry's contributions add
-up to its net cash movement exactly. An entry whose lines are all cash accounts is an internal
-transfer and moves nothing. On the same books both methods give the same net change and the
+up to its net cash movement exactly. Each section's share of an entry is shown against the
+entry's largest counterpart in that section (a sale of equipment: proceeds against the equipment
+account, though the accumulated depreciation and the gain are lines of the same entry), with
+receipts and payments on separate lines (IAS 7.21 wants them gross). An entry whose lines are
+all cash accounts is an internal transfer and moves nothing (its amount is reported apart).
+Accounts tagged non_cash_expense or non_cash_financing are expected never to meet cash; if one
+does, that line is operating. On the same books both methods give the same net change and the
 same section totals (tests prove it).
 """
 
@@ -424,7 +429,11 @@ def direct_cash_flow(
     entry's other (counterpart) lines. The balances of `accounts` give opening cash and prove
     that the entries explain the whole change in the cash accounts."""
     book, problems = _check_accounts(accounts)
-    totals: dict[str, dict[str, Decimal]] = {"operating": {}, "investing": {}, "financing": {}}
+    totals: dict[str, dict[tuple[str, bool], Decimal]] = {
+        "operating": {},
+        "investing": {},
+        "financing": {},
+    }
     transfers = ZERO
     for number, entry in enumerate(entries, start=1):
         if not isinstance(entry, JournalEntry):
@@ -447,15 +456,21 @@ def direct_cash_flow(
         if not others:
             transfers += sum((line.amount for line in cash_lines if line.amount > 0), ZERO)
             continue
+        # each section's share of this entry's cash, shown against its largest counterpart
+        # there, receipts and payments apart (IAS 7.21: gross, not net)
+        shares: dict[str, tuple[Decimal, JournalLine]] = {}
         for line in others:
-            account = book[line.account]
-            key = _section_of(account)
+            key = _section_of(book[line.account])
             if key is None:
-                if account.tag is not None:  # a None tag is already reported
-                    problems.append(CashFlowProblem(account.code, f"{name}: no section"))
-                continue
-            bucket = totals[key]
-            bucket[account.code] = bucket.get(account.code, ZERO) - line.amount
+                continue  # an unclassified account: already a problem
+            share, main = shares.get(key, (ZERO, line))
+            if abs(line.amount) > abs(main.amount):
+                main = line
+            shares[key] = (share - line.amount, main)
+        for key, (share, main) in shares.items():
+            if share:
+                slot = (main.account, share > 0)
+                totals[key][slot] = totals[key].get(slot, ZERO) + share
 
     cash = _tagged(book, CashFlowTag.CASH)
     opening_cash = sum((a.opening for a in cash), ZERO)
@@ -463,8 +478,10 @@ def direct_cash_flow(
 
     def section(key: str) -> CashFlowSection:
         lines = tuple(
-            CashFlowLine(book[code].name or code, amount, (code,))
-            for code, amount in sorted(totals[key].items())
+            CashFlowLine(
+                f"{book[code].name or code}: {'received' if received else 'paid'}", amount, (code,)
+            )
+            for (code, received), amount in sorted(totals[key].items())
         )
         return CashFlowSection(key, lines)
 
