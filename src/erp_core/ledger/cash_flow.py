@@ -295,6 +295,11 @@ def _tagged(book: dict[str, CashFlowAccount], tag: CashFlowTag) -> list[CashFlow
     return [a for a in book.values() if a.tag is tag]
 
 
+def _moved(book: dict[str, CashFlowAccount], tag: CashFlowTag) -> list[CashFlowAccount]:
+    """The accounts with `tag` whose balance changed (a line of zero says nothing)."""
+    return [a for a in _tagged(book, tag) if a.movement]
+
+
 def indirect_cash_flow(
     accounts: Iterable[CashFlowAccount],
     profit: Decimal,
@@ -331,7 +336,7 @@ def indirect_cash_flow(
         operating.append(
             CashFlowLine(f"{verb} on disposal ({account.name})", account.movement, (account.code,))
         )
-    for account in _tagged(book, CashFlowTag.WORKING_CAPITAL):
+    for account in _moved(book, CashFlowTag.WORKING_CAPITAL):
         change = "Decrease" if account.movement * _side(account) < 0 else "Increase"
         operating.append(
             CashFlowLine(f"{change} in {account.name}", -account.movement, (account.code,))
@@ -362,7 +367,7 @@ def indirect_cash_flow(
             -a.movement,
             (a.code,),
         )
-        for a in _tagged(book, CashFlowTag.FINANCING)
+        for a in _moved(book, CashFlowTag.FINANCING)
     ]
     if non_cash_financing:
         financing.append(
