@@ -175,9 +175,7 @@ def cash_flow_result(
     tags = effective_tags(conn)
     opening = _balances(conn, date_from - dt.timedelta(days=1), base)
     closing = _balances(conn, date_to, base)
-    chart = {
-        r.code: r for r in conn.execute(select(a.c.code, a.c.name, a.c.type, a.c.is_group))
-    }
+    chart = {r.code: r for r in conn.execute(select(a.c.code, a.c.name, a.c.type, a.c.is_group))}
     entries: dict[str, list[JournalLine]] = defaultdict(list)
     if method == "direct":
         query = (
@@ -195,7 +193,9 @@ def cash_flow_result(
             name=chart[code].name,
             type=chart[code].type,
             tag=tags.get(code),
-            opening=opening.get(code, zero) if chart[code].type in ("asset", "liability", "equity") else zero,
+            opening=opening.get(code, zero)
+            if chart[code].type in ("asset", "liability", "equity")
+            else zero,
             closing=closing.get(code, zero)
             if chart[code].type in ("asset", "liability", "equity")
             else closing.get(code, zero) - opening.get(code, zero),
@@ -207,9 +207,7 @@ def cash_flow_result(
         return direct_cash_flow(
             book, [JournalEntry(tuple(lines), doc) for doc, lines in entries.items()]
         )
-    profit = -sum(
-        (x.closing - x.opening for x in book if x.type in ("income", "expense")), zero
-    )
+    profit = -sum((x.closing - x.opening for x in book if x.type in ("income", "expense")), zero)
     cash_accounts = {x.code for x in book if x.tag is CashFlowTag.CASH}
     proceeds = zero
     query = select(e.c.proceeds_minor, e.c.detail).where(

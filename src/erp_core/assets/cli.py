@@ -1,0 +1,176 @@
+"""Command line of fixed assets (`erp assets ...`) and its reports: the asset register, the
+depreciation schedule of an asset and the cash-flow statement."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from typing import Any
+
+import click
+
+from erp_core.cli_base import FORMATS, Context, parse_date, pass_ctx
+from erp_core.kernel.money import fmt
+from erp_core.render import emit, new_table, rows_out
+
+
+@click.group("assets")
+def assets() -> None:
+    """Fixed assets: depreciation runs and the check of the asset accounts."""
+
+
+@assets.command("depreciate")
+@click.argument("month")
+@pass_ctx
+def assets_depreciate(state: Context, month: str) -> None:
+    """Post the depreciation of every asset through MONTH (YYYY-MM), missed months first."""
+    result = state.erp().apply({"action": "depreciate_assets", "month": month})
+    click.echo(f"Depreciation through {month}: posted {', '.join(result.documents)}.")
+
+
+@assets.command("check")
+@click.option("--format", "fmt_name", type=click.Choice(["table", "json"]), default="table")
+@pass_ctx
+def assets_check(state: Context, fmt_name: str) -> None:
+    """The asset accounts equal the asset register; exit 1 on any difference."""
+    from erp_core.assets.reports import asset_checks
+
+    results = state.erp().query(asset_checks)
+    if fmt_name == "json":
+        click.echo(json.dumps([r.model_dump(mode="json") for r in results], indent=2))
+    else:
+        for r in results:
+            click.echo(("ok    " if r.ok else "FAIL  ") + r.message)
+    if not all(r.ok for r in results):
+        sys.exit(1)
+
+
+@click.command("asset-register")
+@click.option("--as-of", callback=parse_date, help="At the end of this date (default today).")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_asset_register(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
+    """Cost, accumulated depreciation and impairment, book value per asset and category."""
+    from erp_core.assets.reports import asset_register
+
+    report = state.erp().query(asset_register, as_of or dt.date.today())
+    if fmt_name == "json":
+        click.echo(report.model_dump_json(indent=2))
+        return
+    rows_out(
+        f"Asset register as of {report.as_of} ({report.currency}); book value "
+        f"{fmt(report.book_value, report.currency)}",
+        list(report.rows),
+        [
+            "asset",
+            "name",
+            "category",
+            "available_for_use",
+            "method",
+            "cost",
+            "accumulated_depreciation",
+            "accumulated_impairment",
+            "book_value",
+        ],
+        fmt_name,
+    )
+    if fmt_name == "table" and report.categories:
+        rows_out(
+            "By category",
+            list(report.categories),
+            [
+                "category",
+                "cost",
+                "accumulated_depreciation",
+                "accumulated_impairment",
+                "book_value",
+            ],
+            fmt_name,
+        )
+
+
+@click.command("depreciation-schedule")
+@click.argument("asset")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_depreciation_schedule(state: Context, asset: str, fmt_name: str) -> None:
+    """ASSET's posted movements, then the depreciation still to come to the end of its life."""
+    from erp_core.assets.reports import depreciation_schedule
+
+    report = state.erp().query(depreciation_schedule, asset)
+    if fmt_name == "json":
+        click.echo(report.model_dump_json(indent=2))
+        return
+    rows_out(
+        f"Depreciation schedule of {report.asset} {report.name} ({report.method}, "
+        f"{report.useful_life_months} months, residual {report.residual_value} {report.currency})",
+        list(report.rows),
+        [
+            "month",
+            "date",
+            "status",
+            "kind",
+            "document",
+            "depreciation",
+            "cost",
+            "accumulated_depreciation",
+            "accumulated_impairment",
+            "book_value",
+        ],
+        fmt_name,
+    )
+
+
+@click.command("cash-flow")
+@click.option("--from", "date_from", callback=parse_date, required=True, help="First day.")
+@click.option("--to", "date_to", callback=parse_date, required=True, help="Last day.")
+@click.option(
+    "--method", type=click.Choice(["indirect", "direct"]), default="indirect", show_default=True
+)
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_cash_flow(
+    state: Context, date_from: dt.date, date_to: dt.date, method: str, fmt_name: str
+) -> None:
+    """IAS 7 cash-flow statement; exit 1 naming the accounts when it cannot reconcile."""
+    from erp_core.assets.cash_flow_report import cash_flow
+
+    report = state.erp().query(cash_flow, date_from, date_to, method)
+    currency = report.currency
+    table = new_table(title=f"Cash-flow statement ({method}) {date_from} to {date_to} ({currency})")
+    table.add_column("")
+    table.add_column("Amount", justify="right")
+    rows: list[dict[str, Any]] = []
+    for section in report.sections:
+        table.add_row(f"{section.name.capitalize()} activities", "", style="bold")
+        for line in section.lines:
+            table.add_row(f"  {line.label}", fmt(line.amount, currency))
+            rows.append({"section": section.name, "line": line.label, "amount": str(line.amount)})
+        table.add_row(f"Net cash from {section.name}", fmt(section.total, currency), style="bold")
+        rows.append({"section": section.name, "line": "total", "amount": str(section.total)})
+    if report.ok:
+        assert report.opening_cash is not None and report.net_change is not None
+        assert report.closing_cash is not None
+        for label, amount in (
+            ("Net change in cash", report.net_change),
+            ("Opening cash", report.opening_cash),
+            ("Closing cash", report.closing_cash),
+        ):
+            table.add_row(label, fmt(amount, currency), style="bold")
+            rows.append({"section": "", "line": label, "amount": str(amount)})
+    if not report.ok and fmt_name != "json":
+        for problem in report.problems:
+            click.echo(f"cash-flow: {problem}", err=True)
+        sys.exit(1)
+    emit(report, fmt_name, table, rows)
+    if not report.ok:
+        sys.exit(1)
+
+
+commands: list[click.Command] = [assets]
+reports: list[click.Command] = [
+    report_asset_register,
+    report_depreciation_schedule,
+    report_cash_flow,
+]
