@@ -186,6 +186,8 @@ def cash_flow_result(
         for document, account, amount in conn.execute(query):
             entries[document].append(JournalLine(account, from_minor(int(amount), base)))
     used = set(opening) | set(closing) | {x.account for v in entries.values() for x in v}
+    # the cash accounts always take part: a period without cash still has opening cash
+    used |= {c for c, tag in tags.items() if tag is CashFlowTag.CASH and not chart[c].is_group}
     zero = from_minor(0, base)
     book = [
         CashFlowAccount(
