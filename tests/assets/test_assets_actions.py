@@ -64,7 +64,9 @@ def assert_checks_pass(erp: Erp) -> None:
         ("sum_of_years_digits", ["4000.00", "3000.00", "2000.00", "1000.00"]),
     ],
 )
-def test_golden_schedules_posted_by_monthly_runs(books: Erp, method: str, expected: list[str]) -> None:
+def test_golden_schedules_posted_by_monthly_runs(
+    books: Erp, method: str, expected: list[str]
+) -> None:
     open_years(books, 2027, 2028, 2029)
     number = capitalise(books, method=method)
     assert number == "FA-000001"
@@ -91,7 +93,10 @@ def test_capitalisation_voucher_and_gapless_numbers(books: Erp) -> None:
         credit_account="2300",
     )
     assert first.documents == ["FA-000001", "CAP-2026-000001"]
-    assert voucher_lines(books, "CAP-2026-000001") == [("1610", D("5000.00")), ("2300", D("-5000.00"))]
+    assert voucher_lines(books, "CAP-2026-000001") == [
+        ("1610", D("5000.00")),
+        ("2300", D("-5000.00")),
+    ]
     with pytest.raises(ValidationError):  # residual above cost: refused, number not used
         capitalise(books, residual_value="13000.00")
     assert capitalise(books) == "FA-000002"
@@ -106,13 +111,18 @@ def test_run_posts_one_voucher_per_month_in_order_and_is_idempotent(books: Erp) 
         ("DEP-2026-000003", "2026-03-31"),
     ]
     assert result.documents == ["DEP-2026-000001", "DEP-2026-000002", "DEP-2026-000003"]
-    assert voucher_lines(books, "DEP-2026-000002") == [("6500", D("208.34")), ("1690", D("-208.34"))]
+    assert voucher_lines(books, "DEP-2026-000002") == [
+        ("6500", D("208.34")),
+        ("1690", D("-208.34")),
+    ]
     head = log_head(books)
     with pytest.raises(ValidationError, match="2026-03 is already depreciated"):
         books.depreciate_assets(month="2026-03")
     assert log_head(books) == head
     # an asset capitalised later for a month already run is picked up by a second run
-    capitalise(books, name="Drill", available_for_use="2026-03-05", cost="1200.00", residual_value="0")
+    capitalise(
+        books, name="Drill", available_for_use="2026-03-05", cost="1200.00", residual_value="0"
+    )
     again = books.depreciate_assets(month="2026-03")
     assert len(again.documents) == 1
     assert voucher_lines(books, again.documents[0]) == [("6500", D("25.00")), ("1690", D("-25.00"))]
@@ -146,7 +156,10 @@ def test_closed_period_refused_and_missed_closed_month_caught_up(books: Erp) -> 
     assert log_head(books) == head
     result = books.depreciate_assets(month="2026-02")  # January's share lands in February
     assert voucher_dates(books, "depreciation") == [("DEP-2026-000001", "2026-02-28")]
-    assert voucher_lines(books, result.documents[0]) == [("6500", D("416.67")), ("1690", D("-416.67"))]
+    assert voucher_lines(books, result.documents[0]) == [
+        ("6500", D("416.67")),
+        ("1690", D("-416.67")),
+    ]
 
 
 def test_no_depreciation_before_the_available_for_use_date(books: Erp) -> None:
@@ -167,11 +180,16 @@ def test_change_in_estimate_is_prospective(books: Erp) -> None:
     capitalise(books)
     books.depreciate_assets(month="2026-12")  # 2,500.00: carrying 9,500.00
     with pytest.raises(ValidationError, match="restate"):
-        books.change_asset_estimate(asset="FA-000001", effective="2026-06-01", useful_life_months=36)
+        books.change_asset_estimate(
+            asset="FA-000001", effective="2026-06-01", useful_life_months=36
+        )
     books.change_asset_estimate(asset="FA-000001", effective="2027-01-01", useful_life_months=36)
     result = books.depreciate_assets(month="2027-01")
     # (9,500.00 - 2,000.00) over the 24 months left = 312.50
-    assert voucher_lines(books, result.documents[0]) == [("6500", D("312.50")), ("1690", D("-312.50"))]
+    assert voucher_lines(books, result.documents[0]) == [
+        ("6500", D("312.50")),
+        ("1690", D("-312.50")),
+    ]
     schedule = books.query(depreciation_schedule, "FA-000001")
     projected = [r for r in schedule.rows if r.status == "projected"]
     assert projected[-1].month == "2028-12"
@@ -186,7 +204,10 @@ def test_impairment_then_depreciation_on_the_reduced_amount(books: Erp) -> None:
     with pytest.raises(ValidationError, match="more than the carrying amount"):
         books.impair_asset(asset="FA-000001", date="2026-12-31", amount="9500.01")
     impaired = books.impair_asset(asset="FA-000001", date="2026-12-31", amount="1500.00")
-    assert voucher_lines(books, impaired.documents[0]) == [("6510", D("1500.00")), ("1695", D("-1500.00"))]
+    assert voucher_lines(books, impaired.documents[0]) == [
+        ("6510", D("1500.00")),
+        ("1695", D("-1500.00")),
+    ]
     books.depreciate_assets(month="2027-12")
     # (9,500.00 - 1,500.00 - 2,000.00) / 36 = 166.666..: 2,000.00 in 2027
     assert yearly_depreciation(books, range(2026, 2028)) == [D("2500.00"), D("2000.00")]
@@ -263,7 +284,9 @@ def test_disposal_with_gain_after_catch_up(books: Erp) -> None:
     assert_checks_pass(books)
     head = log_head(books)
     with pytest.raises(ValidationError, match="disposed of on 2026-06-15"):
-        books.dispose_asset(asset="FA-000001", date="2026-07-01", proceeds="1.00", proceeds_account="1120")
+        books.dispose_asset(
+            asset="FA-000001", date="2026-07-01", proceeds="1.00", proceeds_account="1120"
+        )
     with pytest.raises(ValidationError, match="disposed"):
         books.impair_asset(asset="FA-000001", date="2026-07-01", amount="1.00")
     assert log_head(books) == head
@@ -273,7 +296,9 @@ def test_disposal_with_loss_and_scrap(books: Erp) -> None:
     capitalise(books)
     capitalise(books, name="Scrap", cost="1000.00", residual_value="0.00")
     books.depreciate_assets(month="2026-02")
-    sale = books.dispose_asset(asset="FA-000001", date="2026-03-01", proceeds="5000.00", proceeds_account="1120")
+    sale = books.dispose_asset(
+        asset="FA-000001", date="2026-03-01", proceeds="5000.00", proceeds_account="1120"
+    )
     # carrying 12,000.00 - 416.67 = 11,583.33; loss 6,583.33
     assert voucher_lines(books, sale.documents[-1]) == [
         ("1120", D("5000.00")),
@@ -294,7 +319,9 @@ def test_fully_depreciated_asset_sold_books_its_gain(books: Erp) -> None:
     capitalise(books, cost="1200.00", residual_value="0.00", useful_life_months=12)
     books.depreciate_assets(month="2026-12")
     books.open_fiscal_year(2027)
-    result = books.dispose_asset(asset="FA-000001", date="2027-02-10", proceeds="100.00", proceeds_account="1120")
+    result = books.dispose_asset(
+        asset="FA-000001", date="2027-02-10", proceeds="100.00", proceeds_account="1120"
+    )
     assert result.documents == ["ADP-2027-000001"]  # nothing to catch up
     assert voucher_lines(books, "ADP-2027-000001") == [
         ("1120", D("100.00")),
@@ -329,7 +356,9 @@ def test_disposal_inside_a_depreciated_month_is_refused(books: Erp) -> None:
         ({"opening_accumulated": "100.00"}, "opening_month"),
     ],
 )
-def test_bad_capitalisation_stores_nothing(books: Erp, fields: dict[str, object], field: str | None) -> None:
+def test_bad_capitalisation_stores_nothing(
+    books: Erp, fields: dict[str, object], field: str | None
+) -> None:
     head = log_head(books)
     with pytest.raises(ErpError) as info:
         capitalise(books, **fields)
@@ -375,7 +404,10 @@ def test_check_catches_a_manual_posting_to_an_asset_account(books: Erp) -> None:
     capitalise(books)
     books.depreciate_assets(month="2026-02")
     assert_checks_pass(books)
-    books.post_voucher("2026-02-10", [{"account": "1690", "credit": "10.00"}, {"account": "6500", "debit": "10.00"}])
+    books.post_voucher(
+        "2026-02-10",
+        [{"account": "1690", "credit": "10.00"}, {"account": "6500", "debit": "10.00"}],
+    )
     failed = [r for r in books.query(asset_checks) if not r.ok]
     assert [r.name for r in failed] == ["fixed assets 1690"]
     assert "differ by -10.00" in failed[0].message
@@ -389,7 +421,9 @@ def test_rebuild_equals_live(books: Erp) -> None:
     books.depreciate_assets(month="2026-06")
     books.change_asset_estimate(asset="FA-000002", effective="2026-07-01", residual_value="1000.00")
     books.impair_asset(asset="FA-000001", date="2026-06-30", amount="500.00")
-    books.dispose_asset(asset="FA-000001", date="2026-09-15", proceeds="100.00", proceeds_account="1120")
+    books.dispose_asset(
+        asset="FA-000001", date="2026-09-15", proceeds="100.00", proceeds_account="1120"
+    )
     books.depreciate_assets(month="2027-01")
 
     def snapshot() -> tuple[object, ...]:

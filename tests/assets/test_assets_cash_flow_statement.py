@@ -38,10 +38,22 @@ def company(erp: Erp) -> Erp:
     setup_books(erp)
     pay(erp, "2026-01-02", "1120", "3100", "50000.00", "Share capital")
     pay(erp, "2026-01-05", "1120", "2500", "20000.00", "Loan drawn")
-    capitalise(erp, name="A", date="2026-01-10", available_for_use="2026-01-10", cost="24000.00", residual_value="0.00")
     capitalise(
-        erp, name="B", date="2026-01-10", available_for_use="2026-01-10", cost="6000.00",
-        residual_value="0.00", useful_life_months=60,
+        erp,
+        name="A",
+        date="2026-01-10",
+        available_for_use="2026-01-10",
+        cost="24000.00",
+        residual_value="0.00",
+    )
+    capitalise(
+        erp,
+        name="B",
+        date="2026-01-10",
+        available_for_use="2026-01-10",
+        cost="6000.00",
+        residual_value="0.00",
+        useful_life_months=60,
     )
     pay(erp, "2026-03-31", "1120", "4100", "30000.00", "Cash sales")
     pay(erp, "2026-04-01", "6200", "1120", "6000.00", "Rent")
@@ -49,7 +61,9 @@ def company(erp: Erp) -> Erp:
     pay(erp, "2026-06-30", "6300", "2300", "300.00", "Utilities accrued")
     pay(erp, "2026-06-30", "6600", "1120", "800.00", "Interest paid")
     erp.depreciate_assets(month="2026-06")
-    erp.dispose_asset(asset="FA-000002", date="2026-07-15", proceeds="5800.00", proceeds_account="1120")
+    erp.dispose_asset(
+        asset="FA-000002", date="2026-07-15", proceeds="5800.00", proceeds_account="1120"
+    )
     pay(erp, "2026-12-01", "2500", "1120", "5000.00", "Loan repaid")
     erp.depreciate_assets(month="2026-12")
     return erp
@@ -162,8 +176,30 @@ def test_cli_formats_and_exit_status(company: Erp, sqlite_url: str) -> None:
     assert "financing,Share capital: received,50000.00" in out.output
     out = runner.invoke(cli, base)
     assert "Net change in cash" in out.output
-    runner.invoke(cli, ["--db", sqlite_url, "do", "open_account", "code=1550", "name=Deposits", "type=asset", "parent=1100"])
-    runner.invoke(cli, ["--db", sqlite_url, "do", "post_voucher", "date=2026-12-15", 'lines=[{"account": "1550", "debit": "1"}, {"account": "1120", "credit": "1"}]'])
+    runner.invoke(
+        cli,
+        [
+            "--db",
+            sqlite_url,
+            "do",
+            "open_account",
+            "code=1550",
+            "name=Deposits",
+            "type=asset",
+            "parent=1100",
+        ],
+    )
+    runner.invoke(
+        cli,
+        [
+            "--db",
+            sqlite_url,
+            "do",
+            "post_voucher",
+            "date=2026-12-15",
+            'lines=[{"account": "1550", "debit": "1"}, {"account": "1120", "credit": "1"}]',
+        ],
+    )
     out = runner.invoke(cli, base)
     assert out.exit_code == 1
     assert "1550" in (out.output + (out.stderr if out.stderr_bytes else ""))

@@ -28,7 +28,11 @@ amounts = st.integers(min_value=1, max_value=5_000_000).map(lambda c: D(c) / 100
 days = st.integers(min_value=0, max_value=364).map(lambda d: dt.date(2026, 1, 1) + dt.timedelta(d))
 
 voucher = st.tuples(
-    st.just("voucher"), days, st.sampled_from(CASH + OTHERS), st.sampled_from(CASH + OTHERS), amounts
+    st.just("voucher"),
+    days,
+    st.sampled_from(CASH + OTHERS),
+    st.sampled_from(CASH + OTHERS),
+    amounts,
 )
 asset = st.tuples(
     st.just("asset"),
@@ -52,7 +56,10 @@ def apply(erp: Erp, step: tuple[Any, ...], assets: list[str]) -> None:
                 return
             erp.post_voucher(
                 day.isoformat(),
-                [{"account": debit, "debit": str(amount)}, {"account": credit, "credit": str(amount)}],
+                [
+                    {"account": debit, "debit": str(amount)},
+                    {"account": credit, "credit": str(amount)},
+                ],
             )
         elif kind == "asset":
             _, day, method, life, cost, residual = step

@@ -73,10 +73,9 @@ from erp_core.ledger.posting import (
     gl,
     is_open,
     post_document,
+    round_money,
 )
-from erp_core.ledger.posting import round_money as _round_money
 
-_ = _round_money
 ASSET_TYPES = ("asset",)
 PL_TYPES = ("income", "expense")
 
@@ -149,9 +148,7 @@ def define_asset_category(cmd: DefineAssetCategory, ctx: Context) -> list[str]:
         raise ValidationError(
             "residual_rate", f"must be from 0 to below 1, got {cmd.residual_rate}"
         )
-    if cmd.method == "units_of_production":
-        pass  # the total units are given per asset
-    else:
+    if cmd.method != "units_of_production":  # the total units are given per asset
         method_of(cmd.method, cmd.factor, cmd.switch_to_straight_line, None)
     category = uow.get(AssetCategory, category_stream(cmd.code))
     if category.exists:
@@ -214,12 +211,16 @@ def capitalise_asset(cmd: CapitaliseAsset, ctx: Context) -> list[str]:
         check_money(cmd.residual_value, base, "residual_value", positive=False)
         residual = cmd.residual_value
     else:
-        residual = _round_money(cmd.cost * cat.residual_rate, base)
+        residual = round_money(cmd.cost * cat.residual_rate, base)
     if cmd.opening_accumulated is not None:
         check_money(cmd.opening_accumulated, base, "opening_accumulated", positive=False)
     life = cmd.useful_life_months or cat.useful_life_months
     convention = cmd.convention or cat.convention
     fy_start = company.fiscal_year_start.month
+    opening_month = core(
+        lambda: None if cmd.opening_month is None else YearMonth.parse(cmd.opening_month),
+        "opening_month",
+    )
     terms = core(
         lambda: AssetTerms(
             cost=cmd.cost,
@@ -229,7 +230,7 @@ def capitalise_asset(cmd: CapitaliseAsset, ctx: Context) -> list[str]:
             method=method,
             convention=Convention(convention),
             opening_accumulated=cmd.opening_accumulated,
-            opening_month=cmd.opening_month,
+            opening_month=opening_month,
             fiscal_year_start_month=fy_start,
         )
     )
@@ -341,12 +342,7 @@ def depreciate_assets(cmd: DepreciateAssets, ctx: Context) -> list[str]:
             last = through[a.number]
             if m < a.the_terms().first_month or (last is not None and m <= last):
                 continue
-            amount = core(
-                lambda a=a, m=m: depreciation_for_month(
-                    a.the_terms(), m, a.adjustments, a.usage, accumulated_so_far=posted[a.number]
-                ),
-                "month",
-            )
+            amount = _amount_for(a, m, posted[a.number])
             posted[a.number] += amount
             through[a.number] = m
             rows.append((a, amount))
@@ -390,6 +386,16 @@ def depreciate_assets(cmd: DepreciateAssets, ctx: Context) -> list[str]:
         ctx.event(DepreciationRun, month=str(month), documents=tuple(documents), assets=len(due))
     )
     return documents
+
+
+def _amount_for(asset: FixedAsset, month: YearMonth, posted: Decimal) -> Decimal:
+    """What brings the asset's posted depreciation to its schedule at the end of `month`."""
+    return core(
+        lambda: depreciation_for_month(
+            asset.the_terms(), month, asset.adjustments, asset.usage, accumulated_so_far=posted
+        ),
+        "month",
+    )
 
 
 # --- changes -------------------------------------------------------------------------------
