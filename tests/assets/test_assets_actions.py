@@ -447,3 +447,42 @@ def test_rebuild_equals_live(any_erp: Erp) -> None:
     assert all(r.ok for r in live[4])
     books.rebuild()
     assert snapshot() == live
+
+
+def test_movement_schedule_rolls_opening_to_closing(books: Erp) -> None:
+    from erp_core.assets.reports import movement_schedule
+
+    capitalise(books)  # 12,000.00, 208.33 a month
+    books.depreciate_assets(month="2026-03")  # 625.00 by the end of March
+    capitalise(
+        books,
+        name="Old van",
+        date="2026-04-01",
+        available_for_use="2024-01-01",
+        cost="6000.00",
+        residual_value="0.00",
+        credit_account="2900",
+        opening_accumulated="3375.00",
+        opening_month="2026-03",
+    )  # 27 of 48 months at 125.00 done: 125.00 a month from April
+    books.depreciate_assets(month="2026-06")  # April to June: 3 x (208.33.. + 125.00)
+    books.impair_asset(asset="FA-000001", date="2026-06-30", amount="1000.00")
+    books.dispose_asset(
+        asset="FA-000002", date="2026-07-01", proceeds="2000.00", proceeds_account="1120"
+    )
+    report = books.query(movement_schedule, dt.date(2026, 4, 1), dt.date(2026, 7, 31))
+    (eq,) = report.rows
+    assert (eq.opening_cost, eq.additions, eq.disposals, eq.closing_cost) == (
+        D("12000.00"),
+        D("6000.00"),
+        D("6000.00"),
+        D("12000.00"),
+    )
+    assert (eq.opening_accumulated, eq.acquired_accumulated) == (D("625.00"), D("3375.00"))
+    assert eq.depreciation == D("625.00") + D("375.00")
+    assert eq.impairment == D("1000.00")
+    assert eq.disposals_accumulated == D("3750.00")
+    assert eq.closing_accumulated == D("2250.00")
+    register = books.query(asset_register, dt.date(2026, 7, 31))
+    assert eq.closing_book_value == register.book_value == D("9750.00")
+    assert report.total == eq.model_copy(update={"category": "total"})

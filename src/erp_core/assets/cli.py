@@ -122,6 +122,42 @@ def report_depreciation_schedule(state: Context, asset: str, fmt_name: str) -> N
     )
 
 
+@click.command("asset-movements")
+@click.option("--from", "date_from", callback=parse_date, required=True, help="First day.")
+@click.option("--to", "date_to", callback=parse_date, required=True, help="Last day.")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_asset_movements(
+    state: Context, date_from: dt.date, date_to: dt.date, fmt_name: str
+) -> None:
+    """Per category: opening, additions, disposals, depreciation, impairment, closing."""
+    from erp_core.assets.reports import movement_schedule
+
+    report = state.erp().query(movement_schedule, date_from, date_to)
+    if fmt_name == "json":
+        click.echo(report.model_dump_json(indent=2))
+        return
+    rows_out(
+        f"Fixed-asset movements {date_from} to {date_to} ({report.currency})",
+        [*report.rows, report.total],
+        [
+            "category",
+            "opening_cost",
+            "additions",
+            "disposals",
+            "closing_cost",
+            "opening_accumulated",
+            "acquired_accumulated",
+            "depreciation",
+            "impairment",
+            "disposals_accumulated",
+            "closing_accumulated",
+            "closing_book_value",
+        ],
+        fmt_name,
+    )
+
+
 @click.command("cash-flow")
 @click.option("--from", "date_from", callback=parse_date, required=True, help="First day.")
 @click.option("--to", "date_to", callback=parse_date, required=True, help="Last day.")
@@ -172,5 +208,6 @@ commands: list[click.Command] = [assets]
 reports: list[click.Command] = [
     report_asset_register,
     report_depreciation_schedule,
+    report_asset_movements,
     report_cash_flow,
 ]

@@ -336,3 +336,108 @@ def asset_checks(conn: Connection) -> list[CheckResult]:
         )
         for account in sorted(expected)
     ]
+
+
+class MovementRow(_Report):
+    category: str
+    opening_cost: Dec
+    additions: Dec  # capitalisations and cost adjustments
+    disposals: Dec  # cost removed
+    closing_cost: Dec
+    opening_accumulated: Dec  # depreciation and impairment
+    acquired_accumulated: Dec  # opening accumulated depreciation of imported assets
+    depreciation: Dec
+    impairment: Dec
+    disposals_accumulated: Dec
+    closing_accumulated: Dec
+    opening_book_value: Dec
+    closing_book_value: Dec
+
+
+class MovementSchedule(_Report):
+    date_from: dt.date
+    date_to: dt.date
+    currency: str
+    rows: list[MovementRow]
+    total: MovementRow
+
+
+def movement_schedule(conn: Connection, date_from: dt.date, date_to: dt.date) -> MovementSchedule:
+    """Per category: opening, additions, disposals, depreciation, impairment, closing."""
+    from erp_core.projections.assets import asset_entries as e
+    from erp_core.projections.assets import fixed_assets as a
+
+    base = _base(conn)
+    figures: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    query = (
+        select(
+            a.c.category,
+            e.c.kind,
+            e.c.date,
+            e.c.cost_minor,
+            e.c.depreciation_minor,
+            e.c.impairment_minor,
+        )
+        .select_from(e.join(a, a.c.number == e.c.asset))
+        .where(e.c.date <= date_to)
+    )
+    for category, kind, date, cost, dep, imp in conn.execute(query):
+        f = figures[category]
+        accumulated = int(dep) + int(imp)
+        if date < date_from:
+            f["opening_cost"] += int(cost)
+            f["opening_accumulated"] += accumulated
+            continue
+        if kind == "disposal":
+            f["disposals"] -= int(cost)
+            f["disposals_accumulated"] -= accumulated
+        elif kind == "capitalise":
+            f["additions"] += int(cost)
+            f["acquired_accumulated"] += int(dep)
+        elif kind == "cost_adjustment":
+            f["additions"] += int(cost)
+        elif kind == "depreciation":
+            f["depreciation"] += int(dep)
+        elif kind == "impairment":
+            f["impairment"] += int(imp)
+
+    def row(category: str, f: dict[str, int]) -> MovementRow:
+        closing_cost = f["opening_cost"] + f["additions"] - f["disposals"]
+        closing_acc = (
+            f["opening_accumulated"]
+            + f["acquired_accumulated"]
+            + f["depreciation"]
+            + f["impairment"]
+            - f["disposals_accumulated"]
+        )
+
+        def m(units: int) -> Decimal:
+            return from_minor(units, base)
+
+        return MovementRow(
+            category=category,
+            opening_cost=m(f["opening_cost"]),
+            additions=m(f["additions"]),
+            disposals=m(f["disposals"]),
+            closing_cost=m(closing_cost),
+            opening_accumulated=m(f["opening_accumulated"]),
+            acquired_accumulated=m(f["acquired_accumulated"]),
+            depreciation=m(f["depreciation"]),
+            impairment=m(f["impairment"]),
+            disposals_accumulated=m(f["disposals_accumulated"]),
+            closing_accumulated=m(closing_acc),
+            opening_book_value=m(f["opening_cost"] - f["opening_accumulated"]),
+            closing_book_value=m(closing_cost - closing_acc),
+        )
+
+    total: dict[str, int] = defaultdict(int)
+    for f in figures.values():
+        for key, value in f.items():
+            total[key] += value
+    return MovementSchedule(
+        date_from=date_from,
+        date_to=date_to,
+        currency=base,
+        rows=[row(c, f) for c, f in sorted(figures.items())],
+        total=row("total", total),
+    )
