@@ -203,3 +203,42 @@ def test_cli_formats_and_exit_status(company: Erp, sqlite_url: str) -> None:
     out = runner.invoke(cli, base)
     assert out.exit_code == 1
     assert "1550" in (out.output + (out.stderr if out.stderr_bytes else ""))
+
+
+def test_previous_period() -> None:
+    from erp_core.assets.cli import previous_period
+
+    assert previous_period(dt.date(2026, 7, 1), dt.date(2026, 12, 31)) == (
+        dt.date(2026, 1, 1),
+        dt.date(2026, 6, 30),
+    )
+    assert previous_period(dt.date(2026, 3, 1), dt.date(2026, 3, 31)) == (
+        dt.date(2026, 2, 1),
+        dt.date(2026, 2, 28),
+    )
+    assert previous_period(dt.date(2026, 1, 1), dt.date(2026, 12, 31)) == (
+        dt.date(2025, 1, 1),
+        dt.date(2025, 12, 31),
+    )
+    assert previous_period(dt.date(2026, 3, 10), dt.date(2026, 3, 19)) == (
+        dt.date(2026, 2, 28),
+        dt.date(2026, 3, 9),
+    )
+
+
+def test_comparative_columns(company: Erp, sqlite_url: str) -> None:
+    company.close()
+    runner = CliRunner()
+    args = ["--db", sqlite_url, "report", "cash-flow", "--from", "2026-07-01", "--to", "2026-12-31"]
+    out = runner.invoke(cli, [*args, "--compare", "--format", "csv"])
+    assert out.exit_code == 0, out.output
+    rows = out.output.splitlines()
+    assert rows[0] == "section,line,amount,previous"
+    # second half: loss of 2,600 (depreciation 3,000, gain 400); first half: profit 19,300
+    assert "operating,Profit for the period,-2600.00,19300.00" in rows
+    assert "financing,Loans: paid,-5000.00," not in rows  # indirect: one line per account
+    assert ",Opening cash,62000.00,0.00" in rows
+    assert ",Closing cash,62800.00,62000.00" in rows
+    data = json.loads(runner.invoke(cli, [*args, "--compare", "--format", "json"]).output)
+    assert data["previous"]["net_change"] == "62000.00"
+    assert data["current"]["net_change"] == "800.00"

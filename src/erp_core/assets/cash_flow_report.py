@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection, func, select
 
 from erp_core.kernel.errors import ValidationError
-from erp_core.kernel.money import Dec, from_minor
+from erp_core.kernel.money import Dec, from_minor, quantum
 from erp_core.ledger.cash_flow import (
     CashFlowAccount,
     CashFlowResult,
@@ -185,7 +185,18 @@ def cash_flow_result(
         )
         for document, account, amount in conn.execute(query):
             entries[document].append(JournalLine(account, from_minor(int(amount), base)))
-    used = set(opening) | set(closing) | {x.account for v in entries.values() for x in v}
+    in_entries = {x.account for v in entries.values() for x in v}
+    balance_sheet = ("asset", "liability", "equity")
+    used = {c for c in set(opening) | set(closing) if c in chart and chart[c].type in balance_sheet}
+    # income and expense accounts: those that moved in the period (or meet a voucher)
+    used |= {
+        c
+        for c in set(opening) | set(closing)
+        if c in chart
+        and chart[c].type not in balance_sheet
+        and closing.get(c, 0) != opening.get(c, 0)
+    }
+    used |= in_entries
     # the cash accounts always take part: a period without cash still has opening cash
     used |= {c for c, tag in tags.items() if tag is CashFlowTag.CASH and not chart[c].is_group}
     zero = from_minor(0, base)
@@ -229,6 +240,11 @@ def cash_flow(
 
     base = company(conn)[1]
     result = cash_flow_result(conn, date_from, date_to, method)
+    q = quantum(base)
+
+    def money(amount: Decimal | None) -> Decimal | None:
+        return None if amount is None else amount.quantize(q)
+
     s = result.statement
     sections = (
         []
@@ -237,10 +253,12 @@ def cash_flow(
             CashFlowReportSection(
                 name=section.name,
                 lines=[
-                    CashFlowReportLine(label=x.label, amount=x.amount, accounts=list(x.accounts))
+                    CashFlowReportLine(
+                        label=x.label, amount=x.amount.quantize(q), accounts=list(x.accounts)
+                    )
                     for x in section.lines
                 ],
-                total=section.total,
+                total=section.total.quantize(q),
             )
             for section in (s.operating, s.investing, s.financing)
         ]
@@ -253,8 +271,8 @@ def cash_flow(
         ok=result.ok,
         problems=[str(p) for p in result.problems],
         sections=sections,
-        opening_cash=None if s is None else s.opening_cash,
-        net_change=None if s is None else s.net_change,
-        closing_cash=None if s is None else s.closing_cash,
-        internal_transfers=None if s is None else s.internal_transfers,
+        opening_cash=None if s is None else money(s.opening_cash),
+        net_change=None if s is None else money(s.net_change),
+        closing_cash=None if s is None else money(s.closing_cash),
+        internal_transfers=None if s is None else money(s.internal_transfers),
     )

@@ -158,50 +158,121 @@ def report_asset_movements(
     )
 
 
+def previous_period(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date]:
+    """The period before: as many whole months when the period is whole months (a quarter
+    before a quarter), otherwise as many days."""
+    after_end = date_to + dt.timedelta(days=1)
+    if date_from.day == 1 and after_end.day == 1:
+        months = (after_end.year - date_from.year) * 12 + after_end.month - date_from.month
+        index = date_from.year * 12 + date_from.month - 1 - months
+        return dt.date(index // 12, index % 12 + 1, 1), date_from - dt.timedelta(days=1)
+    last = date_from - dt.timedelta(days=1)
+    return last - (date_to - date_from), last
+
+
 @click.command("cash-flow")
 @click.option("--from", "date_from", callback=parse_date, required=True, help="First day.")
 @click.option("--to", "date_to", callback=parse_date, required=True, help="Last day.")
 @click.option(
     "--method", type=click.Choice(["indirect", "direct"]), default="indirect", show_default=True
 )
+@click.option(
+    "--compare", is_flag=True, help="Add the previous period of the same length beside it."
+)
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
 def report_cash_flow(
-    state: Context, date_from: dt.date, date_to: dt.date, method: str, fmt_name: str
+    state: Context,
+    date_from: dt.date,
+    date_to: dt.date,
+    method: str,
+    compare: bool,
+    fmt_name: str,
 ) -> None:
     """IAS 7 cash-flow statement; exit 1 naming the accounts when it cannot reconcile."""
     from erp_core.assets.cash_flow_report import cash_flow
 
-    report = state.erp().query(cash_flow, date_from, date_to, method)
+    if date_from > date_to:
+        raise click.BadParameter(f"--from {date_from} is after --to {date_to}")
+    erp = state.erp()
+    report = erp.query(cash_flow, date_from, date_to, method)
+    previous = None
+    if compare:
+        previous = erp.query(cash_flow, *previous_period(date_from, date_to), method)
+    problems = [*report.problems, *(previous.problems if previous else [])]
+    if problems:
+        for problem in problems:
+            click.echo(f"cash-flow: {problem}", err=True)
+        if fmt_name == "json":
+            click.echo(report.model_dump_json(indent=2))
+        sys.exit(1)
+    if fmt_name == "json":
+        if previous is None:
+            click.echo(report.model_dump_json(indent=2))
+        else:
+            both = {
+                "current": report.model_dump(mode="json"),
+                "previous": previous.model_dump(mode="json"),
+            }
+            click.echo(json.dumps(both, indent=2))
+        return
     currency = report.currency
-    table = new_table(title=f"Cash-flow statement ({method}) {date_from} to {date_to} ({currency})")
+    title = f"Cash-flow statement ({method}) {date_from} to {date_to} ({currency})"
+    if previous is not None:
+        title += f", previous {previous.date_from} to {previous.date_to}"
+    table = new_table(title=title)
     table.add_column("")
     table.add_column("Amount", justify="right")
-    rows: list[dict[str, Any]] = []
-    for section in report.sections:
-        table.add_row(f"{section.name.capitalize()} activities", "", style="bold")
-        for line in section.lines:
-            table.add_row(f"  {line.label}", fmt(line.amount, currency))
-            rows.append({"section": section.name, "line": line.label, "amount": str(line.amount)})
-        table.add_row(f"Net cash from {section.name}", fmt(section.total, currency), style="bold")
-        rows.append({"section": section.name, "line": "total", "amount": str(section.total)})
-    if report.ok:
-        assert report.opening_cash is not None and report.net_change is not None
-        assert report.closing_cash is not None
+    if previous is not None:
+        table.add_column("Previous", justify="right")
+    before: dict[tuple[str, str], Any] = {}
+    if previous is not None:
+        for section in previous.sections:
+            for line in section.lines:
+                before[(section.name, line.label)] = line.amount
+            before[(section.name, "total")] = section.total
         for label, amount in (
-            ("Net change in cash", report.net_change),
-            ("Opening cash", report.opening_cash),
-            ("Closing cash", report.closing_cash),
+            ("Net change in cash", previous.net_change),
+            ("Opening cash", previous.opening_cash),
+            ("Closing cash", previous.closing_cash),
         ):
-            table.add_row(label, fmt(amount, currency), style="bold")
-            rows.append({"section": "", "line": label, "amount": str(amount)})
-    if not report.ok and fmt_name != "json":
-        for problem in report.problems:
-            click.echo(f"cash-flow: {problem}", err=True)
-        sys.exit(1)
+            before[("", label)] = amount
+    labels: list[tuple[str, str, Any]] = []  # (section, label, amount)
+    for section in report.sections:
+        seen = set()
+        for line in section.lines:
+            labels.append((section.name, line.label, line.amount))
+            seen.add(line.label)
+        if previous is not None:  # lines only the previous period has
+            for name, label in before:
+                if name == section.name and label != "total" and label not in seen:
+                    labels.append((section.name, label, None))
+        labels.append((section.name, "total", section.total))
+    for label, amount in (
+        ("Net change in cash", report.net_change),
+        ("Opening cash", report.opening_cash),
+        ("Closing cash", report.closing_cash),
+    ):
+        labels.append(("", label, amount))
+    rows: list[dict[str, Any]] = []
+    current_section = None
+    for name, label, amount in labels:
+        if name and name != current_section:
+            table.add_row(f"{name.capitalize()} activities", "", *([""] if previous else []))
+            current_section = name
+        shown = (
+            f"Net cash from {name}" if label == "total" else (label if not name else f"  {label}")
+        )
+        cells = [fmt(amount, currency) if amount is not None else ""]
+        row = {"section": name, "line": label, "amount": "" if amount is None else str(amount)}
+        if previous is not None:
+            old = before.get((name, label))
+            cells.append(fmt(old, currency) if old is not None else "")
+            row["previous"] = "" if old is None else str(old)
+        style = "bold" if label == "total" or not name else None
+        table.add_row(shown, *cells, style=style)
+        rows.append(row)
     emit(report, fmt_name, table, rows)
-    if not report.ok:
-        sys.exit(1)
 
 
 commands: list[click.Command] = [assets]
