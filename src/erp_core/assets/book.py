@@ -144,8 +144,6 @@ class FixedAsset(Aggregate):
             switch_to_straight_line=e.switch_to_straight_line,
             total_units=e.total_units,
         )
-        if isinstance(method, UnitsOfProduction) and e.opening_accumulated:
-            method = UnitsOfProduction(method.total_units)
         self.terms = AssetTerms(
             cost=e.cost,
             residual_value=e.residual_value,
