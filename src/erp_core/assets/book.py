@@ -20,7 +20,6 @@ from erp_core.assets.depreciation import (
     EstimateChange,
     Impairment,
     Method,
-    UnitsOfProduction,
     Usage,
     depreciation_schedule,
     method_named,
