@@ -21,6 +21,7 @@ AREAS: tuple[str, ...] = (
     "procurement",
     "sales",
     "production",
+    "assets",
     "audit",
     "insight",
     "imports",

@@ -1,0 +1,166 @@
+"""Actions of fixed assets: categories, capitalisation, depreciation runs, changes in estimate,
+impairments, cost adjustments, usage, disposals; and the cash-flow tags of accounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator
+
+from erp_core.kernel.commands import Action, Code, Name, Text, month_text
+from erp_core.kernel.money import Dec
+
+MethodName = Literal[
+    "straight_line",
+    "declining_balance",
+    "double_declining_balance",
+    "sum_of_years_digits",
+    "units_of_production",
+]
+ConventionName = Literal["daily_pro_rata", "full_month", "mid_month", "half_year"]
+CashFlowTagName = Literal[
+    "cash",
+    "operating_working_capital",
+    "investing",
+    "financing",
+    "non_cash_expense",
+    "non_cash_financing",
+    "disposal_gain_loss",
+    "profit",
+]
+Month = Annotated[str, AfterValidator(month_text)]
+
+
+class DefineAssetCategory(Action):
+    """A class of assets: its accounts and the default depreciation terms of its assets."""
+
+    action: Literal["define_asset_category"] = "define_asset_category"
+    code: Code
+    name: Name
+    cost_account: str
+    accumulated_depreciation_account: str
+    depreciation_expense_account: str
+    gain_account: str
+    loss_account: str
+    impairment_loss_account: str
+    accumulated_impairment_account: str
+    method: MethodName = "straight_line"
+    useful_life_months: int
+    residual_rate: Dec = Decimal(0)  # residual value as a fraction of cost (0.1 = 10%)
+    convention: ConventionName = "full_month"
+    factor: Dec | None = None  # declining balance (2 = double-declining)
+    switch_to_straight_line: bool = False
+
+
+class CapitaliseAsset(Action):
+    """Register an asset: Dr the category's cost account / Cr `credit_account` (AP clearing,
+    bank, assets under construction, opening balances). With `opening_accumulated` and
+    `opening_month` an existing asset is imported with its depreciation to date."""
+
+    action: Literal["capitalise_asset"] = "capitalise_asset"
+    category: Code
+    name: Name
+    date: dt.date
+    available_for_use: dt.date
+    cost: Dec
+    credit_account: str
+    residual_value: Dec | None = None  # default: the category's residual rate x cost
+    useful_life_months: int | None = None
+    method: MethodName | None = None
+    convention: ConventionName | None = None
+    factor: Dec | None = None
+    switch_to_straight_line: bool | None = None
+    total_units: Dec | None = None  # units of production: units over the whole life
+    opening_accumulated: Dec | None = None
+    opening_month: Month | None = None
+    cost_centre: Code | None = None
+    memo: Text | None = None
+
+
+class DepreciateAssets(Action):
+    """Post the depreciation of every asset through `month` (missed months first, in order)."""
+
+    action: Literal["depreciate_assets"] = "depreciate_assets"
+    month: Month
+
+
+class ChangeAssetEstimate(Action):
+    """A change in estimate from `effective`: new total life, residual value and/or method."""
+
+    action: Literal["change_asset_estimate"] = "change_asset_estimate"
+    asset: Code
+    effective: dt.date
+    useful_life_months: int | None = None
+    residual_value: Dec | None = None
+    method: MethodName | None = None
+    factor: Dec | None = None
+    switch_to_straight_line: bool = False
+    total_units: Dec | None = None
+    reason: Text | None = None
+
+
+class ImpairAsset(Action):
+    """Dr impairment loss / Cr accumulated impairment; later depreciation on the reduced
+    carrying amount."""
+
+    action: Literal["impair_asset"] = "impair_asset"
+    asset: Code
+    date: dt.date
+    amount: Dec
+    reason: Text | None = None
+
+
+class AdjustAssetCost(Action):
+    """A capitalised cost (addition, repair: > 0) or a cost reduction (< 0), spread over the
+    remaining life: Dr/Cr cost against `account`."""
+
+    action: Literal["adjust_asset_cost"] = "adjust_asset_cost"
+    asset: Code
+    date: dt.date
+    amount: Dec
+    account: str
+    memo: Text | None = None
+
+
+class RecordAssetUsage(Action):
+    """Units produced in a month by a units-of-production asset."""
+
+    action: Literal["record_asset_usage"] = "record_asset_usage"
+    asset: Code
+    month: Month
+    units: Dec
+
+
+class DisposeAsset(Action):
+    """Sale or scrap: catch-up depreciation to `date`, then remove cost and accumulated
+    depreciation and book the proceeds and the gain or loss."""
+
+    action: Literal["dispose_asset"] = "dispose_asset"
+    asset: Code
+    date: dt.date
+    proceeds: Dec = Decimal(0)
+    proceeds_account: str | None = None  # bank or receivable; required when proceeds > 0
+    memo: Text | None = None
+
+
+class TagCashFlowAccount(Action):
+    """Classify an account for the cash-flow statement (overrides the default)."""
+
+    action: Literal["tag_cash_flow_account"] = "tag_cash_flow_account"
+    account: str
+    tag: CashFlowTagName
+
+
+__all__ = [
+    "AdjustAssetCost",
+    "CapitaliseAsset",
+    "ChangeAssetEstimate",
+    "DefineAssetCategory",
+    "DepreciateAssets",
+    "DisposeAsset",
+    "ImpairAsset",
+    "RecordAssetUsage",
+    "TagCashFlowAccount",
+]

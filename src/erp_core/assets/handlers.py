@@ -1,0 +1,683 @@
+"""Fixed-asset actions, each with its journal in one save; and cash-flow tags.
+
+Every handler checks everything first (master data, accounts, the period, and the whole
+depreciation schedule with the new input, which the pure core refuses when it cannot be) and
+only then records the events and posts the vouchers.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from erp_core.assets.book import (
+    REGISTER_STREAM,
+    TAGS_STREAM,
+    ZERO,
+    AssetCategory,
+    AssetRegister,
+    CashFlowTags,
+    FixedAsset,
+    asset_stream,
+    category_stream,
+    core,
+    method_of,
+)
+from erp_core.assets.commands import (
+    AdjustAssetCost,
+    CapitaliseAsset,
+    ChangeAssetEstimate,
+    DefineAssetCategory,
+    DepreciateAssets,
+    DisposeAsset,
+    ImpairAsset,
+    RecordAssetUsage,
+    TagCashFlowAccount,
+)
+from erp_core.assets.depreciation import (
+    AssetTerms,
+    Convention,
+    CostAdjustment,
+    EstimateChange,
+    Impairment,
+    UnitsOfProduction,
+    Usage,
+    depreciation_for_month,
+)
+from erp_core.assets.disposal import DisposalRole, dispose
+from erp_core.assets.events import (
+    AssetCapitalised,
+    AssetCategoryDefined,
+    AssetCostAdjusted,
+    AssetDepreciated,
+    AssetDisposed,
+    AssetEstimateChanged,
+    AssetImpaired,
+    AssetNumberIssued,
+    AssetUsageRecorded,
+    CashFlowAccountTagged,
+    DepreciationRun,
+)
+from erp_core.assets.values import YearMonth
+from erp_core.kernel.context import Context
+from erp_core.kernel.errors import ValidationError
+from erp_core.kernel.registry import handles
+from erp_core.kernel.unit_of_work import UnitOfWork
+from erp_core.ledger.accounts import Account, Chart
+from erp_core.ledger.cash_flow import BALANCE_SHEET_TAGS, CashFlowTag
+from erp_core.ledger.events import PostedLine
+from erp_core.ledger.posting import (
+    chart_of,
+    check_money,
+    check_period,
+    company_of,
+    gl,
+    is_open,
+    post_document,
+    round_money,
+)
+
+ASSET_TYPES = ("asset",)
+PL_TYPES = ("income", "expense")
+
+
+def _account(chart: Chart, code: str, field: str, base: str, types: tuple[str, ...]) -> Account:
+    account = chart.check_postable(code, base, field)
+    if account.type not in types:
+        raise ValidationError(
+            field,
+            f"account {code!r} ({account.name}) is {account.type}; expected {' or '.join(types)}",
+        )
+    return account
+
+
+def _check_life(months: int | None, field: str = "useful_life_months") -> None:
+    if months is not None and months <= 0:
+        raise ValidationError(field, f"must be greater than zero, got {months}")
+
+
+def _load(uow: UnitOfWork, number: str, field: str = "asset") -> FixedAsset:
+    asset = uow.get(FixedAsset, asset_stream(number))
+    asset.info(field)
+    return asset
+
+
+def _dims(asset: FixedAsset) -> dict[str, str]:
+    centre = asset.info().cost_centre
+    return {"cost_centre": centre} if centre else {}
+
+
+# --- categories ----------------------------------------------------------------------------
+
+
+@handles(DefineAssetCategory)
+def define_asset_category(cmd: DefineAssetCategory, ctx: Context) -> list[str]:
+    uow = ctx.uow
+    base = company_of(uow).base_currency
+    chart = chart_of(uow)
+    _account(chart, cmd.cost_account, "cost_account", base, ASSET_TYPES)
+    _account(
+        chart,
+        cmd.accumulated_depreciation_account,
+        "accumulated_depreciation_account",
+        base,
+        ASSET_TYPES,
+    )
+    _account(
+        chart,
+        cmd.accumulated_impairment_account,
+        "accumulated_impairment_account",
+        base,
+        ASSET_TYPES,
+    )
+    _account(
+        chart, cmd.depreciation_expense_account, "depreciation_expense_account", base, PL_TYPES
+    )
+    _account(chart, cmd.impairment_loss_account, "impairment_loss_account", base, PL_TYPES)
+    _account(chart, cmd.gain_account, "gain_account", base, PL_TYPES)
+    _account(chart, cmd.loss_account, "loss_account", base, PL_TYPES)
+    if cmd.cost_account in (
+        cmd.accumulated_depreciation_account,
+        cmd.accumulated_impairment_account,
+    ):
+        raise ValidationError(
+            "accumulated_depreciation_account",
+            "accumulated depreciation and impairment need an account apart from the cost",
+        )
+    _check_life(cmd.useful_life_months)
+    if not 0 <= cmd.residual_rate < 1:
+        raise ValidationError(
+            "residual_rate", f"must be from 0 to below 1, got {cmd.residual_rate}"
+        )
+    if cmd.method != "units_of_production":  # the total units are given per asset
+        method_of(cmd.method, cmd.factor, cmd.switch_to_straight_line, None)
+    category = uow.get(AssetCategory, category_stream(cmd.code))
+    if category.exists:
+        raise ValidationError("code", f"asset category {cmd.code!r} already exists")
+    category.trigger(
+        ctx.event(
+            AssetCategoryDefined,
+            code=cmd.code,
+            name=cmd.name,
+            cost_account=cmd.cost_account,
+            accumulated_depreciation_account=cmd.accumulated_depreciation_account,
+            depreciation_expense_account=cmd.depreciation_expense_account,
+            gain_account=cmd.gain_account,
+            loss_account=cmd.loss_account,
+            impairment_loss_account=cmd.impairment_loss_account,
+            accumulated_impairment_account=cmd.accumulated_impairment_account,
+            method=cmd.method,
+            useful_life_months=cmd.useful_life_months,
+            residual_rate=cmd.residual_rate,
+            convention=cmd.convention,
+            factor=cmd.factor,
+            switch_to_straight_line=cmd.switch_to_straight_line,
+        )
+    )
+    return []
+
+
+# --- capitalisation ------------------------------------------------------------------------
+
+
+@handles(CapitaliseAsset)
+def capitalise_asset(cmd: CapitaliseAsset, ctx: Context) -> list[str]:
+    uow = ctx.uow
+    company = company_of(uow)
+    base = company.base_currency
+    chart = chart_of(uow)
+    cat = uow.get(AssetCategory, category_stream(cmd.category)).info()
+    check_money(cmd.cost, base, "cost")
+    for field, code in (
+        ("cost_account", cat.cost_account),
+        ("accumulated_depreciation_account", cat.accumulated_depreciation_account),
+        ("depreciation_expense_account", cat.depreciation_expense_account),
+    ):
+        chart.check_postable(code, base, f"category.{field}")
+    credit = chart.check_postable(cmd.credit_account, base, "credit_account")
+    if credit.code == cat.cost_account:
+        raise ValidationError("credit_account", "must differ from the asset's cost account")
+    if cmd.cost_centre is not None:
+        chart.check_dimensions({"cost_centre": cmd.cost_centre}, "cost_centre")
+    _check_life(cmd.useful_life_months)
+    method_name = cmd.method or cat.method
+    factor = cmd.factor if cmd.factor is not None else (cat.factor if cmd.method is None else None)
+    switch = (
+        cmd.switch_to_straight_line
+        if cmd.switch_to_straight_line is not None
+        else cat.switch_to_straight_line
+    )
+    method = method_of(method_name, factor, switch, cmd.total_units)
+    if cmd.residual_value is not None:
+        check_money(cmd.residual_value, base, "residual_value", positive=False)
+        residual = cmd.residual_value
+    else:
+        residual = round_money(cmd.cost * cat.residual_rate, base)
+    if cmd.opening_accumulated is not None:
+        check_money(cmd.opening_accumulated, base, "opening_accumulated", positive=False)
+    life = cmd.useful_life_months or cat.useful_life_months
+    convention = cmd.convention or cat.convention
+    fy_start = company.fiscal_year_start.month
+    opening_month = core(
+        lambda: None if cmd.opening_month is None else YearMonth.parse(cmd.opening_month),
+        "opening_month",
+    )
+    terms = core(
+        lambda: AssetTerms(
+            cost=cmd.cost,
+            residual_value=residual,
+            useful_life_months=life,
+            available_for_use=cmd.available_for_use,
+            method=method,
+            convention=Convention(convention),
+            opening_accumulated=cmd.opening_accumulated,
+            opening_month=opening_month,
+            fiscal_year_start_month=fy_start,
+        )
+    )
+    if terms.opening_month is not None and terms.opening_month.last_day > cmd.date:
+        raise ValidationError(
+            "opening_month",
+            f"the opening accumulated depreciation is as of {terms.opening_month}, after the "
+            f"posting date {cmd.date}",
+        )
+    check_period(uow, cmd.date)
+    register = uow.get(AssetRegister, REGISTER_STREAM)
+    number = register.next_number()
+    opening = cmd.opening_accumulated or ZERO
+    memo = cmd.memo or f"{number} {cmd.name}"
+    lines = [gl(cat.cost_account, cmd.cost, base, memo, _dims_of(cmd.cost_centre))]
+    if opening:
+        lines.append(gl(cat.accumulated_depreciation_account, -opening, base, memo))
+    lines.append(gl(cmd.credit_account, -(cmd.cost - opening), base, memo))
+    lines = [line for line in lines if line.base]
+    document = post_document(
+        uow,
+        series="CAP",
+        kind="asset_capitalise",
+        date=cmd.date,
+        memo=memo,
+        lines=lines,
+        actor=ctx.actor,
+        now=ctx.now,
+    )
+    register.trigger(ctx.event(AssetNumberIssued, number=number))
+    asset = uow.get(FixedAsset, asset_stream(number))
+    asset.trigger(
+        ctx.event(
+            AssetCapitalised,
+            number=number,
+            name=cmd.name,
+            category=cat.code,
+            date=cmd.date,
+            available_for_use=cmd.available_for_use,
+            cost=cmd.cost,
+            residual_value=residual,
+            useful_life_months=life,
+            method=method_name,
+            convention=convention,
+            factor=getattr(method, "factor", None),
+            switch_to_straight_line=getattr(method, "switch_to_straight_line", False),
+            total_units=getattr(method, "total_units", None),
+            opening_accumulated=cmd.opening_accumulated,
+            opening_month=cmd.opening_month,
+            fiscal_year_start_month=fy_start,
+            credit_account=cmd.credit_account,
+            cost_account=cat.cost_account,
+            accumulated_depreciation_account=cat.accumulated_depreciation_account,
+            depreciation_expense_account=cat.depreciation_expense_account,
+            gain_account=cat.gain_account,
+            loss_account=cat.loss_account,
+            impairment_loss_account=cat.impairment_loss_account,
+            accumulated_impairment_account=cat.accumulated_impairment_account,
+            cost_centre=cmd.cost_centre,
+            document=document,
+        )
+    )
+    return [number, document]
+
+
+def _dims_of(cost_centre: str | None) -> dict[str, str]:
+    return {"cost_centre": cost_centre} if cost_centre else {}
+
+
+# --- depreciation run ----------------------------------------------------------------------
+
+
+@handles(DepreciateAssets)
+def depreciate_assets(cmd: DepreciateAssets, ctx: Context) -> list[str]:
+    """One voucher per month of the run (missed months first, in order), a line pair per
+    asset. A missed month whose period is closed is caught up in the next open month."""
+    uow = ctx.uow
+    base = company_of(uow).base_currency
+    month = YearMonth.parse(cmd.month)
+    check_period(uow, month.last_day)
+    register = uow.get(AssetRegister, REGISTER_STREAM)
+    assets = [uow.get(FixedAsset, asset_stream(n)) for n in register.numbers]
+    due = [a for a in assets if a.due(month)]
+    if not due:
+        done = register.runs.get(str(month))
+        if done is not None:
+            raise ValidationError(
+                "month",
+                f"{month} is already depreciated (run posted {', '.join(done) or 'nothing'}); "
+                "nothing posted",
+            )
+        raise ValidationError("month", f"no asset has depreciation due through {month}")
+    chart = chart_of(uow)
+    for a in due:
+        info = a.info()
+        chart.check_postable(info.depreciation_expense_account, base, f"{a.number}.expense")
+        chart.check_postable(info.accumulated_depreciation_account, base, f"{a.number}.account")
+    first = min((a.through + 1) if a.through is not None else month for a in due)
+    posted = {a.number: a.posted for a in due}
+    through = {a.number: a.through for a in due}
+    plan: list[tuple[YearMonth, list[tuple[FixedAsset, Decimal]]]] = []
+    m = first
+    while m <= month:
+        if m < month and not is_open(uow, m.last_day):
+            m = m + 1  # closed: its depreciation is caught up in the next open month
+            continue
+        rows: list[tuple[FixedAsset, Decimal]] = []
+        for a in due:
+            last = through[a.number]
+            if m < a.the_terms().first_month or (last is not None and m <= last):
+                continue
+            amount = _amount_for(a, m, posted[a.number])
+            posted[a.number] += amount
+            through[a.number] = m
+            rows.append((a, amount))
+        if rows:
+            plan.append((m, rows))
+        m = m + 1
+    documents: list[str] = []
+    for m, rows in plan:
+        lines: list[PostedLine] = []
+        for a, amount in rows:
+            if not amount:
+                continue
+            info = a.info()
+            memo = f"{a.number} {info.name} {m}"
+            lines.append(gl(info.depreciation_expense_account, amount, base, memo, _dims(a)))
+            lines.append(gl(info.accumulated_depreciation_account, -amount, base, memo))
+        document = ""
+        if lines:
+            document = post_document(
+                uow,
+                series="DEP",
+                kind="depreciation",
+                date=m.last_day,
+                memo=f"Depreciation {m}",
+                lines=lines,
+                actor=ctx.actor,
+                now=ctx.now,
+            )
+            documents.append(document)
+        for a, amount in rows:
+            a.trigger(
+                ctx.event(
+                    AssetDepreciated,
+                    month=str(m),
+                    date=m.last_day,
+                    amount=amount,
+                    document=document,
+                )
+            )
+    register.trigger(
+        ctx.event(DepreciationRun, month=str(month), documents=tuple(documents), assets=len(due))
+    )
+    return documents
+
+
+def _amount_for(asset: FixedAsset, month: YearMonth, posted: Decimal) -> Decimal:
+    """What brings the asset's posted depreciation to its schedule at the end of `month`."""
+    return core(
+        lambda: depreciation_for_month(
+            asset.the_terms(), month, asset.adjustments, asset.usage, accumulated_so_far=posted
+        ),
+        "month",
+    )
+
+
+# --- changes -------------------------------------------------------------------------------
+
+
+@handles(ChangeAssetEstimate)
+def change_asset_estimate(cmd: ChangeAssetEstimate, ctx: Context) -> list[str]:
+    uow = ctx.uow
+    company_of(uow)
+    asset = _load(uow, cmd.asset)
+    asset.check_active()
+    _check_life(cmd.useful_life_months)
+    if cmd.residual_value is not None:
+        check_money(
+            cmd.residual_value, company_of(uow).base_currency, "residual_value", positive=False
+        )
+    method = (
+        None
+        if cmd.method is None
+        else method_of(cmd.method, cmd.factor, cmd.switch_to_straight_line, cmd.total_units)
+    )
+    change = core(
+        lambda: EstimateChange(cmd.effective, cmd.useful_life_months, cmd.residual_value, method)
+    )
+    asset.check_prospective(cmd.effective, "effective")
+    asset.check_schedule(change)
+    asset.trigger(
+        ctx.event(
+            AssetEstimateChanged,
+            effective=cmd.effective,
+            useful_life_months=cmd.useful_life_months,
+            residual_value=cmd.residual_value,
+            method=cmd.method,
+            factor=getattr(method, "factor", None),
+            switch_to_straight_line=getattr(method, "switch_to_straight_line", False),
+            total_units=getattr(method, "total_units", None),
+            reason=cmd.reason,
+        )
+    )
+    return []
+
+
+@handles(ImpairAsset)
+def impair_asset(cmd: ImpairAsset, ctx: Context) -> list[str]:
+    uow = ctx.uow
+    base = company_of(uow).base_currency
+    asset = _load(uow, cmd.asset)
+    info = asset.check_active()
+    check_money(cmd.amount, base, "amount")
+    chart = chart_of(uow)
+    chart.check_postable(info.impairment_loss_account, base, "impairment_loss_account")
+    chart.check_postable(
+        info.accumulated_impairment_account, base, "accumulated_impairment_account"
+    )
+    asset.check_prospective(cmd.date, "date")
+    if cmd.amount > asset.carrying_amount:
+        raise ValidationError(
+            "amount",
+            f"impairment {cmd.amount} is more than the carrying amount {asset.carrying_amount}",
+        )
+    asset.check_schedule(Impairment(cmd.date, cmd.amount))
+    check_period(uow, cmd.date)
+    memo = f"{asset.number} {info.name} impairment" + (f": {cmd.reason}" if cmd.reason else "")
+    document = post_document(
+        uow,
+        series="IMP",
+        kind="impairment",
+        date=cmd.date,
+        memo=memo,
+        lines=[
+            gl(info.impairment_loss_account, cmd.amount, base, memo, _dims(asset)),
+            gl(info.accumulated_impairment_account, -cmd.amount, base, memo),
+        ],
+        actor=ctx.actor,
+        now=ctx.now,
+    )
+    asset.trigger(
+        ctx.event(
+            AssetImpaired, date=cmd.date, amount=cmd.amount, document=document, reason=cmd.reason
+        )
+    )
+    return [document]
+
+
+@handles(AdjustAssetCost)
+def adjust_asset_cost(cmd: AdjustAssetCost, ctx: Context) -> list[str]:
+    uow = ctx.uow
+    base = company_of(uow).base_currency
+    asset = _load(uow, cmd.asset)
+    info = asset.check_active()
+    if cmd.amount == 0:
+        raise ValidationError("amount", "a cost adjustment must not be zero")
+    check_money(abs(cmd.amount), base, "amount")
+    chart = chart_of(uow)
+    chart.check_postable(cmd.account, base, "account")
+    if cmd.account == info.cost_account:
+        raise ValidationError("account", "must differ from the asset's cost account")
+    asset.check_prospective(cmd.date, "date")
+    asset.check_schedule(CostAdjustment(cmd.date, cmd.amount))
+    check_period(uow, cmd.date)
+    memo = cmd.memo or f"{asset.number} {info.name} cost adjustment"
+    document = post_document(
+        uow,
+        series="FAA",
+        kind="asset_adjustment",
+        date=cmd.date,
+        memo=memo,
+        lines=[
+            gl(info.cost_account, cmd.amount, base, memo, _dims(asset)),
+            gl(cmd.account, -cmd.amount, base, memo),
+        ],
+        actor=ctx.actor,
+        now=ctx.now,
+    )
+    asset.trigger(
+        ctx.event(
+            AssetCostAdjusted,
+            date=cmd.date,
+            amount=cmd.amount,
+            account=cmd.account,
+            document=document,
+        )
+    )
+    return [document]
+
+
+@handles(RecordAssetUsage)
+def record_asset_usage(cmd: RecordAssetUsage, ctx: Context) -> list[str]:
+    uow = ctx.uow
+    company_of(uow)
+    asset = _load(uow, cmd.asset)
+    asset.check_active()
+    current = asset.the_terms().method
+    for adjustment in asset.adjustments:
+        if isinstance(adjustment, EstimateChange) and adjustment.method is not None:
+            current = adjustment.method
+    if not isinstance(current, UnitsOfProduction):
+        raise ValidationError(
+            "asset", f"asset {asset.number} is not depreciated by units of production"
+        )
+    if cmd.units < 0:
+        raise ValidationError("units", f"must not be negative, got {cmd.units}")
+    month = YearMonth.parse(cmd.month)
+    if month < asset.the_terms().first_month:
+        raise ValidationError(
+            "month", f"{month} is before the asset's first month {asset.the_terms().first_month}"
+        )
+    if asset.through is not None and month <= asset.through:
+        raise ValidationError(
+            "month", f"asset {asset.number} is already depreciated through {asset.through}"
+        )
+    usage = core(lambda: Usage(month, cmd.units))
+    asset.check_schedule(usage=usage)
+    asset.trigger(ctx.event(AssetUsageRecorded, month=str(month), units=cmd.units))
+    return []
+
+
+# --- disposal ------------------------------------------------------------------------------
+
+
+@handles(DisposeAsset)
+def dispose_asset(cmd: DisposeAsset, ctx: Context) -> list[str]:
+    uow = ctx.uow
+    base = company_of(uow).base_currency
+    asset = _load(uow, cmd.asset)
+    info = asset.check_active()
+    check_money(cmd.proceeds, base, "proceeds", positive=False)
+    chart = chart_of(uow)
+    if cmd.proceeds > 0 and cmd.proceeds_account is None:
+        raise ValidationError("proceeds_account", "name the account that receives the proceeds")
+    if cmd.proceeds_account is not None:
+        chart.check_postable(cmd.proceeds_account, base, "proceeds_account")
+    terms = asset.the_terms()
+    if cmd.date < terms.available_for_use:
+        raise ValidationError(
+            "date", f"{cmd.date} is before the available-for-use date {terms.available_for_use}"
+        )
+    month = YearMonth.of(cmd.date)
+    if asset.through is not None and month <= asset.through:
+        raise ValidationError(
+            "date",
+            f"asset {asset.number} is depreciated through {asset.through}; a disposal on "
+            f"{cmd.date} must fall after it",
+        )
+    check_period(uow, cmd.date)
+    result = core(
+        lambda: dispose(
+            terms,
+            cmd.date,
+            cmd.proceeds,
+            asset.adjustments,
+            asset.usage,
+            accumulated_so_far=asset.posted,
+        ),
+        "date",
+    )
+    catch_up = result.catch_up
+    assert catch_up is not None
+    memo = cmd.memo or f"{asset.number} {info.name} disposal"
+    documents: list[str] = []
+    catch_doc = ""
+    if catch_up.amount:
+        dep_memo = f"{asset.number} {info.name} depreciation to {cmd.date}"
+        catch_doc = post_document(
+            uow,
+            series="DEP",
+            kind="depreciation",
+            date=cmd.date,
+            memo=dep_memo,
+            lines=[
+                gl(
+                    info.depreciation_expense_account, catch_up.amount, base, dep_memo, _dims(asset)
+                ),
+                gl(info.accumulated_depreciation_account, -catch_up.amount, base, dep_memo),
+            ],
+            actor=ctx.actor,
+            now=ctx.now,
+        )
+        documents.append(catch_doc)
+    accounts = {
+        DisposalRole.PROCEEDS: cmd.proceeds_account or "",
+        DisposalRole.ACCUMULATED_DEPRECIATION: info.accumulated_depreciation_account,
+        DisposalRole.ACCUMULATED_IMPAIRMENT: info.accumulated_impairment_account,
+        DisposalRole.COST: info.cost_account,
+        DisposalRole.GAIN: info.gain_account,
+        DisposalRole.LOSS: info.loss_account,
+    }
+    lines = [gl(accounts[line.role], line.debit - line.credit, base, memo) for line in result.lines]
+    document = post_document(
+        uow,
+        series="ADP",
+        kind="asset_disposal",
+        date=cmd.date,
+        memo=memo,
+        lines=lines,
+        actor=ctx.actor,
+        now=ctx.now,
+    )
+    documents.append(document)
+    asset.trigger(
+        ctx.event(
+            AssetDepreciated,
+            month=str(month),
+            date=cmd.date,
+            amount=catch_up.amount,
+            document=catch_doc,
+        )
+    )
+    asset.trigger(
+        ctx.event(
+            AssetDisposed,
+            date=cmd.date,
+            proceeds=cmd.proceeds,
+            proceeds_account=cmd.proceeds_account,
+            cost=result.cost,
+            accumulated_depreciation=result.accumulated_depreciation,
+            accumulated_impairment=result.accumulated_impairment,
+            gain=result.gain,
+            loss=result.loss,
+            document=document,
+        )
+    )
+    return documents
+
+
+# --- cash-flow tags --------------------------------------------------------------------------
+
+
+@handles(TagCashFlowAccount)
+def tag_cash_flow_account(cmd: TagCashFlowAccount, ctx: Context) -> list[str]:
+    uow = ctx.uow
+    company_of(uow)
+    account = chart_of(uow).get(cmd.account, "account")
+    tag = CashFlowTag(cmd.tag)
+    balance_sheet = account.type in ("asset", "liability", "equity")
+    if balance_sheet != (tag in BALANCE_SHEET_TAGS):
+        kinds = "balance-sheet" if tag in BALANCE_SHEET_TAGS else "income and expense"
+        raise ValidationError(
+            "tag", f"{tag} is for {kinds} accounts; {cmd.account} is an {account.type} account"
+        )
+    tags = uow.get(CashFlowTags, TAGS_STREAM)
+    if tags.tags.get(cmd.account) == cmd.tag:
+        raise ValidationError("tag", f"account {cmd.account} is already tagged {cmd.tag}")
+    tags.trigger(ctx.event(CashFlowAccountTagged, account=cmd.account, tag=cmd.tag))
+    return []
