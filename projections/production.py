@@ -58,6 +58,53 @@ production_work_orders = Table(
     Column("actor", String(200), nullable=False),
 )
 
+production_plans = Table(
+    "production_plans",
+    metadata,
+    Column("document", String(32), primary_key=True),
+    Column("date", Date, nullable=False),
+    Column("start", Date, nullable=False),
+    Column("end", Date, nullable=False),
+    Column("demand_lines", Integer, nullable=False),
+    Column("memo", String(400)),
+    Column("actor", String(200), nullable=False),
+)
+
+production_plan_rows = Table(
+    "production_plan_rows",
+    metadata,
+    Column("document", String(32), primary_key=True),
+    Column("item", String(32), primary_key=True),
+    Column("low_level_code", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("gross_micro", BigInteger, nullable=False),
+    Column("on_hand_micro", BigInteger, nullable=False),
+    Column("on_order_micro", BigInteger, nullable=False),
+    Column("reserved_micro", BigInteger, nullable=False),
+    Column("available_micro", BigInteger, nullable=False),
+    Column("net_micro", BigInteger, nullable=False),
+    Column("planned_micro", BigInteger, nullable=False),
+    Column("projected_end_micro", BigInteger, nullable=False),
+)
+
+production_plan_orders = Table(
+    "production_plan_orders",
+    metadata,
+    Column("document", String(32), primary_key=True),
+    Column("line", Integer, primary_key=True),
+    Column("kind", String(8), nullable=False),
+    Column("item", String(32), nullable=False),
+    Column("quantity_micro", BigInteger, nullable=False),
+    Column("shortage_micro", BigInteger, nullable=False),
+    Column("start", Date, nullable=False),
+    Column("due", Date, nullable=False),
+    Column("bom_version", Integer),
+    Column("late", Integer, nullable=False),
+    Column("work_order", String(32)),
+)
+
+PLAN_EVENTS = frozenset({"ProductionPlanCreated", "PlannedWorkOrdersCreated"})
+
 EVENTS = frozenset(
     {
         "WorkOrderCreated",
@@ -74,8 +121,13 @@ EVENTS = frozenset(
 
 class WorkOrderProjection:
     name = "production"
-    tables: Sequence[Table] = (production_work_orders,)
-    event_names = EVENTS
+    tables: Sequence[Table] = (
+        production_work_orders,
+        production_plans,
+        production_plan_rows,
+        production_plan_orders,
+    )
+    event_names = EVENTS | PLAN_EVENTS
 
     def apply(self, conn: Connection, records: Sequence[Record], base_currency: str) -> None:
         places = MINOR_UNITS[base_currency]
@@ -93,7 +145,9 @@ class WorkOrderProjection:
 
         for _, _, name, e in records:
             doc = e.get("document", "")
-            if name == "WorkOrderCreated":
+            if name in PLAN_EVENTS:
+                _apply_plan(conn, name, e)
+            elif name == "WorkOrderCreated":
                 insert_rows(
                     conn,
                     t,
@@ -175,6 +229,79 @@ class WorkOrderProjection:
                 )
             else:  # WorkOrderCancelled
                 change(doc, status="cancelled")
+
+
+def _apply_plan(conn: Connection, name: str, e: dict[str, Any]) -> None:
+    doc = e["document"]
+
+    def qty(text: str) -> int:
+        return minor_from_text(text, QTY)
+
+    if name == "PlannedWorkOrdersCreated":
+        t = production_plan_orders
+        for line, work_order in e["work_orders"].items():
+            conn.execute(
+                update(t)
+                .where(t.c.document == doc, t.c.line == int(line))
+                .values(work_order=work_order)
+            )
+        return
+    insert_rows(
+        conn,
+        production_plans,
+        [
+            (
+                doc,
+                e["date"],
+                e["start"],
+                e["end"],
+                len(e["demand"]),
+                e.get("memo"),
+                e["actor"],
+            )
+        ],
+    )
+    insert_rows(
+        conn,
+        production_plan_rows,
+        [
+            (
+                doc,
+                r["item"],
+                r["low_level_code"],
+                r["kind"],
+                qty(r["gross"]),
+                qty(r["on_hand"]),
+                qty(r["on_order"]),
+                qty(r["reserved"]),
+                qty(r["available"]),
+                qty(r["net"]),
+                qty(r["planned"]),
+                qty(r["projected_end"]),
+            )
+            for r in e["rows"]
+        ],
+    )
+    insert_rows(
+        conn,
+        production_plan_orders,
+        [
+            (
+                doc,
+                o["line"],
+                o["kind"],
+                o["item"],
+                qty(o["quantity"]),
+                qty(o["shortage"]),
+                o["start"],
+                o["due"],
+                o.get("bom_version"),
+                1 if o.get("late") else 0,
+                None,
+            )
+            for o in e["orders"]
+        ],
+    )
 
 
 def projections() -> list[Projection]:
@@ -307,3 +434,118 @@ def wip_check(conn: Connection) -> list[CheckResult]:
             )
         )
     return results
+
+
+# --- production plans ------------------------------------------------------------------------
+
+
+class PlanItemRow(BaseModel):
+    """The netting of one item in a plan: gross - (on hand + on order - reserved) = net."""
+
+    model_config = ConfigDict(frozen=True)
+    item: str
+    low_level_code: int
+    kind: str
+    gross: Decimal
+    on_hand: Decimal
+    on_order: Decimal
+    reserved: Decimal
+    available: Decimal
+    net: Decimal
+    planned: Decimal
+    projected_end: Decimal
+
+
+class PlanOrderRow(BaseModel):
+    """A planned work order (`make`) or purchase (`buy`), and the work order made from it."""
+
+    model_config = ConfigDict(frozen=True)
+    line: int
+    kind: str
+    item: str
+    quantity: Decimal
+    shortage: Decimal
+    start: dt.date
+    due: dt.date
+    bom_version: int | None
+    late: bool
+    work_order: str | None
+
+
+class ProductionPlanReport(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    document: str
+    date: dt.date
+    start: dt.date
+    end: dt.date
+    demand_lines: int
+    memo: str | None
+    rows: list[PlanItemRow]
+    orders: list[PlanOrderRow]
+
+
+def production_plan(conn: Connection, document: str) -> ProductionPlanReport | None:
+    """A stored production plan: the netting per item (in low-level-code order) and orders."""
+    p = (
+        conn.execute(select(production_plans).where(production_plans.c.document == document))
+        .mappings()
+        .first()
+    )
+    if p is None:
+        return None
+    r, o = production_plan_rows, production_plan_orders
+    rows = [
+        PlanItemRow(
+            item=x["item"],
+            low_level_code=int(x["low_level_code"]),
+            kind=x["kind"],
+            **{
+                k: _signed_qty(x[f"{k}_micro"])
+                for k in (
+                    "gross",
+                    "on_hand",
+                    "on_order",
+                    "reserved",
+                    "available",
+                    "net",
+                    "planned",
+                    "projected_end",
+                )
+            },
+        )
+        for x in conn.execute(
+            select(r).where(r.c.document == document).order_by(r.c.low_level_code, r.c.item)
+        ).mappings()
+    ]
+    orders = [
+        PlanOrderRow(
+            line=int(x["line"]),
+            kind=x["kind"],
+            item=x["item"],
+            quantity=_qty(x["quantity_micro"]),
+            shortage=_qty(x["shortage_micro"]),
+            start=_date(x["start"]) or dt.date.min,
+            due=_date(x["due"]) or dt.date.min,
+            bom_version=None if x["bom_version"] is None else int(x["bom_version"]),
+            late=bool(x["late"]),
+            work_order=x["work_order"],
+        )
+        for x in conn.execute(
+            select(o).where(o.c.document == document).order_by(o.c.line)
+        ).mappings()
+    ]
+    return ProductionPlanReport(
+        document=p["document"],
+        date=_date(p["date"]) or dt.date.min,
+        start=_date(p["start"]) or dt.date.min,
+        end=_date(p["end"]) or dt.date.min,
+        demand_lines=int(p["demand_lines"]),
+        memo=p["memo"],
+        rows=rows,
+        orders=orders,
+    )
+
+
+def _signed_qty(micro: int) -> Decimal:
+    value = Decimal(int(micro)).scaleb(-QTY).normalize()
+    return value + 0  # -0 -> 0

@@ -180,7 +180,8 @@ class ReceivablesProjection:
                         .values(status="partly_delivered" if short else "delivered")
                     )
             elif name == "SalesInvoicePosted" and stream.startswith("sinv:"):
-                order = self._order(conn, e["order"])
+                # an opening invoice (taken over from the old books) has no order and no lines
+                order = self._order(conn, e["order"]) if e["order"] else {"items": {}}
                 insert_rows(
                     conn,
                     sales_invoices,

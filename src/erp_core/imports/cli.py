@@ -16,6 +16,7 @@ KIND_NAMES = (
     "warehouses",
     "opening_balances",
     "open_payables",
+    "open_receivables",
     "opening_stock",
 )
 

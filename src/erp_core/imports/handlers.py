@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import erp_core.imports.events  # noqa: F401  (registers the voucher kind)
-from erp_core.imports.commands import RecordOpeningPayable
+from erp_core.imports.commands import RecordOpeningPayable, RecordOpeningReceivable
+from erp_core.imports.events import OpeningReceivableClaimed
+from erp_core.kernel.aggregate import Aggregate
 from erp_core.kernel.context import Context
 from erp_core.kernel.errors import ValidationError
 from erp_core.kernel.money import ZERO
@@ -18,6 +20,9 @@ from erp_core.ledger.posting import (
 )
 from erp_core.procurement.documents import Supplier, SupplierInvoice, SupplierReference
 from erp_core.procurement.events import SupplierInvoicePosted, SupplierReferenceClaimed
+from erp_core.sales.documents import Customer, SalesInvoice, customer_stream
+from erp_core.sales.documents import invoice_stream as sales_invoice_stream
+from erp_core.sales.events import CustomerExposureChanged, SalesInvoicePosted
 
 
 # procurement's stream names (its handlers module is not imported from another area; a test
@@ -93,4 +98,105 @@ def record_opening_payable(cmd: RecordOpeningPayable, ctx: Context) -> list[str]
         )
     )
     uow.add(invoice)
+    return [document]
+
+
+class OpeningReceivableClaim(Aggregate):
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.invoice: str | None = None
+
+    def _on_claimed(self, e: OpeningReceivableClaimed) -> None:
+        self.invoice = e.invoice
+
+    handlers = {OpeningReceivableClaimed: _on_claimed}
+
+
+def claim_stream(customer: str, reference: str) -> str:
+    return f"oprcv:{customer}/{reference}"
+
+
+@handles(RecordOpeningReceivable)
+def record_opening_receivable(cmd: RecordOpeningReceivable, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    base = company_of(uow).base_currency
+    chart = chart_of(uow)
+    check_period(uow, cmd.date)
+    customer = uow.get(Customer, customer_stream(cmd.customer))
+    info = customer.info()
+    if info.currency != base:
+        raise ValidationError(
+            "customer",
+            f"{info.code} is billed in {info.currency}; opening items are taken over in the "
+            f"base currency {base} only",
+        )
+    check_money(cmd.amount, base, "amount")
+    if cmd.amount <= 0:
+        raise ValidationError(
+            "amount",
+            "an open invoice's amount must be greater than zero (take a credit over "
+            "as an opening balance or a receipt)",
+        )
+    invoice_date = cmd.invoice_date or cmd.date
+    if invoice_date > cmd.date:
+        raise ValidationError("invoice_date", f"{invoice_date} is after the opening day {cmd.date}")
+    if cmd.due < invoice_date:
+        raise ValidationError("due", f"{cmd.due} is before the invoice date {invoice_date}")
+    chart.check_postable(cmd.offset_account, base, "offset_account")
+    receivables = chart.by_role("receivables").code
+    if cmd.offset_account == receivables:
+        raise ValidationError("offset_account", "must differ from the receivables account")
+    claim = uow.get(OpeningReceivableClaim, claim_stream(cmd.customer, cmd.invoice_reference))
+    if claim.invoice is not None:
+        raise ValidationError(
+            "invoice_reference",
+            f"{info.code}'s invoice {cmd.invoice_reference} is already taken over as "
+            f"{claim.invoice}",
+        )
+    memo = cmd.memo or f"{info.code} {cmd.invoice_reference} (opening)"
+    document = post_document(
+        uow,
+        series="OR",
+        kind="opening_receivable",
+        date=cmd.date,
+        memo=f"Opening receivable {info.name} {cmd.invoice_reference}",
+        lines=[
+            gl(receivables, cmd.amount, base, memo, party=cmd.customer),
+            gl(cmd.offset_account, -cmd.amount, base, memo),
+        ],
+        actor=actor,
+        now=now,
+    )
+    claim.trigger(
+        ctx.event(
+            OpeningReceivableClaimed,
+            customer=cmd.customer,
+            reference=cmd.invoice_reference,
+            invoice=document,
+        )
+    )
+    invoice = SalesInvoice(sales_invoice_stream(document))
+    invoice.trigger(
+        ctx.event(
+            SalesInvoicePosted,
+            document=document,
+            order="",  # taken over from the old books: no sales order, no order lines
+            customer=cmd.customer,
+            date=invoice_date,
+            due=cmd.due,
+            lines={},
+            net=cmd.amount,
+            tax=ZERO,
+            total=cmd.amount,
+        )
+    )
+    uow.add(invoice)
+    customer.trigger(
+        ctx.event(
+            CustomerExposureChanged,
+            document=document,
+            orders=ZERO,
+            receivables=cmd.amount,
+        )
+    )
     return [document]

@@ -299,6 +299,40 @@ column = "Offset"
 default = "3200"
 """
 
+_RECEIVABLES_MAPPING = """\
+[kinds.open_receivables]
+external_id = ["Customer", "Invoice"]
+
+[kinds.open_receivables.fields.customer]
+column = "Customer"
+required = true
+
+[kinds.open_receivables.fields.invoice_reference]
+column = "Invoice"
+required = true
+
+[kinds.open_receivables.fields.invoice_date]
+column = "Invoice date"
+transform = [{ date = ["%d.%m.%Y"] }]
+
+[kinds.open_receivables.fields.due]
+column = "Due"
+required = true
+transform = [{ date = ["%d.%m.%Y"] }]
+
+[kinds.open_receivables.fields.amount]
+column = "Open amount"
+required = true
+transform = [{ number = { decimal = ",", thousands = "." } }]
+
+[kinds.open_receivables.fields.date]      # the opening day the items are posted on (a constant)
+default = "2026-01-01"
+
+[kinds.open_receivables.fields.offset_account]
+column = "Offset"
+default = "3200"
+"""
+
 _STOCK_MAPPING = """\
 [kinds.opening_stock]
 external_id = "Ref"                      # one stable reference per stock line
@@ -474,6 +508,31 @@ KINDS: dict[str, KindSpec] = {
         sample_mapping=_PAYABLES_MAPPING,
         links=(("supplier", "suppliers"), ("offset_account", "posting_accounts")),
         unique=("supplier", "supplier_reference"),
+    ),
+    "open_receivables": _spec(
+        name="open_receivables",
+        action="record_opening_receivable",
+        fields=(
+            "customer",
+            "invoice_reference",
+            "date",
+            "invoice_date",
+            "due",
+            "amount",
+            "offset_account",
+            "memo",
+        ),
+        required=("customer", "invoice_reference", "date", "due", "amount"),
+        cleansing={"customer": CODE, "invoice_reference": TEXT, "offset_account": CODE},
+        description="open customer invoices (record_opening_receivable), aged by their due dates",
+        sample_header=("Customer", "Invoice", "Invoice date", "Due", "Open amount", "Offset"),
+        sample_rows=(
+            ("C100", "R-2025-311", "20.11.2025", "20.12.2025", "2.400,00", ""),
+            ("C100", "R-2025-342", "15.12.2025", "14.01.2026", "310,75", ""),
+        ),
+        sample_mapping=_RECEIVABLES_MAPPING,
+        links=(("customer", "customers"), ("offset_account", "posting_accounts")),
+        unique=("customer", "invoice_reference"),
     ),
     "opening_stock": _spec(
         name="opening_stock",

@@ -471,14 +471,18 @@ def _so_moved(activity: str, doc_field: str, doc_type: str, qualifier: str, link
 def _sales_invoice(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
     invoice, so, customer = d["document"], d["order"], _customer(d["customer"])
     b.obj(invoice, "sales_invoice", total=_dec(d["total"]), due=_day(_date(d["due"])))
-    b.objects[invoice].links.update({(so, "invoices"), (customer, "customer")})
-    b.invoice_orders.setdefault(invoice, set()).add(so)
+    b.objects[invoice].links.add((customer, "customer"))
+    if so:  # an opening invoice taken over from the old books has no sales order
+        b.objects[invoice].links.add((so, "invoices"))
+        b.invoice_orders.setdefault(invoice, set()).add(so)
     e = b.event(pos, "post sales invoice", stream, d, d["date"])
     e.attributes["total"] = _dec(d["total"])
     e.link(invoice, "invoice")
-    e.link(so, "order")
+    if so:
+        e.link(so, "order")
     e.link(customer, "customer")
-    _order_lines(b, e, so, d["lines"])
+    if so:
+        _order_lines(b, e, so, d["lines"])
 
 
 def _credit_note(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:

@@ -24,7 +24,9 @@ from erp_core.production.events import (
     BomVersionDefined,
     MaterialIssued,
     MaterialReturned,
+    PlannedWorkOrdersCreated,
     ProductionConfigured,
+    ProductionPlanCreated,
     ProgressReported,
     WorkCentreRegistered,
     WorkOrderCancelled,
@@ -45,6 +47,32 @@ def work_centre_stream(code: str) -> str:
 
 def work_order_stream(document: str) -> str:
     return f"wo:{document}"
+
+
+def plan_stream(document: str) -> str:
+    return f"pp:{document}"
+
+
+class ProductionPlanDoc(Aggregate):
+    """A stored production plan and which of its planned work orders became work orders."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.created: ProductionPlanCreated | None = None
+        self.work_orders: dict[int, str] = {}
+
+    def _on_created(self, e: ProductionPlanCreated) -> None:
+        self.created = e
+
+    def _on_converted(self, e: PlannedWorkOrdersCreated) -> None:
+        self.work_orders.update(e.work_orders)
+
+    handlers = {ProductionPlanCreated: _on_created, PlannedWorkOrdersCreated: _on_converted}
+
+    def info(self) -> ProductionPlanCreated:
+        if self.created is None:
+            raise NotFound(f"plan: unknown production plan {self.id.removeprefix('pp:')!r}")
+        return self.created
 
 
 class ProductionSettings(Aggregate):

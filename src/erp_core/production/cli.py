@@ -63,5 +63,46 @@ def report_wip(state: Context, fmt_name: str) -> None:
         sys.exit(1)
 
 
+@click.command("production-plan")
+@click.argument("plan")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_production_plan(state: Context, plan: str, fmt_name: str) -> None:
+    """A stored production plan: gross, on hand, on order, reserved, net, lots; planned orders."""
+    from erp_core.projections.production import production_plan
+
+    report = state.erp().query(production_plan, plan)
+    if report is None:
+        raise click.ClickException(f"unknown production plan {plan!r}")
+    if fmt_name == "json":
+        click.echo(report.model_dump_json(indent=2))
+        return
+    title = f"Production plan {report.document} ({report.start} to {report.end}, of {report.date})"
+    rows_out(
+        title,
+        report.rows,
+        [
+            "item",
+            "low_level_code",
+            "kind",
+            "gross",
+            "on_hand",
+            "on_order",
+            "reserved",
+            "available",
+            "net",
+            "planned",
+            "projected_end",
+        ],
+        fmt_name,
+    )
+    rows_out(
+        f"Planned orders of {report.document}",
+        report.orders,
+        ["line", "kind", "item", "quantity", "shortage", "start", "due", "late", "work_order"],
+        fmt_name,
+    )
+
+
 commands: list[click.Command] = []
-reports: list[click.Command] = [report_work_orders, report_wip]
+reports: list[click.Command] = [report_work_orders, report_wip, report_production_plan]

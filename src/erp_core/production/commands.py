@@ -164,3 +164,40 @@ class CancelWorkOrder(Action):
     work_order: Doc
     date: dt.date
     reason: Annotated[str, Field(min_length=1, max_length=400)]
+
+
+class DemandIn(Line):
+    item: Code
+    quantity: Dec
+    wanted: dt.date
+    reference: Text = ""
+
+
+class PolicyIn(Line):
+    item: Code
+    lead_time_days: Annotated[int, Field(ge=0, le=3650)] = 0
+    min_lot: Dec = Decimal(0)
+    lot_multiple: Dec = Decimal(0)
+
+
+class CreateProductionPlan(Action):
+    """Net demand for a period against stock, open work orders and open purchase orders."""
+
+    action: Literal["create_production_plan"] = "create_production_plan"
+    date: dt.date
+    start: dt.date
+    end: dt.date
+    demand: Annotated[list[DemandIn], Field(max_length=MAX_LINES)] = Field(default_factory=list)
+    from_sales_orders: bool = False
+    policies: Annotated[list[PolicyIn], Field(max_length=MAX_LINES)] = Field(default_factory=list)
+    memo: Text | None = None
+
+
+class CreateWorkOrdersFromPlan(Action):
+    """Turn a plan's planned work orders (all still open, or the given lines) into work orders."""
+
+    action: Literal["create_work_orders_from_plan"] = "create_work_orders_from_plan"
+    plan: Doc
+    date: dt.date
+    warehouse: Code
+    lines: Annotated[list[Annotated[int, Field(ge=1)]], Field(max_length=MAX_LINES)] | None = None

@@ -170,3 +170,77 @@ class WorkOrderCancelled(DomainEvent):
     document: str
     date: dt.date
     reason: str
+
+
+class PlanDemand(_Value):
+    item: str
+    quantity: Dec
+    wanted: dt.date
+    reference: str = ""  # the sales order and line, or what was entered
+
+
+class PlanSupply(_Value):
+    """Supply the plan netted against: stock on hand, or an open order's quantity still due."""
+
+    item: str
+    source: Literal["stock", "work_order", "purchase_order", "allocated"]
+    reference: str  # the bin's warehouse, or the order (and line)
+    quantity: Dec
+
+
+class PlanPolicy(_Value):
+    item: str
+    lead_time_days: int
+    min_lot: Dec
+    lot_multiple: Dec
+
+
+class PlanRow(_Value):
+    """The netting arithmetic of one item: gross - (on hand + on order - reserved) = net."""
+
+    item: str
+    low_level_code: int
+    kind: Literal["made", "bought", "phantom"]
+    gross: Dec
+    on_hand: Dec
+    on_order: Dec
+    reserved: Dec
+    available: Dec
+    net: Dec
+    planned: Dec
+    projected_end: Dec
+
+
+class PlannedOrderLine(_Value):
+    line: int  # numbered in the plan, work orders and purchases in one sequence
+    kind: Literal["make", "buy"]
+    item: str
+    quantity: Dec
+    due: dt.date
+    start: dt.date
+    shortage: Dec
+    bom_version: int | None = None
+    late: bool = False
+
+
+class ProductionPlanCreated(DomainEvent):
+    """A production plan (`PP-YYYY-nnnnnn`): its inputs as known at write time and the result."""
+
+    document: str
+    date: dt.date
+    start: dt.date
+    end: dt.date
+    demand: tuple[PlanDemand, ...]
+    supply: tuple[PlanSupply, ...]
+    policies: tuple[PlanPolicy, ...] = ()
+    rows: tuple[PlanRow, ...]
+    orders: tuple[PlannedOrderLine, ...]
+    memo: str | None = None
+
+
+class PlannedWorkOrdersCreated(DomainEvent):
+    """Planned work orders of plan `document` became work orders (plan line -> work order)."""
+
+    document: str
+    date: dt.date
+    work_orders: dict[int, str]

@@ -684,3 +684,7 @@ def cancel_work_order(cmd: CancelWorkOrder, ctx: Context) -> list[str]:
         ctx.event(WorkOrderCancelled, document=cmd.work_order, date=cmd.date, reason=cmd.reason)
     )
     return []
+
+
+# the production plan's handlers use create_work_order above; importing them registers them
+from erp_core.production import plan_handlers as _plan_handlers  # noqa: E402,F401

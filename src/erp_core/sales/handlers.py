@@ -696,6 +696,12 @@ def post_credit_note(cmd: PostCreditNote, ctx: Context) -> list[str]:
     posted = invoice.posted
     if cmd.date < posted.date:
         raise ValidationError("date", f"is before the invoice date {posted.date}")
+    if not posted.order:
+        raise ValidationError(
+            "invoice",
+            f"{cmd.invoice} was taken over from the old books: it has no order lines to credit "
+            "(settle it with a receipt, or post a voucher for an allowance)",
+        )
     order = _order(uow, posted.order)
     customer = _customer(uow, posted.customer)
     conf = sales_settings(uow)
