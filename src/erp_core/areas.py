@@ -21,6 +21,7 @@ AREAS: tuple[str, ...] = (
     "sales",
     "production",
     "audit",
+    "documents",
     "insight",
 )
 
