@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from documents_book import Book, build_book
 
 from erp_core import Erp
@@ -17,13 +17,13 @@ def book(erp: Erp) -> Book:
     return build_book(erp)
 
 
-def run(erp: Erp, *args: str) -> object:
-    return CliRunner().invoke(cli, ["--db", f"sqlite:///{erp.url.path}", "--actor", "tester", *args])
+def run(erp: Erp, *args: str) -> Result:
+    return CliRunner().invoke(
+        cli, ["--db", f"sqlite:///{erp.url.path}", "--actor", "tester", *args]
+    )
 
 
-def test_render_verify_and_tamper_through_the_cli(
-    erp: Erp, book: Book, tmp_path: Path
-) -> None:
+def test_render_verify_and_tamper_through_the_cli(erp: Erp, book: Book, tmp_path: Path) -> None:
     out = tmp_path / "invoice.pdf"
     made = run(erp, "document", book.si, "--format", "pdf", "--out", str(out))
     assert made.exit_code == 0, made.output

@@ -139,18 +139,17 @@ def test_sales_invoice_has_tax_breakdown_and_due_date_equal_to_the_posted_journa
 ) -> None:
     doc = service.document(erp, book.si)
     assert doc.totals == (("Net", "360.00"), ("Tax", "72.00"), ("Total due", "432.00"))
-    assert rows(doc, "tax") == [
-        {"rate": "20%", "net": "360.00", "tax": "72.00", "gross": "432.00"}
-    ]
+    assert rows(doc, "tax") == [{"rate": "20%", "net": "360.00", "tax": "72.00", "gross": "432.00"}]
     assert dict(doc.fields)["Due date"] == "2026-03-08"
     # the journal posted for the invoice: receivables 432.00, revenue 360.00, tax 72.00
     posted = {
-        (line.account, line.base)
-        for line in erp.general_ledger()
-        if line.document == book.si
+        (line.account, line.base) for line in erp.general_ledger() if line.document == book.si
     }
-    assert posted == {("1200", Decimal("432.00")), ("4100", Decimal("-360.00")),
-                      ("2200", Decimal("-72.00"))}
+    assert posted == {
+        ("1200", Decimal("432.00")),
+        ("4100", Decimal("-360.00")),
+        ("2200", Decimal("-72.00")),
+    }
     text = text_of(render(doc, "html"))
     assert "Total due" in text and text[text.index("Total due") + 1] == "432.00"
 
@@ -209,8 +208,9 @@ def test_the_same_log_gives_the_same_bytes_twice(erp: Erp, book: Book) -> None:
 
 
 def test_pdf_text_shows_the_totals_and_the_verification_block(erp: Erp, book: Book) -> None:
-    from pypdf import PdfReader
     import io
+
+    from pypdf import PdfReader
 
     doc = service.document(erp, book.si)
     reader = PdfReader(io.BytesIO(render(doc, "pdf")))
@@ -259,9 +259,7 @@ def test_the_letterhead_in_force_when_the_document_was_issued(erp: Erp, book: Bo
     assert (newer.company.name, newer.company.address) == ("Renamed Ltd", "New Road 9")
 
 
-def test_company_templates_override_the_shipped_ones(
-    erp: Erp, book: Book, tmp_path: Path
-) -> None:
+def test_company_templates_override_the_shipped_ones(erp: Erp, book: Book, tmp_path: Path) -> None:
     (tmp_path / "sales_invoice.html").write_text(
         "{% extends 'base.html' %}{% block closing %}<p class='bank'>IBAN {{ party.name }}"
         "</p>{% endblock %}",

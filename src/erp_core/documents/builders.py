@@ -87,8 +87,8 @@ def build(view: LogView, number: str) -> Document:
     kind = DOCUMENT_TYPES.get(number.split("-", 1)[0])
     if kind is None:
         raise ValidationError(
-            "document", f"{number!r} is not a document number this book prints; known series: "
-            f"{known_types()}"
+            "document",
+            f"{number!r} is not a document number this book prints; known series: {known_types()}",
         )
     return kind.build(view, number)
 
@@ -168,7 +168,9 @@ def build_purchase_order(view: LogView, number: str) -> Document:
         for r in records
         if isinstance(
             r.event,
-            PurchaseOrderCreated | PurchaseOrderApproved | PurchaseOrderCancelled
+            PurchaseOrderCreated
+            | PurchaseOrderApproved
+            | PurchaseOrderCancelled
             | PurchaseOrderClosed,
         )
     ]
@@ -431,7 +433,9 @@ def build_sales_order(view: LogView, number: str) -> Document:
         for r in records
         if isinstance(
             r.event,
-            SalesOrderCreated | SalesOrderCreditApproved | SalesOrderConfirmed
+            SalesOrderCreated
+            | SalesOrderCreditApproved
+            | SalesOrderConfirmed
             | SalesOrderCancelled,
         )
     ]
@@ -800,12 +804,19 @@ def build_statement(view: LogView, customer: str, as_of: dt.date) -> Document:
             )
         elif isinstance(e, CreditNotePosted):
             entries.append(
-                (e.date, record.position, e.document, f"Credit note on {e.invoice}", "credit",
-                 e.total)
+                (
+                    e.date,
+                    record.position,
+                    e.document,
+                    f"Credit note on {e.invoice}",
+                    "credit",
+                    e.total,
+                )
             )
         elif isinstance(e, CustomerReceiptPosted):
-            entries.append((e.date, record.position, e.document, "Payment received", "credit",
-                            e.amount))
+            entries.append(
+                (e.date, record.position, e.document, "Payment received", "credit", e.amount)
+            )
         at = max(at, record.position)
     company, currency = letterhead(view, at)
     party, _ = customer_party(view, customer, at)

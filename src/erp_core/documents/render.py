@@ -149,7 +149,10 @@ def render_pdf(doc: Document) -> bytes:
     ]
     if any(contact):
         pdf.cell(
-            width - 35, 4.5, t("  ".join(c for c in contact if c)), new_x=XPos.LMARGIN,
+            width - 35,
+            4.5,
+            t("  ".join(c for c in contact if c)),
+            new_x=XPos.LMARGIN,
             new_y=YPos.NEXT,
         )
     pdf.set_y(max(pdf.get_y(), top + 20) + 4)
