@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 
 import pytest
@@ -114,3 +115,14 @@ def test_pdf_block_is_read_from_metadata(erp: Erp, book: Book) -> None:
     data = render(doc, "pdf")
     assert service.pdf_block(data) == doc.verification()
     assert PdfReader(io.BytesIO(data)).metadata.title == f"Goods receipt note {book.gr}"
+
+
+def test_documents_render_and_verify_the_same_on_every_store(any_erp: Erp) -> None:
+    book = build_book(any_erp)
+    doc = service.document(any_erp, book.si)
+    assert doc.totals == (("Net", "360.00"), ("Tax", "72.00"), ("Total due", "432.00"))
+    assert len(doc.chain_hash) == 64
+    for fmt in ("html", "pdf"):
+        assert service.verify_file(any_erp, render(doc, fmt)).ok  # type: ignore[arg-type]
+    statement = service.statement(any_erp, "C1", dt.date(2026, 3, 31))
+    assert statement.totals == (("Overdue", "278.00"), ("Balance due", "278.00"))
