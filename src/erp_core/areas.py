@@ -23,6 +23,7 @@ AREAS: tuple[str, ...] = (
     "production",
     "assets",
     "audit",
+    "documents",
     "insight",
     "imports",
 )

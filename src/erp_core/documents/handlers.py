@@ -1,0 +1,42 @@
+"""Handlers of the documents area (importing this module registers them)."""
+
+from __future__ import annotations
+
+from erp_core.documents.commands import ConfigureCompanyDetails
+from erp_core.documents.details import STREAM, CompanyDetails, logo_bytes
+from erp_core.documents.events import CompanyDetailsConfigured
+from erp_core.kernel.context import Context
+from erp_core.kernel.errors import ValidationError
+from erp_core.kernel.registry import handles
+from erp_core.ledger.posting import company_of
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+@handles(ConfigureCompanyDetails)
+def configure_company_details(cmd: ConfigureCompanyDetails, ctx: Context) -> list[str]:
+    company = company_of(ctx.uow)
+    if cmd.logo is not None:
+        logo_bytes(cmd.logo)
+    if cmd.email is not None and cmd.email.strip() and "@" not in cmd.email:
+        raise ValidationError("email", f"{cmd.email!r} is not an e-mail address")
+    if "\n" in (cmd.legal_name or ""):
+        raise ValidationError("legal_name", "a name is one line")
+    details = ctx.uow.get(CompanyDetails, STREAM)
+    details.trigger(
+        ctx.event(
+            CompanyDetailsConfigured,
+            legal_name=_clean(cmd.legal_name) or company.name,
+            address=_clean(cmd.address),
+            tax_id=_clean(cmd.tax_id),
+            email=_clean(cmd.email),
+            phone=_clean(cmd.phone),
+            logo=cmd.logo,
+        )
+    )
+    return []
