@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 
 from erp_core.kernel.money import MINOR_UNITS, minor_from_text
+from erp_core.ledger.reports import CheckResult
 
 asset_categories = Table(
     "asset_categories",
@@ -281,3 +282,11 @@ class AssetsProjection:
 
 def projections() -> list[Projection]:
     return [AssetsProjection()]
+
+
+def checks(conn: Connection) -> list[CheckResult]:
+    """This area's reconciliations, run by `erp check` with every other area's: the asset
+    accounts equal the asset register."""
+    from erp_core.assets.reports import asset_checks
+
+    return asset_checks(conn)

@@ -549,3 +549,8 @@ def production_plan(conn: Connection, document: str) -> ProductionPlanReport | N
 def _signed_qty(micro: int) -> Decimal:
     value = Decimal(int(micro)).scaleb(-QTY).normalize()
     return value + 0  # -0 -> 0
+
+
+def checks(conn: Connection) -> list[CheckResult]:
+    """This area's reconciliations, run by `erp check` with every other area's."""
+    return wip_check(conn)

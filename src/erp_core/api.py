@@ -77,6 +77,26 @@ def _report(fn: Callable[Concatenate[Erp, P], R]) -> Callable[Concatenate[Erp, P
     return checked
 
 
+def area_checks(conn: Connection) -> list[CheckResult]:
+    """The reconciliations of the other areas: each area's read-model module
+    (``erp_core.projections.<area>``) may offer ``checks(conn)``; none is listed for an area
+    the books do not use (so the output of books without it is unchanged)."""
+    import importlib
+    import importlib.util
+
+    from erp_core.areas import AREAS
+
+    found: list[CheckResult] = []
+    for area in AREAS:
+        name = f"erp_core.projections.{area}"
+        if importlib.util.find_spec(name) is None:
+            continue
+        module = importlib.import_module(name)
+        if hasattr(module, "checks"):
+            found.extend(module.checks(conn))
+    return found
+
+
 def default_actor() -> str:
     return os.environ.get("ERP_ACTOR") or getpass.getuser() or "unknown"
 
@@ -585,6 +605,7 @@ class Erp:
                     sales_reports.delivery_costs(conn),
                 ),
             ]
+            results.extend(area_checks(conn))
             position = self._journal_position(conn)
         against_log = self._journal_against_log(tb, position)
         return results if against_log.ok else [*results, against_log]
