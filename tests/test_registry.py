@@ -196,3 +196,15 @@ def test_imports_point_inward(path: Path) -> None:
         if me.endswith(".handlers") and target.startswith("erp_core.projections"):
             problems.append(f"{target} (handlers decide from the log, never from read models)")
     assert not problems, f"{me} imports " + "; ".join(problems)
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted([*SRC.glob("*/cli.py"), SRC / "cli.py", SRC / "cli_base.py"]),
+    ids=lambda p: str(p.relative_to(SRC)),
+)
+def test_the_command_line_goes_through_the_facade(path: Path) -> None:
+    """No command-line module reaches around `Erp` into its command service or event store."""
+    text = path.read_text(encoding="utf-8")
+    for reach in ("erp.ledger.", "erp.store.", "erp().ledger.", "erp().store."):
+        assert reach not in text, f"{path.name} uses {reach}"

@@ -53,7 +53,7 @@ from erp_core.ledger.posting import (
 
 @handles(RegisterItem)
 def register_item(cmd: RegisterItem, ctx: Context) -> list[str]:
-    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    uow = ctx.uow
     company_of(uow)
     check_code("item", cmd.code)
     chart = chart_of(uow)
@@ -72,9 +72,8 @@ def register_item(cmd: RegisterItem, ctx: Context) -> list[str]:
     if item.exists:
         raise ValidationError("code", f"item {cmd.code!r} already exists")
     item.trigger(
-        ItemRegistered(
-            actor=actor,
-            recorded_at=now,
+        ctx.event(
+            ItemRegistered,
             code=cmd.code,
             name=cmd.name,
             uom=cmd.uom,
@@ -88,13 +87,13 @@ def register_item(cmd: RegisterItem, ctx: Context) -> list[str]:
 
 @handles(RegisterWarehouse)
 def register_warehouse(cmd: RegisterWarehouse, ctx: Context) -> list[str]:
-    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    uow = ctx.uow
     company_of(uow)
     check_code("warehouse", cmd.code)
     wh = uow.get(Warehouse, warehouse_stream(cmd.code))
     if wh.exists:
         raise ValidationError("code", f"warehouse {cmd.code!r} already exists")
-    wh.trigger(WarehouseRegistered(actor=actor, recorded_at=now, code=cmd.code, name=cmd.name))
+    wh.trigger(ctx.event(WarehouseRegistered, code=cmd.code, name=cmd.name))
     return []
 
 
@@ -332,9 +331,8 @@ def count_stock(cmd: CountStock, ctx: Context) -> list[str]:
 
     sheet_agg = CountSheet(count_stream(document))
     sheet_agg.trigger(
-        StockCountRecorded(
-            actor=actor,
-            recorded_at=now,
+        ctx.event(
+            StockCountRecorded,
             document=document,
             warehouse=cmd.warehouse,
             date=cmd.date,

@@ -49,12 +49,11 @@ from erp_core.ledger.posting import chart_of, company_of, fiscal_year, fiscal_ye
 
 @handles(OpenAccount)
 def open_account(cmd: OpenAccount, ctx: Context) -> list[str]:
-    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    uow = ctx.uow
     company_of(uow)
     chart = chart_of(uow)
-    event = AccountOpened(
-        actor=actor,
-        recorded_at=now,
+    event = ctx.event(
+        AccountOpened,
         code=cmd.code,
         name=cmd.name,
         type=cmd.type,
@@ -70,31 +69,29 @@ def open_account(cmd: OpenAccount, ctx: Context) -> list[str]:
 
 @handles(CloseAccount)
 def close_account(cmd: CloseAccount, ctx: Context) -> list[str]:
-    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    uow = ctx.uow
     company_of(uow)
     chart = chart_of(uow)
     chart.check_can_close(cmd.code)
-    chart.trigger(AccountClosed(actor=actor, recorded_at=now, code=cmd.code, reason=cmd.reason))
+    chart.trigger(ctx.event(AccountClosed, code=cmd.code, reason=cmd.reason))
     return []
 
 
 @handles(AddDimensionValue)
 def add_dimension_value(cmd: AddDimensionValue, ctx: Context) -> list[str]:
-    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    uow = ctx.uow
     company_of(uow)
     chart = chart_of(uow)
     chart.check_new_dimension_value(cmd.dimension, cmd.code, cmd.name)
     chart.trigger(
-        DimensionValueAdded(
-            actor=actor, recorded_at=now, dimension=cmd.dimension, code=cmd.code, name=cmd.name
-        )
+        ctx.event(DimensionValueAdded, dimension=cmd.dimension, code=cmd.code, name=cmd.name)
     )
     return []
 
 
 @handles(OpenFiscalYear)
 def open_fiscal_year(cmd: OpenFiscalYear, ctx: Context) -> list[str]:
-    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    uow = ctx.uow
     comp = company_of(uow)
     first = dt.date(cmd.year, comp.fiscal_year_start.month, 1)
     label, start, end = periods.fiscal_year_bounds(first, comp.fiscal_year_start)
@@ -102,9 +99,8 @@ def open_fiscal_year(cmd: OpenFiscalYear, ctx: Context) -> list[str]:
     if fy.exists:
         raise PeriodStateError(f"fiscal year {label} is already open")
     fy.trigger(
-        FiscalYearOpened(
-            actor=actor,
-            recorded_at=now,
+        ctx.event(
+            FiscalYearOpened,
             label=label,
             start=start,
             end=end,
@@ -162,9 +158,7 @@ def reverse_voucher(cmd: ReverseVoucher, ctx: Context) -> list[str]:
     uow.add(reversal)
     assert reversal.posted is not None
     document = reversal.posted.document
-    original.trigger(
-        VoucherReversed(actor=actor, recorded_at=now, by_document=document, date=cmd.date)
-    )
+    original.trigger(ctx.event(VoucherReversed, by_document=document, date=cmd.date))
     return [document]
 
 
@@ -253,11 +247,7 @@ def close_fiscal_year(cmd: CloseFiscalYear, ctx: Context) -> list[str]:
     for number, status in sorted(fy.status.items()):
         if status == "open":
             fy.close_period(number, actor, now)
-    fy.trigger(
-        FiscalYearClosed(
-            actor=actor, recorded_at=now, closing_document=documents[0] if documents else ""
-        )
-    )
+    fy.trigger(ctx.event(FiscalYearClosed, closing_document=documents[0] if documents else ""))
     return documents
 
 
@@ -290,13 +280,10 @@ def reopen_fiscal_year(cmd: ReopenFiscalYear, ctx: Context) -> list[str]:
         uow.add(reversal)
         assert reversal.posted is not None
         documents.append(reversal.posted.document)
-        closing.trigger(
-            VoucherReversed(actor=actor, recorded_at=now, by_document=documents[0], date=fy.end)
-        )
+        closing.trigger(ctx.event(VoucherReversed, by_document=documents[0], date=fy.end))
     fy.trigger(
-        FiscalYearReopened(
-            actor=actor,
-            recorded_at=now,
+        ctx.event(
+            FiscalYearReopened,
             reversal_document=documents[0] if documents else "",
             reason=cmd.reason,
         )

@@ -65,7 +65,7 @@ def projections_rebuild(state: Context, names: tuple[str, ...]) -> None:
     )
 
     erp = state.erp()
-    head = erp.store.last_position()
+    _reached, head = erp.freshness()
     with Progress(
         TextColumn("rebuilding"),
         BarColumn(),

@@ -96,15 +96,14 @@ def payment_stream(document: str) -> str:
 
 @handles(ConfigureProcurement)
 def configure_procurement(cmd: ConfigureProcurement, ctx: Context) -> list[str]:
-    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    uow = ctx.uow
     base = company_of(uow).base_currency
     chart = chart_of(uow)
     for field in ("price_variance_account", "adjustment_account", "input_tax_account"):
         chart.check_postable(getattr(cmd, field), base, field)
     settings(uow).trigger(
-        ProcurementConfigured(
-            actor=actor,
-            recorded_at=now,
+        ctx.event(
+            ProcurementConfigured,
             approval_threshold=cmd.approval_threshold,
             over_receipt_tolerance=cmd.over_receipt_tolerance,
             price_variance_account=cmd.price_variance_account,
@@ -117,7 +116,7 @@ def configure_procurement(cmd: ConfigureProcurement, ctx: Context) -> list[str]:
 
 @handles(RegisterSupplier)
 def register_supplier(cmd: RegisterSupplier, ctx: Context) -> list[str]:
-    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    uow = ctx.uow
     base = company_of(uow).base_currency
     check_code("supplier", cmd.code)
     currency = cmd.currency or base
@@ -131,9 +130,8 @@ def register_supplier(cmd: RegisterSupplier, ctx: Context) -> list[str]:
     if supplier.exists:
         raise ValidationError("code", f"supplier {cmd.code!r} already exists")
     supplier.trigger(
-        SupplierRegistered(
-            actor=actor,
-            recorded_at=now,
+        ctx.event(
+            SupplierRegistered,
             code=cmd.code,
             name=cmd.name,
             payment_terms_days=cmd.payment_terms_days,
@@ -168,9 +166,8 @@ def create_purchase_plan(cmd: CreatePurchasePlan, ctx: Context) -> list[str]:
     document = next_document(uow, "PP", cmd.date, actor, now)
     plan = PurchasePlan(plan_stream(document))
     plan.trigger(
-        PurchasePlanCreated(
-            actor=actor,
-            recorded_at=now,
+        ctx.event(
+            PurchasePlanCreated,
             document=document,
             date=cmd.date,
             title=cmd.title,
@@ -326,7 +323,7 @@ def order_purchase_plan(cmd: OrderPurchasePlan, ctx: Context) -> list[str]:
         )
         documents.append(document)
         ordered.update(dict.fromkeys((n for n, _ in by_supplier[supplier]), document))
-    plan.trigger(PurchasePlanOrdered(actor=actor, recorded_at=now, orders=ordered))
+    plan.trigger(ctx.event(PurchasePlanOrdered, orders=ordered))
     return documents
 
 
@@ -357,7 +354,7 @@ def approve_purchase_order(cmd: ApprovePurchaseOrder, ctx: Context) -> list[str]
 
 @handles(CancelPurchaseOrder)
 def cancel_purchase_order(cmd: CancelPurchaseOrder, ctx: Context) -> list[str]:
-    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    uow = ctx.uow
     order = _order(uow, cmd.document)
     if order.status in ("cancelled", "closed"):
         raise ValidationError("document", f"{cmd.document} is already {order.status}")
@@ -366,17 +363,17 @@ def cancel_purchase_order(cmd: CancelPurchaseOrder, ctx: Context) -> list[str]:
             "document",
             f"goods were received against {cmd.document}; close it instead of cancelling it",
         )
-    order.trigger(PurchaseOrderCancelled(actor=actor, recorded_at=now, reason=cmd.reason))
+    order.trigger(ctx.event(PurchaseOrderCancelled, reason=cmd.reason))
     return []
 
 
 @handles(ClosePurchaseOrder)
 def close_purchase_order(cmd: ClosePurchaseOrder, ctx: Context) -> list[str]:
-    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    uow = ctx.uow
     order = _order(uow, cmd.document)
     if order.status in ("cancelled", "closed"):
         raise ValidationError("document", f"{cmd.document} is already {order.status}")
-    order.trigger(PurchaseOrderClosed(actor=actor, recorded_at=now, reason=cmd.reason))
+    order.trigger(ctx.event(PurchaseOrderClosed, reason=cmd.reason))
     return []
 
 
@@ -448,9 +445,8 @@ def receive_purchase_order(cmd: ReceivePurchaseOrder, ctx: Context) -> list[str]
         # everything rejected: the receipt is recorded on the order, no stock, no posting
         number = next_document(uow, "GR", cmd.date, actor, now)
         order.trigger(
-            GoodsReceived(
-                actor=actor,
-                recorded_at=now,
+            ctx.event(
+                GoodsReceived,
                 receipt=number,
                 date=cmd.date,
                 lines=received,
@@ -469,9 +465,8 @@ def receive_purchase_order(cmd: ReceivePurchaseOrder, ctx: Context) -> list[str]
         now=now,
     )
     order.trigger(
-        GoodsReceived(
-            actor=actor,
-            recorded_at=now,
+        ctx.event(
+            GoodsReceived,
             receipt=documents[0],
             date=cmd.date,
             lines=received,
@@ -566,12 +561,11 @@ def post_supplier_invoice(cmd: PostSupplierInvoice, ctx: Context) -> list[str]:
         actor=actor,
         now=now,
     )
-    claimed.trigger(SupplierReferenceClaimed(actor=actor, recorded_at=now, invoice=document))
+    claimed.trigger(ctx.event(SupplierReferenceClaimed, invoice=document))
     invoice = SupplierInvoice(invoice_stream(document))
     invoice.trigger(
-        SupplierInvoicePosted(
-            actor=actor,
-            recorded_at=now,
+        ctx.event(
+            SupplierInvoicePosted,
             document=document,
             supplier=cmd.supplier,
             supplier_reference=cmd.supplier_reference,
@@ -585,9 +579,7 @@ def post_supplier_invoice(cmd: PostSupplierInvoice, ctx: Context) -> list[str]:
     uow.add(invoice)
     for order_document, quantities in invoiced.items():
         _order(uow, order_document).trigger(
-            GoodsInvoiced(
-                actor=actor, recorded_at=now, invoice=document, date=cmd.date, lines=quantities
-            )
+            ctx.event(GoodsInvoiced, invoice=document, date=cmd.date, lines=quantities)
         )
     return [document]
 
@@ -666,9 +658,8 @@ def pay_supplier(cmd: PaySupplier, ctx: Context) -> list[str]:
     )
     payment = SupplierPayment(payment_stream(document))
     payment.trigger(
-        SupplierPaymentPosted(
-            actor=actor,
-            recorded_at=now,
+        ctx.event(
+            SupplierPaymentPosted,
             document=document,
             supplier=cmd.supplier,
             date=cmd.date,

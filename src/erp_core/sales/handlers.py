@@ -120,15 +120,14 @@ def _expose(
 
 @handles(ConfigureSales)
 def configure_sales(cmd: ConfigureSales, ctx: Context) -> list[str]:
-    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    uow = ctx.uow
     base = company_of(uow).base_currency
     chart = chart_of(uow)
     for field in ("revenue_account", "cogs_account", "output_tax_account"):
         chart.check_postable(getattr(cmd, field), base, field)
     sales_settings(uow).trigger(
-        SalesConfigured(
-            actor=actor,
-            recorded_at=now,
+        ctx.event(
+            SalesConfigured,
             credit_approvers=tuple(cmd.credit_approvers),
             revenue_account=cmd.revenue_account,
             cogs_account=cmd.cogs_account,
@@ -140,7 +139,7 @@ def configure_sales(cmd: ConfigureSales, ctx: Context) -> list[str]:
 
 @handles(RegisterCustomer)
 def register_customer(cmd: RegisterCustomer, ctx: Context) -> list[str]:
-    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    uow = ctx.uow
     base = company_of(uow).base_currency
     check_code("customer", cmd.code)
     currency = cmd.currency or base
@@ -155,9 +154,8 @@ def register_customer(cmd: RegisterCustomer, ctx: Context) -> list[str]:
     if customer.exists:
         raise ValidationError("code", f"customer {cmd.code!r} already exists")
     customer.trigger(
-        CustomerRegistered(
-            actor=actor,
-            recorded_at=now,
+        ctx.event(
+            CustomerRegistered,
             code=cmd.code,
             name=cmd.name,
             contact=cmd.contact,
@@ -174,14 +172,13 @@ def register_customer(cmd: RegisterCustomer, ctx: Context) -> list[str]:
 
 @handles(ChangeCustomerCredit)
 def change_customer_credit(cmd: ChangeCustomerCredit, ctx: Context) -> list[str]:
-    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    uow = ctx.uow
     base = company_of(uow).base_currency
     customer = _customer(uow, cmd.customer)
     check_money(cmd.credit_limit, base, "credit_limit", positive=False)
     customer.trigger(
-        CustomerCreditChanged(
-            actor=actor,
-            recorded_at=now,
+        ctx.event(
+            CustomerCreditChanged,
             credit_level=cmd.credit_level,
             credit_limit=cmd.credit_limit,
             effective=cmd.effective,
@@ -228,9 +225,8 @@ def create_sales_order(cmd: CreateSalesOrder, ctx: Context) -> list[str]:
     document = next_document(uow, "SO", cmd.date, actor, now)
     order = SalesOrder(order_stream(document))
     order.trigger(
-        SalesOrderCreated(
-            actor=actor,
-            recorded_at=now,
+        ctx.event(
+            SalesOrderCreated,
             document=document,
             date=cmd.date,
             customer=cmd.customer,
@@ -247,7 +243,7 @@ def create_sales_order(cmd: CreateSalesOrder, ctx: Context) -> list[str]:
 
 @handles(ApproveSalesCredit)
 def approve_sales_credit(cmd: ApproveSalesCredit, ctx: Context) -> list[str]:
-    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    uow, actor = ctx.uow, ctx.actor
     order = _order(uow, cmd.document)
     approvers = sales_settings(uow).credit_approvers
     if actor not in approvers:
@@ -258,7 +254,7 @@ def approve_sales_credit(cmd: ApproveSalesCredit, ctx: Context) -> list[str]:
         )
     if order.status != "draft":
         raise ValidationError("document", f"{cmd.document} is already {order.status}")
-    order.trigger(SalesOrderCreditApproved(actor=actor, recorded_at=now, reason=cmd.reason))
+    order.trigger(ctx.event(SalesOrderCreditApproved, reason=cmd.reason))
     return []
 
 
@@ -282,9 +278,7 @@ def confirm_sales_order(cmd: ConfirmSalesOrder, ctx: Context) -> list[str]:
             f"(level {level}, in force on {info.date}); a credit approver must approve it first",
         )
     order.trigger(
-        SalesOrderConfirmed(
-            actor=actor, recorded_at=now, exposure=exposure, limit=limit, over_limit_approved=over
-        )
+        ctx.event(SalesOrderConfirmed, exposure=exposure, limit=limit, over_limit_approved=over)
     )
     _expose(customer, cmd.document, order.open_value(), ZERO, actor, now)
     return []
@@ -301,7 +295,7 @@ def cancel_sales_order(cmd: CancelSalesOrder, ctx: Context) -> list[str]:
             "document", f"goods were delivered against {cmd.document}; it cannot be cancelled"
         )
     released = order.open_value()
-    order.trigger(SalesOrderCancelled(actor=actor, recorded_at=now, reason=cmd.reason))
+    order.trigger(ctx.event(SalesOrderCancelled, reason=cmd.reason))
     _expose(_customer(uow, order.info().customer), cmd.document, -released, ZERO, actor, now)
     return []
 
@@ -321,7 +315,7 @@ def close_sales_order(cmd: CloseSalesOrder, ctx: Context) -> list[str]:
             "(cancel an order nothing was delivered against)",
         )
     before = order.open_value()
-    order.trigger(SalesOrderClosed(actor=actor, recorded_at=now, reason=cmd.reason))
+    order.trigger(ctx.event(SalesOrderClosed, reason=cmd.reason))
     released = before - order.open_value()
     _expose(_customer(uow, order.info().customer), cmd.document, -released, ZERO, actor, now)
     return []
@@ -389,11 +383,7 @@ def deliver_sales_order(cmd: DeliverSalesOrder, ctx: Context) -> list[str]:
         actor=actor,
         now=now,
     )
-    order.trigger(
-        GoodsDelivered(
-            actor=actor, recorded_at=now, delivery=documents[0], date=cmd.date, lines=delivered
-        )
-    )
+    order.trigger(ctx.event(GoodsDelivered, delivery=documents[0], date=cmd.date, lines=delivered))
     return documents
 
 
@@ -466,9 +456,8 @@ def return_sales_goods(cmd: ReturnSalesGoods, ctx: Context) -> list[str]:
     )
     before = order.open_value()
     order.trigger(
-        GoodsReturned(
-            actor=actor,
-            recorded_at=now,
+        ctx.event(
+            GoodsReturned,
             document=documents[0],
             date=cmd.date,
             reason=cmd.reason,
@@ -556,9 +545,8 @@ def invoice_sales_order(cmd: InvoiceSalesOrder, ctx: Context) -> list[str]:
         actor=actor,
         now=now,
     )
-    event = SalesInvoicePosted(
-        actor=actor,
-        recorded_at=now,
+    event = ctx.event(
+        SalesInvoicePosted,
         document=document,
         order=cmd.document,
         customer=info.customer,
@@ -652,9 +640,8 @@ def receive_customer_payment(cmd: ReceiveCustomerPayment, ctx: Context) -> list[
     )
     receipt = CustomerReceipt(receipt_stream(document))
     receipt.trigger(
-        CustomerReceiptPosted(
-            actor=actor,
-            recorded_at=now,
+        ctx.event(
+            CustomerReceiptPosted,
             document=document,
             customer=cmd.customer,
             date=cmd.date,
@@ -753,9 +740,8 @@ def post_credit_note(cmd: PostCreditNote, ctx: Context) -> list[str]:
         actor=actor,
         now=now,
     )
-    event = CreditNotePosted(
-        actor=actor,
-        recorded_at=now,
+    event = ctx.event(
+        CreditNotePosted,
         document=document,
         invoice=cmd.invoice,
         order=posted.order,
