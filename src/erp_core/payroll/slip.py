@@ -525,6 +525,11 @@ def accrual_journal(slips: Iterable[Payslip], accounts: AccrualAccounts) -> tupl
                     raise PayrollError("accounts.loan_receivable", "is required for loan lines")
                 add(credits, (accounts.loan_receivable, "", ln.reference, slip.employee), ln.amount)
         add(credits, (accounts.salaries_payable, "", "", slip.employee), slip.net)
+    # A negative credit (a tax refund when the table allows one) is posted as a debit.
+    for key, amt in list(credits.items()):
+        if amt < 0:
+            del credits[key]
+            add(debits, key, -amt)
     lines = [
         JournalLine(account=a, debit=amt, credit=ZERO, cost_centre=cc, component=c, party=p)
         for (a, cc, c, p), amt in sorted(debits.items())
