@@ -118,7 +118,9 @@ def test_type_errors_are_clear() -> None:
 
 def test_division_by_zero_names_the_component() -> None:
     f = parse_formula("basic / payment_days", "daily_rate")
-    with pytest.raises(FormulaError, match=r"^daily_rate: division by zero in `basic / payment_days`"):
+    with pytest.raises(
+        FormulaError, match=r"^daily_rate: division by zero in `basic / payment_days`"
+    ):
         f.evaluate({"basic": D(100), "payment_days": D(0)})
 
 
@@ -178,7 +180,9 @@ def test_an_unknown_reference_is_refused_naming_component_and_name() -> None:
 
 
 def test_declared_variables_are_known_and_must_be_supplied() -> None:
-    s = SalaryStructure("s", (formula("bonus", "base * grade_factor"),), frozenset({"grade_factor"}))
+    s = SalaryStructure(
+        "s", (formula("bonus", "base * grade_factor"),), frozenset({"grade_factor"})
+    )
     assert evaluate_structure(s, {"base": D(100), "grade_factor": D("1.5")}).amounts["bonus"] == D(
         "150.0"
     )

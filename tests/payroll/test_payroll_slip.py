@@ -96,9 +96,7 @@ def test_mid_month_joiner_is_prorated_and_taxed_on_the_projected_year() -> None:
     # Ten months left (Mar-Dec): projected 1,696 + 3,286 * 9 = 31,270;
     # tax (31,270 - 24,000) * 15% = 1,090.50; / 10 = 109.05. Net 1,760 - 64 - 109.05 = 1,586.95.
     slip = compute_payslip(
-        SlipInput(
-            "E-2", MARCH, STANDARD, D(3100), dt.date(2026, 3, 16), tax=TaxPosition(TABLE, 10)
-        )
+        SlipInput("E-2", MARCH, STANDARD, D(3100), dt.date(2026, 3, 16), tax=TaxPosition(TABLE, 10))
     )
     assert slip.days.payment_days == 16 and slip.days.working_days == 31
     assert slip.days.reasons == ("joined 2026-03-16: 15 days before",)

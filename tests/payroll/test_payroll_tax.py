@@ -16,9 +16,7 @@ D = Decimal
 JAN = dt.date(2026, 1, 1)
 
 # 0-10,000 at 0%; 10,000-40,000 at 10%; above 40,000 at 20%; standard deduction 5,000.
-THREE = TaxTable(
-    JAN, (Slab(D(0), D(0)), Slab(D(10_000), D(10)), Slab(D(40_000), D(20))), D(5_000)
-)
+THREE = TaxTable(JAN, (Slab(D(0), D(0)), Slab(D(10_000), D(10)), Slab(D(40_000), D(20))), D(5_000))
 
 
 def test_annual_tax_across_brackets() -> None:
@@ -122,7 +120,8 @@ def tables(draw: st.DrawFn) -> TaxTable:
         if i:
             due += D(rates[i - 1]) * D(widths[i - 1]) / 100
             lower += D(widths[i - 1])
-        fixed = None if jumps[i] is None or i == 0 else due + D(jumps[i])
+        jump = jumps[i]
+        fixed = None if jump is None or i == 0 else due + D(jump)
         if fixed is not None:
             due = fixed
         slabs.append(Slab(lower, D(rates[i]), fixed))

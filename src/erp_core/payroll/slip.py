@@ -526,10 +526,10 @@ def accrual_journal(slips: Iterable[Payslip], accounts: AccrualAccounts) -> tupl
                 add(credits, (accounts.loan_receivable, "", ln.reference, slip.employee), ln.amount)
         add(credits, (accounts.salaries_payable, "", "", slip.employee), slip.net)
     # A negative credit (a tax refund when the table allows one) is posted as a debit.
-    for key, amt in list(credits.items()):
+    for ckey, amt in list(credits.items()):
         if amt < 0:
-            del credits[key]
-            add(debits, key, -amt)
+            del credits[ckey]
+            add(debits, ckey, -amt)
     lines = [
         JournalLine(account=a, debit=amt, credit=ZERO, cost_centre=cc, component=c, party=p)
         for (a, cc, c, p), amt in sorted(debits.items())
