@@ -263,3 +263,11 @@ def test_listing_order_never_changes_the_amounts(seed: int, base: int, years: in
     env = {"base": D(base), "years_of_service": D(years)}
     expected = evaluate_structure(SalaryStructure("a", CHAIN), env).amounts
     assert evaluate_structure(SalaryStructure("b", tuple(shuffled)), env).amounts == expected
+
+
+def test_amounts_out_of_range_are_refused_not_crashing() -> None:
+    with pytest.raises(FormulaError, match=r"^x: round\(\): the amount is too large"):
+        parse_formula("round(1e40, 2)", "x").evaluate({})
+    s = SalaryStructure("s", (formula("huge", "base * 1e20"),))
+    with pytest.raises(PayrollError, match=r"^huge: amount 1E\+20 is out of range"):
+        evaluate_structure(s, {"base": D(1)})

@@ -43,6 +43,7 @@ FUNCTIONS = frozenset({"min", "max", "round", "abs"})
 STANDARD_VARIABLES = frozenset({"base", "payment_days", "working_days", "years_of_service"})
 MAX_FORMULA_LENGTH = 2000
 MAX_DEPTH = 60
+MAX_AMOUNT = Decimal(10) ** 15
 _CONTEXT = decimal.Context(
     prec=28,
     rounding=decimal.ROUND_HALF_EVEN,
@@ -375,7 +376,10 @@ class Formula:
                     self.owner, "round(): places must be a whole number from -9 to 12"
                 )
             q = Decimal(1).scaleb(-int(places))
-            return values[0].quantize(q, rounding=ROUND_HALF_UP, context=_CONTEXT)
+            try:
+                return values[0].quantize(q, rounding=ROUND_HALF_UP, context=_CONTEXT)
+            except decimal.DecimalException:
+                raise FormulaError(self.owner, "round(): the amount is too large") from None
 
         return call
 
@@ -657,6 +661,8 @@ def evaluate_structure(
                 amount = c.parsed_formula.evaluate_amount(env)
             else:
                 amount = overrides.get(code, c.amount if c.amount is not None else Decimal(0))
+            if abs(amount) >= MAX_AMOUNT:
+                raise PayrollError(code, f"amount {amount} is out of range (below 10^15)")
             if amount < 0 and c.type is not ComponentType.STATISTICAL:
                 raise PayrollError(code, f"amount comes out negative ({amount}); not allowed")
         amounts[code] = amount
