@@ -263,7 +263,9 @@ def payslips(
     def d(minor: int) -> Decimal:
         return from_minor(int(minor), base)
 
-    names = dict(conn.execute(select(hr_employees.c.employee, hr_employees.c.name)).all())
+    names: dict[str, str] = dict(
+        conn.execute(select(hr_employees.c.employee, hr_employees.c.name)).tuples().all()
+    )
     s = payroll_slips
     query = select(s).where(s.c.month == month)
     if employee:

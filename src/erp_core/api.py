@@ -58,7 +58,6 @@ from erp_core.projections import (
     sales_reports,
 )
 
-
 R = TypeVar("R")
 
 

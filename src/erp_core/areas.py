@@ -13,7 +13,16 @@ import importlib.util
 
 # In dependency order: an area may import the public modules (events, commands, domain
 # functions) of the areas before it, never their handlers, and never an area after it.
-AREAS: tuple[str, ...] = ("ledger", "parties", "inventory", "procurement", "sales", "audit", "hr", "payroll")
+AREAS: tuple[str, ...] = (
+    "ledger",
+    "parties",
+    "inventory",
+    "procurement",
+    "sales",
+    "audit",
+    "hr",
+    "payroll",
+)
 
 
 def load() -> None:
