@@ -263,9 +263,9 @@ def payslips(
     def d(minor: int) -> Decimal:
         return from_minor(int(minor), base)
 
-    names: dict[str, str] = dict(
-        conn.execute(select(hr_employees.c.employee, hr_employees.c.name)).tuples().all()
-    )
+    names: dict[str, str] = {
+        e: n for e, n in conn.execute(select(hr_employees.c.employee, hr_employees.c.name))
+    }
     s = payroll_slips
     query = select(s).where(s.c.month == month)
     if employee:
