@@ -255,8 +255,12 @@ def test_paying_salaries_clears_the_payable_per_employee(erp: Erp) -> None:
         erp.pay_salaries(month="2026-03", date="2026-03-31", bank_account="1120",
                          allocations=[{"invoice": slip, "amount": "99999"}])  # fmt: skip
     with pytest.raises(NotFound):
-        erp.pay_salaries(month="2026-03", date="2026-03-31", bank_account="1120",
-                         allocations=[{"invoice": "2026-03/EMP-000999", "amount": "1"}])  # fmt: skip
+        erp.pay_salaries(
+            month="2026-03",
+            date="2026-03-31",
+            bank_account="1120",
+            allocations=[{"invoice": "2026-03/EMP-000999", "amount": "1"}],
+        )
     erp.pay_salaries(month="2026-03", date="2026-03-31", bank_account="1120",
                      allocations=[{"invoice": slip, "amount": "1000"}])  # fmt: skip
     assert erp.query(salaries_payable_check).ok
