@@ -94,7 +94,8 @@ def test_mid_month_joiner_is_prorated_and_taxed_on_the_projected_year() -> None:
     # allowance 310 * 16/31 = 160.00; pension 124 * 16/31 = 64.00.
     # Taxable now 1,600 + 160 - 64 = 1,696; each later month 3,100 + 310 - 124 = 3,286.
     # Ten months left (Mar-Dec): projected 1,696 + 3,286 * 9 = 31,270;
-    # tax (31,270 - 24,000) * 15% = 1,090.50; / 10 = 109.05. Net 1,760 - 64 - 109.05 = 1,586.95.
+    # tax (31,270 - 24,000) * 15% = 1,090.50; this month's share 1,090.50 * 1,696 / 31,270
+    # = 59.146... -> 59.15. Net 1,760 - 64 - 59.15 = 1,636.85.
     slip = compute_payslip(
         SlipInput("E-2", MARCH, STANDARD, D(3100), dt.date(2026, 3, 16), tax=TaxPosition(TABLE, 10))
     )
@@ -104,8 +105,8 @@ def test_mid_month_joiner_is_prorated_and_taxed_on_the_projected_year() -> None:
     assert amounts(slip)["allowance"] == D("160.00")
     assert amounts(slip)["pension"] == D("64.00")
     assert slip.tax is not None and slip.tax.projected_annual_income == D("31270.00")
-    assert amounts(slip)["income_tax"] == D("109.05")
-    assert slip.net == D("1586.95")
+    assert amounts(slip)["income_tax"] == D("59.15")
+    assert slip.net == D("1636.85")
 
 
 def test_leaver_on_working_days_basis_and_leave_after_leaving_is_ignored() -> None:

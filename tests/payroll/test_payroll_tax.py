@@ -53,9 +53,10 @@ def test_exemptions_reduce_the_projected_income() -> None:
 def test_future_months_can_be_projected_at_a_different_amount() -> None:
     # A mid-month joiner: 2,500 this month, 5,000 in each of the 11 later months.
     # projected 2,500 + 55,000 = 57,500; less 5,000 = 52,500 -> 3,000 + 12,500 * 20% = 5,500;
-    # / 12 = 458.333... -> 458.33.
+    # this month's share in proportion to its pay: 5,500 * 2,500 / 57,500 = 239.130... -> 239.13
+    # (an even twelfth, 458.33, would take 18% of a half month's pay).
     c = monthly_tax(TaxPosition(THREE, 12), D(2_500), D(5_000))
-    assert c.tax_this_month == D("458.33")
+    assert c.tax_this_month == D("239.13")
 
 
 def test_over_withholding_gives_zero_unless_refunds_are_allowed() -> None:

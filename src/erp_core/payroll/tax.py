@@ -13,9 +13,19 @@ Monthly withholding (`monthly_tax`):
                             + taxable this month
                             + future monthly taxable * (remaining months - 1)
     taxable annual income   = max(0, projected - standard deduction - exemptions)
-    tax this month          = (annual tax - tax withheld to date) / remaining months
+    tax this month          = (annual tax - tax withheld to date)
+                              * taxable this month / (taxable this month
+                                                      + future monthly taxable * (remaining - 1))
 
-rounded half up to cents; a negative result becomes 0 unless the table allows refunds.
+that is, the year's remaining tax spread over the remaining months in proportion to their
+taxable pay (equal months get equal shares: (annual - withheld) / remaining months). The last
+month (remaining 1, also the month an employee leaves) settles the year; a month with no
+taxable pay withholds nothing (unless refunding). Rounded half up to cents; a negative result
+becomes 0 unless the table allows refunds.
+
+Why proportional and not an even division: an even share of the year's tax can exceed what a
+short first month pays (a joiner on the 28th at a high salary), which would make net pay
+negative; the Hypothesis property of the payroll run found exactly that.
 """
 
 from __future__ import annotations
@@ -195,7 +205,18 @@ def monthly_tax(
     deductions = position.table.standard_deduction + position.exemptions
     taxable = max(ZERO, projected - deductions)
     annual = to_cents(position.table.annual_tax(taxable))
-    due = to_cents((annual - position.tax_withheld_to_date) / n)
+    remaining_tax = annual - position.tax_withheld_to_date
+    remaining_income = this_month + future * (n - 1)
+    if n == 1:
+        due = remaining_tax  # the last month (or the month of leaving) settles the year
+    elif this_month > 0 and remaining_income > 0:
+        # Spread over the remaining months in proportion to their pay, so a short month (a
+        # mid-month joiner) never withholds more than its share.
+        due = to_cents(remaining_tax * this_month / remaining_income)
+    elif remaining_tax < 0:
+        due = to_cents(remaining_tax / n)
+    else:
+        due = ZERO  # nothing paid this month: nothing to withhold from
     if due < 0 and not position.table.allow_refund:
         due = ZERO
     return TaxComputation(
