@@ -209,6 +209,8 @@ def test_projection_status_and_rebuild(company: str) -> None:
         "stock": 0,
         "payables": 0,
         "receivables": 0,
+        "hr": 0,
+        "payroll": 0,
     }
     rebuilt = erp(company, "projections", "rebuild", "balances")
     assert rebuilt.exit_code == 0 and "Rebuilt balances" in rebuilt.output
