@@ -22,6 +22,8 @@ AREAS: tuple[str, ...] = (
     "sales",
     "production",
     "assets",
+    "hr",
+    "payroll",
     "audit",
     "documents",
     "insight",

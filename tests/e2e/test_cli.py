@@ -212,6 +212,8 @@ def test_projection_status_and_rebuild(company: str) -> None:
         "receivables": 0,
         "production": 0,
         "assets": 0,
+        "hr": 0,
+        "payroll": 0,
     }
     rebuilt = erp(company, "projections", "rebuild", "balances")
     assert rebuilt.exit_code == 0 and "Rebuilt balances" in rebuilt.output

@@ -1,0 +1,60 @@
+"""HR reports: employees as of a date (personal data marked; `--redact` masks it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from erp_core.cli_base import FORMATS, Context, parse_date, pass_ctx
+from erp_core.render import rows_out
+
+COLUMNS = [
+    "employee",
+    "name",
+    "joining_date",
+    "leaving_date",
+    "department",
+    "position",
+    "grade",
+    "manager",
+    "cost_centre",
+    "salary_structure",
+    "base_pay",
+]
+PERSONAL = ["birth_date", "national_id", "bank_account"]
+
+
+@click.command("employees")
+@click.option("--as-of", callback=parse_date, help="Records as of this date (default today).")
+@click.option("--redact", is_flag=True, help="Mask personal data (birth date, id, bank account).")
+@click.option("--include-left", is_flag=True, help="Also list employees who have left.")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_employees(
+    state: Context, as_of: dt.date | None, redact: bool, include_left: bool, fmt_name: str
+) -> None:
+    """Employees and their effective-dated records; columns marked * are personal data."""
+    from erp_core.projections.hr import employees_as_of
+
+    day = as_of or dt.date.today()
+    rows = state.erp().query(employees_as_of, day, redact, include_left)
+    title = f"Employees as of {day} (* personal data{', redacted' if redact else ''})"
+    if fmt_name == "table":
+        from erp_core.render import new_table, print_table
+
+        table = new_table(title)
+        for c in COLUMNS:
+            table.add_column(c)
+        for c in PERSONAL:
+            table.add_column(f"{c} *")
+        for r in rows:
+            data = r.model_dump()
+            table.add_row(*("" if data[c] is None else str(data[c]) for c in COLUMNS + PERSONAL))
+        print_table(table, 140)
+        return
+    rows_out(title, rows, COLUMNS + PERSONAL, fmt_name)
+
+
+commands: list[click.Command] = []
+reports: list[click.Command] = [report_employees]

@@ -1,0 +1,174 @@
+"""HR actions: hire, effective-dated record changes, salary assignment, leaving, personal
+data, leave. Each checks everything first, then records (one save per action)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from erp_core.hr.commands import (
+    ChangeEmployeeRecord,
+    HireEmployee,
+    RecordLeave,
+    RecordLeaving,
+    RecordPersonalData,
+)
+from erp_core.hr.employees import (
+    NUMBERS_STREAM,
+    Employee,
+    EmployeeNumbers,
+    employee_of,
+    employee_stream,
+    record_change,
+)
+from erp_core.hr.events import (
+    EmployeeHired,
+    EmployeeLeft,
+    EmployeeNumberIssued,
+    LeaveDayIn,
+    LeaveRecorded,
+    PersonalDataRecorded,
+)
+from erp_core.kernel.context import Context
+from erp_core.kernel.errors import ValidationError
+from erp_core.kernel.registry import handles
+from erp_core.kernel.unit_of_work import UnitOfWork
+from erp_core.ledger.posting import chart_of, company_of
+
+
+def _check_dimension(uow: UnitOfWork, dimension: str, value: str | None, field: str) -> str:
+    if not value:
+        return ""
+    chart_of(uow).check_dimensions({dimension: value}, field.rpartition(".")[0] or field)
+    return value
+
+
+def _check_manager(uow: UnitOfWork, manager: str | None, on: dt.date, me: str | None) -> str:
+    if not manager:
+        return ""
+    if manager == me:
+        raise ValidationError("manager", f"{manager} cannot be their own manager")
+    boss = employee_of(uow, manager, "manager").as_of(on)
+    if boss is None or not boss.is_employed(on):
+        raise ValidationError("manager", f"{manager} is not employed on {on}")
+    return manager
+
+
+def _personal(cmd: HireEmployee | RecordPersonalData) -> dict[str, str | None]:
+    fields: dict[str, str | None] = {}
+    if cmd.birth_date is not None:
+        fields["birth_date"] = cmd.birth_date.isoformat()
+    if cmd.national_id is not None:
+        fields["national_id"] = cmd.national_id or None
+    if cmd.bank_account is not None:
+        fields["bank_account"] = cmd.bank_account or None
+    return fields
+
+
+@handles(HireEmployee)
+def hire_employee(cmd: HireEmployee, ctx: Context) -> list[str]:
+    uow = ctx.uow
+    company_of(uow)
+    department = _check_dimension(uow, "department", cmd.department, "department")
+    cost_centre = _check_dimension(uow, "cost_centre", cmd.cost_centre, "cost_centre")
+    manager = _check_manager(uow, cmd.manager, cmd.joining_date, None)
+    if cmd.birth_date is not None and cmd.birth_date >= cmd.joining_date:
+        raise ValidationError("birth_date", "is not before the joining date")
+    numbers = uow.get(EmployeeNumbers, NUMBERS_STREAM)
+    number = numbers.next_number()
+    emp = uow.get(Employee, employee_stream(number))
+    if emp.exists:  # cannot happen while the counter is the only way to number
+        raise ValidationError("employee", f"{number} already exists")
+    numbers.trigger(ctx.event(EmployeeNumberIssued, employee=number))
+    emp.trigger(
+        ctx.event(
+            EmployeeHired,
+            employee=number,
+            name=cmd.name,
+            joining_date=cmd.joining_date,
+            department=department,
+            position=cmd.position,
+            grade=cmd.grade,
+            manager=manager,
+            cost_centre=cost_centre,
+            working_pattern=cmd.working_pattern,
+        )
+    )
+    personal = _personal(cmd)
+    if personal:
+        emp.trigger(ctx.event(PersonalDataRecorded, employee=number, fields=personal))
+    return [number]
+
+
+@handles(ChangeEmployeeRecord)
+def change_employee_record(cmd: ChangeEmployeeRecord, ctx: Context) -> list[str]:
+    uow = ctx.uow
+    emp = employee_of(uow, cmd.employee)
+    changes: dict[str, str | None] = {}
+    if cmd.department is not None:
+        changes["department"] = _check_dimension(uow, "department", cmd.department, "department")
+    if cmd.cost_centre is not None:
+        changes["cost_centre"] = _check_dimension(
+            uow, "cost_centre", cmd.cost_centre, "cost_centre"
+        )
+    if cmd.manager is not None:
+        changes["manager"] = _check_manager(uow, cmd.manager, cmd.effective, cmd.employee)
+    for name in ("position", "grade", "working_pattern", "name"):
+        value = getattr(cmd, name)
+        if value is not None:
+            changes[name] = value
+    if not changes:
+        raise ValidationError("changes", "name at least one field to change")
+    record_change(ctx, emp, cmd.effective, changes, cmd.reason or "")
+    return []
+
+
+@handles(RecordLeaving)
+def record_leaving(cmd: RecordLeaving, ctx: Context) -> list[str]:
+    emp = employee_of(ctx.uow, cmd.employee)
+    hired = emp.check_exists()
+    if emp.leaving_date() is not None:
+        raise ValidationError("employee", f"{cmd.employee} has left already ({emp.leaving_date()})")
+    if cmd.leaving_date < hired.joining_date:
+        raise ValidationError(
+            "leaving_date", f"{cmd.leaving_date} is before joining ({hired.joining_date})"
+        )
+    emp.trigger(
+        ctx.event(
+            EmployeeLeft, employee=cmd.employee, leaving_date=cmd.leaving_date, reason=cmd.reason
+        )
+    )
+    return []
+
+
+@handles(RecordPersonalData)
+def record_personal_data(cmd: RecordPersonalData, ctx: Context) -> list[str]:
+    emp = employee_of(ctx.uow, cmd.employee)
+    hired = emp.check_exists()
+    if cmd.birth_date is not None and cmd.birth_date >= hired.joining_date:
+        raise ValidationError("birth_date", "is not before the joining date")
+    fields = _personal(cmd)
+    if not fields:
+        raise ValidationError("fields", "give at least one personal field")
+    emp.trigger(ctx.event(PersonalDataRecorded, employee=cmd.employee, fields=fields))
+    return []
+
+
+@handles(RecordLeave)
+def record_leave(cmd: RecordLeave, ctx: Context) -> list[str]:
+    emp = employee_of(ctx.uow, cmd.employee)
+    days: list[LeaveDayIn] = []
+    day = cmd.date_from
+    while day <= cmd.date_to:
+        record = emp.as_of(day)
+        if record is None or not record.is_employed(day):
+            raise ValidationError("date_from", f"{cmd.employee} is not employed on {day}")
+        if day in emp.leave:
+            raise ValidationError(
+                "date_from", f"{cmd.employee} has leave recorded on {day} already"
+            )
+        days.append(LeaveDayIn(day=day, paid_fraction=cmd.paid_fraction))
+        day += dt.timedelta(days=1)
+    emp.trigger(
+        ctx.event(LeaveRecorded, employee=cmd.employee, leave_type=cmd.leave_type, days=days)
+    )
+    return []

@@ -1,0 +1,591 @@
+"""Payroll actions: configuration, structures, tax tables, salary assignment, the monthly run
+(one accrual voucher), salary payments and reversals. Each checks everything, then records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from erp_core.hr.employees import (
+    NUMBERS_STREAM,
+    Employee,
+    EmployeeNumbers,
+    employee_of,
+    record_change,
+)
+from erp_core.hr.records import EmployeeRecord
+from erp_core.kernel.context import Context
+from erp_core.kernel.errors import ErpError, NotFound, ValidationError
+from erp_core.kernel.formulas import FormulaError
+from erp_core.kernel.money import MINOR_UNITS, ZERO
+from erp_core.kernel.registry import handles
+from erp_core.kernel.unit_of_work import UnitOfWork
+from erp_core.ledger import journal, periods
+from erp_core.ledger.events import PostedLine
+from erp_core.ledger.posting import (
+    chart_of,
+    check_money,
+    check_period,
+    company_of,
+    gl,
+    placeholder,
+    post_document,
+)
+from erp_core.parties.settlement import check_allocations
+from erp_core.payroll.commands import (
+    AssignSalary,
+    ComponentIn,
+    ConfigurePayroll,
+    DefineSalaryStructure,
+    DefineTaxTable,
+    PaySalaries,
+    ReversePayrollRun,
+    RunPayroll,
+)
+from erp_core.payroll.errors import PayrollError
+from erp_core.payroll.events import (
+    ComponentSpec,
+    PayrollConfigured,
+    PayrollRunPosted,
+    PayrollRunReversed,
+    PayslipIssued,
+    SalaryPaid,
+    SalaryStructureDefined,
+    SlabSpec,
+    SlipLineOut,
+    TaxTableDefined,
+)
+from erp_core.payroll.slip import (
+    AccrualAccounts,
+    LeaveDay,
+    LineKind,
+    PayPeriod,
+    Payslip,
+    ProrationBasis,
+    SlipInput,
+    accrual_journal,
+    compute_payslip,
+)
+from erp_core.payroll.structures import (
+    TAX_STREAM,
+    PayrollRun,
+    StructureVersion,
+    TaxTables,
+    build_structure,
+    payslip_id,
+    run_stream,
+    settings_of,
+    structure_of,
+    to_table,
+)
+from erp_core.payroll.tax import TaxPosition
+
+TAX_COMPONENT = "income_tax"
+
+
+class PayrollPreview(ErpError):
+    """A dry run's answer: the payslips and the journal the run would post; nothing stored."""
+
+    exit_code = 0
+
+    def __init__(self, run: str, month: str, slips: list[PayslipIssued], lines: list[PostedLine]):
+        total = sum((s.net for s in slips), ZERO)
+        super().__init__(
+            f"dry run: payroll {month} would post {run} for {len(slips)} employees, "
+            f"net {total:f}; nothing was stored"
+        )
+        self.run = run
+        self.month = month
+        self.slips = slips
+        self.lines = lines
+
+
+def _check_two_places(uow: UnitOfWork) -> str:
+    base = company_of(uow).base_currency
+    if MINOR_UNITS[base] != 2:
+        raise ValidationError(
+            "currency", f"payroll computes in cents; {base} has {MINOR_UNITS[base]} decimals"
+        )
+    return base
+
+
+@handles(ConfigurePayroll)
+def configure_payroll(cmd: ConfigurePayroll, ctx: Context) -> list[str]:
+    uow = ctx.uow
+    base = _check_two_places(uow)
+    chart = chart_of(uow)
+    for field in ("salary_expense", "contribution_expense"):
+        account = chart.check_postable(getattr(cmd, field), base, field)
+        if account.type != "expense":
+            raise ValidationError(field, f"account {account.code} is not an expense account")
+    for field in ("salaries_payable", "tax_payable"):
+        account = chart.check_postable(getattr(cmd, field), base, field)
+        if account.type != "liability":
+            raise ValidationError(field, f"account {account.code} is not a liability account")
+    if cmd.salaries_payable == cmd.tax_payable:
+        raise ValidationError(
+            "salaries_payable",
+            "must differ from tax_payable: it holds only net salaries owed, per employee",
+        )
+    settings_of(uow).trigger(
+        ctx.event(
+            PayrollConfigured,
+            salary_expense=cmd.salary_expense,
+            contribution_expense=cmd.contribution_expense,
+            salaries_payable=cmd.salaries_payable,
+            tax_payable=cmd.tax_payable,
+            proration=cmd.proration,
+        )
+    )
+    return []
+
+
+def _spec(c: ComponentIn) -> ComponentSpec:
+    kind = c.kind
+    if kind is None:
+        kind = "condition" if c.condition else "formula" if c.formula else "fixed"
+    return ComponentSpec(
+        code=c.code,
+        name=c.name,
+        type=c.type,
+        kind=kind,
+        amount=c.amount,
+        formula=c.formula,
+        condition=c.condition,
+        taxable=c.taxable,
+        pre_tax=c.pre_tax,
+        prorated=c.prorated,
+        expense_account=c.expense_account,
+        payable_account=c.payable_account,
+    )
+
+
+@handles(DefineSalaryStructure)
+def define_salary_structure(cmd: DefineSalaryStructure, ctx: Context) -> list[str]:
+    from erp_core.payroll.structures import SalaryStructureDoc, structure_stream
+
+    uow = ctx.uow
+    base = _check_two_places(uow)
+    chart = chart_of(uow)
+    specs = tuple(_spec(c) for c in cmd.components)
+    for i, c in enumerate(specs):
+        where = f"components[{i}]"
+        if c.code == TAX_COMPONENT:
+            raise ValidationError(f"{where}.code", f"{TAX_COMPONENT!r} is the income tax line")
+        if c.amount is not None:
+            check_money(c.amount, base, f"{where}.amount", positive=False)
+        needs_payable = c.type in ("deduction", "employer_contribution")
+        if needs_payable and not c.payable_account:
+            raise ValidationError(f"{where}.payable_account", f"{c.type} {c.code} needs one")
+        if not needs_payable and c.payable_account:
+            raise ValidationError(f"{where}.payable_account", f"an {c.type} is not payable")
+        if c.expense_account and c.type not in ("earning", "employer_contribution"):
+            raise ValidationError(f"{where}.expense_account", f"a {c.type} has no expense")
+        if c.payable_account:
+            acc = chart.check_postable(c.payable_account, base, f"{where}.payable_account")
+            if acc.type != "liability":
+                raise ValidationError(f"{where}.payable_account", f"{acc.code} is not a liability")
+        if c.expense_account:
+            acc = chart.check_postable(c.expense_account, base, f"{where}.expense_account")
+            if acc.type != "expense":
+                raise ValidationError(f"{where}.expense_account", f"{acc.code} is not an expense")
+    build_structure(cmd.code, specs)  # formulas, unknown names and cycles refused here
+    doc = uow.get(SalaryStructureDoc, structure_stream(cmd.code))
+    doc.trigger(
+        ctx.event(
+            SalaryStructureDefined,
+            code=cmd.code,
+            name=cmd.name,
+            effective_from=cmd.effective_from,
+            components=specs,
+        )
+    )
+    return []
+
+
+@handles(DefineTaxTable)
+def define_tax_table(cmd: DefineTaxTable, ctx: Context) -> list[str]:
+    uow = ctx.uow
+    company_of(uow)
+    event = ctx.event(
+        TaxTableDefined,
+        effective_from=cmd.effective_from,
+        basis=cmd.basis,
+        slabs=tuple(SlabSpec(lower=s.lower, rate_percent=s.rate_percent) for s in cmd.slabs),
+        standard_deduction=cmd.standard_deduction,
+    )
+    to_table(event)  # slabs checked: start at 0, increasing, rates 0..100
+    uow.get(TaxTables, TAX_STREAM).trigger(event)
+    return []
+
+
+@handles(AssignSalary)
+def assign_salary(cmd: AssignSalary, ctx: Context) -> list[str]:
+    uow = ctx.uow
+    base = _check_two_places(uow)
+    emp = employee_of(uow, cmd.employee)
+    structure_of(uow, cmd.structure, cmd.effective)
+    check_money(cmd.base_pay, base, "base_pay", positive=False)
+    record_change(
+        ctx,
+        emp,
+        cmd.effective,
+        {"salary_structure": cmd.structure, "base_pay": f"{cmd.base_pay:f}"},
+        "salary assigned",
+    )
+    return []
+
+
+# --- the run ------------------------------------------------------------------------------------
+
+
+def month_period(month: str) -> PayPeriod:
+    year, m = month.split("-")
+    return PayPeriod.month(int(year), int(m))
+
+
+def _months_between(start: dt.date, period: PayPeriod) -> list[str]:
+    out = []
+    y, m = start.year, start.month
+    while (y, m) < (period.start.year, period.start.month):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+@dataclass(frozen=True)
+class Computed:
+    record: EmployeeRecord
+    version: StructureVersion
+    slip: Payslip
+
+
+def _tax_position(uow: UnitOfWork, employee: str, period: PayPeriod) -> TaxPosition | None:
+    found = uow.get(TaxTables, TAX_STREAM).in_force(period.end)
+    if found is None:
+        return None
+    basis, table = found
+    if basis == "monthly":
+        return TaxPosition(table=table, remaining_months=1)
+    _, fy_start, fy_end = periods.fiscal_year_bounds(
+        period.start, company_of(uow).fiscal_year_start
+    )
+    remaining = (fy_end.year - period.start.year) * 12 + fy_end.month - period.start.month + 1
+    taxable = withheld = ZERO
+    for month in _months_between(fy_start, period):
+        slip = uow.get(PayrollRun, run_stream(month)).slips.get(employee)
+        if slip is not None:
+            taxable += slip.taxable
+            withheld += slip.tax
+    return TaxPosition(
+        table=table,
+        remaining_months=remaining,
+        taxable_to_date=taxable,
+        tax_withheld_to_date=withheld,
+    )
+
+
+def compute_run(uow: UnitOfWork, month: str) -> list[Computed]:
+    """Every payslip of the month, checked; refuses when anyone cannot be paid."""
+    conf = settings_of(uow).check()
+    period = month_period(month)
+    out: list[Computed] = []
+    for number in uow.get(EmployeeNumbers, NUMBERS_STREAM).issued:
+        emp = uow.get(Employee, f"employee:{number}")
+        record = emp.as_of(period.end)
+        if record is None or (
+            record.leaving_date is not None and record.leaving_date < period.start
+        ):
+            continue
+        where = f"employees.{number}"
+        if not record.salary_structure:
+            raise ValidationError(where, f"has no salary structure on {period.end} (assign_salary)")
+        version = structure_of(uow, record.salary_structure, period.end, where)
+        leave = tuple(
+            LeaveDay(day, fraction, leave_type)
+            for day, (fraction, leave_type) in sorted(emp.leave.items())
+            if period.start <= day <= period.end
+        )
+        try:
+            slip = compute_payslip(
+                SlipInput(
+                    employee=number,
+                    period=period,
+                    structure=version.structure,
+                    base=record.base_pay,
+                    joining_date=record.joining_date,
+                    leaving_date=record.leaving_date,
+                    leave=leave,
+                    basis=ProrationBasis(conf.proration),
+                    cost_centres={record.cost_centre: Decimal(100)} if record.cost_centre else {},
+                    tax=_tax_position(uow, number, period),
+                    tax_component=TAX_COMPONENT,
+                )
+            )
+        except (PayrollError, FormulaError) as exc:
+            raise ValidationError(f"{where}.{exc.field}", exc.reason) from None
+        out.append(Computed(record, version, slip))
+    if not out:
+        raise ValidationError("month", f"nobody is employed in {month}")
+    return out
+
+
+def run_journal(uow: UnitOfWork, computed: list[Computed], base: str) -> list[PostedLine]:
+    conf = settings_of(uow).check()
+    chart = chart_of(uow)
+    by_structure: dict[tuple[str, dt.date], list[Computed]] = defaultdict(list)
+    for c in computed:
+        by_structure[(c.version.structure.code, c.version.effective_from)].append(c)
+    totals: dict[tuple[str, str, str, str], Decimal] = defaultdict(Decimal)
+    for group in by_structure.values():
+        specs = group[0].version.specs
+        payables = {s.code: s.payable_account for s in specs if s.payable_account}
+        for code, account in payables.items():
+            if account == conf.salaries_payable:
+                raise ValidationError(
+                    f"structure.{code}",
+                    f"pays into {account}, the net salaries account; give it its own liability",
+                )
+        accounts = AccrualAccounts(
+            salary_expense=conf.salary_expense,
+            salaries_payable=conf.salaries_payable,
+            tax_payable=conf.tax_payable,
+            contribution_expense=conf.contribution_expense,
+            expense_accounts={s.code: s.expense_account for s in specs if s.expense_account},
+            payable_accounts=payables,
+        )
+        try:
+            lines = accrual_journal([c.slip for c in group], accounts)
+        except (PayrollError, FormulaError) as exc:
+            raise ValidationError(exc.field, exc.reason) from None
+        for ln in lines:
+            totals[(ln.account, ln.cost_centre, ln.component, ln.party)] += ln.debit - ln.credit
+    out: list[PostedLine] = []
+    for (account, cc, component, party), amount in sorted(
+        totals.items(), key=lambda kv: (kv[1] < 0, kv[0])
+    ):
+        if not amount:
+            continue
+        chart.check_postable(account, base, "accounts")
+        dims = {"cost_centre": cc} if cc else {}
+        if dims:
+            chart.check_dimensions(dims, "cost_centre")
+        memo = f"net salary {party}" if party else component or None
+        out.append(gl(account, amount, base, memo, dims, party or None))
+    return out
+
+
+def _slip_event(ctx: Context, run: str, month: str, c: Computed) -> PayslipIssued:
+    s = c.slip
+    tax = sum((ln.amount for ln in s.lines if ln.kind is LineKind.TAX), ZERO)
+    return ctx.event(
+        PayslipIssued,
+        run=run,
+        month=month,
+        employee=s.employee,
+        structure=c.version.structure.code,
+        cost_centre=c.record.cost_centre,
+        department=c.record.department,
+        working_days=s.days.working_days,
+        payment_days=s.days.payment_days,
+        reasons=s.days.reasons,
+        lines=tuple(
+            SlipLineOut(
+                code=ln.code, kind=str(ln.kind), amount=ln.amount, full_amount=ln.full_amount
+            )
+            for ln in s.lines
+        ),
+        gross=s.gross,
+        deductions=s.total_deductions,
+        taxable=s.taxable_income,
+        tax=tax,
+        net=s.net,
+        employer_contributions=s.employer_contributions,
+    )
+
+
+@handles(RunPayroll)
+def run_payroll(cmd: RunPayroll, ctx: Context) -> list[str]:
+    uow = ctx.uow
+    base = _check_two_places(uow)
+    period = month_period(cmd.month)
+    date = cmd.date or period.end
+    if not period.start <= date <= period.end + dt.timedelta(days=31):
+        raise ValidationError("date", f"{date} is not in or just after {cmd.month}")
+    check_period(uow, date)
+    run = uow.get(PayrollRun, run_stream(cmd.month))
+    if run.posted is not None:
+        raise ValidationError(
+            "month", f"payroll for {cmd.month} is already posted as {run.posted.run}"
+        )
+    computed = compute_run(uow, cmd.month)
+    lines = run_journal(uow, computed, base)
+    if cmd.dry_run:
+        number = placeholder(uow, "PR", date)
+        raise PayrollPreview(
+            number, cmd.month, [_slip_event(ctx, number, cmd.month, c) for c in computed], lines
+        )
+    document = post_document(
+        uow,
+        series="PR",
+        kind="payroll_accrual",
+        date=date,
+        memo=f"Payroll {cmd.month}",
+        lines=lines,
+        actor=ctx.actor,
+        now=ctx.now,
+    )
+    slips = [_slip_event(ctx, document, cmd.month, c) for c in computed]
+    for slip in slips:
+        run.trigger(slip)
+    run.trigger(
+        ctx.event(
+            PayrollRunPosted,
+            run=document,
+            month=cmd.month,
+            date=date,
+            employees=len(slips),
+            gross=sum((s.gross for s in slips), ZERO),
+            net=sum((s.net for s in slips), ZERO),
+            tax=sum((s.tax for s in slips), ZERO),
+            employer_contributions=sum((s.employer_contributions for s in slips), ZERO),
+        )
+    )
+    return [document]
+
+
+@dataclass
+class _OpenSlip:
+    run: PayrollRun
+    employee: str
+
+    @property
+    def open_amount(self) -> Decimal:
+        return self.run.open_amount(self.employee)
+
+
+@handles(PaySalaries)
+def pay_salaries(cmd: PaySalaries, ctx: Context) -> list[str]:
+    uow = ctx.uow
+    base = _check_two_places(uow)
+    conf = settings_of(uow).check()
+    run = uow.get(PayrollRun, run_stream(cmd.month))
+    if run.posted is None:
+        raise NotFound(f"month: no payroll is posted for {cmd.month}")
+    check_period(uow, cmd.date)
+    if cmd.date < run.posted.date:
+        raise ValidationError("date", f"is before the payroll date {run.posted.date}")
+    bank = chart_of(uow).check_postable(cmd.bank_account, base, "bank_account")
+    if bank.type != "asset":
+        raise ValidationError("bank_account", f"{bank.code} is not an asset account")
+    pay: dict[str, Decimal] = defaultdict(Decimal)
+    if cmd.allocations:
+        posted_date = run.posted.date
+
+        def load(item: str) -> tuple[_OpenSlip, str, dt.date] | None:
+            month, _, employee = item.partition("/")
+            if month != cmd.month or employee not in run.slips:
+                return None
+            return _OpenSlip(run, employee), employee, posted_date
+
+        by_employee: dict[str, list[tuple[int, object]]] = defaultdict(list)
+        for i, a in enumerate(cmd.allocations):
+            by_employee[a.invoice.partition("/")[2]].append((i, a))
+        for employee, group in by_employee.items():
+            allocations = [a for _, a in group]
+            total = sum((a.amount for a in allocations), ZERO)  # type: ignore[attr-defined]
+            for slip, amount in check_allocations(
+                allocations,  # type: ignore[arg-type]
+                load=load,
+                party=employee,
+                available=total,
+                currency=base,
+                date=cmd.date,
+                noun=f"payslip of {cmd.month}; a",
+            ):
+                pay[slip.employee] += amount
+    else:
+        for employee in run.slips:
+            if run.open_amount(employee) > 0:
+                pay[employee] = run.open_amount(employee)
+    if not pay:
+        raise ValidationError("allocations", f"nothing of payroll {cmd.month} is open to pay")
+    total = sum(pay.values(), ZERO)
+    lines = [
+        gl(conf.salaries_payable, amount, base, f"salary {cmd.month} {emp}", party=emp)
+        for emp, amount in sorted(pay.items())
+    ]
+    lines.append(gl(cmd.bank_account, -total, base, f"salaries {cmd.month}"))
+    document = post_document(
+        uow,
+        series="SP",
+        kind="salary_payment",
+        date=cmd.date,
+        memo=f"Salaries {cmd.month}",
+        lines=lines,
+        actor=ctx.actor,
+        now=ctx.now,
+    )
+    for emp, amount in sorted(pay.items()):
+        run.trigger(
+            ctx.event(
+                SalaryPaid,
+                run=run.posted.run,
+                month=cmd.month,
+                employee=emp,
+                payment=document,
+                date=cmd.date,
+                amount=amount,
+                bank_account=cmd.bank_account,
+            )
+        )
+    return [document]
+
+
+@handles(ReversePayrollRun)
+def reverse_payroll_run(cmd: ReversePayrollRun, ctx: Context) -> list[str]:
+    uow = ctx.uow
+    base = _check_two_places(uow)
+    run = uow.get(PayrollRun, run_stream(cmd.month))
+    if run.posted is None:
+        raise NotFound(f"month: no payroll is posted for {cmd.month}")
+    if any(run.paid.values()):
+        raise ValidationError(
+            "month", f"salaries of {cmd.month} have been paid; a paid run cannot be reversed"
+        )
+    if cmd.date < run.posted.date:
+        raise ValidationError("date", f"is before the payroll date {run.posted.date}")
+    check_period(uow, cmd.date)
+    voucher = uow.get(journal.Voucher, journal.stream_id(run.posted.run))
+    if voucher.posted is None:
+        raise NotFound(f"run: voucher {run.posted.run} is missing")
+    lines = [
+        gl(ln.account, -ln.base, base, ln.memo, dict(ln.dimensions), ln.party)
+        for ln in voucher.posted.lines
+    ]
+    document = post_document(
+        uow,
+        series="PRR",
+        kind="payroll_reversal",
+        date=cmd.date,
+        memo=f"Reversal of payroll {cmd.month} ({run.posted.run}): {cmd.reason}",
+        lines=lines,
+        actor=ctx.actor,
+        now=ctx.now,
+    )
+    run.trigger(
+        ctx.event(
+            PayrollRunReversed,
+            run=run.posted.run,
+            month=cmd.month,
+            reversal=document,
+            date=cmd.date,
+            reason=cmd.reason,
+        )
+    )
+    return [document]
+
+
+__all__ = ["PayrollPreview", "payslip_id"]
