@@ -66,9 +66,7 @@ def test_web_every_page_renders(client: TestClient, path: str) -> None:
     assert "Traceback" not in response.text
 
 
-def test_web_trial_balance_equals_the_cli(
-    demo_url: str, page: Callable[[str], PageReader]
-) -> None:
+def test_web_trial_balance_equals_the_cli(demo_url: str, page: Callable[[str], PageReader]) -> None:
     expected = cli_json(demo_url, "report", "trial-balance", "--as-of", "2026-12-31")
     table = page("/trial-balance?as_of=2026-12-31").tables["trial-balance"]
     body = [r for r, cls in zip(table.rows[1:], table.classes[1:], strict=True) if cls != "total"]

@@ -253,9 +253,7 @@ def trial_balance(console: Console, request: Request, erp: Erp) -> HTMLResponse:
             Cell(r.name),
             Cell(r.currency),
             money(r.debit, tb.currency, account_href(r.account, to=to)) if r.debit else Cell(""),
-            money(r.credit, tb.currency, account_href(r.account, to=to))
-            if r.credit
-            else Cell(""),
+            money(r.credit, tb.currency, account_href(r.account, to=to)) if r.credit else Cell(""),
             money(r.amount, r.currency) if r.currency != tb.currency else Cell(""),
         ]
         for r in tb.rows
@@ -305,7 +303,9 @@ def balance_sheet(console: Console, request: Request, erp: Erp) -> HTMLResponse:
     rows = []
     for section in (bs.assets, bs.liabilities, bs.equity):
         rows += _section_rows(section, bs.currency, None, as_of)
-    rows.append([Cell("Current earnings (unclosed profit)"), money(bs.current_earnings, bs.currency)])
+    rows.append(
+        [Cell("Current earnings (unclosed profit)"), money(bs.current_earnings, bs.currency)]
+    )
     totals = [
         [
             Cell("Total liabilities and equity"),
@@ -415,8 +415,19 @@ def general_ledger(console: Console, request: Request, erp: Erp) -> HTMLResponse
         "table.html",
         title=f"General ledger {code} {name} ({base})",
         picker=[("from", "From", start), ("to", "To", end)],
-        columns=["Pos", "Document", "Date", "Kind", "Cur", "Amount (cur)", "Amount", "Balance",
-                 "Memo", "Party", "Actor"],
+        columns=[
+            "Pos",
+            "Document",
+            "Date",
+            "Kind",
+            "Cur",
+            "Amount (cur)",
+            "Amount",
+            "Balance",
+            "Memo",
+            "Party",
+            "Actor",
+        ],
         rows=rows,
         totals=[[Cell("")] * 5 + [Cell("Total"), money(total, base)] + [Cell("")] * 4],
         table_id="general-ledger",
@@ -444,8 +455,10 @@ def _pages(request: Request, page: int, count: int) -> list[tuple[str, str | Non
         return []
 
     def link(n: int) -> str:
-        return str(request.url.include_query_params(page=n).path) + "?" + str(
-            request.url.include_query_params(page=n).query
+        return (
+            str(request.url.include_query_params(page=n).path)
+            + "?"
+            + str(request.url.include_query_params(page=n).query)
         )
 
     return [
@@ -526,18 +539,31 @@ def _aging(console: Console, request: Request, erp: Erp, *, receivables: bool) -
         href = f"/{party}s/{code}" if CODE.match(code) else None
         rows.append(
             [Cell(code, href), Cell(r.name)]
-            + [money(getattr(r, b), report.currency, href if b == "balance" else None)
-               for b in buckets]
+            + [
+                money(getattr(r, b), report.currency, href if b == "balance" else None)
+                for b in buckets
+            ]
         )
     return console.page(
         request,
         "table.html",
         title=f"{title} as of {report.as_of} ({report.currency})",
         picker=[("as_of", "As of", as_of)],
-        columns=[party.title(), "Name", "Not due", "1-30", "31-60", "61-90", "Over 90",
-                 "Unallocated", "Balance"],
+        columns=[
+            party.title(),
+            "Name",
+            "Not due",
+            "1-30",
+            "31-60",
+            "61-90",
+            "Over 90",
+            "Unallocated",
+            "Balance",
+        ],
         rows=rows,
-        totals=[[Cell(""), Cell("Total")] + [Cell("")] * 6 + [money(report.total, report.currency)]],
+        totals=[
+            [Cell(""), Cell("Total")] + [Cell("")] * 6 + [money(report.total, report.currency)]
+        ],
         table_id="aging",
     )
 
@@ -550,9 +576,7 @@ def payables(console: Console, request: Request, erp: Erp) -> HTMLResponse:
     return _aging(console, request, erp, receivables=False)
 
 
-def _party_ledger(
-    console: Console, request: Request, erp: Erp, *, customer: bool
-) -> HTMLResponse:
+def _party_ledger(console: Console, request: Request, erp: Erp, *, customer: bool) -> HTMLResponse:
     code = _check_path(request.path_params["code"], CODE, "customer" if customer else "supplier")
     rows_in = erp.customer_ledger(code) if customer else erp.supplier_ledger(code)
     with erp.reader.connect() as conn:
@@ -656,8 +680,19 @@ def stock_ledger(console: Console, request: Request, erp: Erp) -> HTMLResponse:
         title=f"Stock ledger: {what} ({base})",
         picker=[("to", "To", end)],
         hidden={"item": item or "", "warehouse": warehouse or ""},
-        columns=["Pos", "Date", "Document", "Item", "Warehouse", "Batch", "Kind", "Quantity",
-                 "Value", "Running qty", "Running value"],
+        columns=[
+            "Pos",
+            "Date",
+            "Document",
+            "Item",
+            "Warehouse",
+            "Batch",
+            "Kind",
+            "Quantity",
+            "Value",
+            "Running qty",
+            "Running value",
+        ],
         rows=rows,
         totals=[],
         table_id="stock-ledger",
@@ -695,8 +730,20 @@ def work_orders(console: Console, request: Request, erp: Erp) -> HTMLResponse:
         title=f"Work orders ({base})",
         picker=[],
         filters=[("status", "Status", status or ""), ("item", "Item", item or "")],
-        columns=["Work order", "Item", "Status", "Quantity", "Good", "Materials", "Returned",
-                 "Labour", "Overhead", "Received", "Variance", "WIP"],
+        columns=[
+            "Work order",
+            "Item",
+            "Status",
+            "Quantity",
+            "Good",
+            "Materials",
+            "Returned",
+            "Labour",
+            "Overhead",
+            "Received",
+            "Variance",
+            "WIP",
+        ],
         rows=rows,
         totals=[],
         table_id="work-orders",
@@ -728,8 +775,17 @@ def asset_register(console: Console, request: Request, erp: Erp) -> HTMLResponse
         "table.html",
         title=f"Asset register as of {report.as_of} ({cur})",
         picker=[("as_of", "As of", as_of)],
-        columns=["Asset", "Name", "Category", "In use from", "Method", "Cost",
-                 "Accumulated depreciation", "Accumulated impairment", "Book value"],
+        columns=[
+            "Asset",
+            "Name",
+            "Category",
+            "In use from",
+            "Method",
+            "Cost",
+            "Accumulated depreciation",
+            "Accumulated impairment",
+            "Book value",
+        ],
         rows=rows,
         totals=[[Cell("Total")] + [Cell("")] * 7 + [money(report.book_value, cur)]],
         table_id="asset-register",
@@ -811,9 +867,35 @@ def _safe_next(value: str | None) -> str:
 
 def _cookie(response: Response, console: Console, name: str, value: str, **kw: Any) -> None:
     response.set_cookie(
-        name, value, httponly=True, samesite="strict", secure=console.secure_cookies, path="/",
+        name,
+        value,
+        httponly=True,
+        samesite="strict",
+        secure=console.secure_cookies,
+        path="/",
         **kw,
     )
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """A small URL-encoded form (the login and logout forms); anything else reads as empty.
+    Parsed here rather than with python-multipart, which the two forms do not need."""
+    from urllib.parse import parse_qs
+
+    if not request.headers.get("content-type", "").startswith(
+        "application/x-www-form-urlencoded"
+    ):
+        return {}
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > 8192:
+            return {}
+    try:
+        fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=10)
+    except ValueError:  # too many fields
+        return {}
+    return {k: v[0] for k, v in fields.items()}
 
 
 def login_form(console: Console) -> Callable[[Request], Any]:
@@ -835,12 +917,15 @@ def login_form(console: Console) -> Callable[[Request], Any]:
 
 def login_post(console: Console) -> Callable[[Request], Any]:
     async def post(request: Request) -> Response:
-        form = await request.form()
+        form = await _form(request)
         csrf = request.cookies.get(CSRF_COOKIE, "")
         sent = str(form.get("csrf", ""))
         if not csrf or not hmac.compare_digest(csrf, sent):
             return console.page(
-                request, "error.html", 403, title="Not allowed",
+                request,
+                "error.html",
+                403,
+                title="Not allowed",
                 message="the login form has expired or did not come from this site; reload it",
             )
         token = str(form.get("token", "")).strip()
@@ -851,7 +936,12 @@ def login_post(console: Console) -> Callable[[Request], Any]:
             user = token_owner(console.erp.ledger, token) if token else None
         if user is None:
             response = console.page(
-                request, "login.html", 401, title="Log in", form_csrf=csrf, next=target,
+                request,
+                "login.html",
+                401,
+                title="Log in",
+                form_csrf=csrf,
+                next=target,
                 message="that token is not valid (revoked, or of a deactivated user)",
             )
             return response
@@ -867,7 +957,7 @@ def login_post(console: Console) -> Callable[[Request], Any]:
 
 def logout_post(console: Console) -> Callable[[Request], Any]:
     async def post(request: Request) -> Response:
-        form = await request.form()
+        form = await _form(request)
         session = console.session_of(request)
         if session is not None:
             if not hmac.compare_digest(session.csrf, str(form.get("csrf", ""))):
@@ -924,9 +1014,7 @@ def create_app(
     async def not_found(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
         title = {404: "Not found", 405: "Method not allowed"}.get(status, "Error")
-        message = (
-            "this console is read-only" if status == 405 else "no such page"
-        )
+        message = "this console is read-only" if status == 405 else "no such page"
         response = console.page(request, "error.html", status, title=title, message=message)
         if status == 405:
             response.headers["Allow"] = "GET, HEAD"
