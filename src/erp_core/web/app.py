@@ -882,9 +882,7 @@ async def _form(request: Request) -> dict[str, str]:
     Parsed here rather than with python-multipart, which the two forms do not need."""
     from urllib.parse import parse_qs
 
-    if not request.headers.get("content-type", "").startswith(
-        "application/x-www-form-urlencoded"
-    ):
+    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         return {}
     body = b""
     async for chunk in request.stream():
@@ -947,10 +945,10 @@ def login_post(console: Console) -> Callable[[Request], Any]:
             return response
         sid = secrets.token_urlsafe(32)
         console.sessions[sid] = Session(user, token, secrets.token_urlsafe(32))
-        response = RedirectResponse(target, status_code=303)
-        _cookie(response, console, SESSION_COOKIE, sid)
-        _cookie(response, console, CSRF_COOKIE, secrets.token_urlsafe(32))  # a new one
-        return response
+        redirect = RedirectResponse(target, status_code=303)
+        _cookie(redirect, console, SESSION_COOKIE, sid)
+        _cookie(redirect, console, CSRF_COOKIE, secrets.token_urlsafe(32))  # a new one
+        return redirect
 
     return post
 
