@@ -98,7 +98,12 @@ def layout(arrows: Iterable[tuple[str, str, int, str]]) -> ProcessMap:
             mid = (x0 + x1) // 2
             path = f"M{x0},{y0} C{mid},{y0} {mid},{y1} {x1},{y1}"
             lx, ly = mid, (y0 + y1) // 2 - 4
-        else:  # backwards or within a column: bottom to bottom, bending below
+        elif b.x == a.x:  # within a column: straight up or down, beside the centre
+            x0 = a.x + NODE_W // 2 + 30
+            y0, y1 = (a.y, b.y + NODE_H) if b.y < a.y else (a.y + NODE_H, b.y)
+            path = f"M{x0},{y0} L{x0},{y1}"
+            lx, ly = x0 + 30, (y0 + y1) // 2
+        else:  # backwards: bottom to bottom, bending below
             x0, y0 = a.x + NODE_W // 2 + 20, a.y + NODE_H
             x1, y1 = b.x + NODE_W // 2 - 20, b.y + NODE_H
             low = max(y0, y1) + 30
