@@ -9,7 +9,7 @@ export ERP_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 $(BIN)/erp: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,postgres,plot,pdf]'
+	$(BIN)/pip install --quiet -e '.[test,postgres,plot,pdf,web]'
 	touch $(BIN)/erp
 
 demo: $(BIN)/erp

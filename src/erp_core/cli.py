@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from erp_core.kernel.commands import Action
 
 # Command-line modules beyond the business areas (operating the books).
-EXTRA_CLI = ("ops",)
+EXTRA_CLI = ("ops", "web")
 
 
 @cache
