@@ -9,13 +9,14 @@ up to date before returning, so reports read right after an action include it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import functools
 import getpass
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Concatenate, ParamSpec, TextIO, TypeVar
 
@@ -273,6 +274,23 @@ class Erp:
         from erp_core.access.reading import token_owner
 
         return token_owner(self.ledger, token)
+
+    def access_control_enabled(self) -> bool:
+        """Whether an administrator has turned access control on for these books."""
+        from erp_core.access.domain import STREAM, Access
+
+        return bool(self.ledger.load(Access, STREAM).enabled)
+
+    @contextlib.contextmanager
+    def acting_as(self, actor: str, token: str | None) -> Iterator[Erp]:
+        """These books with another actor and credential for the duration (a server serving
+        several users through one facade, one request at a time)."""
+        saved = (self.actor, self.ledger.credential)
+        self.actor, self.ledger.credential = actor, token
+        try:
+            yield self
+        finally:
+            self.actor, self.ledger.credential = saved
 
     def authorise_report(self, report: str) -> None:
         """Refuse (`AccessDenied`) when access control is on and the actor is not

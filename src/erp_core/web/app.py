@@ -149,10 +149,8 @@ class Console:
 
     # -- access ------------------------------------------------------------------------------
     def access_on(self) -> bool:
-        from erp_core.access.domain import STREAM, Access
-
         with self.lock:
-            return bool(self.erp.ledger.load(Access, STREAM, refreshed=False).enabled)
+            return self.erp.access_control_enabled()
 
     def session_of(self, request: Request) -> Session | None:
         sid = request.cookies.get(SESSION_COOKIE, "")
@@ -162,14 +160,11 @@ class Console:
     def acting(self, session: Session | None) -> Iterator[Erp]:
         """The books with the request's user as actor (the lock held throughout)."""
         with self.lock:
-            erp = self.erp
-            saved = (erp.actor, erp.ledger.credential)
-            if session is not None:
-                erp.actor, erp.ledger.credential = session.user, session.token
-            try:
+            if session is None:
+                yield self.erp
+                return
+            with self.erp.acting_as(session.user, session.token) as erp:
                 yield erp
-            finally:
-                erp.actor, erp.ledger.credential = saved
 
     # -- rendering ---------------------------------------------------------------------------
     def page(

@@ -58,9 +58,7 @@ def serve(state: Context, host: str, port: int, allow_hosts: tuple[str, ...]) ->
     except ImportError:
         raise click.ClickException(EXTRA_MISSING) from None
     erp = state.erp()
-    from erp_core.access.domain import STREAM, Access
-
-    access_on = erp.ledger.load(Access, STREAM).enabled
+    access_on = erp.access_control_enabled()
     check_bind(host, access_on)
     hosts = ["127.0.0.1", "localhost", "::1", "[::1]", *allow_hosts]
     if not is_local(host):
