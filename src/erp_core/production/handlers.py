@@ -12,7 +12,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
-from erp_core.inventory.bins import Item, check_code, check_quantity, item_stream
+from erp_core.inventory.bins import (
+    Item,
+    StockBin,
+    bin_stream,
+    check_code,
+    check_quantity,
+    item_stream,
+)
 from erp_core.inventory.stock import StockPlanner, check_warehouse, finish, item_of
 from erp_core.kernel.context import Context
 from erp_core.kernel.errors import ValidationError
@@ -61,6 +68,7 @@ from erp_core.production.events import (
     BomOperation,
     BomOutput,
     BomVersionDefined,
+    IssueRecosted,
     MaterialIssued,
     MaterialLine,
     MaterialReturned,
@@ -72,6 +80,7 @@ from erp_core.production.events import (
     WorkOrderClosed,
     WorkOrderCompleted,
     WorkOrderCreated,
+    WorkOrderIssuesRecosted,
     WorkOrderReleased,
 )
 
@@ -338,12 +347,60 @@ def _bom_kept(uow: UnitOfWork, wo: WorkOrder) -> core_bom.BillOfMaterials:
         return uow.get(BomBook, BOMS_STREAM).registry.version(info.item, info.bom_version)
 
 
+def take_recostings(ctx: Context, wo: WorkOrder, date: object) -> None:
+    """Bring into the order's costing what back-dated movements changed on its issues.
+
+    Inventory re-costs an outflow when a back-dated receipt changes what it took from the bin,
+    and posts the change against the outflow's counter account (here the WIP account) in a
+    CA- voucher; the bin's history then holds the new value. Before any action on the order,
+    the difference between that and what the order took into WIP is recorded on the order
+    (no journal: it is already posted), so later receipts and the close carry it on."""
+    lines: list[IssueRecosted] = []
+    for (voucher, line), (item, warehouse, value) in wo.issued_lines.items():
+        stock = ctx.uow.get(StockBin, bin_stream(item, warehouse))
+        for m in stock.history:
+            if (m.document, m.line) == (voucher, line):
+                delta = -m.value - value
+                if delta != 0:
+                    lines.append(
+                        IssueRecosted(
+                            voucher=voucher,
+                            line=line,
+                            item=item,
+                            delta=delta,
+                            adjustment=_adjustment_of(ctx, voucher, line),
+                        )
+                    )
+                break
+    if lines:
+        wo.trigger(
+            ctx.event(
+                WorkOrderIssuesRecosted,
+                document=wo.info().document,
+                date=date,
+                lines=tuple(lines),
+            )
+        )
+
+
+def _adjustment_of(ctx: Context, voucher: str, line: int) -> str:
+    from erp_core.inventory.events import StockCostAdjusted
+
+    found = [
+        e.adjustment_document
+        for e in ctx.stored(StockCostAdjusted)
+        if isinstance(e, StockCostAdjusted) and (e.document, e.line) == (voucher, line)
+    ]
+    return found[-1] if found else ""
+
+
 @handles(IssueToWorkOrder)
 def issue_to_work_order(cmd: IssueToWorkOrder, ctx: Context) -> list[str]:
     uow, actor, now = ctx.uow, ctx.actor, ctx.now
     base = company_of(uow).base_currency
     wo = work_order_of(uow, cmd.work_order)
     wo.check_status(("released", "in_progress"), "issue material")
+    take_recostings(ctx, wo, cmd.date)
     wo.check_date(cmd.date)
     check_period(uow, cmd.date)
     info = wo.info()
@@ -440,6 +497,7 @@ def return_from_work_order(cmd: ReturnFromWorkOrder, ctx: Context) -> list[str]:
     base = company_of(uow).base_currency
     wo = work_order_of(uow, cmd.work_order)
     wo.check_status(("released", "in_progress", "completed"), "return material")
+    take_recostings(ctx, wo, cmd.date)
     wo.check_date(cmd.date)
     check_period(uow, cmd.date)
     info = wo.info()
@@ -506,6 +564,7 @@ def report_progress(cmd: ReportProgress, ctx: Context) -> list[str]:
     base = company_of(uow).base_currency
     wo = work_order_of(uow, cmd.work_order)
     wo.check_status(("released", "in_progress"), "report progress")
+    take_recostings(ctx, wo, cmd.date)
     wo.check_date(cmd.date)
     info = wo.info()
     centre = uow.get(WorkCentre, work_centre_stream(cmd.work_centre)).info()
@@ -572,6 +631,7 @@ def complete_work_order(cmd: CompleteWorkOrder, ctx: Context) -> list[str]:
     base = company_of(uow).base_currency
     wo = work_order_of(uow, cmd.work_order)
     wo.check_status(("released", "in_progress"), "receive finished goods")
+    take_recostings(ctx, wo, cmd.date)
     wo.check_date(cmd.date)
     check_period(uow, cmd.date)
     info = wo.info()
@@ -636,7 +696,14 @@ def close_work_order(cmd: CloseWorkOrder, ctx: Context) -> list[str]:
     uow, actor, now = ctx.uow, ctx.actor, ctx.now
     base = company_of(uow).base_currency
     wo = work_order_of(uow, cmd.work_order)
-    wo.check_status(("released", "in_progress", "completed"), "close it")
+    if wo.status == "closed":
+        # a closed order may be closed again only to send a later re-costing to variance
+        take_recostings(ctx, wo, cmd.date)
+        if wo.state.wip == 0:
+            wo.check_status(("released", "in_progress", "completed"), "close it")
+    else:
+        wo.check_status(("released", "in_progress", "completed"), "close it")
+        take_recostings(ctx, wo, cmd.date)
     wo.check_date(cmd.date)
     info = wo.info()
     with core_rules():
