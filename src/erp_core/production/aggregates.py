@@ -22,6 +22,7 @@ from erp_core.production.costing import (
 )
 from erp_core.production.events import (
     BomVersionDefined,
+    IssueRecosted,
     MaterialIssued,
     MaterialReturned,
     PlannedWorkOrdersCreated,
@@ -244,19 +245,26 @@ class WorkOrder(Aggregate):
         )
         self.status = "completed" if e.final else "in_progress"
 
-    def _on_recosted(self, e: WorkOrderIssuesRecosted) -> None:
+    def recosted(self, lines: tuple[IssueRecosted, ...]) -> WorkOrderCosting:
+        """The costing with these re-costings of issues taken in (nothing changes)."""
         state = self._state()
+        if not lines:
+            return state
         materials = dict(state.materials)
         total = ZERO
-        for x in e.lines:
-            item, warehouse, value = self.issued_lines[(x.voucher, x.line)]
-            self.issued_lines[(x.voucher, x.line)] = (item, warehouse, value + x.delta)
+        for x in lines:
             m = materials[x.item]
             materials[x.item] = replace(m, issued_value=m.issued_value + x.delta)
             total += x.delta
         # a closed order's re-costing stays in WIP until it is closed again (to variance)
         status = "completed" if state.status == "closed" else state.status
-        self.costing = replace(state, materials=materials, wip=state.wip + total, status=status)
+        return replace(state, materials=materials, wip=state.wip + total, status=status)
+
+    def _on_recosted(self, e: WorkOrderIssuesRecosted) -> None:
+        for x in e.lines:
+            item, warehouse, value = self.issued_lines[(x.voucher, x.line)]
+            self.issued_lines[(x.voucher, x.line)] = (item, warehouse, value + x.delta)
+        self.costing = self.recosted(e.lines)
 
     def _on_closed(self, e: WorkOrderClosed) -> None:
         state = self._state()

@@ -347,14 +347,15 @@ def _bom_kept(uow: UnitOfWork, wo: WorkOrder) -> core_bom.BillOfMaterials:
         return uow.get(BomBook, BOMS_STREAM).registry.version(info.item, info.bom_version)
 
 
-def take_recostings(ctx: Context, wo: WorkOrder, date: object) -> None:
-    """Bring into the order's costing what back-dated movements changed on its issues.
+def pending_recostings(ctx: Context, wo: WorkOrder) -> tuple[IssueRecosted, ...]:
+    """What back-dated movements changed on the order's issues and it has not taken in yet.
 
     Inventory re-costs an outflow when a back-dated receipt changes what it took from the bin,
     and posts the change against the outflow's counter account (here the WIP account) in a
-    CA- voucher; the bin's history then holds the new value. Before any action on the order,
-    the difference between that and what the order took into WIP is recorded on the order
-    (no journal: it is already posted), so later receipts and the close carry it on."""
+    CA- voucher; the bin's history then holds the new value. Every action on the order first
+    takes in the difference between that and what the order took into WIP (recorded with the
+    action, without a journal: it is already posted), so later receipts and the close carry
+    it on."""
     lines: list[IssueRecosted] = []
     for (voucher, line), (item, warehouse, value) in wo.issued_lines.items():
         stock = ctx.uow.get(StockBin, bin_stream(item, warehouse))
@@ -372,14 +373,15 @@ def take_recostings(ctx: Context, wo: WorkOrder, date: object) -> None:
                         )
                     )
                 break
+    return tuple(lines)
+
+
+def record_recostings(
+    ctx: Context, wo: WorkOrder, date: object, lines: tuple[IssueRecosted, ...]
+) -> None:
     if lines:
         wo.trigger(
-            ctx.event(
-                WorkOrderIssuesRecosted,
-                document=wo.info().document,
-                date=date,
-                lines=tuple(lines),
-            )
+            ctx.event(WorkOrderIssuesRecosted, document=wo.info().document, date=date, lines=lines)
         )
 
 
@@ -400,7 +402,7 @@ def issue_to_work_order(cmd: IssueToWorkOrder, ctx: Context) -> list[str]:
     base = company_of(uow).base_currency
     wo = work_order_of(uow, cmd.work_order)
     wo.check_status(("released", "in_progress"), "issue material")
-    take_recostings(ctx, wo, cmd.date)
+    recostings = pending_recostings(ctx, wo)
     wo.check_date(cmd.date)
     check_period(uow, cmd.date)
     info = wo.info()
@@ -411,7 +413,7 @@ def issue_to_work_order(cmd: IssueToWorkOrder, ctx: Context) -> list[str]:
     }
     planner = StockPlanner(uow, base)
     document = placeholder(uow, "WI", cmd.date)
-    state = wo.state
+    state = wo.recosted(recostings)
     lines: list[PostedLine] = []
     recorded: list[MaterialLine] = []
     for i, line in enumerate(cmd.lines, start=1):
@@ -479,6 +481,7 @@ def issue_to_work_order(cmd: IssueToWorkOrder, ctx: Context) -> list[str]:
         actor=actor,
         now=now,
     )
+    record_recostings(ctx, wo, cmd.date, recostings)
     wo.trigger(
         ctx.event(
             MaterialIssued,
@@ -497,13 +500,13 @@ def return_from_work_order(cmd: ReturnFromWorkOrder, ctx: Context) -> list[str]:
     base = company_of(uow).base_currency
     wo = work_order_of(uow, cmd.work_order)
     wo.check_status(("released", "in_progress", "completed"), "return material")
-    take_recostings(ctx, wo, cmd.date)
+    recostings = pending_recostings(ctx, wo)
     wo.check_date(cmd.date)
     check_period(uow, cmd.date)
     info = wo.info()
     planner = StockPlanner(uow, base)
     document = placeholder(uow, "WR", cmd.date)
-    state = wo.state
+    state = wo.recosted(recostings)
     lines: list[PostedLine] = []
     recorded: list[MaterialLine] = []
     for i, line in enumerate(cmd.lines, start=1):
@@ -546,6 +549,7 @@ def return_from_work_order(cmd: ReturnFromWorkOrder, ctx: Context) -> list[str]:
         actor=actor,
         now=now,
     )
+    record_recostings(ctx, wo, cmd.date, recostings)
     wo.trigger(
         ctx.event(
             MaterialReturned,
@@ -564,7 +568,7 @@ def report_progress(cmd: ReportProgress, ctx: Context) -> list[str]:
     base = company_of(uow).base_currency
     wo = work_order_of(uow, cmd.work_order)
     wo.check_status(("released", "in_progress"), "report progress")
-    take_recostings(ctx, wo, cmd.date)
+    recostings = pending_recostings(ctx, wo)
     wo.check_date(cmd.date)
     info = wo.info()
     centre = uow.get(WorkCentre, work_centre_stream(cmd.work_centre)).info()
@@ -583,7 +587,7 @@ def report_progress(cmd: ReportProgress, ctx: Context) -> list[str]:
         chart.check_postable(centre.labour_account, base, "work_centre.labour_account")
         chart.check_postable(centre.overhead_account, base, "work_centre.overhead_account")
         with core_rules():
-            step = wo.state.absorb(
+            step = wo.recosted(recostings).absorb(
                 core.WorkCentre(
                     centre.code,
                     centre.labour_rate,
@@ -594,7 +598,7 @@ def report_progress(cmd: ReportProgress, ctx: Context) -> list[str]:
                 cmd.hours,
             )
         labour = step.state.labour - wo.state.labour
-        overhead = step.state.overhead - wo.state.overhead
+        overhead = step.state.overhead - wo.state.overhead  # re-costings move neither
         if step.value != 0:
             voucher = post_document(
                 uow,
@@ -606,6 +610,7 @@ def report_progress(cmd: ReportProgress, ctx: Context) -> list[str]:
                 actor=actor,
                 now=now,
             )
+    record_recostings(ctx, wo, cmd.date, recostings)
     wo.trigger(
         ctx.event(
             ProgressReported,
@@ -631,7 +636,7 @@ def complete_work_order(cmd: CompleteWorkOrder, ctx: Context) -> list[str]:
     base = company_of(uow).base_currency
     wo = work_order_of(uow, cmd.work_order)
     wo.check_status(("released", "in_progress"), "receive finished goods")
-    take_recostings(ctx, wo, cmd.date)
+    recostings = pending_recostings(ctx, wo)
     wo.check_date(cmd.date)
     check_period(uow, cmd.date)
     info = wo.info()
@@ -645,7 +650,7 @@ def complete_work_order(cmd: CompleteWorkOrder, ctx: Context) -> list[str]:
         with core_rules(f"outputs[{i}]."):
             outputs.append(core.OutputQuantity(out.item, out.quantity))
     with core_rules():
-        step = wo.state.complete(cmd.quantity, outputs, final=cmd.final)
+        step = wo.recosted(recostings).complete(cmd.quantity, outputs, final=cmd.final)
     planner = StockPlanner(uow, base)
     document = placeholder(uow, "WF", cmd.date)
     for i, valued in enumerate(step.outputs, start=1):
@@ -672,6 +677,7 @@ def complete_work_order(cmd: CompleteWorkOrder, ctx: Context) -> list[str]:
         actor=actor,
         now=now,
     )
+    record_recostings(ctx, wo, cmd.date, recostings)
     wo.trigger(
         ctx.event(
             WorkOrderCompleted,
@@ -696,18 +702,14 @@ def close_work_order(cmd: CloseWorkOrder, ctx: Context) -> list[str]:
     uow, actor, now = ctx.uow, ctx.actor, ctx.now
     base = company_of(uow).base_currency
     wo = work_order_of(uow, cmd.work_order)
-    if wo.status == "closed":
-        # a closed order may be closed again only to send a later re-costing to variance
-        take_recostings(ctx, wo, cmd.date)
-        if wo.state.wip == 0:
-            wo.check_status(("released", "in_progress", "completed"), "close it")
-    else:
+    recostings = pending_recostings(ctx, wo) if wo.status != "cancelled" else ()
+    # a closed order may be closed again only to send a later re-costing to variance
+    if wo.status != "closed" or wo.recosted(recostings).wip == 0:
         wo.check_status(("released", "in_progress", "completed"), "close it")
-        take_recostings(ctx, wo, cmd.date)
     wo.check_date(cmd.date)
     info = wo.info()
     with core_rules():
-        step = wo.state.close(cmd.reason or "")
+        step = wo.recosted(recostings).close(cmd.reason or "")
     voucher: str | None = None
     if step.value != 0:
         check_period(uow, cmd.date)
@@ -722,6 +724,7 @@ def close_work_order(cmd: CloseWorkOrder, ctx: Context) -> list[str]:
             actor=actor,
             now=now,
         )
+    record_recostings(ctx, wo, cmd.date, recostings)
     wo.trigger(
         ctx.event(
             WorkOrderClosed,
