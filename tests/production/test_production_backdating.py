@@ -71,7 +71,8 @@ def test_recosting_before_completion_flows_into_the_finished_goods(erp: Erp) -> 
     assert dump(erp) == live
 
 
-def test_recosting_after_completion_goes_to_variance_at_close(erp: Erp) -> None:
+def test_recosting_after_completion_goes_to_variance_at_close(any_erp: Erp) -> None:
+    erp = any_erp
     five_chairs_issued(erp)
     erp.report_progress(work_order=WO, date="2026-03-07", work_centre="ASSY", hours="1.5")
     erp.complete_work_order(work_order=WO, date="2026-03-08", quantity="5")  # 212.00

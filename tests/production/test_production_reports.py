@@ -81,7 +81,8 @@ def chairs_made(erp: Erp) -> None:
     erp.complete_work_order(work_order=wo3, date="2026-03-13", quantity="1")
 
 
-def test_cost_sheet_of_a_work_order_closed_short(erp: Erp) -> None:
+def test_cost_sheet_of_a_work_order_closed_short(any_erp: Erp) -> None:
+    erp = any_erp
     chairs_made(erp)
     sheet = erp.query(cost_sheet, "WO-2026-000001")
     assert sheet is not None
@@ -114,7 +115,8 @@ def test_cost_sheet_of_a_work_order_closed_short(erp: Erp) -> None:
     assert erp.query(cost_sheet, "WO-2026-999999") is None
 
 
-def test_wip_as_of_each_date(erp: Erp) -> None:
+def test_wip_as_of_each_date(any_erp: Erp) -> None:
+    erp = any_erp
     chairs_made(erp)
 
     def wip(day: str) -> list[tuple[str, Decimal]]:
