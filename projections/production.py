@@ -56,6 +56,30 @@ production_work_orders = Table(
     Column("wip_account", String(20), nullable=False),
     Column("completed_on", Date),
     Column("actor", String(200), nullable=False),
+    Column("adjusted_minor", BigInteger, nullable=False, server_default="0"),
+)
+
+# Every amount that moved a work order's WIP, dated, for the cost sheet and WIP as of a date:
+# kind issue / return (item, warehouse), labour / overhead (work centre, hours), main /
+# by_product / scrap (item received), variance, adjustment (a back-dated re-costing of an issue,
+# read from inventory's StockCostAdjusted) and rejected (quantity only). `wip_minor` is signed:
+# what the line added to the order's WIP.
+production_wo_lines = Table(
+    "production_wo_lines",
+    metadata,
+    Column("position", BigInteger, primary_key=True),
+    Column("line", Integer, primary_key=True),
+    Column("document", String(32), nullable=False, index=True),
+    Column("date", Date, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("code", String(32), nullable=False),  # the item or the work centre
+    Column("warehouse", String(32)),
+    Column("voucher", String(32)),
+    Column("voucher_line", Integer),
+    Column("quantity_micro", BigInteger, nullable=False),
+    Column("value_minor", BigInteger, nullable=False),
+    Column("wip_minor", BigInteger, nullable=False),
+    Column("reason", String(400)),
 )
 
 production_plans = Table(
@@ -123,11 +147,12 @@ class WorkOrderProjection:
     name = "production"
     tables: Sequence[Table] = (
         production_work_orders,
+        production_wo_lines,
         production_plans,
         production_plan_rows,
         production_plan_orders,
     )
-    event_names = EVENTS | PLAN_EVENTS
+    event_names = EVENTS | PLAN_EVENTS | {"StockCostAdjusted"}
 
     def apply(self, conn: Connection, records: Sequence[Record], base_currency: str) -> None:
         places = MINOR_UNITS[base_currency]
@@ -143,9 +168,35 @@ class WorkOrderProjection:
         def change(document: str, **values: Any) -> None:
             conn.execute(update(t).where(c.document == document).values(**values))
 
-        for _, _, name, e in records:
+        def lines(position: int, document: str, date: str, rows: list[dict[str, Any]]) -> None:
+            insert_rows(
+                conn,
+                production_wo_lines,
+                [
+                    (
+                        position,
+                        i,
+                        document,
+                        date,
+                        r["kind"],
+                        r["code"],
+                        r.get("warehouse"),
+                        r.get("voucher"),
+                        r.get("voucher_line"),
+                        r.get("quantity", 0),
+                        r.get("value", 0),
+                        r.get("wip", 0),
+                        r.get("reason"),
+                    )
+                    for i, r in enumerate(rows, start=1)
+                ],
+            )
+
+        for position, _, name, e in records:
             doc = e.get("document", "")
-            if name in PLAN_EVENTS:
+            if name == "StockCostAdjusted":
+                _apply_adjustment(conn, position, e, money)
+            elif name in PLAN_EVENTS:
                 _apply_plan(conn, name, e)
             elif name == "WorkOrderCreated":
                 insert_rows(
@@ -174,6 +225,7 @@ class WorkOrderProjection:
                             e["wip_account"],
                             None,
                             e["actor"],
+                            0,
                         )
                     ],
                 )
@@ -181,6 +233,25 @@ class WorkOrderProjection:
                 change(doc, status="released")
             elif name == "MaterialIssued":
                 value = sum(money(x["value"]) for x in e["lines"])
+                lines(
+                    position,
+                    doc,
+                    e["date"],
+                    [
+                        {
+                            "kind": "issue",
+                            "code": x["item"],
+                            "warehouse": x["warehouse"],
+                            "voucher": e["voucher"],
+                            "voucher_line": i,
+                            "quantity": qty(x["quantity"]),
+                            "value": money(x["value"]),
+                            "wip": money(x["value"]),
+                            "reason": x.get("reason"),
+                        }
+                        for i, x in enumerate(e["lines"], start=1)
+                    ],
+                )
                 change(
                     doc,
                     status="in_progress",
@@ -189,9 +260,57 @@ class WorkOrderProjection:
                 )
             elif name == "MaterialReturned":
                 value = sum(money(x["value"]) for x in e["lines"])
+                lines(
+                    position,
+                    doc,
+                    e["date"],
+                    [
+                        {
+                            "kind": "return",
+                            "code": x["item"],
+                            "warehouse": x["warehouse"],
+                            "voucher": e["voucher"],
+                            "voucher_line": i,
+                            "quantity": qty(x["quantity"]),
+                            "value": money(x["value"]),
+                            "wip": -money(x["value"]),
+                            "reason": x.get("reason"),
+                        }
+                        for i, x in enumerate(e["lines"], start=1)
+                    ],
+                )
                 change(doc, returned_minor=c.returned_minor + value, wip_minor=c.wip_minor - value)
             elif name == "ProgressReported":
                 labour, overhead = money(e["labour"]), money(e["overhead"])
+                hours = qty(e["hours"])
+                progress: list[dict[str, Any]] = []
+                if hours or labour or overhead:
+                    centre = e["work_centre"]
+                    progress.append(
+                        {"kind": "labour", "code": centre, "quantity": hours, "value": labour}
+                    )
+                    progress[-1].update(voucher=e.get("voucher"), wip=labour)
+                    progress.append(
+                        {"kind": "overhead", "code": centre, "value": overhead, "wip": overhead}
+                    )
+                if qty(e["good_quantity"]) or qty(e["rejected_quantity"]):
+                    progress.append(
+                        {
+                            "kind": "reported",
+                            "code": e["work_centre"],
+                            "quantity": qty(e["good_quantity"]),
+                            "value": 0,
+                        }
+                    )
+                    progress.append(
+                        {
+                            "kind": "rejected",
+                            "code": e["work_centre"],
+                            "quantity": qty(e["rejected_quantity"]),
+                            "reason": e.get("reason"),
+                        }
+                    )
+                lines(position, doc, e["date"], progress)
                 conn.execute(
                     update(t)
                     .where(c.document == doc, c.status == "released")
@@ -207,6 +326,23 @@ class WorkOrderProjection:
                 )
             elif name == "WorkOrderCompleted":
                 value = money(e["value"])
+                lines(
+                    position,
+                    doc,
+                    e["date"],
+                    [
+                        {
+                            "kind": o["kind"],
+                            "code": o["item"],
+                            "warehouse": e["warehouse"],
+                            "voucher": e["voucher"],
+                            "quantity": qty(o["quantity"]),
+                            "value": money(o["value"]),
+                            "wip": -money(o["value"]),
+                        }
+                        for o in e["outputs"]
+                    ],
+                )
                 extra: dict[str, Any] = (
                     {"status": "completed", "completed_on": dt.date.fromisoformat(e["date"])}
                     if e["final"]
@@ -221,6 +357,21 @@ class WorkOrderProjection:
                 )
             elif name == "WorkOrderClosed":
                 value = money(e["variance"])
+                lines(
+                    position,
+                    doc,
+                    e["date"],
+                    [
+                        {
+                            "kind": "variance",
+                            "code": "",
+                            "voucher": e.get("voucher"),
+                            "value": value,
+                            "wip": -value,
+                            "reason": e.get("reason"),
+                        }
+                    ],
+                )
                 change(
                     doc,
                     status="closed",
@@ -229,6 +380,56 @@ class WorkOrderProjection:
                 )
             else:  # WorkOrderCancelled
                 change(doc, status="cancelled")
+
+
+def _apply_adjustment(conn: Connection, position: int, e: dict[str, Any], money: Any) -> None:
+    """A back-dated movement re-costed a material issue to a work order: inventory posted the
+    change against the WIP account (the issue's counter account); the order's WIP follows."""
+    t = production_wo_lines
+    issue = (
+        conn.execute(
+            select(t.c.document, t.c.code, t.c.warehouse).where(
+                t.c.kind == "issue",
+                t.c.voucher == e["document"],
+                t.c.voucher_line == int(e["line"]),
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if issue is None:  # not a work order's issue
+        return
+    wip = -money(e["delta"])  # the bin lost more value: the order's WIP gained it
+    insert_rows(
+        conn,
+        t,
+        [
+            (
+                position,
+                1,
+                issue["document"],
+                e["date"],
+                "adjustment",
+                issue["code"],
+                issue["warehouse"],
+                e["adjustment_document"],
+                None,
+                0,
+                wip,
+                wip,
+                f"re-costed {e['document']}/{e['line']}",
+            )
+        ],
+    )
+    w = production_work_orders
+    conn.execute(
+        update(w)
+        .where(w.c.document == issue["document"])
+        .values(
+            adjusted_minor=w.c.adjusted_minor + wip,
+            wip_minor=w.c.wip_minor + wip,
+        )
+    )
 
 
 def _apply_plan(conn: Connection, name: str, e: dict[str, Any]) -> None:
@@ -554,3 +755,312 @@ def _signed_qty(micro: int) -> Decimal:
 def checks(conn: Connection) -> list[CheckResult]:
     """This area's reconciliations, run by `erp check` with every other area's."""
     return wip_check(conn)
+
+
+# --- cost sheet, yield, schedule adherence, WIP as of a date --------------------------------
+
+
+class CostSheetMaterial(BaseModel):
+    """One item issued to the order: issued and returned at actual cost, re-costings, net."""
+
+    model_config = ConfigDict(frozen=True)
+    item: str
+    issued_quantity: Decimal
+    issued_value: Decimal
+    returned_quantity: Decimal
+    returned_value: Decimal
+    adjustments: Decimal
+    net_quantity: Decimal
+    net_value: Decimal
+
+
+class CostSheetCentre(BaseModel):
+    """Hours reported at one work centre and the labour and overhead absorbed."""
+
+    model_config = ConfigDict(frozen=True)
+    work_centre: str
+    hours: Decimal
+    labour: Decimal
+    overhead: Decimal
+
+
+class CostSheetOutput(BaseModel):
+    """What left WIP into stock: the finished goods (main), by-products and scrap."""
+
+    model_config = ConfigDict(frozen=True)
+    item: str
+    kind: str
+    quantity: Decimal
+    value: Decimal
+
+
+class CostSheet(BaseModel):
+    """A work order's costs: value in (materials - returns + adjustments + labour + overhead)
+    = value out (outputs + variance) + WIP left."""
+
+    model_config = ConfigDict(frozen=True)
+    document: str
+    item: str
+    status: str
+    planned_quantity: Decimal
+    good_quantity: Decimal
+    rejected_quantity: Decimal
+    materials: list[CostSheetMaterial]
+    centres: list[CostSheetCentre]
+    outputs: list[CostSheetOutput]
+    material_cost: Decimal
+    labour: Decimal
+    overhead: Decimal
+    value_in: Decimal
+    finished_goods: Decimal
+    by_products: Decimal
+    scrap: Decimal
+    variance: Decimal
+    wip: Decimal
+    unit_cost: Decimal | None
+
+
+def cost_sheet(conn: Connection, document: str) -> CostSheet | None:
+    """The cost sheet of one work order, or None when there is no such order."""
+    base = _base(conn)
+    (row,) = work_orders_of(conn, document) or (None,)
+    if row is None:
+        return None
+    t = production_wo_lines
+
+    def money(minor: Any) -> Decimal:
+        return from_minor(int(minor or 0), base)
+
+    found = conn.execute(
+        select(
+            t.c.kind,
+            t.c.code,
+            func.sum(t.c.quantity_micro),
+            func.sum(t.c.value_minor),
+        )
+        .where(t.c.document == document)
+        .group_by(t.c.kind, t.c.code)
+        .order_by(t.c.code, t.c.kind)
+    ).all()
+    sums: dict[tuple[str, str], tuple[int, int]] = {
+        (kind, code): (int(q or 0), int(v or 0)) for kind, code, q, v in found
+    }
+
+    def get(kind: str, code: str) -> tuple[int, int]:
+        return sums.get((kind, code), (0, 0))
+
+    items = sorted({c for k, c in sums if k in ("issue", "return", "adjustment")})
+    materials = []
+    for item in items:
+        iq, iv = get("issue", item)
+        rq, rv = get("return", item)
+        _, av = get("adjustment", item)
+        materials.append(
+            CostSheetMaterial(
+                item=item,
+                issued_quantity=_qty(iq),
+                issued_value=money(iv),
+                returned_quantity=_qty(rq),
+                returned_value=money(rv),
+                adjustments=money(av),
+                net_quantity=_qty(iq - rq),
+                net_value=money(iv - rv + av),
+            )
+        )
+    centres = [
+        CostSheetCentre(
+            work_centre=code,
+            hours=_qty(get("labour", code)[0]),
+            labour=money(get("labour", code)[1]),
+            overhead=money(get("overhead", code)[1]),
+        )
+        for code in sorted({c for k, c in sums if k in ("labour", "overhead")})
+    ]
+    outputs = [
+        CostSheetOutput(item=code, kind=kind, quantity=_qty(q), value=money(v))
+        for (kind, code), (q, v) in sorted(sums.items(), key=lambda x: (x[0][0] != "main", x[0]))
+        if kind in ("main", "by_product", "scrap")
+    ]
+
+    def total(kind: str) -> Decimal:
+        return money(sum(v for (k, _), (_, v) in sums.items() if k == kind))
+
+    material_cost = sum((m.net_value for m in materials), Decimal(0))
+    finished = total("main")
+    return CostSheet(
+        document=row.document,
+        item=row.item,
+        status=row.status,
+        planned_quantity=row.quantity,
+        good_quantity=row.good_quantity,
+        rejected_quantity=row.rejected_quantity,
+        materials=materials,
+        centres=centres,
+        outputs=outputs,
+        material_cost=material_cost,
+        labour=row.labour,
+        overhead=row.overhead,
+        value_in=material_cost + row.labour + row.overhead,
+        finished_goods=finished,
+        by_products=total("by_product"),
+        scrap=total("scrap"),
+        variance=row.variance,
+        wip=row.wip,
+        unit_cost=(finished / row.good_quantity).quantize(Decimal("0.0001"))
+        if row.good_quantity
+        else None,
+    )
+
+
+def work_orders_of(conn: Connection, document: str) -> list[WorkOrderRow]:
+    return [r for r in work_orders(conn) if r.document == document]
+
+
+class YieldRow(BaseModel):
+    """Per item made: good received, rejected and scrap output in the period, and the rates.
+
+    yield % = good / (good + rejected); scrap % = rejected / (good + rejected)."""
+
+    model_config = ConfigDict(frozen=True)
+    item: str
+    work_orders: int
+    good_quantity: Decimal
+    rejected_quantity: Decimal
+    scrap_output: Decimal
+    yield_pct: Decimal | None
+    scrap_pct: Decimal | None
+
+
+def production_yield(
+    conn: Connection, start: dt.date | None = None, end: dt.date | None = None
+) -> list[YieldRow]:
+    """Yield and scrap % per item made, from receipts and rejections dated in [start, end]."""
+    t, w = production_wo_lines, production_work_orders
+    query = (
+        select(w.c.item, t.c.kind, t.c.document, func.sum(t.c.quantity_micro))
+        .join(w, w.c.document == t.c.document)
+        .where(t.c.kind.in_(("main", "rejected", "scrap")))
+        .group_by(w.c.item, t.c.kind, t.c.document)
+    )
+    if start:
+        query = query.where(t.c.date >= start)
+    if end:
+        query = query.where(t.c.date <= end)
+    acc: dict[str, dict[str, int]] = {}
+    orders: dict[str, set[str]] = {}
+    for item, kind, document, q in conn.execute(query).all():
+        acc.setdefault(item, {}).setdefault(kind, 0)
+        acc[item][kind] += int(q or 0)
+        orders.setdefault(item, set()).add(document)
+    rows = []
+    for item in sorted(acc):
+        good, rejected = acc[item].get("main", 0), acc[item].get("rejected", 0)
+        made = good + rejected
+        rows.append(
+            YieldRow(
+                item=item,
+                work_orders=len(orders[item]),
+                good_quantity=_qty(good),
+                rejected_quantity=_qty(rejected),
+                scrap_output=_qty(acc[item].get("scrap", 0)),
+                yield_pct=_pct(good, made),
+                scrap_pct=_pct(rejected, made),
+            )
+        )
+    return rows
+
+
+def _pct(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"))
+
+
+class ScheduleRow(BaseModel):
+    """A work order's due date against its completion; `days_late` negative = early."""
+
+    model_config = ConfigDict(frozen=True)
+    document: str
+    item: str
+    status: str
+    due: dt.date | None
+    completed_on: dt.date | None
+    days_late: int | None
+    state: str  # on_time, late, open, overdue, closed_short, no_due_date
+
+
+class ScheduleAdherence(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    as_of: dt.date
+    rows: list[ScheduleRow]
+    completed: int
+    on_time: int
+    on_time_pct: Decimal | None
+    overdue: int
+
+
+def schedule_adherence(conn: Connection, as_of: dt.date) -> ScheduleAdherence:
+    """Planned (due) against actual completion dates of the work orders created by `as_of`;
+    an order completed after `as_of` counts as still open."""
+    rows = []
+    for r in work_orders(conn):
+        if r.date > as_of or r.status == "cancelled":
+            continue
+        done = r.completed_on if r.completed_on and r.completed_on <= as_of else None
+        if r.status == "closed" and done is None:
+            state, late = "closed_short", None  # closed without its final receipt
+        elif r.due is None:
+            state, late = "no_due_date", None
+        elif done is not None:
+            late = (done - r.due).days
+            state = "late" if late > 0 else "on_time"
+        else:
+            late = (as_of - r.due).days if as_of > r.due else None
+            state = "overdue" if late else "open"
+        rows.append(
+            ScheduleRow(
+                document=r.document,
+                item=r.item,
+                status=r.status if done or r.status != "completed" else "in_progress",
+                due=r.due,
+                completed_on=done,
+                days_late=late,
+                state=state,
+            )
+        )
+    completed = sum(1 for r in rows if r.state in ("on_time", "late"))
+    on_time = sum(1 for r in rows if r.state == "on_time")
+    return ScheduleAdherence(
+        as_of=as_of,
+        rows=rows,
+        completed=completed,
+        on_time=on_time,
+        on_time_pct=_pct(on_time, completed),
+        overdue=sum(1 for r in rows if r.state == "overdue"),
+    )
+
+
+class WipRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    document: str
+    item: str
+    wip_account: str
+    wip: Decimal
+
+
+def wip_as_of(conn: Connection, as_of: dt.date) -> list[WipRow]:
+    """Each work order's WIP from every line dated on or before `as_of` (zero ones left out)."""
+    base = _base(conn)
+    t, w = production_wo_lines, production_work_orders
+    found = conn.execute(
+        select(t.c.document, w.c.item, w.c.wip_account, func.sum(t.c.wip_minor))
+        .join(w, w.c.document == t.c.document)
+        .where(t.c.date <= as_of)
+        .group_by(t.c.document, w.c.item, w.c.wip_account)
+        .order_by(t.c.document)
+    ).all()
+    return [
+        WipRow(document=d, item=i, wip_account=a, wip=from_minor(int(v), base))
+        for d, i, a, v in found
+        if int(v or 0)
+    ]

@@ -83,6 +83,15 @@ ACTIVITIES: dict[str, str] = {
     "transfer stock": "StockMoved (transfer)",
     "count stock": "StockCountRecorded",
     "adjust stock cost": "StockCostAdjusted",
+    "create work order": "WorkOrderCreated",
+    "release work order": "WorkOrderReleased",
+    "issue material to work order": "MaterialIssued",
+    "return material from work order": "MaterialReturned",
+    "report work order progress": "ProgressReported",
+    "receive finished goods": "WorkOrderCompleted",
+    "re-cost work order issues": "WorkOrderIssuesRecosted",
+    "close work order": "WorkOrderClosed",
+    "cancel work order": "WorkOrderCancelled",
     "post journal voucher": "VoucherPosted (manual, reversal, closing)",
     "reverse journal voucher": "VoucherReversed",
 }
@@ -92,6 +101,8 @@ CANCELLATIONS: frozenset[str] = frozenset(
     {
         "cancel purchase order",
         "cancel sales order",
+        "cancel work order",
+        "return material from work order",
         "return goods",
         "post credit note",
         "reverse journal voucher",
@@ -562,6 +573,54 @@ def _cost_adjusted(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> Non
     e.link(item, "item")
 
 
+# --- production --------------------------------------------------------------------------------
+
+
+def _wo_created(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    wo, item, warehouse = d["document"], _item(d["item"]), _warehouse(d["warehouse"])
+    attributes: dict[str, AttrValue] = {"quantity": _dec(d["quantity"])}
+    if d.get("due"):
+        attributes["due"] = _day(_date(d["due"]))
+    o = b.obj(wo, "work_order", **attributes)
+    o.links.update({(item, "makes"), (warehouse, "warehouse")})
+    b.obj(item, "item")
+    b.obj(warehouse, "warehouse")
+    e = b.event(pos, "create work order", stream, d, d["date"])
+    e.attributes["quantity"] = _dec(d["quantity"])
+    e.link(wo, "work order")
+    e.link(item, "item")
+    e.link(warehouse, "warehouse")
+
+
+def _wo_step(activity: str, doc_type: str | None = None) -> Any:
+    """An event of a work order: linked to the order, its voucher (issues, returns and
+    receipts are documents of their own) and the items and warehouses it moved."""
+
+    def handle(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+        e = b.event(pos, activity, stream, d, d.get("date"))
+        e.link(d["document"], "work order")
+        if doc_type and d.get("voucher"):
+            b.obj(d["voucher"], doc_type).links.add((d["document"], "for"))
+            e.link(d["voucher"], "document")
+        for line in d.get("lines") or d.get("outputs") or ():
+            b.obj(_item(line["item"]), "item")
+            e.link(_item(line["item"]), "item")
+            if "warehouse" in line:
+                b.obj(_warehouse(line["warehouse"]), "warehouse")
+                e.link(_warehouse(line["warehouse"]), "warehouse")
+        if d.get("warehouse"):
+            b.obj(_warehouse(d["warehouse"]), "warehouse")
+            e.link(_warehouse(d["warehouse"]), "warehouse")
+        for key in ("quantity", "hours", "good_quantity", "rejected_quantity", "variance"):
+            if d.get(key) is not None:
+                e.attributes[key] = _dec(d[key])
+        for key in ("work_centre", "reason"):
+            if d.get(key):
+                e.attributes[key] = str(d[key])
+
+    return handle
+
+
 # --- ledger ------------------------------------------------------------------------------------
 
 
@@ -619,6 +678,15 @@ _HANDLERS: dict[str, Any] = {
     "StockMoved": _stock_moved,
     "StockCountRecorded": _count,
     "StockCostAdjusted": _cost_adjusted,
+    "WorkOrderCreated": _wo_created,
+    "WorkOrderReleased": _wo_step("release work order"),
+    "MaterialIssued": _wo_step("issue material to work order", "work_order_issue"),
+    "MaterialReturned": _wo_step("return material from work order", "work_order_return"),
+    "ProgressReported": _wo_step("report work order progress"),
+    "WorkOrderCompleted": _wo_step("receive finished goods", "finished_goods_receipt"),
+    "WorkOrderIssuesRecosted": _wo_step("re-cost work order issues"),
+    "WorkOrderClosed": _wo_step("close work order"),
+    "WorkOrderCancelled": _wo_step("cancel work order"),
     "VoucherPosted": _voucher,
     "VoucherReversed": _voucher_reversed,
 }

@@ -22,6 +22,7 @@ from erp_core.production.costing import (
 )
 from erp_core.production.events import (
     BomVersionDefined,
+    IssueRecosted,
     MaterialIssued,
     MaterialReturned,
     PlannedWorkOrdersCreated,
@@ -33,6 +34,7 @@ from erp_core.production.events import (
     WorkOrderClosed,
     WorkOrderCompleted,
     WorkOrderCreated,
+    WorkOrderIssuesRecosted,
     WorkOrderReleased,
 )
 
@@ -160,6 +162,8 @@ class WorkOrder(Aggregate):
         self.costing: WorkOrderCosting | None = None
         # original issue: what came out of each bin, for returns to the same item
         self.issued_from: dict[str, set[str]] = {}
+        # each issue line (voucher, line) -> (item, warehouse, value taken into WIP so far)
+        self.issued_lines: dict[tuple[str, int], tuple[str, str, Decimal]] = {}
 
     # -- folding ---------------------------------------------------------------------------
     def _on_created(self, e: WorkOrderCreated) -> None:
@@ -183,7 +187,8 @@ class WorkOrder(Aggregate):
         state = self._state()
         materials = dict(state.materials)
         total = ZERO
-        for line in e.lines:
+        for i, line in enumerate(e.lines, start=1):
+            self.issued_lines[(e.voucher, i)] = (line.item, line.warehouse, line.value)
             m = materials.get(line.item, MaterialBalance())
             materials[line.item] = replace(
                 m,
@@ -240,6 +245,27 @@ class WorkOrder(Aggregate):
         )
         self.status = "completed" if e.final else "in_progress"
 
+    def recosted(self, lines: tuple[IssueRecosted, ...]) -> WorkOrderCosting:
+        """The costing with these re-costings of issues taken in (nothing changes)."""
+        state = self._state()
+        if not lines:
+            return state
+        materials = dict(state.materials)
+        total = ZERO
+        for x in lines:
+            m = materials[x.item]
+            materials[x.item] = replace(m, issued_value=m.issued_value + x.delta)
+            total += x.delta
+        # a closed order's re-costing stays in WIP until it is closed again (to variance)
+        status = "completed" if state.status == "closed" else state.status
+        return replace(state, materials=materials, wip=state.wip + total, status=status)
+
+    def _on_recosted(self, e: WorkOrderIssuesRecosted) -> None:
+        for x in e.lines:
+            item, warehouse, value = self.issued_lines[(x.voucher, x.line)]
+            self.issued_lines[(x.voucher, x.line)] = (item, warehouse, value + x.delta)
+        self.costing = self.recosted(e.lines)
+
     def _on_closed(self, e: WorkOrderClosed) -> None:
         state = self._state()
         self.costing = replace(
@@ -261,6 +287,7 @@ class WorkOrder(Aggregate):
         MaterialReturned: _on_returned,
         ProgressReported: _on_progress,
         WorkOrderCompleted: _on_completed,
+        WorkOrderIssuesRecosted: _on_recosted,
         WorkOrderClosed: _on_closed,
         WorkOrderCancelled: _on_cancelled,
     }

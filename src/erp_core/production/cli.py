@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 
 import click
 
-from erp_core.cli_base import FORMATS, Context, pass_ctx
+from erp_core.cli_base import FORMATS, Context, parse_date, pass_ctx
 from erp_core.render import rows_out
 
 
@@ -45,11 +46,23 @@ def report_work_orders(state: Context, status: str | None, item: str | None, fmt
 
 
 @click.command("wip")
-@click.option("--format", "fmt_name", type=click.Choice(["table", "json"]), default="table")
+@click.option(
+    "--as-of",
+    "as_of",
+    callback=parse_date,
+    help="List each work order's WIP on this date (YYYY-MM-DD) instead of the check.",
+)
+@click.option("--format", "fmt_name", type=FORMATS, default="table")
 @pass_ctx
-def report_wip(state: Context, fmt_name: str) -> None:
-    """WIP check: each WIP account equals its work orders' WIP; exit 1 on a difference."""
-    from erp_core.projections.production import wip_check
+def report_wip(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
+    """WIP check: each WIP account equals its work orders' WIP; exit 1 on a difference.
+    With --as-of: the WIP of every work order on that date."""
+    from erp_core.projections.production import wip_as_of, wip_check
+
+    if as_of is not None:
+        rows = state.erp().query(wip_as_of, as_of)
+        rows_out(f"WIP as of {as_of}", rows, ["document", "item", "wip_account", "wip"], fmt_name)
+        return
 
     results = state.erp().query(wip_check)
     if fmt_name == "json":
@@ -104,5 +117,120 @@ def report_production_plan(state: Context, plan: str, fmt_name: str) -> None:
     )
 
 
+@click.command("cost-sheet")
+@click.argument("work_order")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_cost_sheet(state: Context, work_order: str, fmt_name: str) -> None:
+    """A work order's cost sheet: materials by item, hours by work centre, outputs, unit cost."""
+    from erp_core.projections.production import cost_sheet
+
+    sheet = state.erp().query(cost_sheet, work_order)
+    if sheet is None:
+        raise click.ClickException(f"unknown work order {work_order!r}")
+    if fmt_name == "json":
+        click.echo(sheet.model_dump_json(indent=2))
+        return
+    rows_out(
+        f"Cost sheet {sheet.document}: {sheet.item} ({sheet.status}), planned "
+        f"{sheet.planned_quantity}, good {sheet.good_quantity}, rejected "
+        f"{sheet.rejected_quantity}",
+        sheet.materials,
+        [
+            "item",
+            "issued_quantity",
+            "issued_value",
+            "returned_quantity",
+            "returned_value",
+            "adjustments",
+            "net_quantity",
+            "net_value",
+        ],
+        fmt_name,
+    )
+    rows_out(
+        "Labour and overhead",
+        sheet.centres,
+        ["work_centre", "hours", "labour", "overhead"],
+        fmt_name,
+    )
+    rows_out("Outputs", sheet.outputs, ["item", "kind", "quantity", "value"], fmt_name)
+    if fmt_name == "table":
+        for name in (
+            "material_cost",
+            "labour",
+            "overhead",
+            "value_in",
+            "finished_goods",
+            "by_products",
+            "scrap",
+            "variance",
+            "wip",
+            "unit_cost",
+        ):
+            click.echo(f"{name.replace('_', ' '):>16}: {getattr(sheet, name)}")
+
+
+@click.command("yield")
+@click.option("--from", "start", callback=parse_date)
+@click.option("--to", "end", callback=parse_date)
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_yield(state: Context, start: dt.date | None, end: dt.date | None, fmt_name: str) -> None:
+    """Yield and scrap % per item made, from receipts and rejections in the period."""
+    from erp_core.projections.production import production_yield
+
+    rows = state.erp().query(production_yield, start, end)
+    rows_out(
+        f"Yield {start or '…'} to {end or '…'}",
+        rows,
+        [
+            "item",
+            "work_orders",
+            "good_quantity",
+            "rejected_quantity",
+            "scrap_output",
+            "yield_pct",
+            "scrap_pct",
+        ],
+        fmt_name,
+    )
+
+
+@click.command("schedule-adherence")
+@click.option(
+    "--as-of",
+    "as_of",
+    callback=parse_date,
+    help="Judge open orders on this date (default today).",
+)
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_schedule(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
+    """Planned (due) against actual completion dates of work orders."""
+    from erp_core.projections.production import schedule_adherence
+
+    as_of = as_of or dt.date.today()
+    report = state.erp().query(schedule_adherence, as_of)
+    if fmt_name == "json":
+        click.echo(report.model_dump_json(indent=2))
+        return
+    rows_out(
+        f"Schedule adherence as of {as_of}: {report.on_time} of {report.completed} completed "
+        f"on time ({report.on_time_pct if report.on_time_pct is not None else '-'} %), "
+        f"{report.overdue} overdue",
+        report.rows,
+        ["document", "item", "status", "due", "completed_on", "days_late", "state"],
+        fmt_name,
+    )
+
+
 commands: list[click.Command] = []
-reports: list[click.Command] = [report_work_orders, report_wip, report_production_plan]
+reports: list[click.Command] = [
+    report_work_orders,
+    report_wip,
+    report_production_plan,
+    report_cost_sheet,
+    report_yield,
+    report_schedule,
+]

@@ -156,6 +156,25 @@ class WorkOrderCompleted(DomainEvent):
     final: bool
 
 
+class IssueRecosted(_Value):
+    """An issue line re-costed by a back-dated movement: its value changed by `delta`."""
+
+    voucher: str  # the issue's WI- voucher
+    line: int
+    item: str
+    delta: Dec  # the change of the order's WIP (positive: the issue cost more)
+    adjustment: str  # inventory's CA- voucher that posted it against the WIP account
+
+
+class WorkOrderIssuesRecosted(DomainEvent):
+    """The work order took in re-costings of its issues that inventory already posted (Dr/Cr
+    WIP against inventory in a CA- voucher): no journal of its own, only its costing moves."""
+
+    document: str
+    date: dt.date
+    lines: tuple[IssueRecosted, ...]
+
+
 class WorkOrderClosed(DomainEvent):
     """No more postings; what was left in WIP went to the production variance."""
 

@@ -12,7 +12,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
-from erp_core.inventory.bins import Item, check_code, check_quantity, item_stream
+from erp_core.inventory.bins import (
+    Item,
+    StockBin,
+    bin_stream,
+    check_code,
+    check_quantity,
+    item_stream,
+)
 from erp_core.inventory.stock import StockPlanner, check_warehouse, finish, item_of
 from erp_core.kernel.context import Context
 from erp_core.kernel.errors import ValidationError
@@ -61,6 +68,7 @@ from erp_core.production.events import (
     BomOperation,
     BomOutput,
     BomVersionDefined,
+    IssueRecosted,
     MaterialIssued,
     MaterialLine,
     MaterialReturned,
@@ -72,6 +80,7 @@ from erp_core.production.events import (
     WorkOrderClosed,
     WorkOrderCompleted,
     WorkOrderCreated,
+    WorkOrderIssuesRecosted,
     WorkOrderReleased,
 )
 
@@ -338,12 +347,62 @@ def _bom_kept(uow: UnitOfWork, wo: WorkOrder) -> core_bom.BillOfMaterials:
         return uow.get(BomBook, BOMS_STREAM).registry.version(info.item, info.bom_version)
 
 
+def pending_recostings(ctx: Context, wo: WorkOrder) -> tuple[IssueRecosted, ...]:
+    """What back-dated movements changed on the order's issues and it has not taken in yet.
+
+    Inventory re-costs an outflow when a back-dated receipt changes what it took from the bin,
+    and posts the change against the outflow's counter account (here the WIP account) in a
+    CA- voucher; the bin's history then holds the new value. Every action on the order first
+    takes in the difference between that and what the order took into WIP (recorded with the
+    action, without a journal: it is already posted), so later receipts and the close carry
+    it on."""
+    lines: list[IssueRecosted] = []
+    for (voucher, line), (item, warehouse, value) in wo.issued_lines.items():
+        stock = ctx.uow.get(StockBin, bin_stream(item, warehouse))
+        for m in stock.history:
+            if (m.document, m.line) == (voucher, line):
+                delta = -m.value - value
+                if delta != 0:
+                    lines.append(
+                        IssueRecosted(
+                            voucher=voucher,
+                            line=line,
+                            item=item,
+                            delta=delta,
+                            adjustment=_adjustment_of(ctx, voucher, line),
+                        )
+                    )
+                break
+    return tuple(lines)
+
+
+def record_recostings(
+    ctx: Context, wo: WorkOrder, date: object, lines: tuple[IssueRecosted, ...]
+) -> None:
+    if lines:
+        wo.trigger(
+            ctx.event(WorkOrderIssuesRecosted, document=wo.info().document, date=date, lines=lines)
+        )
+
+
+def _adjustment_of(ctx: Context, voucher: str, line: int) -> str:
+    from erp_core.inventory.events import StockCostAdjusted
+
+    found = [
+        e.adjustment_document
+        for e in ctx.stored(StockCostAdjusted)
+        if isinstance(e, StockCostAdjusted) and (e.document, e.line) == (voucher, line)
+    ]
+    return found[-1] if found else ""
+
+
 @handles(IssueToWorkOrder)
 def issue_to_work_order(cmd: IssueToWorkOrder, ctx: Context) -> list[str]:
     uow, actor, now = ctx.uow, ctx.actor, ctx.now
     base = company_of(uow).base_currency
     wo = work_order_of(uow, cmd.work_order)
     wo.check_status(("released", "in_progress"), "issue material")
+    recostings = pending_recostings(ctx, wo)
     wo.check_date(cmd.date)
     check_period(uow, cmd.date)
     info = wo.info()
@@ -354,7 +413,7 @@ def issue_to_work_order(cmd: IssueToWorkOrder, ctx: Context) -> list[str]:
     }
     planner = StockPlanner(uow, base)
     document = placeholder(uow, "WI", cmd.date)
-    state = wo.state
+    state = wo.recosted(recostings)
     lines: list[PostedLine] = []
     recorded: list[MaterialLine] = []
     for i, line in enumerate(cmd.lines, start=1):
@@ -422,6 +481,7 @@ def issue_to_work_order(cmd: IssueToWorkOrder, ctx: Context) -> list[str]:
         actor=actor,
         now=now,
     )
+    record_recostings(ctx, wo, cmd.date, recostings)
     wo.trigger(
         ctx.event(
             MaterialIssued,
@@ -440,12 +500,13 @@ def return_from_work_order(cmd: ReturnFromWorkOrder, ctx: Context) -> list[str]:
     base = company_of(uow).base_currency
     wo = work_order_of(uow, cmd.work_order)
     wo.check_status(("released", "in_progress", "completed"), "return material")
+    recostings = pending_recostings(ctx, wo)
     wo.check_date(cmd.date)
     check_period(uow, cmd.date)
     info = wo.info()
     planner = StockPlanner(uow, base)
     document = placeholder(uow, "WR", cmd.date)
-    state = wo.state
+    state = wo.recosted(recostings)
     lines: list[PostedLine] = []
     recorded: list[MaterialLine] = []
     for i, line in enumerate(cmd.lines, start=1):
@@ -488,6 +549,7 @@ def return_from_work_order(cmd: ReturnFromWorkOrder, ctx: Context) -> list[str]:
         actor=actor,
         now=now,
     )
+    record_recostings(ctx, wo, cmd.date, recostings)
     wo.trigger(
         ctx.event(
             MaterialReturned,
@@ -506,6 +568,7 @@ def report_progress(cmd: ReportProgress, ctx: Context) -> list[str]:
     base = company_of(uow).base_currency
     wo = work_order_of(uow, cmd.work_order)
     wo.check_status(("released", "in_progress"), "report progress")
+    recostings = pending_recostings(ctx, wo)
     wo.check_date(cmd.date)
     info = wo.info()
     centre = uow.get(WorkCentre, work_centre_stream(cmd.work_centre)).info()
@@ -524,7 +587,7 @@ def report_progress(cmd: ReportProgress, ctx: Context) -> list[str]:
         chart.check_postable(centre.labour_account, base, "work_centre.labour_account")
         chart.check_postable(centre.overhead_account, base, "work_centre.overhead_account")
         with core_rules():
-            step = wo.state.absorb(
+            step = wo.recosted(recostings).absorb(
                 core.WorkCentre(
                     centre.code,
                     centre.labour_rate,
@@ -535,7 +598,7 @@ def report_progress(cmd: ReportProgress, ctx: Context) -> list[str]:
                 cmd.hours,
             )
         labour = step.state.labour - wo.state.labour
-        overhead = step.state.overhead - wo.state.overhead
+        overhead = step.state.overhead - wo.state.overhead  # re-costings move neither
         if step.value != 0:
             voucher = post_document(
                 uow,
@@ -547,6 +610,7 @@ def report_progress(cmd: ReportProgress, ctx: Context) -> list[str]:
                 actor=actor,
                 now=now,
             )
+    record_recostings(ctx, wo, cmd.date, recostings)
     wo.trigger(
         ctx.event(
             ProgressReported,
@@ -572,6 +636,7 @@ def complete_work_order(cmd: CompleteWorkOrder, ctx: Context) -> list[str]:
     base = company_of(uow).base_currency
     wo = work_order_of(uow, cmd.work_order)
     wo.check_status(("released", "in_progress"), "receive finished goods")
+    recostings = pending_recostings(ctx, wo)
     wo.check_date(cmd.date)
     check_period(uow, cmd.date)
     info = wo.info()
@@ -585,7 +650,7 @@ def complete_work_order(cmd: CompleteWorkOrder, ctx: Context) -> list[str]:
         with core_rules(f"outputs[{i}]."):
             outputs.append(core.OutputQuantity(out.item, out.quantity))
     with core_rules():
-        step = wo.state.complete(cmd.quantity, outputs, final=cmd.final)
+        step = wo.recosted(recostings).complete(cmd.quantity, outputs, final=cmd.final)
     planner = StockPlanner(uow, base)
     document = placeholder(uow, "WF", cmd.date)
     for i, valued in enumerate(step.outputs, start=1):
@@ -612,6 +677,7 @@ def complete_work_order(cmd: CompleteWorkOrder, ctx: Context) -> list[str]:
         actor=actor,
         now=now,
     )
+    record_recostings(ctx, wo, cmd.date, recostings)
     wo.trigger(
         ctx.event(
             WorkOrderCompleted,
@@ -636,11 +702,14 @@ def close_work_order(cmd: CloseWorkOrder, ctx: Context) -> list[str]:
     uow, actor, now = ctx.uow, ctx.actor, ctx.now
     base = company_of(uow).base_currency
     wo = work_order_of(uow, cmd.work_order)
-    wo.check_status(("released", "in_progress", "completed"), "close it")
+    recostings = pending_recostings(ctx, wo) if wo.status != "cancelled" else ()
+    # a closed order may be closed again only to send a later re-costing to variance
+    if wo.status != "closed" or wo.recosted(recostings).wip == 0:
+        wo.check_status(("released", "in_progress", "completed"), "close it")
     wo.check_date(cmd.date)
     info = wo.info()
     with core_rules():
-        step = wo.state.close(cmd.reason or "")
+        step = wo.recosted(recostings).close(cmd.reason or "")
     voucher: str | None = None
     if step.value != 0:
         check_period(uow, cmd.date)
@@ -655,6 +724,7 @@ def close_work_order(cmd: CloseWorkOrder, ctx: Context) -> list[str]:
             actor=actor,
             now=now,
         )
+    record_recostings(ctx, wo, cmd.date, recostings)
     wo.trigger(
         ctx.event(
             WorkOrderClosed,

@@ -1,0 +1,117 @@
+"""A back-dated component receipt re-costs an issue to a work order: the chain carries on."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from erp_core.projections.production import cost_sheet, work_orders
+from production_helpers import all_checks_ok, balance, chair_factory, dump
+
+from erp_core import Erp
+from erp_core.kernel.errors import ErpError
+
+D = Decimal
+WO = "WO-2026-000001"
+
+
+def five_chairs_issued(erp: Erp) -> None:
+    chair_factory(erp)
+    erp.create_work_order(date="2026-03-05", item="CHAIR", quantity="5", warehouse="MAIN")
+    erp.release_work_order(work_order=WO, date="2026-03-05")
+    # 12 @ 3.00 + 8 @ 3.50 = 64.00; 5 seats 100.00
+    erp.issue_to_work_order(
+        work_order=WO,
+        date="2026-03-06",
+        lines=[
+            {"item": "LEG", "warehouse": "MAIN", "quantity": "20"},
+            {"item": "SEAT", "warehouse": "MAIN", "quantity": "5"},
+        ],
+    )
+
+
+def cheap_legs_back_dated(erp: Erp) -> None:
+    """10 legs @ 2.00 on 03-01, before everything: the 20 legs issued become
+    10 @ 2.00 + 10 @ 3.00 = 50.00 instead of 64.00 (WIP 14.00 lower)."""
+    erp.receive_stock(
+        date="2026-03-01",
+        account="1120",
+        lines=[{"item": "LEG", "warehouse": "MAIN", "quantity": "10", "unit_cost": "2.00"}],
+    )
+
+
+def test_recosting_before_completion_flows_into_the_finished_goods(erp: Erp) -> None:
+    five_chairs_issued(erp)
+    assert balance(erp, "1350") == D("164.00")
+    cheap_legs_back_dated(erp)
+    # inventory's CA- voucher moved the WIP account; the work order's WIP follows
+    assert balance(erp, "1350") == D("150.00")
+    (row,) = erp.query(work_orders)
+    assert row.wip == D("150.00")
+    all_checks_ok(erp)
+    sheet = erp.query(cost_sheet, WO)
+    assert sheet is not None
+    legs = sheet.materials[0]
+    assert (legs.issued_value, legs.adjustments, legs.net_value) == (
+        D("64.00"),
+        D("-14.00"),
+        D("50.00"),
+    )
+    erp.report_progress(work_order=WO, date="2026-03-07", work_centre="ASSY", hours="1.5")
+    erp.complete_work_order(work_order=WO, date="2026-03-08", quantity="5")
+    # 150.00 + 48.00 = 198.00 into the chairs, 39.60 each; WIP exactly 0.00
+    assert balance(erp, "1350") == D("0.00")
+    (receipt,) = [r for r in erp.stock_ledger("CHAIR") if r.kind == "wo_receipt"]
+    assert receipt.value == D("198.00")
+    (row,) = erp.query(work_orders)
+    assert (row.wip, row.received, row.unit_cost) == (D("0.00"), D("198.00"), D("39.6000"))
+    all_checks_ok(erp)
+    live = dump(erp)
+    erp.rebuild()
+    assert dump(erp) == live
+
+
+def test_recosting_after_completion_goes_to_variance_at_close(any_erp: Erp) -> None:
+    erp = any_erp
+    five_chairs_issued(erp)
+    erp.report_progress(work_order=WO, date="2026-03-07", work_centre="ASSY", hours="1.5")
+    erp.complete_work_order(work_order=WO, date="2026-03-08", quantity="5")  # 212.00
+    cheap_legs_back_dated(erp)
+    # the chairs keep 212.00; the 14.00 stays on the completed order (credit WIP) ...
+    assert balance(erp, "1350") == D("-14.00")
+    (row,) = erp.query(work_orders)
+    assert (row.status, row.wip, row.received) == ("completed", D("-14.00"), D("212.00"))
+    all_checks_ok(erp)
+    with pytest.raises(ErpError, match="reason"):
+        erp.close_work_order(work_order=WO, date="2026-03-20")
+    # ... until the order is closed: a favourable 14.00 production variance
+    erp.close_work_order(work_order=WO, date="2026-03-20", reason="legs re-costed")
+    assert balance(erp, "1350") == D("0.00")
+    assert balance(erp, "5500") == D("-14.00")
+    (row,) = erp.query(work_orders)
+    assert (row.status, row.wip, row.variance) == ("closed", D("0.00"), D("-14.00"))
+    all_checks_ok(erp)
+    live = dump(erp)
+    erp.rebuild()
+    assert dump(erp) == live
+
+
+def test_recosting_of_a_closed_order_is_closed_again_to_variance(erp: Erp) -> None:
+    five_chairs_issued(erp)
+    erp.complete_work_order(work_order=WO, date="2026-03-08", quantity="5")  # 164.00
+    erp.close_work_order(work_order=WO, date="2026-03-09")
+    with pytest.raises(ErpError, match="is closed: cannot close it"):
+        erp.close_work_order(work_order=WO, date="2026-03-10", reason="again")
+    cheap_legs_back_dated(erp)
+    assert balance(erp, "1350") == D("-14.00")
+    all_checks_ok(erp)
+    erp.close_work_order(work_order=WO, date="2026-03-20", reason="legs re-costed")
+    assert balance(erp, "1350") == D("0.00")
+    assert balance(erp, "5500") == D("-14.00")
+    all_checks_ok(erp)
+    with pytest.raises(ErpError, match="is closed"):
+        erp.issue_to_work_order(
+            work_order=WO,
+            date="2026-03-21",
+            lines=[{"item": "SEAT", "warehouse": "MAIN", "quantity": "1"}],
+        )
