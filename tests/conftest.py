@@ -13,6 +13,10 @@ import pytest
 
 from erp_core import Erp
 
+# Fixtures of the web console's tests (a module, not a second conftest.py: two conftest modules
+# would shadow each other's helpers imported as `from conftest import ...`).
+pytest_plugins = ["web.web_fixtures"]
+
 PG_ENV = "ERP_TEST_POSTGRES_URL"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
