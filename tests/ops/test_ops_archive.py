@@ -356,3 +356,22 @@ def test_an_empty_book_backs_up_and_restores(tmp_path: Path) -> None:
     assert manifest.events == 0
     result = restore(out, parse_url(f"sqlite:///{tmp_path}/empty2.sqlite"))
     assert result.events == 0 and result.head_position == 0
+
+
+def test_restored_chain_rows_keep_their_links(source: str, tmp_path: Path) -> None:
+    """A restored book protects the stream names of its chain rows like the live one did."""
+    archive = tmp_path / "books.erpbak"
+    backup(parse_url(source), archive)
+    target = f"sqlite:///{tmp_path}/restored.sqlite"
+    restore(archive, parse_url(target))
+    import sqlite3
+
+    db = sqlite3.connect(f"{tmp_path}/restored.sqlite")
+    assert db.execute("SELECT count(*) FROM event_chain WHERE link IS NULL").fetchone() == (0,)
+    db.execute("DELETE FROM stored_events WHERE rowid = 3")
+    db.execute("UPDATE event_chain SET stream = 'doc:JV-2026-000001' WHERE position = 3")
+    db.commit()
+    db.close()
+    with Erp.open(target, actor="t") as erp:
+        [problem] = erp.verify().problems
+    assert (problem.kind, problem.position, problem.stream) == ("deleted", 3, None)

@@ -18,16 +18,18 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from collections import deque
 from collections.abc import Iterable, Iterator
-from typing import Literal, NamedTuple
+from typing import Generic, Literal, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection, text
 
-from erp_core.infra.chain import CHAIN_TABLE, GENESIS, canonical_bytes, next_hash
+from erp_core.infra.chain import CHAIN_TABLE, GENESIS, canonical_bytes, link_hash, next_hash
 from erp_core.kernel.errors import ErpError, ValidationError
 
 DIGEST_FORMAT = "erp-digest/1"
+T = TypeVar("T")
 EVENTS_TABLE = "stored_events"
 
 
@@ -111,19 +113,26 @@ def raw_events(conn: Connection, batch: int = 5000, upto: int | None = None) -> 
         after = int(rows[-1][0])
 
 
-ChainRow = tuple[int, str, str, int | None]  # position, stream, hash, previous position
+# position, stream, hash, previous position, link
+ChainRow = tuple[int, str, str, int | None, str | None]
 
 
 def chain_records(conn: Connection, batch: int = 20000) -> Iterator[ChainRow]:
     after = 0
     query = text(
-        f"SELECT position, stream, hash, previous FROM {CHAIN_TABLE} WHERE position > :after "
-        "ORDER BY position LIMIT :batch"
+        f"SELECT position, stream, hash, previous, link FROM {CHAIN_TABLE} "
+        "WHERE position > :after ORDER BY position LIMIT :batch"
     )
     while True:
         rows = conn.execute(query, {"after": after, "batch": batch}).all()
-        for p, stream, digest, previous in rows:
-            yield int(p), str(stream), str(digest), None if previous is None else int(previous)
+        for p, stream, digest, previous, link in rows:
+            yield (
+                int(p),
+                str(stream),
+                str(digest),
+                None if previous is None else int(previous),
+                None if link is None else str(link),
+            )
         if len(rows) < batch:
             return
         after = int(rows[-1][0])
@@ -144,6 +153,53 @@ def stream_events(conn: Connection, stream: str) -> list[RawEvent]:
 # --- verifying -------------------------------------------------------------------------------
 
 
+def _link_ok(c: tuple[int, str, str] | ChainRow) -> bool:
+    """Does the row's link vouch for its stream and previous position? (Rows from before
+    links were written have none and are taken as they are.)"""
+    if len(c) < 5 or c[4] is None:
+        return True
+    previous = c[3]
+    return previous is not None and link_hash(c[0], previous, c[1], c[2]) == c[4]
+
+
+class _Ahead(Generic[T]):
+    """An iterator one can look ahead in."""
+
+    def __init__(self, items: Iterable[T]) -> None:
+        self._items = iter(items)
+        self._buffer: deque[T] = deque()
+
+    def peek(self, i: int = 0) -> T | None:
+        while len(self._buffer) <= i:
+            item = next(self._items, None)
+            if item is None:
+                return None
+            self._buffer.append(item)
+        return self._buffer[i]
+
+    def pop(self) -> None:
+        if self.peek() is not None:
+            self._buffer.popleft()
+
+
+def _slipped_in(
+    local: str, evs: _Ahead[RawEvent], chs: _Ahead[tuple[int, str, str] | ChainRow]
+) -> bool:
+    """Was the current event inserted, the events after it renumbered? Then the next event
+    is the one chained at the current row, and the one after it (if any) at the next row:
+    two matches, so that two swapped events still read as altered."""
+    c, e1, c2, e2 = chs.peek(0), evs.peek(1), chs.peek(1), evs.peek(2)
+    if c is None or e1 is None:
+        return False
+    if c[2] != next_hash(local, canonical_bytes(c[0], e1.stream, e1.version, e1.topic, e1.state)):
+        return False
+    if c2 is None or e2 is None:
+        return c2 is None and e2 is None
+    return c2[2] == next_hash(
+        c[2], canonical_bytes(c2[0], e2.stream, e2.version, e2.topic, e2.state)
+    )
+
+
 def verify_chain(
     events: Iterable[RawEvent],
     chain: Iterable[tuple[int, str, str] | ChainRow],
@@ -154,7 +210,11 @@ def verify_chain(
     Each problem is reported once, where it is: after one, the walk resynchronises on the
     stored chain, so one change reads as one problem. A chain row whose link points past a
     missing position reveals events deleted together with their chain rows; an event that
-    matches its neighbours while its own chain row does not reveals an overwritten chain row.
+    matches its neighbours while its own chain row does not reveals an overwritten chain row;
+    an event whose successor matches the chain row at its position was inserted with the
+    events after it renumbered (they are then checked at the positions they were chained at).
+    A chain row whose `link` does not match its stream and previous position was edited: its
+    stream name is not used to name a deleted event.
     """
     wanted = set(checkpoints)
     seen: dict[int, str] = {}
@@ -164,6 +224,7 @@ def verify_chain(
     last_link = 0  # the position of the last chain row walked
     count = 0
     head_position = 0
+    shift = 0  # how far the events from here on were renumbered past their chain rows
     # a mismatch waiting for the next event to tell which side changed:
     # (position, stream, hash the chain should hold, hash it holds)
     pending: tuple[int, str, str, str] | None = None
@@ -182,47 +243,67 @@ def verify_chain(
             )
             pending = None
 
-    ev_iter, ch_iter = iter(events), iter(chain)
-    e, c = next(ev_iter, None), next(ch_iter, None)
-    while e is not None or c is not None:
-        if e is not None and (c is None or e.position < c[0]):
+    def walked(e: RawEvent) -> None:
+        """Carry the recomputed hash (over the events as they are stored) past `e`."""
+        nonlocal recomputed, count, head_position
+        body = canonical_bytes(e.position, e.stream, e.version, e.topic, e.state)
+        recomputed = next_hash(recomputed, body)
+        count += 1
+        head_position = e.position
+        if e.position in wanted:
+            seen[e.position] = recomputed
+
+    def inserted(e: RawEvent, why: str) -> Problem:
+        return Problem(
+            position=e.position,
+            stream=e.stream,
+            kind="inserted",
+            message=f"position {e.position} ({describe(e.stream)}): an event with no chain "
+            f"record was inserted outside erp_core{why}",
+        )
+
+    evs, chs = _Ahead(events), _Ahead(chain)  # look-ahead, to recognise an insertion
+    while True:
+        e, c = evs.peek(), chs.peek()
+        if e is None and c is None:
+            break
+        key = 0 if e is None else e.position - shift  # the position `e` should be chained at
+        if e is not None and (c is None or key < c[0]):
             settle_altered()
-            body = canonical_bytes(e.position, e.stream, e.version, e.topic, e.state)
-            recomputed = next_hash(recomputed, body)
-            local = next_hash(local, body)
-            problems.append(
-                Problem(
-                    position=e.position,
-                    stream=e.stream,
-                    kind="inserted",
-                    message=f"position {e.position} ({describe(e.stream)}): an event with no chain "
-                    "record was inserted outside erp_core",
-                )
-            )
-            count += 1
-            head_position = e.position
-            if e.position in wanted:
-                seen[e.position] = recomputed
-            e = next(ev_iter, None)
-        elif c is not None and (e is None or c[0] < e.position):
+            walked(e)
+            problems.append(inserted(e, ""))
+            evs.pop()
+        elif c is not None and (e is None or c[0] < key):
             settle_altered()
             position, stream, stored_hash = c[0], c[1], c[2]
-            problems.append(
-                Problem(
-                    position=position,
-                    stream=stream,
-                    kind="deleted",
-                    message=f"position {position} ({describe(stream)}): the event was deleted",
+            if _link_ok(c):
+                problems.append(
+                    Problem(
+                        position=position,
+                        stream=stream,
+                        kind="deleted",
+                        message=f"position {position} ({describe(stream)}): the event was deleted",
+                    )
                 )
-            )
+            else:
+                problems.append(
+                    Problem(
+                        position=position,
+                        stream=None,
+                        kind="deleted",
+                        message=f"position {position}: the event was deleted, and its chain "
+                        f"record was edited (it names {describe(stream)}, which its link does "
+                        "not vouch for)",
+                    )
+                )
             local = stored_hash
             last_link = position
-            c = next(ch_iter, None)
+            chs.pop()
         else:
             assert e is not None and c is not None
-            body = canonical_bytes(e.position, e.stream, e.version, e.topic, e.state)
-            previous = c[3] if len(c) > 3 else None
-            recomputed = next_hash(recomputed, body)
+            body = canonical_bytes(c[0], e.stream, e.version, e.topic, e.state)
+            link_ok = _link_ok(c)
+            previous = c[3] if len(c) > 3 and link_ok else None
             if pending is not None:
                 if next_hash(pending[2], body) == c[2]:
                     # the event before matches this one: its chain row was overwritten
@@ -258,14 +339,29 @@ def verify_chain(
             else:
                 expected = next_hash(local, body)
                 if expected != c[2]:
+                    if _slipped_in(local, evs, chs):
+                        # the next events are the ones chained here: `e` was slipped in
+                        walked(e)
+                        problems.append(inserted(e, " (the events after it were renumbered)"))
+                        evs.pop()
+                        shift = evs.peek(0).position - c[0]  # type: ignore[union-attr]
+                        continue
                     pending = (e.position, e.stream, expected, c[2])
+                elif not link_ok:
+                    problems.append(
+                        Problem(
+                            position=e.position,
+                            stream=e.stream,
+                            kind="chain",
+                            message=f"position {e.position} ({describe(e.stream)}): the chain "
+                            "record was altered (the event itself is intact)",
+                        )
+                    )
             local = c[2]
             last_link = c[0]
-            count += 1
-            head_position = e.position
-            if e.position in wanted:
-                seen[e.position] = recomputed
-            e, c = next(ev_iter, None), next(ch_iter, None)
+            walked(e)
+            evs.pop()
+            chs.pop()
     settle_altered()
     return ChainReport(
         events=count,

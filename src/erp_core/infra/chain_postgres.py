@@ -22,17 +22,21 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             SQL(
                 "CREATE TABLE IF NOT EXISTS {0}.{1} "
                 "(position bigint PRIMARY KEY, stream text NOT NULL, hash text NOT NULL, "
-                "previous bigint)"
+                "previous bigint, link text)"
             ).format(*table)
         )
         self.sql_create_statements.append(
             SQL("ALTER TABLE {0}.{1} ADD COLUMN IF NOT EXISTS previous bigint").format(*table)
         )
+        self.sql_create_statements.append(
+            SQL("ALTER TABLE {0}.{1} ADD COLUMN IF NOT EXISTS link text").format(*table)
+        )
         self._select_head = SQL(
             "SELECT hash, position FROM {0}.{1} ORDER BY position DESC LIMIT 1"
         ).format(*table)
         self._insert_chain = SQL(
-            "INSERT INTO {0}.{1} (position, stream, hash, previous) VALUES (%s, %s, %s, %s)"
+            "INSERT INTO {0}.{1} (position, stream, hash, previous, link) "
+            "VALUES (%s, %s, %s, %s, %s)"
         ).format(*table)
 
     def _fetch_ids_after_insert_events(

@@ -45,7 +45,14 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import Connection, Engine, inspect, text
 
 from erp_core.audit import verify as audit
-from erp_core.infra.chain import CHAIN_FORMAT, CHAIN_TABLE, GENESIS, canonical_bytes, next_hash
+from erp_core.infra.chain import (
+    CHAIN_FORMAT,
+    CHAIN_TABLE,
+    GENESIS,
+    canonical_bytes,
+    link_hash,
+    next_hash,
+)
 from erp_core.infra.config import DatabaseUrl
 from erp_core.infra.db import create_engines, migrate
 from erp_core.kernel.errors import ErpError
@@ -538,14 +545,24 @@ def _load(
         f"INSERT INTO {EVENTS_TABLE} ({pos}, originator_id, originator_version, topic, state) "
         "VALUES (:p, :s, :v, :t, :b)"
     )
-    insert_chain = text(f"INSERT INTO {CHAIN_TABLE} (position, stream, hash) VALUES (:p, :s, :h)")
+    insert_chain = text(
+        f"INSERT INTO {CHAIN_TABLE} (position, stream, hash, previous, link) "
+        "VALUES (:p, :s, :h, :r, :l)"
+    )
     rows: list[dict[str, Any]] = []
     count = 0
+    previous = 0  # the restored rows get their previous position and link, as written live
 
     def flush() -> None:
+        nonlocal previous
         if rows:
             conn.execute(insert_event, rows)
-            conn.execute(insert_chain, [{"p": r["p"], "s": r["s"], "h": r["h"]} for r in rows])
+            links = []
+            for r in rows:
+                link = link_hash(r["p"], previous, r["s"], r["h"])
+                links.append({"p": r["p"], "s": r["s"], "h": r["h"], "r": previous, "l": link})
+                previous = r["p"]
+            conn.execute(insert_chain, links)
             rows.clear()
 
     for e in events:
