@@ -14,7 +14,9 @@ The convention:
   it) and `$ cat FILE` (prints a file). Anything else is refused: a block that shows shell
   pipelines or other programs is ```sh (only its `erp` command lines are checked, by name).
 - A ```jsonl or ```text block whose info string says `file=NAME` writes NAME (its text) for
-  the commands after it.
+  the commands after it. A plain ```jsonl block (an example action, as in docs/actions.md) is
+  applied at its place with `erp --actor docs apply` and must be accepted, so console examples
+  between them see the company the examples before them built.
 - The blocks of one document run in order in one empty directory, with
   `ERP_DATABASE_URL=sqlite:///erp.sqlite` (a fresh database there) and `ERP_ACTOR=alice`.
 """
@@ -84,6 +86,8 @@ def steps(text: str) -> Iterator[Step]:
         names = [word.removeprefix("file=") for word in info[1:] if word.startswith("file=")]
         if info[:1] in (["jsonl"], ["text"]) and names:
             yield Step(first - 1, body, file_name=names[0])
+        elif info == ["jsonl"]:
+            yield Step(first - 1, body, file_name="")
         if info != ["console"]:
             continue
         step: Step | None = None
@@ -135,7 +139,14 @@ def run_document(doc: Path, workdir: Path, text: str | None = None) -> int:
     runner = CliRunner()
     count = 0
     for step in steps(text):
-        where = f"{doc}:{step.line}"
+        where = f"{doc.parent.name}/{doc.name}:{step.line}"
+        if step.file_name == "":  # an example action of the catalogue: apply it as `docs`
+            path = workdir / ".example.jsonl"
+            path.write_text(step.command, encoding="utf-8")
+            result = runner.invoke(cli, ["--actor", "docs", "apply", str(path)], env=env)
+            if result.exit_code != 0:
+                raise DocExampleError(f"{where}: the ```jsonl example is refused:\n{result.output}")
+            continue
         if step.file_name is not None:
             (workdir / step.file_name).write_text(step.command, encoding="utf-8")
             continue
