@@ -60,8 +60,11 @@ def _strip_comment(command: str) -> tuple[str, int]:
     if match and _outside_quotes(command, match.start()):
         exit_code = int(match[1])
     hash_at = next(
-        (i for i, c in enumerate(command) if c == "#" and _outside_quotes(command, i)
-         and (i == 0 or command[i - 1].isspace())),
+        (
+            i
+            for i, c in enumerate(command)
+            if c == "#" and _outside_quotes(command, i) and (i == 0 or command[i - 1].isspace())
+        ),
         len(command),
     )
     return command[:hash_at].strip(), exit_code
@@ -180,7 +183,9 @@ def run_document(doc: Path, workdir: Path, text: str | None = None) -> int:
         if step.expected and not matches(step.expected, actual):
             raise DocExampleError(
                 f"{where}: the output of `{step.command}` differs from the docs\n"
-                "--- the docs show\n" + "\n".join(step.expected) + "\n--- the program printed\n"
+                "--- the docs show\n"
+                + "\n".join(step.expected)
+                + "\n--- the program printed\n"
                 + "\n".join(actual)
             )
     return count

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from docs_console import run_document
+
 from erp_core.areas import AREAS
 from erp_core.cli import cli
 from erp_core.kernel.events import EVENT_TYPES
