@@ -18,7 +18,8 @@ The convention:
   applied at its place with `erp --actor docs apply` and must be accepted, so console examples
   between them see the company the examples before them built.
 - The blocks of one document run in order in one empty directory, with
-  `ERP_DATABASE_URL=sqlite:///erp.sqlite` (a fresh database there) and `ERP_ACTOR=alice`.
+  `ERP_DATABASE_URL=sqlite:///erp.sqlite` (a fresh database there), `ERP_ACTOR=alice` and
+  `COLUMNS=80` (so rich tables have the same width everywhere).
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from erp_core.cli import cli
 
 FENCE = re.compile(r"^```(?P<info>[^\n`]*)\n(?P<body>.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 EXIT = re.compile(r"#\s*exit\s+(\d+)\s*$")
-ENVIRONMENT = {"ERP_DATABASE_URL": "sqlite:///erp.sqlite", "ERP_ACTOR": "alice"}
+# COLUMNS: tables are as wide on every machine (rich reads it; 80 is its default off a terminal).
+ENVIRONMENT = {"ERP_DATABASE_URL": "sqlite:///erp.sqlite", "ERP_ACTOR": "alice", "COLUMNS": "80"}
 
 
 class DocExampleError(AssertionError):
