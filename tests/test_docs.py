@@ -5,6 +5,9 @@
 - the ```jsonl blocks of docs/actions.md and then of docs/actions/<area>.md (areas in the order
   of `erp_core.areas.AREAS`), concatenated, apply cleanly with `erp apply` to a freshly created
   company;
+- every ```console block of docs/*.md runs with `erp` and shows the program's real output
+  (the convention is in tests/docs_console.py and docs/layout.md), blocks of one file in order
+  against one fresh database in an empty directory;
 - the action catalogue (docs/actions.md and docs/actions/*.md) names every registered action, the
   event catalogue (docs/events.md and docs/events/*.md) every event class, and the guide's chart
   table matches the standard chart.
@@ -17,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from docs_console import run_document
 
 from erp_core.areas import AREAS
 from erp_core.cli import cli
@@ -43,6 +47,11 @@ DOCS_WITH_PYTHON = [
 ]
 
 
+DOCS_WITH_CONSOLE = [
+    doc for doc in sorted([*DOCS.glob("*.md"), *DOCS.glob("*/*.md")]) if code_blocks(doc, "console")
+]
+
+
 def catalogue(kind: str) -> list[Path]:
     """docs/<kind>.md, then docs/<kind>/<area>.md in the order of the areas."""
     by_area = [DOCS / kind / f"{area}.md" for area in AREAS]
@@ -62,6 +71,18 @@ def test_python_examples_run(doc: Path, tmp_path: Path, monkeypatch: pytest.Monk
         # Pad with blank lines so a traceback points at the line in the Markdown file.
         code = compile("\n" * (first_line - 1) + source, str(doc), "exec")
         exec(code, namespace)
+
+
+def test_the_docs_have_console_examples() -> None:
+    assert len(DOCS_WITH_CONSOLE) >= 4, f"too few docs with ```console examples in {DOCS}"
+
+
+@pytest.mark.parametrize("doc", DOCS_WITH_CONSOLE, ids=lambda doc: doc.name)
+def test_console_examples_run(doc: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("ERP_DATABASE_URL", "ERP_ACTOR", "ERP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    assert run_document(doc, tmp_path) > 0
 
 
 def test_action_examples_apply_cleanly_as_one_file(tmp_path: Path) -> None:

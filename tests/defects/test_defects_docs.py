@@ -16,7 +16,9 @@ from click.testing import CliRunner
 from erp_core.cli import cli
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-FENCE = re.compile(r"^```console\n(?P<body>.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
+# ```console blocks also run (tests/test_docs.py); ```sh blocks (synopses, placeholders, other
+# programs) are only checked here.
+FENCE = re.compile(r"^```(?:console|sh)\n(?P<body>.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 GLOBAL = {"--db", "--actor"}
 
 
