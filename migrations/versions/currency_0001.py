@@ -1,0 +1,31 @@
+"""Currency: the exchange-rate table and foreign-currency open items.
+
+Revision ID: currency_0001
+Revises: 0004
+Create Date: 2026-11-30
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "currency_0001"
+down_revision = "0004"
+branch_labels = ("currency",)
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "exchange_rates",
+        sa.Column("currency", sa.String(3), primary_key=True),
+        sa.Column("date", sa.Date, primary_key=True),
+        sa.Column("rate", sa.String(40), nullable=False),
+        sa.Column("source", sa.Text),
+        sa.Column("position", sa.BigInteger, nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("exchange_rates")

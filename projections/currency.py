@@ -1,0 +1,82 @@
+"""The currency projection: the exchange-rate table as set (latest setting of a date wins)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+
+from erp_core.projections.engine import Projection, Record
+from erp_core.projections.schema import metadata
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import BigInteger, Column, Connection, Date, String, Table, Text, delete, insert, select
+
+exchange_rates = Table(
+    "exchange_rates",
+    metadata,
+    Column("currency", String(3), primary_key=True),
+    Column("date", Date, primary_key=True),
+    Column("rate", String(40), nullable=False),  # exact decimal text; rates are not summed
+    Column("source", Text),
+    Column("position", BigInteger, nullable=False),
+)
+
+
+class CurrencyProjection:
+    name = "currency"
+    tables: Sequence[Table] = (exchange_rates,)
+    event_names = frozenset({"ExchangeRateSet"})
+
+    def apply(self, conn: Connection, records: Sequence[Record], base_currency: str) -> None:
+        for position, _stream, name, e in records:
+            if name != "ExchangeRateSet":
+                continue
+            day = dt.date.fromisoformat(e["date"])
+            conn.execute(
+                delete(exchange_rates).where(
+                    (exchange_rates.c.currency == e["currency"]) & (exchange_rates.c.date == day)
+                )
+            )
+            conn.execute(
+                insert(exchange_rates).values(
+                    currency=e["currency"],
+                    date=day,
+                    rate=e["rate"],
+                    source=e.get("source"),
+                    position=position,
+                )
+            )
+
+
+def projections() -> list[Projection]:
+    return [CurrencyProjection()]
+
+
+class RateRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    currency: str
+    date: dt.date
+    rate: Decimal
+    source: str | None
+
+
+def rate_rows(
+    conn: Connection, currency: str | None = None, as_of: dt.date | None = None
+) -> list[RateRow]:
+    """Every rate set (of one currency, up to a date); with `as_of` and no other filter, the
+    rate in force on that date for each currency."""
+    query = select(exchange_rates).order_by(exchange_rates.c.currency, exchange_rates.c.date)
+    if currency is not None:
+        query = query.where(exchange_rates.c.currency == currency)
+    if as_of is not None:
+        query = query.where(exchange_rates.c.date <= as_of)
+    rows = [
+        RateRow(currency=r.currency, date=r.date, rate=Decimal(r.rate), source=r.source)
+        for r in conn.execute(query)
+    ]
+    if as_of is not None:
+        latest: dict[str, RateRow] = {}
+        for row in rows:
+            latest[row.currency] = row
+        return list(latest.values())
+    return rows
