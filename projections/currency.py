@@ -6,10 +6,24 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
-from erp_core.projections.engine import Projection, Record
+from erp_core.projections.engine import Projection, Record, insert_rows
 from erp_core.projections.schema import metadata
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import BigInteger, Column, Connection, Date, String, Table, Text, delete, insert, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Date,
+    String,
+    Table,
+    Text,
+    delete,
+    func,
+    insert,
+    select,
+)
+
+from erp_core.kernel.money import MINOR_UNITS, minor_from_text
 
 exchange_rates = Table(
     "exchange_rates",
@@ -22,14 +36,50 @@ exchange_rates = Table(
 )
 
 
+# Exchange differences booked on open items (realised on settlement, unrealised on
+# revaluation and their reversals): the change of the control account in base, debit positive.
+exchange_differences = Table(
+    "exchange_differences",
+    metadata,
+    Column("position", BigInteger, primary_key=True),
+    Column("invoice", String(32), primary_key=True),
+    Column("document", String(32), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("ledger", String(16), nullable=False),
+    Column("party", String(32), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("base_minor", BigInteger, nullable=False),
+)
+
+
 class CurrencyProjection:
     name = "currency"
-    tables: Sequence[Table] = (exchange_rates,)
-    event_names = frozenset({"ExchangeRateSet"})
+    tables: Sequence[Table] = (exchange_rates, exchange_differences)
+    event_names = frozenset({"ExchangeRateSet", "ExchangeDifferenceBooked"})
 
     def apply(self, conn: Connection, records: Sequence[Record], base_currency: str) -> None:
+        places = MINOR_UNITS[base_currency]
         for position, _stream, name, e in records:
-            if name != "ExchangeRateSet":
+            if name == "ExchangeDifferenceBooked":
+                insert_rows(
+                    conn,
+                    exchange_differences,
+                    [
+                        (
+                            position,
+                            invoice,
+                            e["document"],
+                            e["date"],
+                            e["ledger"],
+                            e["party"],
+                            e["currency"],
+                            e["kind"],
+                            minor_from_text(amount, places),
+                        )
+                        for invoice, amount in sorted(e["items"].items())
+                    ],
+                )
                 continue
             day = dt.date.fromisoformat(e["date"])
             conn.execute(
@@ -80,3 +130,17 @@ def rate_rows(
             latest[row.currency] = row
         return list(latest.values())
     return rows
+
+
+def exchange_adjustments(conn: Connection, ledger: str) -> dict[str, int]:
+    """Per party, the exchange differences booked on its open items (minor units of base,
+    the change of the control account, debit positive)."""
+    d = exchange_differences
+    return {
+        party: int(total)
+        for party, total in conn.execute(
+            select(d.c.party, func.sum(d.c.base_minor))
+            .where(d.c.ledger == ledger)
+            .group_by(d.c.party)
+        )
+    }

@@ -351,6 +351,10 @@ def supplier_balances(conn: Connection) -> dict[str, Decimal]:
         )
     ):
         owed[supplier] = owed.get(supplier, 0) - int(total)
+    from erp_core.projections.currency import exchange_adjustments
+
+    for supplier, change in exchange_adjustments(conn, "payables").items():
+        owed[supplier] = owed.get(supplier, 0) - change  # exchange differences (issue 17)
     return {k: from_minor(v, base) for k, v in sorted(owed.items())}
 
 

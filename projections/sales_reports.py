@@ -109,6 +109,10 @@ def customer_balances(conn: Connection) -> dict[str, Decimal]:
         )
     ):
         owed[customer] = owed.get(customer, 0) - int(total)
+    from erp_core.projections.currency import exchange_adjustments
+
+    for customer, change in exchange_adjustments(conn, "receivables").items():
+        owed[customer] = owed.get(customer, 0) + change  # exchange differences (issue 17)
     return {k: from_minor(v, base) for k, v in sorted(owed.items())}
 
 

@@ -25,7 +25,20 @@ def upgrade() -> None:
         sa.Column("source", sa.Text),
         sa.Column("position", sa.BigInteger, nullable=False),
     )
+    op.create_table(
+        "exchange_differences",
+        sa.Column("position", sa.BigInteger, primary_key=True),
+        sa.Column("invoice", sa.String(32), primary_key=True),
+        sa.Column("document", sa.String(32), nullable=False),
+        sa.Column("date", sa.Date, nullable=False),
+        sa.Column("ledger", sa.String(16), nullable=False),
+        sa.Column("party", sa.String(32), nullable=False),
+        sa.Column("currency", sa.String(3), nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("base_minor", sa.BigInteger, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("exchange_differences")
     op.drop_table("exchange_rates")

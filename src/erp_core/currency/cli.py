@@ -25,5 +25,6 @@ def report_rates(
     title = "Exchange rates" + (f" in force on {as_of}" if as_of else "")
     rows_out(title, rows, ["currency", "date", "rate", "source"], fmt_name)
 
+
 commands: list[click.Command] = []
 reports: list[click.Command] = [report_rates]

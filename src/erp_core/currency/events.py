@@ -28,3 +28,20 @@ class CurrencyConfigured(DomainEvent):
     realised_loss_account: str
     unrealised_gain_account: str
     unrealised_loss_account: str
+
+
+class ExchangeDifferenceBooked(DomainEvent):
+    """A voucher moved the base amount of open items of a control account without moving
+    their document-currency amount: a realised difference on settlement, an unrealised one
+    on revaluation, or the reversal of an unrealised one. Recorded on `fxd:<document>` in
+    the same save as the voucher, so the sub-ledger in the base currency follows the control
+    account. `items` maps each invoice to the change of the control account (debit positive).
+    """
+
+    document: str
+    date: dt.date
+    ledger: str  # "payables" or "receivables"
+    party: str
+    currency: str
+    kind: str  # "realised", "unrealised", "reversal"
+    items: dict[str, Dec]

@@ -1,0 +1,63 @@
+"""Shared set-up of the currency tests: a EUR company buying from a USD supplier."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from erp_core import Erp
+
+D = Decimal
+
+
+def setup_purchasing(erp: Erp) -> None:
+    erp.register_item(code="BOLT", name="Bolt M8", uom="pcs")
+    erp.register_warehouse(code="MAIN", name="Main store")
+    erp.configure_procurement(approval_threshold="1000000.00")
+    erp.register_supplier(code="YANK", name="Yankee Tools", currency="USD")
+    erp.register_supplier(code="NIPPON", name="Nippon Parts", currency="JPY")
+
+
+def order(erp: Erp, supplier: str, quantity: str, price: str, **extra: Any) -> str:
+    return erp.create_purchase_order(
+        date="2026-01-05",
+        supplier=supplier,
+        expected_delivery="2026-01-20",
+        lines=[{"item": "BOLT", "quantity": quantity, "price": price, "warehouse": "MAIN"}],
+        **extra,
+    ).documents[0]
+
+
+def balance(erp: Erp, account: str) -> Decimal:
+    """The base balance of an account, debit positive."""
+    tb = erp.trial_balance()
+    return sum((r.debit - r.credit for r in tb.rows if r.account == account), D(0))
+
+
+def events(erp: Erp) -> list[Any]:
+    """Every event in the log, decoded."""
+    from erp_core.infra.store import decode_stored
+
+    return [decode_stored(r.position, r.stream, r.topic, r.state) for r in erp.store.iter_log()]
+
+
+def vouchers(erp: Erp) -> list[Any]:
+    """Every VoucherPosted in the log."""
+    from erp_core.ledger.events import VoucherPosted
+
+    return [e for e in events(erp) if isinstance(e, VoucherPosted)]
+
+
+def voucher(erp: Erp, document: str) -> Any:
+    (found,) = [v for v in vouchers(erp) if v.document == document]
+    return found
+
+
+def all_checks_ok(erp: Erp) -> None:
+    bad = [r.message for r in erp.check() if not r.ok]
+    assert bad == []
+
+
+def day(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
