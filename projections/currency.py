@@ -132,15 +132,15 @@ def rate_rows(
     return rows
 
 
-def exchange_adjustments(conn: Connection, ledger: str) -> dict[str, int]:
+def exchange_adjustments(
+    conn: Connection, ledger: str, as_of: dt.date | None = None, kind: str | None = None
+) -> dict[str, int]:
     """Per party, the exchange differences booked on its open items (minor units of base,
-    the change of the control account, debit positive)."""
+    the change of the control account, debit positive), up to a date, of one kind."""
     d = exchange_differences
-    return {
-        party: int(total)
-        for party, total in conn.execute(
-            select(d.c.party, func.sum(d.c.base_minor))
-            .where(d.c.ledger == ledger)
-            .group_by(d.c.party)
-        )
-    }
+    query = select(d.c.party, func.sum(d.c.base_minor)).where(d.c.ledger == ledger)
+    if as_of is not None:
+        query = query.where(d.c.date <= as_of)
+    if kind is not None:
+        query = query.where(d.c.kind == kind)
+    return {party: int(total) for party, total in conn.execute(query.group_by(d.c.party))}

@@ -61,3 +61,37 @@ def all_checks_ok(erp: Erp) -> None:
 
 def day(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
+
+
+def setup_sales(erp: Erp) -> None:
+    """Stock of 100 bolts at EUR 2.00; a USD and a JPY customer with limits in EUR."""
+    erp.register_item(code="NUT", name="Nut", uom="pcs", valuation="fifo")
+    erp.register_warehouse(code="SHOP", name="Shop")
+    erp.configure_sales(credit_approvers=["carol"])
+    for code, currency in (("ACME", "USD"), ("TOKYO", "JPY")):
+        erp.register_customer(
+            code=code,
+            name=f"Customer {code}",
+            currency=currency,
+            credit_level="A",
+            credit_limit="100000.00",
+            payment_terms_days=30,
+        )
+    erp.receive_stock(
+        date="2026-01-02",
+        account="3100",
+        lines=[{"item": "NUT", "warehouse": "SHOP", "quantity": "100", "unit_cost": "2.00"}],
+    )
+
+
+def sell(erp: Erp, customer: str, quantity: str, price: str, day: str = "2026-01-10") -> str:
+    """Order, confirm, deliver everything and invoice it on `day`; return the invoice."""
+    order = erp.create_sales_order(
+        date=day,
+        customer=customer,
+        delivery_date=day,
+        lines=[{"item": "NUT", "quantity": quantity, "price": price, "warehouse": "SHOP"}],
+    ).documents[0]
+    erp.confirm_sales_order(document=order)
+    erp.deliver_sales_order(document=order, date=day, lines=[{"line": 1, "quantity": quantity}])
+    return erp.invoice_sales_order(document=order, date=day).documents[0]
