@@ -53,14 +53,52 @@ exchange_differences = Table(
 )
 
 
+# The workings of each revaluation run: one row per open item revalued.
+revaluation_items = Table(
+    "revaluation_items",
+    metadata,
+    Column("date", Date, primary_key=True),
+    Column("invoice", String(32), primary_key=True),
+    Column("ledger", String(16), nullable=False),
+    Column("party", String(32), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("open_amount", String(40), nullable=False),  # in the invoice's currency
+    Column("rate", String(40), nullable=False),
+    Column("booked_minor", BigInteger, nullable=False),
+    Column("revalued_minor", BigInteger, nullable=False),
+    Column("difference_minor", BigInteger, nullable=False),
+)
+
+
 class CurrencyProjection:
     name = "currency"
-    tables: Sequence[Table] = (exchange_rates, exchange_differences)
-    event_names = frozenset({"ExchangeRateSet", "ExchangeDifferenceBooked"})
+    tables: Sequence[Table] = (exchange_rates, exchange_differences, revaluation_items)
+    event_names = frozenset({"ExchangeRateSet", "ExchangeDifferenceBooked", "OpenItemsRevalued"})
 
     def apply(self, conn: Connection, records: Sequence[Record], base_currency: str) -> None:
         places = MINOR_UNITS[base_currency]
         for position, _stream, name, e in records:
+            if name == "OpenItemsRevalued":
+                insert_rows(
+                    conn,
+                    revaluation_items,
+                    [
+                        (
+                            e["date"],
+                            x["invoice"],
+                            x["ledger"],
+                            x["party"],
+                            x["currency"],
+                            x["open_amount"],
+                            x["rate"],
+                            minor_from_text(x["booked"], places),
+                            minor_from_text(x["revalued"], places),
+                            minor_from_text(x["difference"], places),
+                        )
+                        for x in e["items"]
+                    ],
+                )
+                continue
             if name == "ExchangeDifferenceBooked":
                 insert_rows(
                     conn,
@@ -144,3 +182,42 @@ def exchange_adjustments(
     if kind is not None:
         query = query.where(d.c.kind == kind)
     return {party: int(total) for party, total in conn.execute(query.group_by(d.c.party))}
+
+
+class RevaluationRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    ledger: str
+    party: str
+    invoice: str
+    currency: str
+    open_amount: Decimal
+    rate: Decimal
+    booked: Decimal
+    revalued: Decimal
+    difference: Decimal
+
+
+def revaluation_rows(conn: Connection, day: dt.date) -> list[RevaluationRow]:
+    """The workings of the revaluation run of a date, per open item."""
+    from erp_core.projections.queries import company
+
+    from erp_core.kernel.money import from_minor
+
+    _, base = company(conn)
+    r = revaluation_items
+    return [
+        RevaluationRow(
+            ledger=row.ledger,
+            party=row.party,
+            invoice=row.invoice,
+            currency=row.currency,
+            open_amount=Decimal(row.open_amount),
+            rate=Decimal(row.rate),
+            booked=from_minor(row.booked_minor, base),
+            revalued=from_minor(row.revalued_minor, base),
+            difference=from_minor(row.difference_minor, base),
+        )
+        for row in conn.execute(
+            select(r).where(r.c.date == day).order_by(r.c.ledger, r.c.party, r.c.invoice)
+        )
+    ]

@@ -37,8 +37,22 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("base_minor", sa.BigInteger, nullable=False),
     )
+    op.create_table(
+        "revaluation_items",
+        sa.Column("date", sa.Date, primary_key=True),
+        sa.Column("invoice", sa.String(32), primary_key=True),
+        sa.Column("ledger", sa.String(16), nullable=False),
+        sa.Column("party", sa.String(32), nullable=False),
+        sa.Column("currency", sa.String(3), nullable=False),
+        sa.Column("open_amount", sa.String(40), nullable=False),
+        sa.Column("rate", sa.String(40), nullable=False),
+        sa.Column("booked_minor", sa.BigInteger, nullable=False),
+        sa.Column("revalued_minor", sa.BigInteger, nullable=False),
+        sa.Column("difference_minor", sa.BigInteger, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("revaluation_items")
     op.drop_table("exchange_differences")
     op.drop_table("exchange_rates")

@@ -21,6 +21,7 @@ AREAS: tuple[str, ...] = (
     "inventory",
     "procurement",
     "sales",
+    "fx",
     "production",
     "assets",
     "audit",

@@ -98,8 +98,9 @@ def post_exchange_difference(
     else:
         gain, loss = conf.unrealised_gain_account, conf.unrealised_loss_account
     chart = chart_of(uow)
-    chart.check_postable(gain, base, "realised_gain_account")
-    chart.check_postable(loss, base, "realised_loss_account")
+    which = "realised" if kind == "realised" else "unrealised"
+    chart.check_postable(gain, base, f"{which}_gain_account")
+    chart.check_postable(loss, base, f"{which}_loss_account")
     lines: list[PostedLine] = []
     for invoice, change in sorted(items.items()):
         lines.append(foreign_line(control_account, ZERO, change, currency, None, invoice, party))
