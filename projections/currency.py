@@ -70,14 +70,106 @@ revaluation_items = Table(
 )
 
 
+# Foreign-currency invoices and what settled them, in their currency (minor units of it) and
+# in base: the sub-ledgers in the document currency.
+foreign_items = Table(
+    "foreign_items",
+    metadata,
+    Column("invoice", String(32), primary_key=True),
+    Column("ledger", String(16), nullable=False),
+    Column("party", String(32), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("due", Date, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),  # minor units of `currency`
+    Column("base_minor", BigInteger, nullable=False),
+)
+
+foreign_settlements = Table(
+    "foreign_settlements",
+    metadata,
+    Column("position", BigInteger, primary_key=True),
+    Column("invoice", String(32), primary_key=True),
+    Column("date", Date, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),  # minor units of the invoice's currency
+    Column("base_minor", BigInteger, nullable=False),  # the invoice's base settled
+)
+
+INVOICE_STREAMS = {"SupplierInvoicePosted": "pinv:", "SalesInvoicePosted": "sinv:"}
+ALLOCATION_STREAMS = {"SupplierPaymentAllocated": "pay:", "CustomerReceiptAllocated": "rcpt:"}
+
+
 class CurrencyProjection:
     name = "currency"
-    tables: Sequence[Table] = (exchange_rates, exchange_differences, revaluation_items)
-    event_names = frozenset({"ExchangeRateSet", "ExchangeDifferenceBooked", "OpenItemsRevalued"})
+    tables: Sequence[Table] = (
+        exchange_rates,
+        exchange_differences,
+        revaluation_items,
+        foreign_items,
+        foreign_settlements,
+    )
+    event_names = frozenset(
+        {
+            "ExchangeRateSet",
+            "ExchangeDifferenceBooked",
+            "OpenItemsRevalued",
+            *INVOICE_STREAMS,
+            *ALLOCATION_STREAMS,
+        }
+    )
 
     def apply(self, conn: Connection, records: Sequence[Record], base_currency: str) -> None:
         places = MINOR_UNITS[base_currency]
-        for position, _stream, name, e in records:
+        currency_of: dict[str, str] = {}
+        for position, stream, name, e in records:
+            if name in INVOICE_STREAMS:
+                # stored once per invoice stream (a sales invoice also on its order): once here
+                if not stream.startswith(INVOICE_STREAMS[name]) or e.get("currency") is None:
+                    continue
+                supplier = name == "SupplierInvoicePosted"
+                currency_of[e["document"]] = e["currency"]
+                insert_rows(
+                    conn,
+                    foreign_items,
+                    [
+                        (
+                            e["document"],
+                            "payables" if supplier else "receivables",
+                            e["supplier"] if supplier else e["customer"],
+                            e["currency"],
+                            e["date"],
+                            e["due"],
+                            minor_from_text(e["total"], MINOR_UNITS[e["currency"]]),
+                            minor_from_text(e["base_total"], places),
+                        )
+                    ],
+                )
+                continue
+            if name in ALLOCATION_STREAMS:
+                if not stream.startswith(ALLOCATION_STREAMS[name]) or e.get("base_settled") is None:
+                    continue
+                currency = (
+                    currency_of.get(e["invoice"])
+                    or conn.execute(
+                        select(foreign_items.c.currency).where(
+                            foreign_items.c.invoice == e["invoice"]
+                        )
+                    ).scalar_one()
+                )
+                insert_rows(
+                    conn,
+                    foreign_settlements,
+                    [
+                        (
+                            position,
+                            e["invoice"],
+                            e["date"],
+                            minor_from_text(e["amount"], MINOR_UNITS[currency]),
+                            minor_from_text(e["base_settled"], places),
+                        )
+                    ],
+                )
+                continue
             if name == "OpenItemsRevalued":
                 insert_rows(
                     conn,
@@ -220,4 +312,78 @@ def revaluation_rows(conn: Connection, day: dt.date) -> list[RevaluationRow]:
         for row in conn.execute(
             select(r).where(r.c.date == day).order_by(r.c.ledger, r.c.party, r.c.invoice)
         )
+    ]
+
+
+class ForeignAgingRow(BaseModel):
+    """Open foreign invoices of one party in one currency: the buckets in that currency, and
+    the open total in it and in base (at the invoices' rates)."""
+
+    model_config = ConfigDict(frozen=True)
+    ledger: str
+    party: str
+    currency: str
+    not_due: Decimal
+    days_1_30: Decimal
+    days_31_60: Decimal
+    days_61_90: Decimal
+    over_90: Decimal
+    total: Decimal
+    total_base: Decimal
+
+
+def foreign_aging(
+    conn: Connection, as_of: dt.date, ledger: str | None = None
+) -> list[ForeignAgingRow]:
+    """Open foreign-currency invoices as of a date, by days past due, in their currency and
+    in base (as booked)."""
+    from erp_core.projections.operations import BUCKETS, _bucket
+    from erp_core.projections.queries import company
+
+    from erp_core.kernel.money import from_minor
+
+    _, base = company(conn)
+    i, st = foreign_items, foreign_settlements
+    taken = (
+        select(
+            st.c.invoice,
+            func.sum(st.c.amount_minor).label("amount"),
+            func.sum(st.c.base_minor).label("base"),
+        )
+        .where(st.c.date <= as_of)
+        .group_by(st.c.invoice)
+        .subquery()
+    )
+    query = (
+        select(
+            i.c.ledger,
+            i.c.party,
+            i.c.currency,
+            i.c.due,
+            i.c.amount_minor - func.coalesce(taken.c.amount, 0),
+            i.c.base_minor - func.coalesce(taken.c.base, 0),
+        )
+        .select_from(i.outerjoin(taken, taken.c.invoice == i.c.invoice))
+        .where(i.c.date <= as_of)
+    )
+    if ledger is not None:
+        query = query.where(i.c.ledger == ledger)
+    table: dict[tuple[str, str, str], dict[str, int]] = {}
+    for led, party, currency, due, left, left_base in conn.execute(query):
+        if int(left) == 0:
+            continue
+        row = table.setdefault((led, party, currency), dict.fromkeys((*BUCKETS, "base"), 0))
+        due_day = due if isinstance(due, dt.date) else dt.date.fromisoformat(str(due))
+        row[_bucket((as_of - due_day).days)] += int(left)
+        row["base"] += int(left_base)
+    return [
+        ForeignAgingRow(
+            ledger=led,
+            party=party,
+            currency=currency,
+            **{k: from_minor(b[k], currency) for k in BUCKETS},
+            total=from_minor(sum(b[k] for k in BUCKETS), currency),
+            total_base=from_minor(b["base"], base),
+        )
+        for (led, party, currency), b in sorted(table.items())
     ]

@@ -50,9 +50,30 @@ def upgrade() -> None:
         sa.Column("revalued_minor", sa.BigInteger, nullable=False),
         sa.Column("difference_minor", sa.BigInteger, nullable=False),
     )
+    op.create_table(
+        "foreign_items",
+        sa.Column("invoice", sa.String(32), primary_key=True),
+        sa.Column("ledger", sa.String(16), nullable=False),
+        sa.Column("party", sa.String(32), nullable=False),
+        sa.Column("currency", sa.String(3), nullable=False),
+        sa.Column("date", sa.Date, nullable=False),
+        sa.Column("due", sa.Date, nullable=False),
+        sa.Column("amount_minor", sa.BigInteger, nullable=False),
+        sa.Column("base_minor", sa.BigInteger, nullable=False),
+    )
+    op.create_table(
+        "foreign_settlements",
+        sa.Column("position", sa.BigInteger, primary_key=True),
+        sa.Column("invoice", sa.String(32), primary_key=True),
+        sa.Column("date", sa.Date, nullable=False),
+        sa.Column("amount_minor", sa.BigInteger, nullable=False),
+        sa.Column("base_minor", sa.BigInteger, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("foreign_settlements")
+    op.drop_table("foreign_items")
     op.drop_table("revaluation_items")
     op.drop_table("exchange_differences")
     op.drop_table("exchange_rates")

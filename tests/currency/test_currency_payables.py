@@ -196,6 +196,8 @@ def test_currency_base_supplier_takes_no_rate(books: Erp) -> None:
 
 
 def test_currency_rebuild_equals_live(books: Erp) -> None:
+    from erp_core.projections.currency import foreign_aging
+
     _, invoice = buy_1000_usd(books)
     books.pay_supplier(
         supplier="YANK",
@@ -204,8 +206,26 @@ def test_currency_rebuild_equals_live(books: Erp) -> None:
         rate="0.95",
         allocations=[{"invoice": invoice, "amount": "400.00"}],
     )
-    before = (books.trial_balance(), books.payables_aging(day("2026-03-01")))
+    # USD 600.00 open, in base EUR 552.00 at the invoice's 0.92; due 30 days after 12 Jan
+    (row,) = books.query(foreign_aging, day("2026-03-01"))
+    assert (row.ledger, row.party, row.currency, row.days_1_30, row.total, row.total_base) == (
+        "payables",
+        "YANK",
+        "USD",
+        D("600.00"),
+        D("600.00"),
+        D("552.00"),
+    )
+    (before_pay,) = books.query(foreign_aging, day("2026-01-31"))
+    assert (before_pay.not_due, before_pay.total_base) == (D("1000.00"), D("920.00"))
+    aging = books.payables_aging(day("2026-03-01"))
+    assert [(r.supplier, r.balance) for r in aging.rows] == [("YANK", D("552.00"))]
+
+    def state() -> tuple[object, ...]:
+        end = day("2026-03-01")
+        return (books.trial_balance(), books.payables_aging(end), books.query(foreign_aging, end))
+
+    before = state()
     books.rebuild()
-    after = (books.trial_balance(), books.payables_aging(day("2026-03-01")))
-    assert before == after
+    assert state() == before
     all_checks_ok(books)

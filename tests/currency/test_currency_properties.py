@@ -122,6 +122,17 @@ def run_deal(erp: Erp, n: int, deal: tuple[object, ...], revalue: bool) -> None:
             )
 
 
+def state(erp: Erp, end: dt.date) -> tuple[object, ...]:
+    from erp_core.projections.currency import foreign_aging
+
+    return (
+        erp.trial_balance(),
+        erp.payables_aging(end),
+        erp.receivables_aging(end),
+        erp.query(foreign_aging, end),
+    )
+
+
 @settings(
     max_examples=25,
     deadline=None,

@@ -26,5 +26,25 @@ def report_rates(
     rows_out(title, rows, ["currency", "date", "rate", "source"], fmt_name)
 
 
+@click.command("fx-aging")
+@click.option("--as-of", callback=parse_date, help="On this date (default today).")
+@click.option("--ledger", type=click.Choice(["payables", "receivables"]), help="Only one side.")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_fx_aging(
+    state: Context, as_of: dt.date | None, ledger: str | None, fmt_name: str
+) -> None:
+    """Open foreign-currency invoices by days past due, in their currency and in base."""
+    from erp_core.projections.currency import foreign_aging
+
+    day = as_of or dt.date.today()
+    rows = state.erp().query(foreign_aging, day, ledger)
+    columns = [
+        "ledger", "party", "currency", "not_due", "days_1_30", "days_31_60", "days_61_90",
+        "over_90", "total", "total_base",
+    ]  # fmt: skip
+    rows_out(f"Foreign-currency aging on {day}", rows, columns, fmt_name)
+
+
 commands: list[click.Command] = []
-reports: list[click.Command] = [report_rates]
+reports: list[click.Command] = [report_rates, report_fx_aging]
