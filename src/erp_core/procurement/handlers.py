@@ -888,7 +888,6 @@ def allocate_supplier_payment(cmd: AllocateSupplierPayment, ctx: Context) -> lis
         raise NotFound(f"payment: unknown supplier payment {cmd.payment!r}")
     if cmd.date < payment.posted.date:
         raise ValidationError("date", f"is before the payment date {payment.posted.date}")
-    check_period(uow, cmd.date)
     allocations = _check_allocations(
         uow,
         payment.posted.supplier,

@@ -841,7 +841,6 @@ def allocate_customer_receipt(cmd: AllocateCustomerReceipt, ctx: Context) -> lis
         raise NotFound(f"receipt: unknown customer receipt or credit note {cmd.receipt!r}")
     if cmd.date < receipt.date:
         raise ValidationError("date", f"is before the receipt date {receipt.date}")
-    check_period(uow, cmd.date)
     allocations = _check_allocations(
         uow,
         receipt.customer,
