@@ -266,6 +266,13 @@ def payables_aging(conn: Connection, as_of: dt.date) -> PayablesAging:
         ),
         open_amounts(conn, pay, pay.c.supplier, pay.c.amount_minor, alloc, alloc.c.payment, as_of),
     )
+    from erp_core.projections.currency import exchange_adjustments
+
+    # allocations hold the base amount each settled on its invoice; what they took from the
+    # payment differs by the realised exchange difference (issue 17)
+    for supplier, change in exchange_adjustments(conn, "payables", as_of, "realised").items():
+        if supplier in table:
+            table[supplier]["credits"] += change
     names: dict[str, str] = dict(conn.execute(select(suppliers.c.code, suppliers.c.name)).all())
     rows = []
     total = 0
@@ -351,6 +358,10 @@ def supplier_balances(conn: Connection) -> dict[str, Decimal]:
         )
     ):
         owed[supplier] = owed.get(supplier, 0) - int(total)
+    from erp_core.projections.currency import exchange_adjustments
+
+    for supplier, change in exchange_adjustments(conn, "payables").items():
+        owed[supplier] = owed.get(supplier, 0) - change  # exchange differences (issue 17)
     return {k: from_minor(v, base) for k, v in sorted(owed.items())}
 
 

@@ -89,7 +89,7 @@ class PayablesProjection:
                             e["date"],
                             e["expected_delivery"],
                             "draft" if e["needs_approval"] else "approved",
-                            minor_from_text(e["total"], places),
+                            minor_from_text(e.get("base_total") or e["total"], places),
                             e["plan"],
                             e["contract"],
                             e["actor"],
@@ -161,9 +161,11 @@ class PayablesProjection:
                             e["supplier_reference"],
                             e["date"],
                             e["due"],
-                            minor_from_text(e["net"], places),
-                            minor_from_text(e["tax"], places),
-                            minor_from_text(e["total"], places),
+                            # in the base currency (a foreign invoice's as booked)
+                            minor_from_text(_base(e, "total"), places)
+                            - minor_from_text(_base(e, "tax"), places),
+                            minor_from_text(_base(e, "tax"), places),
+                            minor_from_text(_base(e, "total"), places),
                         )
                     ],
                 )
@@ -176,7 +178,7 @@ class PayablesProjection:
                             e["document"],
                             e["supplier"],
                             e["date"],
-                            minor_from_text(e["amount"], places),
+                            minor_from_text(e.get("base_amount") or e["amount"], places),
                             e["bank_account"],
                         )
                     ],
@@ -192,10 +194,16 @@ class PayablesProjection:
                             e["payment"],
                             e["invoice"],
                             e["date"],
-                            minor_from_text(e["amount"], places),
+                            minor_from_text(e.get("base_settled") or e["amount"], places),
                         )
                     ],
                 )
+
+
+def _base(e: dict[str, object], field: str) -> str:
+    """A foreign invoice's amount in the base currency (`base_<field>`), else the amount."""
+    value = e.get(f"base_{field}")
+    return str(e[field] if value is None else value)
 
 
 def projections() -> list[Projection]:

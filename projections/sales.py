@@ -109,7 +109,7 @@ class ReceivablesProjection:
                             e["date"],
                             e["delivery_date"],
                             "draft",
-                            money(e["total"]),
+                            money(_base(e, "total")),
                             e["actor"],
                         )
                     ],
@@ -124,7 +124,7 @@ class ReceivablesProjection:
                             x["item"],
                             x["warehouse"],
                             minor_from_text(x["quantity"], QTY),
-                            money(x["net"]),
+                            money(_base(x, "net")),
                             0,
                             0,
                             0,
@@ -192,7 +192,7 @@ class ReceivablesProjection:
                             e["customer"],
                             e["date"],
                             e["due"],
-                            money(e["total"]),
+                            money(_base(e, "total")),
                         )
                     ],
                 )
@@ -210,8 +210,8 @@ class ReceivablesProjection:
                             e["customer"],
                             e["date"],
                             minor_from_text(b["quantity"], QTY),
-                            money(b["net"]),
-                            money(b["tax"]),
+                            money(_base(b, "net")),
+                            money(_base(b, "tax")),
                         )
                         for line, b in e["lines"].items()
                     ],
@@ -230,7 +230,15 @@ class ReceivablesProjection:
                 insert_rows(
                     conn,
                     customer_credits,
-                    [(e["document"], "credit_note", e["customer"], e["date"], money(e["total"]))],
+                    [
+                        (
+                            e["document"],
+                            "credit_note",
+                            e["customer"],
+                            e["date"],
+                            money(_base(e, "total")),
+                        )
+                    ],
                 )
                 insert_rows(
                     conn,
@@ -246,8 +254,8 @@ class ReceivablesProjection:
                             e["customer"],
                             e["date"],
                             -minor_from_text(b["quantity"], QTY),
-                            -money(b["net"]),
-                            -money(b["tax"]),
+                            -money(_base(b, "net")),
+                            -money(_base(b, "tax")),
                         )
                         for line, b in e["lines"].items()
                     ],
@@ -256,14 +264,30 @@ class ReceivablesProjection:
                 insert_rows(
                     conn,
                     customer_credits,
-                    [(e["document"], "receipt", e["customer"], e["date"], money(e["amount"]))],
+                    [
+                        (
+                            e["document"],
+                            "receipt",
+                            e["customer"],
+                            e["date"],
+                            money(_base(e, "amount")),
+                        )
+                    ],
                 )
             elif name == "CustomerReceiptAllocated" and stream.startswith("rcpt:"):
                 # recorded on the invoice's stream too; counted once
                 insert_rows(
                     conn,
                     customer_allocations,
-                    [(position, e["receipt"], e["invoice"], e["date"], money(e["amount"]))],
+                    [
+                        (
+                            position,
+                            e["receipt"],
+                            e["invoice"],
+                            e["date"],
+                            money(e.get("base_settled") or e["amount"]),
+                        )
+                    ],
                 )
 
     @staticmethod
@@ -279,6 +303,12 @@ class ReceivablesProjection:
             ).all()
         )
         return {"customer": head, "items": items}
+
+
+def _base(e: dict[str, Any], field: str) -> str:
+    """A foreign document's amount in the base currency (`base_<field>`), else the amount."""
+    value = e.get(f"base_{field}")
+    return str(e[field] if value is None else value)
 
 
 def projections() -> list[Projection]:

@@ -46,6 +46,13 @@ def receivables_aging(conn: Connection, as_of: dt.date) -> ReceivablesAging:
             conn, cred, cred.c.customer, cred.c.amount_minor, alloc, alloc.c.receipt, as_of
         ),
     )
+    from erp_core.projections.currency import exchange_adjustments
+
+    # allocations hold the base amount each settled on its invoice; what they took from the
+    # receipt differs by the realised exchange difference (issue 17)
+    for customer, change in exchange_adjustments(conn, "receivables", as_of, "realised").items():
+        if customer in table:
+            table[customer]["credits"] -= change
     names: dict[str, str] = dict(conn.execute(select(customers.c.code, customers.c.name)).all())
     rows = []
     total = 0
@@ -109,6 +116,10 @@ def customer_balances(conn: Connection) -> dict[str, Decimal]:
         )
     ):
         owed[customer] = owed.get(customer, 0) - int(total)
+    from erp_core.projections.currency import exchange_adjustments
+
+    for customer, change in exchange_adjustments(conn, "receivables").items():
+        owed[customer] = owed.get(customer, 0) + change  # exchange differences (issue 17)
     return {k: from_minor(v, base) for k, v in sorted(owed.items())}
 
 

@@ -15,11 +15,13 @@ import importlib.util
 # functions) of the areas before it, never their handlers, and never an area after it.
 AREAS: tuple[str, ...] = (
     "ledger",
+    "currency",
     "access",
     "parties",
     "inventory",
     "procurement",
     "sales",
+    "fx",
     "production",
     "assets",
     "hr",

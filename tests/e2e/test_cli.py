@@ -205,6 +205,7 @@ def test_projection_status_and_rebuild(company: str) -> None:
     status = json.loads(erp(company, "projections", "status", "--format", "json").output)
     assert {s["name"]: s["lag"] for s in status} == {
         "ledger": 0,
+        "currency": 0,
         "access": 0,
         "balances": 0,
         "stock": 0,

@@ -107,6 +107,7 @@ class CreatePurchaseOrder(Action):
     contract: Text | None = None
     terms: Text | None = None
     lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=MAX_LINES)]
+    rate: Dec | None = None  # a foreign document's rate; default: the rate table's
 
 
 class ApprovePurchaseOrder(Action):
@@ -147,6 +148,7 @@ class ReceivePurchaseOrder(Action):
     document: Code
     date: dt.date
     lines: Annotated[list[ReceiveLine], Field(min_length=1, max_length=MAX_LINES)]
+    rate: Dec | None = None  # a foreign document's rate; default: the rate table's
 
 
 class InvoiceLine(Line):
@@ -166,6 +168,7 @@ class PostSupplierInvoice(Action):
     date: dt.date
     lines: Annotated[list[InvoiceLine], Field(min_length=1, max_length=MAX_LINES)]
     total: Dec | None = None  # the invoice's printed total, checked when given
+    rate: Dec | None = None  # a foreign document's rate; default: the rate table's
 
 
 class PaySupplier(Action):
@@ -176,6 +179,7 @@ class PaySupplier(Action):
     date: dt.date
     amount: Dec
     bank_account: str = "1120"
+    rate: Dec | None = None  # a foreign document's rate; default: the rate table's
     allocations: Annotated[list[Allocation], Field(max_length=MAX_LINES)] = Field(
         default_factory=list
     )

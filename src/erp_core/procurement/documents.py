@@ -69,6 +69,8 @@ class PurchaseOrder(Aggregate):
         self.received: dict[int, Decimal] = {}  # accepted quantity per line
         self.rejected: dict[int, Decimal] = {}
         self.invoiced: dict[int, Decimal] = {}
+        self.received_value: dict[int, Decimal] = {}  # base value received per line
+        self.cleared_value: dict[int, Decimal] = {}  # base GRNI value invoiced per line
 
     def _on_created(self, e: PurchaseOrderCreated) -> None:
         self.created = e
@@ -87,12 +89,14 @@ class PurchaseOrder(Aggregate):
         for line, got in e.lines.items():
             self.received[line] = self.received.get(line, ZERO) + got.accepted
             self.rejected[line] = self.rejected.get(line, ZERO) + got.rejected
+            self.received_value[line] = self.received_value.get(line, ZERO) + got.value
         complete = all(self.received.get(i, ZERO) >= line.quantity for i, line in self.lines())
         self.status = "received" if complete else "partly_received"
 
     def _on_invoiced(self, e: GoodsInvoiced) -> None:
         for line, billed in e.lines.items():
             self.invoiced[line] = self.invoiced.get(line, ZERO) + billed.quantity
+            self.cleared_value[line] = self.cleared_value.get(line, ZERO) + billed.cleared
 
     handlers = {
         PurchaseOrderCreated: _on_created,
@@ -143,12 +147,14 @@ class SupplierInvoice(Aggregate):
         super().__init__(stream)
         self.posted: SupplierInvoicePosted | None = None
         self.paid = ZERO
+        self.paid_base = ZERO
 
     def _on_posted(self, e: SupplierInvoicePosted) -> None:
         self.posted = e
 
     def _on_allocated(self, e: SupplierPaymentAllocated) -> None:
         self.paid += e.amount
+        self.paid_base += e.amount if e.base_settled is None else e.base_settled
 
     handlers = {SupplierInvoicePosted: _on_posted, SupplierPaymentAllocated: _on_allocated}
 
@@ -156,21 +162,38 @@ class SupplierInvoice(Aggregate):
     def open_amount(self) -> Decimal:
         return (self.posted.total if self.posted else ZERO) - self.paid
 
+    @property
+    def open_base(self) -> Decimal:
+        """What is open in the base currency, at the rate the invoice was booked at."""
+        if self.posted is None:
+            return ZERO
+        total = self.posted.total if self.posted.base_total is None else self.posted.base_total
+        return total - self.paid_base
+
 
 class SupplierPayment(Aggregate):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.posted: SupplierPaymentPosted | None = None
         self.allocated = ZERO
+        self.allocated_base = ZERO
 
     def _on_posted(self, e: SupplierPaymentPosted) -> None:
         self.posted = e
 
     def _on_allocated(self, e: SupplierPaymentAllocated) -> None:
         self.allocated += e.amount
+        self.allocated_base += e.amount if e.base_paid is None else e.base_paid
 
     handlers = {SupplierPaymentPosted: _on_posted, SupplierPaymentAllocated: _on_allocated}
 
     @property
     def unallocated(self) -> Decimal:
         return (self.posted.amount if self.posted else ZERO) - self.allocated
+
+    @property
+    def unallocated_base(self) -> Decimal:
+        if self.posted is None:
+            return ZERO
+        amount = self.posted.amount if self.posted.base_amount is None else self.posted.base_amount
+        return amount - self.allocated_base

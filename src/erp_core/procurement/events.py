@@ -65,6 +65,13 @@ class PurchaseOrderCreated(DomainEvent):
     lines: tuple[OrderLine, ...]
     total: Dec
     needs_approval: bool
+    # Foreign-currency documents (issue 17): the document currency (None: the base currency),
+    # the rate it was converted at and, when taken from the rate table, that rate's date.
+    # Optional fields: payloads stored before read as base-currency documents.
+    currency: str | None = None
+    rate: Dec | None = None
+    rate_date: dt.date | None = None
+    base_total: Dec | None = None  # the total in the base currency at the order's rate
 
 
 class PurchaseOrderApproved(DomainEvent):
@@ -85,6 +92,7 @@ class ReceivedLine(BaseModel):
     rejected: Dec
     value: Dec  # what the accepted goods were stocked at (and credited to GRNI)
     reason: str | None = None
+    amount: Dec | None = None  # a foreign order's value in its currency (value is in base)
 
 
 class GoodsReceived(DomainEvent):
@@ -93,6 +101,12 @@ class GoodsReceived(DomainEvent):
     receipt: str
     date: dt.date
     lines: dict[int, ReceivedLine]  # by order line
+    # Foreign-currency documents (issue 17): the document currency (None: the base currency),
+    # the rate it was converted at and, when taken from the rate table, that rate's date.
+    # Optional fields: payloads stored before read as base-currency documents.
+    currency: str | None = None
+    rate: Dec | None = None
+    rate_date: dt.date | None = None
 
 
 class InvoicedLine(BaseModel):
@@ -116,6 +130,14 @@ class SupplierInvoicePosted(DomainEvent):
     net: Dec
     tax: Dec
     total: Dec
+    # Foreign-currency documents (issue 17): the document currency (None: the base currency),
+    # the rate it was converted at and, when taken from the rate table, that rate's date.
+    # Optional fields: payloads stored before read as base-currency documents.
+    currency: str | None = None
+    rate: Dec | None = None
+    rate_date: dt.date | None = None
+    base_tax: Dec | None = None
+    base_total: Dec | None = None  # the payable booked in the base currency
 
 
 class SupplierReferenceClaimed(DomainEvent):
@@ -131,6 +153,13 @@ class SupplierPaymentPosted(DomainEvent):
     date: dt.date
     amount: Dec
     bank_account: str
+    # Foreign-currency documents (issue 17): the document currency (None: the base currency),
+    # the rate it was converted at and, when taken from the rate table, that rate's date.
+    # Optional fields: payloads stored before read as base-currency documents.
+    currency: str | None = None
+    rate: Dec | None = None
+    rate_date: dt.date | None = None
+    base_amount: Dec | None = None
 
 
 class SupplierPaymentAllocated(DomainEvent):
@@ -140,3 +169,9 @@ class SupplierPaymentAllocated(DomainEvent):
     invoice: str
     date: dt.date
     amount: Dec
+    # Foreign-currency settlement: the base amount of the invoice settled (at its booked
+    # rate) and of the payment used (at the payment's rate); their difference was booked as a
+    # realised exchange difference in `exchange_document`.
+    base_settled: Dec | None = None
+    base_paid: Dec | None = None
+    exchange_document: str | None = None

@@ -6,6 +6,13 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
+from erp_core.currency.exchange import (
+    foreign_line,
+    part_in_base,
+    post_exchange_difference,
+    to_base,
+)
+from erp_core.currency.rates import currency_settings, rate_for
 from erp_core.inventory.bins import Item, check_code, check_quantity, item_stream
 from erp_core.inventory.stock import StockPlanner, check_warehouse, finish, item_of
 from erp_core.kernel.context import Context
@@ -120,12 +127,6 @@ def register_supplier(cmd: RegisterSupplier, ctx: Context) -> list[str]:
     base = company_of(uow).base_currency
     check_code("supplier", cmd.code)
     currency = cmd.currency or base
-    if currency != base:
-        raise ValidationError(
-            "currency",
-            f"suppliers invoicing in {currency} are not supported yet: purchasing "
-            f"documents are in the base currency {base}",
-        )
     supplier = uow.get(Supplier, supplier_stream(cmd.code))
     if supplier.exists:
         raise ValidationError("code", f"supplier {cmd.code!r} already exists")
@@ -179,7 +180,7 @@ def create_purchase_plan(cmd: CreatePurchasePlan, ctx: Context) -> list[str]:
 
 
 def _order_lines(
-    uow: UnitOfWork, lines: list[OrderLineIn], base: str
+    uow: UnitOfWork, lines: list[OrderLineIn], currency: str
 ) -> tuple[list[OrderLine], Decimal]:
     out: list[OrderLine] = []
     total = ZERO
@@ -199,7 +200,7 @@ def _order_lines(
                 warehouse=line.warehouse,
             )
         )
-        total += round_money(line.quantity * line.price, base)
+        total += round_money(line.quantity * line.price, currency)
     return out, total
 
 
@@ -216,11 +217,26 @@ def _new_order(
     total: Decimal,
     actor: str,
     now: Now,
+    rate: Decimal | None = None,
 ) -> str:
-    uow.get(Supplier, supplier_stream(supplier)).info("supplier")
+    registered = uow.get(Supplier, supplier_stream(supplier)).info("supplier")
     if expected < date:
         raise ValidationError("expected_delivery", "is before the order date")
     threshold = settings(uow).approval_threshold
+    base = company_of(uow).base_currency
+    currency = registered.currency
+    foreign: dict[str, object] = {}
+    base_total = total
+    # the order's value in base decides whether it needs approval
+    order_rate, rate_date = rate_for(uow, currency, base, date, rate)
+    if order_rate is not None:
+        base_total = to_base(total, order_rate, base)
+        foreign = {
+            "currency": currency,
+            "rate": order_rate,
+            "rate_date": rate_date,
+            "base_total": base_total,
+        }
     document = next_document(uow, "PO", date, actor, now)
     order = PurchaseOrder(order_stream(document))
     order.trigger(
@@ -236,7 +252,8 @@ def _new_order(
             plan=plan,
             lines=tuple(lines),
             total=total,
-            needs_approval=total > threshold,
+            needs_approval=base_total > threshold,
+            **foreign,
         )
     )
     uow.add(order)
@@ -246,11 +263,11 @@ def _new_order(
 @handles(CreatePurchaseOrder)
 def create_purchase_order(cmd: CreatePurchaseOrder, ctx: Context) -> list[str]:
     uow, actor, now = ctx.uow, ctx.actor, ctx.now
-    base = company_of(uow).base_currency
-    uow.get(Supplier, supplier_stream(cmd.supplier)).info("supplier")
+    company_of(uow)
+    supplier = uow.get(Supplier, supplier_stream(cmd.supplier)).info("supplier")
     if cmd.expected_delivery < cmd.date:
         raise ValidationError("expected_delivery", "is before the order date")
-    lines, total = _order_lines(uow, cmd.lines, base)
+    lines, total = _order_lines(uow, cmd.lines, supplier.currency)
     return [
         _new_order(
             uow,
@@ -264,6 +281,7 @@ def create_purchase_order(cmd: CreatePurchaseOrder, ctx: Context) -> list[str]:
             total=total,
             actor=actor,
             now=now,
+            rate=cmd.rate,
         )
     ]
 
@@ -271,7 +289,7 @@ def create_purchase_order(cmd: CreatePurchaseOrder, ctx: Context) -> list[str]:
 @handles(OrderPurchasePlan)
 def order_purchase_plan(cmd: OrderPurchasePlan, ctx: Context) -> list[str]:
     uow, actor, now = ctx.uow, ctx.actor, ctx.now
-    base = company_of(uow).base_currency
+    company_of(uow)
     plan = uow.get(PurchasePlan, plan_stream(cmd.plan))
     if plan.created is None:
         raise NotFound(f"plan: unknown purchase plan {cmd.plan!r}")
@@ -302,7 +320,12 @@ def order_purchase_plan(cmd: OrderPurchasePlan, ctx: Context) -> list[str]:
                 ),
             )
         )
-    checked = {s: _order_lines(uow, [x for _, x in v], base) for s, v in by_supplier.items()}
+    checked = {
+        s: _order_lines(
+            uow, [x for _, x in v], uow.get(Supplier, supplier_stream(s)).info().currency
+        )
+        for s, v in by_supplier.items()
+    }
     if cmd.expected_delivery < cmd.date:
         raise ValidationError("expected_delivery", "is before the order date")
     documents: list[str] = []
@@ -392,6 +415,12 @@ def receive_purchase_order(cmd: ReceivePurchaseOrder, ctx: Context) -> list[str]
     if cmd.date < info.date:
         raise ValidationError("date", f"is before the order date {info.date}")
     tolerance = settings(uow).over_receipt_tolerance
+    currency = info.currency or base
+    # a foreign order's goods are stocked in base at the receipt's rate
+    rate, rate_date = rate_for(uow, currency, base, cmd.date, cmd.rate)
+    foreign: dict[str, object] = (
+        {"currency": currency, "rate": rate, "rate_date": rate_date} if rate is not None else {}
+    )
     inventory = chart.by_role("inventory").code
     grni = chart.by_role("grni").code
     planner = StockPlanner(uow, base)
@@ -419,9 +448,14 @@ def receive_purchase_order(cmd: ReceivePurchaseOrder, ctx: Context) -> list[str]
                 f"{plain(limit - already)} more with a tolerance of {plain(tolerance * 100)}%",
             )
         item = item_of(uow, ordered.item, f"{where}.line")
-        value = round_money(line.accepted * ordered.price, base)
+        amount = round_money(line.accepted * ordered.price, currency)
+        value = to_base(amount, rate, base)
         received[line.line] = ReceivedLine(
-            accepted=line.accepted, rejected=line.rejected, value=value, reason=line.reason
+            accepted=line.accepted,
+            rejected=line.rejected,
+            value=value,
+            reason=line.reason,
+            amount=amount if rate is not None else None,
         )
         if line.accepted == 0:
             continue
@@ -450,6 +484,7 @@ def receive_purchase_order(cmd: ReceivePurchaseOrder, ctx: Context) -> list[str]
                 receipt=number,
                 date=cmd.date,
                 lines=received,
+                **foreign,
             )
         )
         return [number]
@@ -470,6 +505,7 @@ def receive_purchase_order(cmd: ReceivePurchaseOrder, ctx: Context) -> list[str]
             receipt=documents[0],
             date=cmd.date,
             lines=received,
+            **foreign,
         )
     )
     return documents
@@ -495,8 +531,12 @@ def post_supplier_invoice(cmd: PostSupplierInvoice, ctx: Context) -> list[str]:
     conf = settings(uow)
     grni = chart.by_role("grni").code
     payables = chart.by_role("payables").code
-    chart.check_postable(conf.price_variance_account, base, "price_variance_account")
-    chart.check_postable(conf.input_tax_account, base, "input_tax_account", allow_subledger=True)
+    currency = supplier.currency
+    rate, rate_date = rate_for(uow, currency, base, cmd.date, cmd.rate)
+    chart.check_postable(conf.price_variance_account, currency, "price_variance_account")
+    chart.check_postable(
+        conf.input_tax_account, currency, "input_tax_account", allow_subledger=True
+    )
     lines: list[PostedLine] = []
     invoiced: dict[str, dict[int, InvoicedLine]] = defaultdict(dict)
     net = tax = ZERO
@@ -524,16 +564,55 @@ def post_supplier_invoice(cmd: PostSupplierInvoice, ctx: Context) -> list[str]:
                 f"received {order.received.get(line.line, ZERO):f}, invoiced {done:f}, so at "
                 f"most {open_qty:f} can be invoiced, not {line.quantity:f}",
             )
-        cleared = round_money(line.quantity * ordered.price, base)
+        if rate is None:
+            cleared = round_money(line.quantity * ordered.price, base)
+        else:
+            # GRNI is cleared at the base value the receipts booked (their rates), pro rata
+            # to the quantity, and exactly what is left when the last received unit is billed
+            left = order.received_value.get(line.line, ZERO) - order.cleared_value.get(
+                line.line, ZERO
+            )
+            left -= earlier.cleared if earlier else ZERO
+            cleared = (
+                left
+                if line.quantity == open_qty
+                else round_money(left * line.quantity / open_qty, base)
+            )
         invoiced[line.order][line.line] = InvoicedLine(
             quantity=line.quantity + (earlier.quantity if earlier else ZERO),
             cleared=cleared + (earlier.cleared if earlier else ZERO),
         )
-        amount = round_money(line.quantity * line.price, base)
-        line_tax = round_money(amount * line.tax_rate, base)
+        amount = round_money(line.quantity * line.price, currency)
+        line_tax = round_money(amount * line.tax_rate, currency)
         memo = f"{line.order}/{line.line} {ordered.item} x {line.quantity:f}"
         lines.append(gl(grni, cleared, base, memo, party=cmd.supplier))
-        if amount != cleared:
+        if rate is not None:
+            # price difference at the invoice's rate; tax in the invoice's currency
+            ordered_amount = round_money(line.quantity * ordered.price, currency)
+            if amount != ordered_amount:
+                difference = amount - ordered_amount
+                lines.append(
+                    foreign_line(
+                        conf.price_variance_account,
+                        difference,
+                        to_base(difference, rate, base),
+                        currency,
+                        rate,
+                        f"price difference {memo}",
+                    )
+                )
+            if line_tax:
+                lines.append(
+                    foreign_line(
+                        conf.input_tax_account,
+                        line_tax,
+                        to_base(line_tax, rate, base),
+                        currency,
+                        rate,
+                        f"tax {memo}",
+                    )
+                )
+        elif amount != cleared:
             lines.append(
                 gl(conf.price_variance_account, amount - cleared, base, f"price difference {memo}")
             )
@@ -548,9 +627,55 @@ def post_supplier_invoice(cmd: PostSupplierInvoice, ctx: Context) -> list[str]:
             f"the invoice says {cmd.total:f} but its lines come to "
             f"{total:f} ({net:f} + tax {tax:f})",
         )
-    lines.append(
-        gl(payables, -total, base, f"{supplier.code} {cmd.supplier_reference}", party=cmd.supplier)
-    )
+    foreign: dict[str, object] = {}
+    if rate is None:
+        lines.append(
+            gl(
+                payables,
+                -total,
+                base,
+                f"{supplier.code} {cmd.supplier_reference}",
+                party=cmd.supplier,
+            )
+        )
+    else:
+        payable = to_base(total, rate, base, "total")
+        base_tax = sum(
+            (x.base for x in lines if x.account == conf.input_tax_account and x.rate), ZERO
+        )
+        # what the receipts booked in GRNI differs from the invoice at its own rate: the
+        # rate moved between receipt and invoice (and each line was rounded on its own)
+        difference = payable - sum((x.base for x in lines), ZERO)
+        if difference:
+            fx = currency_settings(uow)
+            account = fx.realised_loss_account if difference > 0 else fx.realised_gain_account
+            chart.check_postable(account, base, "realised_gain_account")
+            lines.append(
+                gl(
+                    account,
+                    difference,
+                    base,
+                    f"exchange difference receipt to invoice {cmd.supplier_reference}",
+                )
+            )
+        lines.append(
+            foreign_line(
+                payables,
+                -total,
+                -payable,
+                currency,
+                rate,
+                f"{supplier.code} {cmd.supplier_reference}",
+                party=cmd.supplier,
+            )
+        )
+        foreign = {
+            "currency": currency,
+            "rate": rate,
+            "rate_date": rate_date,
+            "base_tax": base_tax,
+            "base_total": payable,
+        }
     document = post_document(
         uow,
         series="PI",
@@ -574,6 +699,7 @@ def post_supplier_invoice(cmd: PostSupplierInvoice, ctx: Context) -> list[str]:
             net=net,
             tax=tax,
             total=total,
+            **foreign,
         )
     )
     uow.add(invoice)
@@ -610,25 +736,70 @@ def _check_allocations(
 
 
 def _allocate(
+    uow: UnitOfWork,
     payment: SupplierPayment,
     allocations: list[tuple[SupplierInvoice, Decimal]],
     date: dt.date,
     actor: str,
     now: Now,
-) -> None:
-    assert payment.posted is not None
+) -> list[str]:
+    """Record the allocations; in a foreign currency, book the realised exchange difference
+    between the invoice's booked base and the payment's base in the same save."""
+    posted = payment.posted
+    assert posted is not None
+    base = company_of(uow).base_currency
+    currency = posted.currency or base
+    events: list[tuple[SupplierInvoice, SupplierPaymentAllocated]] = []
+    differences: dict[str, Decimal] = {}
+    left, left_base = payment.unallocated, payment.unallocated_base
     for invoice, amount in allocations:
         assert invoice.posted is not None
-        event = SupplierPaymentAllocated(
-            actor=actor,
-            recorded_at=now,
-            payment=payment.posted.document,
-            invoice=invoice.posted.document,
-            date=date,
-            amount=amount,
+        fields: dict[str, object] = {}
+        if posted.rate is not None:
+            settled = part_in_base(
+                amount, invoice.open_amount, invoice.open_base, invoice.posted.rate, base
+            )
+            paid = part_in_base(amount, left, left_base, posted.rate, base)
+            left, left_base = left - amount, left_base - paid
+            # the payable was credited `settled` and is debited `paid`: the control account
+            # moves by settled - paid to close the item, against a gain or a loss
+            differences[invoice.posted.document] = (
+                differences.get(invoice.posted.document, ZERO) + settled - paid
+            )
+            fields = {"base_settled": settled, "base_paid": paid}
+        events.append(
+            (
+                invoice,
+                SupplierPaymentAllocated(
+                    actor=actor,
+                    recorded_at=now,
+                    payment=posted.document,
+                    invoice=invoice.posted.document,
+                    date=date,
+                    amount=amount,
+                    **fields,
+                ),
+            )
         )
+    exchange = post_exchange_difference(
+        uow,
+        ledger="payables",
+        control_account=chart_of(uow).by_role("payables").code,
+        party=posted.supplier,
+        currency=currency,
+        date=date,
+        items=differences,
+        kind="realised",
+        actor=actor,
+        now=now,
+        memo=f"Realised exchange difference, {posted.document}",
+    )
+    for invoice, event in events:
+        if exchange is not None and event.base_settled is not None:
+            event = event.model_copy(update={"exchange_document": exchange})
         payment.trigger(event)
         invoice.trigger(event)
+    return [exchange] if exchange else []
 
 
 @handles(PaySupplier)
@@ -638,13 +809,35 @@ def pay_supplier(cmd: PaySupplier, ctx: Context) -> list[str]:
     chart = chart_of(uow)
     check_period(uow, cmd.date)
     supplier = uow.get(Supplier, supplier_stream(cmd.supplier)).info()
-    check_money(cmd.amount, base, "amount")
-    chart.check_postable(cmd.bank_account, base, "bank_account")
+    currency = supplier.currency
+    check_money(cmd.amount, currency, "amount")
+    rate, rate_date = rate_for(uow, currency, base, cmd.date, cmd.rate)
+    bank = chart.get(cmd.bank_account, "bank_account")
+    bank_currency = currency if bank.currency == currency else base
+    chart.check_postable(cmd.bank_account, bank_currency, "bank_account")
     payables = chart.by_role("payables").code
-    allocations = _check_allocations(uow, cmd.supplier, cmd.allocations, cmd.amount, base, cmd.date)
+    allocations = _check_allocations(
+        uow, cmd.supplier, cmd.allocations, cmd.amount, currency, cmd.date
+    )
+    base_amount = to_base(cmd.amount, rate, base)
     lines = [
-        gl(payables, cmd.amount, base, f"payment to {supplier.code}", party=cmd.supplier),
-        gl(cmd.bank_account, -cmd.amount, base, f"payment to {supplier.name}"),
+        foreign_line(
+            payables,
+            cmd.amount,
+            base_amount,
+            currency,
+            rate,
+            f"payment to {supplier.code}",
+            party=cmd.supplier,
+        ),
+        foreign_line(
+            cmd.bank_account,
+            -cmd.amount if bank_currency == currency else -base_amount,
+            -base_amount,
+            bank_currency,
+            rate if bank_currency != base else None,
+            f"payment to {supplier.name}",
+        ),
     ]
     document = post_document(
         uow,
@@ -656,6 +849,11 @@ def pay_supplier(cmd: PaySupplier, ctx: Context) -> list[str]:
         actor=actor,
         now=now,
     )
+    foreign: dict[str, object] = (
+        {"currency": currency, "rate": rate, "rate_date": rate_date, "base_amount": base_amount}
+        if rate is not None
+        else {}
+    )
     payment = SupplierPayment(payment_stream(document))
     payment.trigger(
         ctx.event(
@@ -665,11 +863,11 @@ def pay_supplier(cmd: PaySupplier, ctx: Context) -> list[str]:
             date=cmd.date,
             amount=cmd.amount,
             bank_account=cmd.bank_account,
+            **foreign,
         )
     )
     uow.add(payment)
-    _allocate(payment, allocations, cmd.date, actor, now)
-    return [document]
+    return [document, *_allocate(uow, payment, allocations, cmd.date, actor, now)]
 
 
 @handles(AllocateSupplierPayment)
@@ -682,7 +880,11 @@ def allocate_supplier_payment(cmd: AllocateSupplierPayment, ctx: Context) -> lis
     if cmd.date < payment.posted.date:
         raise ValidationError("date", f"is before the payment date {payment.posted.date}")
     allocations = _check_allocations(
-        uow, payment.posted.supplier, cmd.allocations, payment.unallocated, base, cmd.date
+        uow,
+        payment.posted.supplier,
+        cmd.allocations,
+        payment.unallocated,
+        payment.posted.currency or base,
+        cmd.date,
     )
-    _allocate(payment, allocations, cmd.date, actor, now)
-    return []
+    return _allocate(uow, payment, allocations, cmd.date, actor, now)

@@ -78,6 +78,7 @@ class CreateSalesOrder(Action):
     customer: Code
     delivery_date: dt.date
     lines: Annotated[list[SalesLineIn], Field(min_length=1, max_length=MAX_LINES)]
+    rate: Dec | None = None  # a foreign document's rate; default: the rate table's
 
 
 class ApproveSalesCredit(Action):
@@ -139,6 +140,7 @@ class InvoiceSalesOrder(Action):
     document: Code
     date: dt.date
     lines: Annotated[list[QuantityLine], Field(max_length=MAX_LINES)] = Field(default_factory=list)
+    rate: Dec | None = None  # a foreign document's rate; default: the rate table's
 
 
 class ReceiveCustomerPayment(Action):
@@ -149,6 +151,7 @@ class ReceiveCustomerPayment(Action):
     date: dt.date
     amount: Dec
     bank_account: str = "1120"
+    rate: Dec | None = None  # a foreign document's rate; default: the rate table's
     allocations: Annotated[list[Allocation], Field(max_length=MAX_LINES)] = Field(
         default_factory=list
     )

@@ -246,6 +246,7 @@ class SalesInvoice(Aggregate):
         super().__init__(stream)
         self.posted: SalesInvoicePosted | None = None
         self.settled = ZERO  # receipts and credit notes allocated to it
+        self.settled_base = ZERO
         self.credited: dict[int, Decimal] = {}  # quantity credited per order line
         self.credited_net: dict[int, Decimal] = {}
         self.credited_tax: dict[int, Decimal] = {}
@@ -255,6 +256,7 @@ class SalesInvoice(Aggregate):
 
     def _on_allocated(self, e: CustomerReceiptAllocated) -> None:
         self.settled += e.amount
+        self.settled_base += e.amount if e.base_settled is None else e.base_settled
 
     def _on_credit_note(self, e: CreditNotePosted) -> None:
         for line, b in e.lines.items():
@@ -272,6 +274,14 @@ class SalesInvoice(Aggregate):
     def open_amount(self) -> Decimal:
         return (self.posted.total if self.posted else ZERO) - self.settled
 
+    @property
+    def open_base(self) -> Decimal:
+        """What is open in the base currency, at the rate the invoice was booked at."""
+        if self.posted is None:
+            return ZERO
+        total = self.posted.total if self.posted.base_total is None else self.posted.base_total
+        return total - self.settled_base
+
 
 class CustomerReceipt(Aggregate):
     """A receipt of money, or a credit note: both settle invoices through allocations."""
@@ -283,6 +293,10 @@ class CustomerReceipt(Aggregate):
         self.amount = ZERO
         self.date = dt.date.min
         self.allocated = ZERO
+        self.currency: str | None = None
+        self.rate: Decimal | None = None
+        self.amount_base = ZERO
+        self.allocated_base = ZERO
 
     def _on_posted(self, e: CustomerReceiptPosted) -> None:
         self.customer, self.document, self.amount, self.date = (
@@ -291,6 +305,8 @@ class CustomerReceipt(Aggregate):
             e.amount,
             e.date,
         )
+        self.currency, self.rate = e.currency, e.rate
+        self.amount_base = e.amount if e.base_amount is None else e.base_amount
 
     def _on_credit_note(self, e: CreditNotePosted) -> None:
         self.customer, self.document, self.amount, self.date = (
@@ -299,9 +315,12 @@ class CustomerReceipt(Aggregate):
             e.total,
             e.date,
         )
+        self.currency, self.rate = e.currency, e.rate
+        self.amount_base = e.total if e.base_total is None else e.base_total
 
     def _on_allocated(self, e: CustomerReceiptAllocated) -> None:
         self.allocated += e.amount
+        self.allocated_base += e.amount if e.base_paid is None else e.base_paid
 
     handlers = {
         CustomerReceiptPosted: _on_posted,
@@ -312,3 +331,7 @@ class CustomerReceipt(Aggregate):
     @property
     def unallocated(self) -> Decimal:
         return self.amount - self.allocated
+
+    @property
+    def unallocated_base(self) -> Decimal:
+        return self.amount_base - self.allocated_base

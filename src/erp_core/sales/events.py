@@ -63,6 +63,7 @@ class SalesLine(BaseModel):
     warehouse: str
     net: Dec  # quantity x price x (1 - discount), rounded
     tax: Dec
+    base_net: Dec | None = None  # a foreign order's net in base at the order's rate
 
 
 class SalesOrderCreated(DomainEvent):
@@ -74,6 +75,13 @@ class SalesOrderCreated(DomainEvent):
     net: Dec
     tax: Dec
     total: Dec
+    # Foreign-currency documents (issue 17): the document currency (None: the base
+    # currency), the rate and, when taken from the rate table, that rate's date. Optional
+    # fields: payloads stored before read as base-currency documents.
+    currency: str | None = None
+    rate: Dec | None = None
+    rate_date: dt.date | None = None
+    base_total: Dec | None = None
 
 
 class SalesOrderCreditApproved(DomainEvent):
@@ -122,6 +130,8 @@ class BilledLine(BaseModel):
     quantity: Dec
     net: Dec
     tax: Dec
+    base_net: Dec | None = None  # a foreign document's amounts in base, as posted
+    base_tax: Dec | None = None
 
 
 class SalesInvoicePosted(DomainEvent):
@@ -134,6 +144,13 @@ class SalesInvoicePosted(DomainEvent):
     net: Dec
     tax: Dec
     total: Dec
+    # Foreign-currency documents (issue 17): the document currency (None: the base
+    # currency), the rate and, when taken from the rate table, that rate's date. Optional
+    # fields: payloads stored before read as base-currency documents.
+    currency: str | None = None
+    rate: Dec | None = None
+    rate_date: dt.date | None = None
+    base_total: Dec | None = None  # the receivable posted in base
 
 
 class CreditNotePosted(DomainEvent):
@@ -147,6 +164,13 @@ class CreditNotePosted(DomainEvent):
     net: Dec
     tax: Dec
     total: Dec
+    # Foreign-currency documents (issue 17): the document currency (None: the base
+    # currency), the rate and, when taken from the rate table, that rate's date. Optional
+    # fields: payloads stored before read as base-currency documents.
+    currency: str | None = None
+    rate: Dec | None = None
+    rate_date: dt.date | None = None
+    base_total: Dec | None = None  # the receivable posted in base
 
 
 class CustomerReceiptPosted(DomainEvent):
@@ -155,6 +179,13 @@ class CustomerReceiptPosted(DomainEvent):
     date: dt.date
     amount: Dec
     bank_account: str
+    # Foreign-currency documents (issue 17): the document currency (None: the base
+    # currency), the rate and, when taken from the rate table, that rate's date. Optional
+    # fields: payloads stored before read as base-currency documents.
+    currency: str | None = None
+    rate: Dec | None = None
+    rate_date: dt.date | None = None
+    base_amount: Dec | None = None
 
 
 class CustomerReceiptAllocated(DomainEvent):
@@ -164,3 +195,9 @@ class CustomerReceiptAllocated(DomainEvent):
     invoice: str
     date: dt.date
     amount: Dec
+    # Foreign-currency settlement: the base amount of the invoice settled (at its booked
+    # rate) and of the receipt or credit note used; their difference was booked as a
+    # realised exchange difference in `exchange_document`.
+    base_settled: Dec | None = None
+    base_paid: Dec | None = None
+    exchange_document: str | None = None

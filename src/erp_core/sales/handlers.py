@@ -7,6 +7,13 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
+from erp_core.currency.exchange import (
+    foreign_line,
+    part_in_base,
+    post_exchange_difference,
+    to_base,
+)
+from erp_core.currency.rates import rate_for
 from erp_core.inventory.bins import (
     Item,
     StockBin,
@@ -103,6 +110,14 @@ def _order(uow: UnitOfWork, document: str) -> SalesOrder:
     return order
 
 
+def _open(uow: UnitOfWork, order: SalesOrder) -> Decimal:
+    """What an order will still invoice, in base (a foreign order's at the order's rate):
+    what counts toward credit exposure, which is kept in the base currency."""
+    value = order.open_value()
+    rate = order.info().rate
+    return value if rate is None else to_base(value, rate, company_of(uow).base_currency)
+
+
 def _expose(
     customer: Customer, document: str, orders: Decimal, receivables: Decimal, actor: str, now: Now
 ) -> None:
@@ -142,13 +157,7 @@ def register_customer(cmd: RegisterCustomer, ctx: Context) -> list[str]:
     uow = ctx.uow
     base = company_of(uow).base_currency
     check_code("customer", cmd.code)
-    currency = cmd.currency or base
-    if currency != base:
-        raise ValidationError(
-            "currency",
-            f"customers billed in {currency} are not supported "
-            f"yet: sales documents are in the base currency {base}",
-        )
+    currency = cmd.currency or base  # credit limits and exposure stay in the base currency
     check_money(cmd.credit_limit, base, "credit_limit", positive=False)
     customer = uow.get(Customer, customer_stream(cmd.code))
     if customer.exists:
@@ -191,7 +200,8 @@ def change_customer_credit(cmd: ChangeCustomerCredit, ctx: Context) -> list[str]
 def create_sales_order(cmd: CreateSalesOrder, ctx: Context) -> list[str]:
     uow, actor, now = ctx.uow, ctx.actor, ctx.now
     base = company_of(uow).base_currency
-    _customer(uow, cmd.customer)
+    currency = _customer(uow, cmd.customer).info().currency
+    rate, rate_date = rate_for(uow, currency, base, cmd.date, cmd.rate)
     if cmd.delivery_date < cmd.date:
         raise ValidationError("delivery_date", "is before the order date")
     lines: list[SalesLine] = []
@@ -206,8 +216,8 @@ def create_sales_order(cmd: CreateSalesOrder, ctx: Context) -> list[str]:
             raise ValidationError(f"{where}.discount", "a fraction from 0 up to 1 (0.1 = 10%)")
         if not 0 <= line.tax_rate <= 1:
             raise ValidationError(f"{where}.tax_rate", "a fraction between 0 and 1 (0.2 = 20%)")
-        net = round_money(line.quantity * line.price * (1 - line.discount), base)
-        tax = round_money(net * line.tax_rate, base)
+        net = round_money(line.quantity * line.price * (1 - line.discount), currency)
+        tax = round_money(net * line.tax_rate, currency)
         lines.append(
             SalesLine(
                 item=line.item,
@@ -218,6 +228,7 @@ def create_sales_order(cmd: CreateSalesOrder, ctx: Context) -> list[str]:
                 warehouse=line.warehouse,
                 net=net,
                 tax=tax,
+                base_net=None if rate is None else to_base(net, rate, base),
             )
         )
     net = sum((x.net for x in lines), ZERO)
@@ -235,6 +246,16 @@ def create_sales_order(cmd: CreateSalesOrder, ctx: Context) -> list[str]:
             net=net,
             tax=tax,
             total=net + tax,
+            **(
+                {}
+                if rate is None
+                else {
+                    "currency": currency,
+                    "rate": rate,
+                    "rate_date": rate_date,
+                    "base_total": to_base(net + tax, rate, base),
+                }
+            ),
         )
     )
     uow.add(order)
@@ -267,7 +288,7 @@ def confirm_sales_order(cmd: ConfirmSalesOrder, ctx: Context) -> list[str]:
         raise ValidationError("document", f"{cmd.document} is already {order.status}")
     customer = _customer(uow, info.customer)
     level, limit = customer.credit_on(info.date)
-    exposure = customer.exposure + info.total
+    exposure = customer.exposure + (info.total if info.base_total is None else info.base_total)
     over = exposure > limit
     if over and not order.credit_approved:
         raise ValidationError(
@@ -280,7 +301,7 @@ def confirm_sales_order(cmd: ConfirmSalesOrder, ctx: Context) -> list[str]:
     order.trigger(
         ctx.event(SalesOrderConfirmed, exposure=exposure, limit=limit, over_limit_approved=over)
     )
-    _expose(customer, cmd.document, order.open_value(), ZERO, actor, now)
+    _expose(customer, cmd.document, _open(uow, order), ZERO, actor, now)
     return []
 
 
@@ -294,7 +315,7 @@ def cancel_sales_order(cmd: CancelSalesOrder, ctx: Context) -> list[str]:
         raise ValidationError(
             "document", f"goods were delivered against {cmd.document}; it cannot be cancelled"
         )
-    released = order.open_value()
+    released = _open(uow, order)
     order.trigger(ctx.event(SalesOrderCancelled, reason=cmd.reason))
     _expose(_customer(uow, order.info().customer), cmd.document, -released, ZERO, actor, now)
     return []
@@ -314,9 +335,9 @@ def close_sales_order(cmd: CloseSalesOrder, ctx: Context) -> list[str]:
             f"{cmd.document} is {order.status}: only a partly delivered order is closed "
             "(cancel an order nothing was delivered against)",
         )
-    before = order.open_value()
+    before = _open(uow, order)
     order.trigger(ctx.event(SalesOrderClosed, reason=cmd.reason))
-    released = before - order.open_value()
+    released = before - _open(uow, order)
     _expose(_customer(uow, order.info().customer), cmd.document, -released, ZERO, actor, now)
     return []
 
@@ -454,7 +475,7 @@ def return_sales_goods(cmd: ReturnSalesGoods, ctx: Context) -> list[str]:
         actor=actor,
         now=now,
     )
-    before = order.open_value()
+    before = _open(uow, order)
     order.trigger(
         ctx.event(
             GoodsReturned,
@@ -466,16 +487,63 @@ def return_sales_goods(cmd: ReturnSalesGoods, ctx: Context) -> list[str]:
     )
     # goods returned before they were invoiced will not be invoiced: off the open orders
     _expose(
-        _customer(uow, info.customer), documents[0], order.open_value() - before, ZERO, actor, now
+        _customer(uow, info.customer), documents[0], _open(uow, order) - before, ZERO, actor, now
     )
     return documents
 
 
-def _bill(line: SalesLine, quantity: Decimal, base: str) -> BilledLine:
+def _bill(line: SalesLine, quantity: Decimal, currency: str) -> BilledLine:
     if quantity == line.quantity:
         return BilledLine(quantity=quantity, net=line.net, tax=line.tax)
-    net = round_money(quantity * line.price * (1 - line.discount), base)
-    return BilledLine(quantity=quantity, net=net, tax=round_money(net * line.tax_rate, base))
+    net = round_money(quantity * line.price * (1 - line.discount), currency)
+    return BilledLine(quantity=quantity, net=net, tax=round_money(net * line.tax_rate, currency))
+
+
+def _in_base(bill: BilledLine, rate: Decimal | None, base: str) -> BilledLine:
+    """A foreign document's line with its base amounts (each rounded on its own)."""
+    if rate is None:
+        return bill
+    return bill.model_copy(
+        update={
+            "base_net": to_base(bill.net, rate, base),
+            "base_tax": to_base(bill.tax, rate, base),
+        }
+    )
+
+
+def _billed_lines(
+    lines: list[PostedLine],
+    bill: BilledLine,
+    sign: int,
+    conf: SalesSettings,
+    currency: str,
+    rate: Decimal | None,
+    base: str,
+    memo: str,
+) -> None:
+    """Revenue and output-tax lines of a billed line (sign -1 on invoices, +1 on credits)."""
+    if rate is None:
+        lines.append(gl(conf.revenue_account, sign * bill.net, base, memo))
+        if bill.tax:
+            lines.append(gl(conf.output_tax_account, sign * bill.tax, base, f"tax {memo}"))
+        return
+    assert bill.base_net is not None and bill.base_tax is not None
+    lines.append(
+        foreign_line(
+            conf.revenue_account, sign * bill.net, sign * bill.base_net, currency, rate, memo
+        )
+    )
+    if bill.tax:
+        lines.append(
+            foreign_line(
+                conf.output_tax_account,
+                sign * bill.tax,
+                sign * bill.base_tax,
+                currency,
+                rate,
+                f"tax {memo}",
+            )
+        )
 
 
 @handles(InvoiceSalesOrder)
@@ -489,6 +557,8 @@ def invoice_sales_order(cmd: InvoiceSalesOrder, ctx: Context) -> list[str]:
     customer = _customer(uow, info.customer)
     conf = sales_settings(uow)
     receivables = chart.by_role("receivables").code
+    currency = info.currency or base
+    rate, rate_date = rate_for(uow, currency, base, cmd.date, cmd.rate)
     if order.last_delivery is None or cmd.date < order.last_delivery:
         raise ValidationError("date", f"nothing was delivered on {cmd.document} by {cmd.date}")
     wanted: list[tuple[int, Decimal]]
@@ -523,17 +593,31 @@ def invoice_sales_order(cmd: InvoiceSalesOrder, ctx: Context) -> list[str]:
                 tax=ordered.tax - order.billed_tax.get(number, ZERO),
             )
         else:
-            bill = _bill(ordered, quantity, base)
+            bill = _bill(ordered, quantity, currency)
+        bill = _in_base(bill, rate, base)
         billed[number] = bill
         memo = f"{cmd.document}/{number} {ordered.item} x {quantity:f}"
-        lines.append(gl(conf.revenue_account, -bill.net, base, memo))
-        if bill.tax:
-            lines.append(gl(conf.output_tax_account, -bill.tax, base, f"tax {memo}"))
+        _billed_lines(lines, bill, -1, conf, currency, rate, base, memo)
     net = sum((b.net for b in billed.values()), ZERO)
     tax = sum((b.tax for b in billed.values()), ZERO)
     total = net + tax
+    # the receivable in base is what its lines came to in base: the voucher balances exactly
+    base_total = -sum((x.base for x in lines), ZERO)
     lines.append(
-        gl(receivables, total, base, f"{info.customer} {cmd.document}", party=info.customer)
+        foreign_line(
+            receivables,
+            total,
+            base_total,
+            currency,
+            rate,
+            f"{info.customer} {cmd.document}",
+            party=info.customer,
+        )
+    )
+    foreign = (
+        {}
+        if rate is None
+        else {"currency": currency, "rate": rate, "rate_date": rate_date, "base_total": base_total}
     )
     document = post_document(
         uow,
@@ -556,13 +640,14 @@ def invoice_sales_order(cmd: InvoiceSalesOrder, ctx: Context) -> list[str]:
         net=net,
         tax=tax,
         total=total,
+        **foreign,
     )
     invoice = SalesInvoice(invoice_stream(document))
     invoice.trigger(event)
     uow.add(invoice)
-    before = order.open_value()
+    before = _open(uow, order)
     order.trigger(event)
-    _expose(customer, document, order.open_value() - before, total, actor, now)
+    _expose(customer, document, _open(uow, order) - before, base_total, actor, now)
     return [document]
 
 
@@ -571,7 +656,7 @@ def _check_allocations(
     customer: str,
     allocations: Sequence[Allocation],
     available: Decimal,
-    base: str,
+    currency: str,
     date: dt.date,
 ) -> list[tuple[SalesInvoice, Decimal]]:
     def load(document: str) -> tuple[SalesInvoice, str, dt.date] | None:
@@ -585,31 +670,78 @@ def _check_allocations(
         load=load,
         party=customer,
         available=available,
-        currency=base,
+        currency=currency,
         date=date,
         noun="sales",
     )
 
 
 def _allocate(
+    uow: UnitOfWork,
     receipt: CustomerReceipt,
     allocations: list[tuple[SalesInvoice, Decimal]],
     date: dt.date,
     actor: str,
     now: Now,
-) -> None:
+) -> list[str]:
+    """Record the allocations; in a foreign currency, book the realised exchange difference
+    between the invoice's booked base and the receipt's base in the same save."""
+    base = company_of(uow).base_currency
+    currency = receipt.currency or base
+    events: list[tuple[SalesInvoice, CustomerReceiptAllocated]] = []
+    differences: dict[str, Decimal] = {}
+    left, left_base = receipt.unallocated, receipt.unallocated_base
     for invoice, amount in allocations:
         assert invoice.posted is not None
-        event = CustomerReceiptAllocated(
-            actor=actor,
-            recorded_at=now,
-            receipt=receipt.document,
-            invoice=invoice.posted.document,
-            date=date,
-            amount=amount,
+        fields: dict[str, Decimal] = {}
+        if receipt.rate is not None:
+            settled = part_in_base(
+                amount, invoice.open_amount, invoice.open_base, invoice.posted.rate, base
+            )
+            paid = part_in_base(amount, left, left_base, receipt.rate, base)
+            left, left_base = left - amount, left_base - paid
+            # the receivable was debited `settled` and is credited `paid`: the control account
+            # moves by paid - settled to close the item, against a gain or a loss
+            key = invoice.posted.document
+            differences[key] = differences.get(key, ZERO) + paid - settled
+            fields = {"base_settled": settled, "base_paid": paid}
+        events.append(
+            (
+                invoice,
+                CustomerReceiptAllocated(
+                    actor=actor,
+                    recorded_at=now,
+                    receipt=receipt.document,
+                    invoice=invoice.posted.document,
+                    date=date,
+                    amount=amount,
+                    **fields,
+                ),
+            )
         )
+    exchange = post_exchange_difference(
+        uow,
+        ledger="receivables",
+        control_account=chart_of(uow).by_role("receivables").code,
+        party=receipt.customer,
+        currency=currency,
+        date=date,
+        items=differences,
+        kind="realised",
+        actor=actor,
+        now=now,
+        memo=f"Realised exchange difference, {receipt.document}",
+    )
+    for invoice, event in events:
+        if exchange is not None and event.base_settled is not None:
+            event = event.model_copy(update={"exchange_document": exchange})
         receipt.trigger(event)
         invoice.trigger(event)
+    if exchange is None:
+        return []
+    change = sum(differences.values(), ZERO)
+    _expose(_customer(uow, receipt.customer), exchange, ZERO, change, actor, now)
+    return [exchange]
 
 
 @handles(ReceiveCustomerPayment)
@@ -619,14 +751,36 @@ def receive_customer_payment(cmd: ReceiveCustomerPayment, ctx: Context) -> list[
     chart = chart_of(uow)
     check_period(uow, cmd.date)
     customer = _customer(uow, cmd.customer)
-    check_money(cmd.amount, base, "amount")
-    chart.check_postable(cmd.bank_account, base, "bank_account")
+    currency = customer.info().currency
+    check_money(cmd.amount, currency, "amount")
+    rate, rate_date = rate_for(uow, currency, base, cmd.date, cmd.rate)
+    bank = chart.get(cmd.bank_account, "bank_account")
+    bank_currency = currency if bank.currency == currency else base
+    chart.check_postable(cmd.bank_account, bank_currency, "bank_account")
     receivables = chart.by_role("receivables").code
-    allocations = _check_allocations(uow, cmd.customer, cmd.allocations, cmd.amount, base, cmd.date)
+    allocations = _check_allocations(
+        uow, cmd.customer, cmd.allocations, cmd.amount, currency, cmd.date
+    )
     name = customer.info().name
+    base_amount = to_base(cmd.amount, rate, base)
     lines = [
-        gl(cmd.bank_account, cmd.amount, base, f"receipt from {name}"),
-        gl(receivables, -cmd.amount, base, f"receipt from {cmd.customer}", party=cmd.customer),
+        foreign_line(
+            cmd.bank_account,
+            cmd.amount if bank_currency == currency else base_amount,
+            base_amount,
+            bank_currency,
+            rate if bank_currency != base else None,
+            f"receipt from {name}",
+        ),
+        foreign_line(
+            receivables,
+            -cmd.amount,
+            -base_amount,
+            currency,
+            rate,
+            f"receipt from {cmd.customer}",
+            party=cmd.customer,
+        ),
     ]
     document = post_document(
         uow,
@@ -647,12 +801,22 @@ def receive_customer_payment(cmd: ReceiveCustomerPayment, ctx: Context) -> list[
             date=cmd.date,
             amount=cmd.amount,
             bank_account=cmd.bank_account,
+            **(
+                {}
+                if rate is None
+                else {
+                    "currency": currency,
+                    "rate": rate,
+                    "rate_date": rate_date,
+                    "base_amount": base_amount,
+                }
+            ),
         )
     )
     uow.add(receipt)
-    _allocate(receipt, allocations, cmd.date, actor, now)
-    _expose(customer, document, ZERO, -cmd.amount, actor, now)
-    return [document]
+    exchange = _allocate(uow, receipt, allocations, cmd.date, actor, now)
+    _expose(customer, document, ZERO, -base_amount, actor, now)
+    return [document, *exchange]
 
 
 @handles(AllocateCustomerReceipt)
@@ -665,10 +829,14 @@ def allocate_customer_receipt(cmd: AllocateCustomerReceipt, ctx: Context) -> lis
     if cmd.date < receipt.date:
         raise ValidationError("date", f"is before the receipt date {receipt.date}")
     allocations = _check_allocations(
-        uow, receipt.customer, cmd.allocations, receipt.unallocated, base, cmd.date
+        uow,
+        receipt.customer,
+        cmd.allocations,
+        receipt.unallocated,
+        receipt.currency or base,
+        cmd.date,
     )
-    _allocate(receipt, allocations, cmd.date, actor, now)
-    return []
+    return _allocate(uow, receipt, allocations, cmd.date, actor, now)
 
 
 @handles(PostCreditNote)
@@ -693,6 +861,8 @@ def post_credit_note(cmd: PostCreditNote, ctx: Context) -> list[str]:
     customer = _customer(uow, posted.customer)
     conf = sales_settings(uow)
     receivables = chart.by_role("receivables").code
+    # a credit note takes back part of its invoice at the invoice's rate
+    currency, rate = posted.currency or base, posted.rate
     credited: dict[int, BilledLine] = {}
     lines: list[PostedLine] = []
     for i, line in enumerate(cmd.lines):
@@ -718,17 +888,25 @@ def post_credit_note(cmd: PostCreditNote, ctx: Context) -> list[str]:
                 tax=billed.tax - invoice.credited_tax.get(line.line, ZERO),
             )
         else:
-            credit = _bill(ordered, line.quantity, base)
+            credit = _bill(ordered, line.quantity, currency)
+        credit = _in_base(credit, rate, base)
         credited[line.line] = credit
         memo = f"credit {cmd.invoice}/{line.line} {ordered.item} x {line.quantity:f}"
-        lines.append(gl(conf.revenue_account, credit.net, base, memo))
-        if credit.tax:
-            lines.append(gl(conf.output_tax_account, credit.tax, base, f"tax {memo}"))
+        _billed_lines(lines, credit, 1, conf, currency, rate, base, memo)
     net = sum((b.net for b in credited.values()), ZERO)
     tax = sum((b.tax for b in credited.values()), ZERO)
     total = net + tax
+    base_total = sum((x.base for x in lines), ZERO)
     lines.append(
-        gl(receivables, -total, base, f"credit note to {posted.customer}", party=posted.customer)
+        foreign_line(
+            receivables,
+            -total,
+            -base_total,
+            currency,
+            rate,
+            f"credit note to {posted.customer}",
+            party=posted.customer,
+        )
     )
     document = post_document(
         uow,
@@ -752,16 +930,16 @@ def post_credit_note(cmd: PostCreditNote, ctx: Context) -> list[str]:
         net=net,
         tax=tax,
         total=total,
+        **({} if rate is None else {"currency": currency, "rate": rate, "base_total": base_total}),
     )
     note = CustomerReceipt(receipt_stream(document))
     note.trigger(event)
     uow.add(note)
     invoice.trigger(event)
-    before = order.open_value()
+    before = _open(uow, order)
     order.trigger(event)
     settle = min(total, invoice.open_amount)
-    if settle > 0:
-        _allocate(note, [(invoice, settle)], cmd.date, actor, now)
+    exchange = _allocate(uow, note, [(invoice, settle)], cmd.date, actor, now) if settle else []
     # credited goods not returned become invoiceable again: back on the open orders
-    _expose(customer, document, order.open_value() - before, -total, actor, now)
-    return [document]
+    _expose(customer, document, _open(uow, order) - before, -base_total, actor, now)
+    return [document, *exchange]

@@ -1,0 +1,1 @@
+"""Currency: the exchange-rate table, the exchange-difference accounts and revaluation."""

@@ -1,0 +1,1 @@
+"""Period-end revaluation of foreign-currency open items (after payables and receivables)."""
