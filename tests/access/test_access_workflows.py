@@ -62,7 +62,8 @@ class Books:
 
 
 @pytest.fixture
-def books(erp: Erp, clock: Callable[[], dt.datetime]) -> Iterator[Books]:
+def books(any_erp: Erp, clock: Callable[[], dt.datetime]) -> Iterator[Books]:
+    erp = any_erp
     erp.register_item(code="BOLT", name="Bolt M8", uom="pcs")
     erp.register_warehouse(code="MAIN", name="Main store")
     erp.configure_procurement(approval_threshold="500.00")
