@@ -206,6 +206,7 @@ def test_projection_status_and_rebuild(company: str) -> None:
     assert {s["name"]: s["lag"] for s in status} == {
         "ledger": 0,
         "access": 0,
+        "approvals": 0,
         "balances": 0,
         "stock": 0,
         "payables": 0,
