@@ -3,12 +3,28 @@ what). The built-in role templates are not events: the report adds them from the
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
 
 from erp_core.projections.engine import Projection, Record
 from erp_core.projections.schema import metadata
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Boolean, Column, Connection, String, Table, delete, insert, select, update
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    Integer,
+    String,
+    Table,
+    delete,
+    insert,
+    select,
+    update,
+)
 
 from erp_core.access.domain import TEMPLATES
 
@@ -85,8 +101,200 @@ class AccessProjection:
                 conn.execute(delete(g).where(g.c.user == e["user"], g.c.role == e["role"]))
 
 
+# --- approval workflows ----------------------------------------------------------------------
+
+approval_workflows = Table(
+    "approval_workflows",
+    metadata,
+    Column("document_type", String(32), primary_key=True),
+    Column("levels", String(4000), nullable=False),  # JSON: [{above, role, self_approval}]
+)
+approval_documents = Table(
+    "approval_documents",
+    metadata,
+    Column("document_type", String(32), primary_key=True),
+    Column("document", String(32), primary_key=True),
+    Column("creator", String(200), nullable=False),
+    Column("total", String(40), nullable=False),  # exact decimal text
+    Column("created_at", String(40), nullable=False),
+    # open (not waiting), waiting, approved, cancelled, finished
+    Column("state", String(16), nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("approved_levels", Integer, nullable=False),  # in the current round
+    Column("waiting_since", String(40), nullable=False),
+)
+approval_steps = Table(
+    "approval_steps",
+    metadata,
+    Column("position", Integer, primary_key=True),
+    Column("document_type", String(32), nullable=False),
+    Column("document", String(32), nullable=False),
+    Column("step", String(32), nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("on_behalf_of", String(200)),
+    Column("reason", String(400), nullable=False),
+    Column("recorded_at", String(40), nullable=False),
+)
+approval_delegations = Table(
+    "approval_delegations",
+    metadata,
+    Column("position", Integer, primary_key=True),
+    Column("delegator", String(32), nullable=False),
+    Column("delegate", String(32), nullable=False),
+    Column("date_from", Date, nullable=False),
+    Column("date_to", Date, nullable=False),
+)
+
+# The documents' own events the approvals report follows: created (who, how much), approved
+# by the area's own action, and finished (no longer waiting).
+_CREATED = {"PurchaseOrderCreated": "purchase_order", "SalesOrderCreated": "sales_credit"}
+_AREA_APPROVED = {"PurchaseOrderApproved", "SalesOrderCreditApproved"}
+_FINISHED = {
+    "PurchaseOrderCancelled": "cancelled",
+    "PurchaseOrderClosed": "finished",
+    "SalesOrderCancelled": "cancelled",
+    "SalesOrderClosed": "finished",
+    "SalesOrderConfirmed": "finished",
+}
+_TYPE_OF_PREFIX = {"po": "purchase_order", "so": "sales_credit"}
+
+
+def _text(value: object) -> str:
+    return value.isoformat() if isinstance(value, dt.datetime | dt.date) else str(value)
+
+
+class ApprovalsProjection:
+    name = "approvals"
+    tables: Sequence[Table] = (
+        approval_workflows,
+        approval_documents,
+        approval_steps,
+        approval_delegations,
+    )
+    event_names = frozenset(
+        {
+            "ApprovalWorkflowDefined",
+            "ApprovalDelegated",
+            "DocumentApprovalGiven",
+            "DocumentApprovalRejected",
+            *_CREATED,
+            *_AREA_APPROVED,
+            *_FINISHED,
+        }
+    )
+
+    def apply(self, conn: Connection, records: Sequence[Record], base_currency: str) -> None:
+        w, d, s = approval_workflows, approval_documents, approval_steps
+        for position, stream, name, e in records:
+            if name == "ApprovalWorkflowDefined":
+                conn.execute(delete(w).where(w.c.document_type == e["document_type"]))
+                if e["levels"]:
+                    levels = [
+                        {
+                            "above": str(lv["above"]),
+                            "role": lv["role"],
+                            "self_approval": bool(lv.get("self_approval", False)),
+                        }
+                        for lv in e["levels"]
+                    ]
+                    conn.execute(
+                        insert(w).values(
+                            document_type=e["document_type"], levels=json.dumps(levels)
+                        )
+                    )
+            elif name == "ApprovalDelegated":
+                conn.execute(
+                    insert(approval_delegations).values(
+                        position=position,
+                        delegator=e["delegator"],
+                        delegate=e["delegate"],
+                        date_from=_date(e["date_from"]),
+                        date_to=_date(e["date_to"]),
+                    )
+                )
+            elif name in _CREATED:
+                waiting = name == "PurchaseOrderCreated" and bool(e.get("needs_approval"))
+                conn.execute(
+                    insert(d).values(
+                        document_type=_CREATED[name],
+                        document=e["document"],
+                        creator=e["actor"],
+                        total=str(e["total"]),
+                        created_at=_text(e["recorded_at"]),
+                        state="waiting" if waiting else "open",
+                        round=1,
+                        approved_levels=0,
+                        waiting_since=_text(e["recorded_at"]),
+                    )
+                )
+            elif name in ("DocumentApprovalGiven", "DocumentApprovalRejected"):
+                given = name == "DocumentApprovalGiven"
+                key = (d.c.document_type == e["document_type"]) & (d.c.document == e["document"])
+                conn.execute(
+                    insert(s).values(
+                        position=position,
+                        document_type=e["document_type"],
+                        document=e["document"],
+                        step="approved" if given else f"rejected ({e['outcome']})",
+                        round=e["round"],
+                        level=e["level"],
+                        role=e.get("role", ""),
+                        actor=e["actor"],
+                        on_behalf_of=e.get("on_behalf_of"),
+                        reason=e.get("note", "") if given else e["reason"],
+                        recorded_at=_text(e["recorded_at"]),
+                    )
+                )
+                if given:
+                    values: dict[str, Any] = {
+                        "approved_levels": e["level"],
+                        "waiting_since": _text(e["recorded_at"]),
+                    }
+                    if not e["final"]:
+                        values["state"] = "waiting"
+                else:
+                    values = {
+                        "round": e["round"] + 1,
+                        "approved_levels": 0,
+                        "waiting_since": _text(e["recorded_at"]),
+                    }
+                conn.execute(update(d).where(key).values(**values))
+            else:
+                document_type = _TYPE_OF_PREFIX.get(stream.split(":", 1)[0])
+                if document_type is None:
+                    continue
+                document = stream.split(":", 1)[1]
+                key = (d.c.document_type == document_type) & (d.c.document == document)
+                if name in _AREA_APPROVED:
+                    conn.execute(update(d).where(key).values(state="approved"))
+                    conn.execute(
+                        insert(s).values(
+                            position=position,
+                            document_type=document_type,
+                            document=document,
+                            step="approved (document)",
+                            round=0,
+                            level=0,
+                            role="",
+                            actor=e["actor"],
+                            on_behalf_of=None,
+                            reason=e.get("reason", ""),
+                            recorded_at=_text(e["recorded_at"]),
+                        )
+                    )
+                else:
+                    conn.execute(update(d).where(key).values(state=_FINISHED[name]))
+
+
+def _date(value: object) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
 def projections() -> list[Projection]:
-    return [AccessProjection()]
+    return [AccessProjection(), ApprovalsProjection()]
 
 
 # --- report queries (called through `Erp.query`) ---------------------------------------------
@@ -143,4 +351,217 @@ def access_report(conn: Connection) -> list[AccessRow]:
                     rules=rules,
                 )
             )
+    return out
+
+
+class WaitingRow(BaseModel):
+    """A document waiting for an approval that `approver` may give (``approver`` empty: nobody
+    may give it, the document is stuck)."""
+
+    model_config = ConfigDict(frozen=True)
+    approver: str
+    on_behalf_of: str | None
+    document_type: str
+    document: str
+    creator: str
+    total: Decimal
+    level: int
+    of_levels: int
+    role: str
+    waiting_since: str
+    age_days: int
+
+
+class HistoryRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    position: int
+    recorded_at: str
+    document_type: str
+    document: str
+    step: str
+    round: int
+    level: int
+    role: str
+    actor: str
+    on_behalf_of: str | None
+    reason: str
+
+
+class BreachRow(BaseModel):
+    """A segregation-of-duties breach found in the log: the same person created and approved
+    a document (themselves, or through a delegate acting on their right)."""
+
+    model_config = ConfigDict(frozen=True)
+    position: int
+    recorded_at: str
+    document_type: str
+    document: str
+    creator: str
+    approver: str
+    on_behalf_of: str | None
+    step: str
+    level: int
+
+
+def _levels(conn: Connection) -> dict[str, list[dict[str, Any]]]:
+    found = {}
+    for row in conn.execute(select(approval_workflows)):
+        levels = json.loads(row.levels)
+        found[row.document_type] = sorted(levels, key=lambda lv: Decimal(lv["above"]))
+    return found
+
+
+def _required(levels: list[dict[str, Any]], total: Decimal) -> list[dict[str, Any]]:
+    applicable = [lv for lv in levels if total > Decimal(lv["above"])]
+    return applicable or levels[:1]
+
+
+def approvals_waiting(conn: Connection, as_of: dt.datetime) -> list[WaitingRow]:
+    """Documents waiting in a workflow, one row per person who may give the pending approval
+    (holders of the level's role and their delegates on `as_of`, less the creator unless the
+    level allows it and whoever approved an earlier level), with how long it has waited."""
+    workflows = _levels(conn)
+    if not workflows:
+        return []
+    active = {r.code for r in conn.execute(select(access_users)) if r.active}
+    holders: dict[str, set[str]] = {}
+    for g in conn.execute(select(access_grants)):
+        if g.user in active:
+            holders.setdefault(g.role, set()).add(g.user)
+    day = as_of.date()
+    delegations = [
+        (r.delegator, r.delegate)
+        for r in conn.execute(select(approval_delegations))
+        if r.date_from <= day <= r.date_to and r.delegate in active
+    ]
+    d, s = approval_documents, approval_steps
+    out: list[WaitingRow] = []
+    waiting = conn.execute(
+        select(d).where(d.c.state == "waiting").order_by(d.c.document_type, d.c.document)
+    )
+    for doc in waiting:
+        levels = workflows.get(doc.document_type)
+        if not levels:
+            continue
+        total = Decimal(doc.total)
+        required = _required(levels, total)
+        if doc.approved_levels >= len(required):
+            continue
+        level = required[doc.approved_levels]
+        earlier = set()
+        for step in conn.execute(
+            select(s.c.actor, s.c.on_behalf_of).where(
+                s.c.document_type == doc.document_type,
+                s.c.document == doc.document,
+                s.c.round == doc.round,
+                s.c.step == "approved",
+            )
+        ):
+            earlier |= {step.actor, step.on_behalf_of} - {None}
+
+        def eligible(
+            person: str,
+            creator: str = doc.creator,
+            found: set[str] = earlier,
+            own_allowed: bool = bool(level["self_approval"]),
+        ) -> bool:
+            return person not in found and (person != creator or own_allowed)
+
+        people: list[tuple[str, str | None]] = [
+            (u, None) for u in sorted(holders.get(level["role"], set())) if eligible(u)
+        ]
+        people += [
+            (delegate, delegator)
+            for delegator, delegate in sorted(delegations)
+            if delegator in holders.get(level["role"], set())
+            and eligible(delegator)
+            and eligible(delegate)
+        ]
+        since = dt.datetime.fromisoformat(doc.waiting_since)
+        age = max((as_of - since).days, 0)
+        for approver, on_behalf in people or [("", None)]:
+            out.append(
+                WaitingRow(
+                    approver=approver,
+                    on_behalf_of=on_behalf,
+                    document_type=doc.document_type,
+                    document=doc.document,
+                    creator=doc.creator,
+                    total=total,
+                    level=doc.approved_levels + 1,
+                    of_levels=len(required),
+                    role=level["role"],
+                    waiting_since=doc.waiting_since,
+                    age_days=age,
+                )
+            )
+    return sorted(out, key=lambda r: (r.approver, -r.age_days, r.document))
+
+
+def approval_history(conn: Connection, document: str) -> list[HistoryRow]:
+    """A document's approval story: created, each level approved or rejected (by whom, on
+    whose right, why), and the document's own approval."""
+    d, s = approval_documents, approval_steps
+    out = [
+        HistoryRow(
+            position=0,
+            recorded_at=doc.created_at,
+            document_type=doc.document_type,
+            document=doc.document,
+            step="created",
+            round=1,
+            level=0,
+            role="",
+            actor=doc.creator,
+            on_behalf_of=None,
+            reason="",
+        )
+        for doc in conn.execute(select(d).where(d.c.document == document))
+    ]
+    for step in conn.execute(select(s).where(s.c.document == document).order_by(s.c.position)):
+        out.append(
+            HistoryRow(
+                position=step.position,
+                recorded_at=step.recorded_at,
+                document_type=step.document_type,
+                document=step.document,
+                step=step.step,
+                round=step.round,
+                level=step.level,
+                role=step.role,
+                actor=step.actor,
+                on_behalf_of=step.on_behalf_of,
+                reason=step.reason,
+            )
+        )
+    return out
+
+
+def sod_breaches(conn: Connection) -> list[BreachRow]:
+    """Every approval in the log given by the document's creator, or on the creator's right
+    through a delegation (allowed only where a level permits self-approval; listed for the
+    auditor either way)."""
+    d, s = approval_documents, approval_steps
+    joined = select(s, d.c.creator).join(
+        d, (d.c.document_type == s.c.document_type) & (d.c.document == s.c.document)
+    )
+    out = []
+    for row in conn.execute(joined.order_by(s.c.position)):
+        if not row.step.startswith("approved"):
+            continue
+        if row.creator not in (row.actor, row.on_behalf_of):
+            continue
+        out.append(
+            BreachRow(
+                position=row.position,
+                recorded_at=row.recorded_at,
+                document_type=row.document_type,
+                document=row.document,
+                creator=row.creator,
+                approver=row.actor,
+                on_behalf_of=row.on_behalf_of,
+                step=row.step,
+                level=row.level,
+            )
+        )
     return out

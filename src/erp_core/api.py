@@ -18,7 +18,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Concatenate, ParamSpec, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TextIO, TypeVar
 
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import Connection, Engine
@@ -61,6 +61,9 @@ from erp_core.projections import (
     sales_reports,
 )
 
+if TYPE_CHECKING:
+    from erp_core.access.scope import Scope
+
 R = TypeVar("R")
 P = ParamSpec("P")
 
@@ -72,8 +75,8 @@ def _report(fn: Callable[Concatenate[Erp, P], R]) -> Callable[Concatenate[Erp, P
 
     @functools.wraps(fn)
     def checked(self: Erp, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        self.authorise_report(name)
-        return fn(self, *args, **kwargs)
+        scope = self.authorise_report(name)
+        return self._limit_report(scope, fn(self, *args, **kwargs))
 
     return checked
 
@@ -292,12 +295,22 @@ class Erp:
         finally:
             self.actor, self.ledger.credential = saved
 
-    def authorise_report(self, report: str) -> None:
+    def authorise_report(self, report: str) -> Scope | None:
         """Refuse (`AccessDenied`) when access control is on and the actor is not
-        authenticated or may not run `report`; nothing to check while it is off."""
+        authenticated or may not run `report`; nothing to check while it is off. Returns the
+        record rules limiting what the actor sees of it (None: everything)."""
         from erp_core.access.reading import check_report
 
-        check_report(self.ledger, self.actor, self.ledger.credential, report)
+        return check_report(self.ledger, self.actor, self.ledger.credential, report)
+
+    def _limit_report(self, scope: Scope | None, result: R) -> R:
+        """The report's result with what the actor's record rules hide left out."""
+        if scope is None:
+            return result
+        from erp_core.access.reading import limit_report
+
+        limited: R = limit_report(self.ledger, scope, result)
+        return limited
 
     @classmethod
     def open(
@@ -507,9 +520,10 @@ class Erp:
         read connection, so no caller reaches for the engines themselves. Once access
         control is on, the actor needs the report ``report:<fn name>`` (hyphens for
         underscores) or ``report:*``."""
-        self.authorise_report(getattr(fn, "__name__", "query").replace("_", "-"))
+        scope = self.authorise_report(getattr(fn, "__name__", "query").replace("_", "-"))
         with self.reader.connect() as conn:
-            return fn(conn, *args, **kwargs)
+            result = fn(conn, *args, **kwargs)
+        return self._limit_report(scope, result)
 
     @_report
     def trial_balance(self, as_of: dt.date | None = None) -> TrialBalance:

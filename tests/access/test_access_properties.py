@@ -101,3 +101,41 @@ def test_an_action_is_stored_iff_the_actor_held_a_permitting_role(
                 assert what not in held[user]
             else:
                 assert user not in active
+
+
+# --- record rules on reports -----------------------------------------------------------------
+
+WAREHOUSES = ("MAIN", "EAST", "WEST")
+balance_rows = st.lists(
+    st.tuples(
+        st.sampled_from(WAREHOUSES),
+        st.decimals(min_value=0, max_value=10_000, places=2, allow_nan=False),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(balance_rows, st.frozensets(st.sampled_from(WAREHOUSES), min_size=1))
+def test_a_warehouse_limited_stock_balance_is_exactly_its_warehouses(
+    rows: list[tuple[str, object]], allowed: frozenset[str]
+) -> None:
+    from decimal import Decimal
+
+    from erp_core.access.scope import Scope, restrict
+    from erp_core.ledger.reports import StockBalance, StockBalanceRow
+
+    full = StockBalance(
+        as_of=dt.date(2026, 12, 31),
+        currency="EUR",
+        rows=[
+            StockBalanceRow(item=f"I{i}", warehouse=w, batch=None, quantity=Decimal(1), value=v)
+            for i, (w, v) in enumerate(rows)
+        ],
+        total_value=sum((Decimal(str(v)) for _, v in rows), Decimal(0)),
+    )
+    seen = restrict(full, Scope("stock-balance", allowed), lambda _doc: None)
+    assert [r for r in full.rows if r.warehouse in allowed] == seen.rows
+    assert seen.total_value == sum((r.value for r in seen.rows), Decimal(0))
+    unlimited = restrict(full, Scope("stock-balance"), lambda _doc: None)
+    assert unlimited == full

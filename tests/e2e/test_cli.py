@@ -207,6 +207,7 @@ def test_projection_status_and_rebuild(company: str) -> None:
         "ledger": 0,
         "currency": 0,
         "access": 0,
+        "approvals": 0,
         "balances": 0,
         "stock": 0,
         "payables": 0,

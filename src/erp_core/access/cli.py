@@ -181,5 +181,70 @@ def report_access(state: Context, fmt_name: str) -> None:
     )
 
 
+@click.command("approvals-waiting")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_approvals_waiting(state: Context, fmt_name: str) -> None:
+    """Documents waiting for approval, per person who may approve, and for how long (an
+    empty approver: nobody may approve it, the document is stuck)."""
+    import datetime as dt
+
+    from erp_core.projections.access import approvals_waiting
+
+    rows_out(
+        "Approvals waiting",
+        state.erp().query(approvals_waiting, dt.datetime.now(dt.UTC)),
+        [
+            "approver",
+            "on_behalf_of",
+            "document",
+            "creator",
+            "total",
+            "level",
+            "of_levels",
+            "role",
+            "waiting_since",
+            "age_days",
+        ],
+        fmt_name,
+    )
+
+
+@click.command("approval-history")
+@click.argument("document")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_approval_history(state: Context, document: str, fmt_name: str) -> None:
+    """DOCUMENT's approvals: created, each level approved or rejected, by whom and why."""
+    from erp_core.projections.access import approval_history
+
+    rows_out(
+        f"Approval history of {document}",
+        state.erp().query(approval_history, document),
+        ["recorded_at", "step", "round", "level", "role", "actor", "on_behalf_of", "reason"],
+        fmt_name,
+    )
+
+
+@click.command("sod-breaches")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_sod_breaches(state: Context, fmt_name: str) -> None:
+    """Segregation-of-duties breaches in the log: documents approved by their creator."""
+    from erp_core.projections.access import sod_breaches
+
+    rows_out(
+        "Segregation-of-duties breaches",
+        state.erp().query(sod_breaches),
+        ["recorded_at", "document", "creator", "approver", "on_behalf_of", "step", "level"],
+        fmt_name,
+    )
+
+
 commands: list[click.Command] = [user, role, access]
-reports: list[click.Command] = [report_access]
+reports: list[click.Command] = [
+    report_access,
+    report_approvals_waiting,
+    report_approval_history,
+    report_sod_breaches,
+]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from erp_core.kernel.commands import Action, Code, Name, Reason
 from erp_core.kernel.money import Dec
@@ -113,3 +115,63 @@ class EnableAccessControl(Action):
     checked against the actor's roles."""
 
     action: Literal["enable_access_control"] = "enable_access_control"
+
+
+# --- approval workflows ----------------------------------------------------------------------
+
+DocumentType = Literal["purchase_order", "sales_credit"]
+
+
+class LevelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    above: Dec = Decimal(0)  # the level applies to documents whose total is above this
+    role: Code
+    self_approval: bool = False
+
+    @field_validator("above")
+    @classmethod
+    def _above(cls, value: Dec) -> Dec:
+        if value < 0:
+            raise ValueError("above: must not be negative")
+        return value
+
+
+class DefineApprovalWorkflow(Action):
+    """Set the approval levels of a document type (purchase orders, sales credit overrides):
+    each with an amount threshold and the role that approves; no levels removes the workflow."""
+
+    action: Literal["define_approval_workflow"] = "define_approval_workflow"
+    document_type: DocumentType
+    levels: Annotated[list[LevelIn], Field(max_length=10)]
+
+
+class ApproveDocument(Action):
+    """Approve the pending level of a document's workflow; the last level approves the
+    document itself."""
+
+    action: Literal["approve_document"] = "approve_document"
+    document_type: DocumentType
+    document: Code
+    note: Annotated[str, Field(max_length=400)] = ""
+
+
+class RejectDocument(Action):
+    """Reject a document waiting in its workflow, with a reason: back to draft (approvals so
+    far are void) or cancelled."""
+
+    action: Literal["reject_document"] = "reject_document"
+    document_type: DocumentType
+    document: Code
+    reason: Reason
+    outcome: Literal["draft", "cancel"] = "draft"
+
+
+class DelegateApproval(Action):
+    """Let `delegate` approve with `delegator`'s approval right for a period."""
+
+    action: Literal["delegate_approval"] = "delegate_approval"
+    delegator: Code
+    delegate: Code
+    date_from: dt.date
+    date_to: dt.date
+    reason: Annotated[str, Field(max_length=400)] = ""

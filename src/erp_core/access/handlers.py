@@ -36,6 +36,7 @@ from erp_core.access.events import (
     UserCreated,
     UserDeactivated,
 )
+from erp_core.access.workflow import TYPE_OF_APPROVAL, WORKFLOW_STREAM, Workflows
 from erp_core.kernel.commands import Action
 from erp_core.kernel.context import Context
 from erp_core.kernel.errors import ValidationError
@@ -244,17 +245,44 @@ def document_facts(ctx: Context, action: str, document: str) -> DocumentFacts:
     return DocumentFacts(document, None, None)
 
 
+WORKFLOW_ACTIONS = frozenset({"approve_document", "reject_document"})
+
+
+def check_workflow(name: str, ctx: Context) -> None:
+    """While a document type has an approval workflow, its area's own approval action is
+    applied only by the workflow's last level (whether access control is on or off)."""
+    document_type = TYPE_OF_APPROVAL.get(name)
+    if document_type is None:
+        return
+    workflows = ctx.uow.loader.load(Workflows, WORKFLOW_STREAM, refreshed=True)
+    if document_type in workflows.levels:
+        raise ValidationError(
+            "action",
+            f"{document_type} follows its approval workflow: approve with approve_document "
+            f"(document_type={document_type}), not {name}",
+        )
+
+
 @guards
 def check_access(action: Action, ctx: Context, credential: str | None) -> None:
     """Once access control is on: the actor must be authenticated and hold a role permitting
     the action under its rules. Off (the default), everything is allowed, as before."""
+    name = action.action
+    check_workflow(name, ctx)
     access = ctx.uow.get(Access, STREAM)
     if not access.enabled:
         return
     user = access.authenticate(ctx.actor, credential)
-    name = action.action
     fields: dict[str, Any] = action.model_dump(mode="python", exclude={"idempotency_key"})
+    if name in WORKFLOW_ACTIONS or (
+        name == "delegate_approval" and fields.get("delegator") == ctx.actor
+    ):
+        return  # the workflow's levels say who may (approval_right), not a permission
     facts = None
     if needs_facts(access, user, name, fields):
         facts = document_facts(ctx, name, fields["document"])
     decide(access, user, name, AREA_OF.get(type(action), ""), fields, facts)
+
+
+# the workflow's handlers register with this module
+from erp_core.access import workflow_handlers as _workflow_handlers  # noqa: E402, F401

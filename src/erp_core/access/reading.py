@@ -1,11 +1,12 @@
-"""What the facade asks the access area outside actions: whose token this is, and whether the
-actor may run a report."""
+"""What the facade asks the access area outside actions: whose token this is, whether the
+actor may run a report, and what of the report their record rules let them see."""
 
 from __future__ import annotations
 
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from erp_core.access.domain import STREAM, Access, decide_report
+from erp_core.access.domain import DOCUMENT_STREAMS, STREAM, Access, DocumentOrigin, decide_report
+from erp_core.access.scope import Scope, report_scope, restrict
 from erp_core.kernel.aggregate import Aggregate
 
 A = TypeVar("A", bound=Aggregate)
@@ -20,9 +21,34 @@ def token_owner(loader: Loader, token: str) -> str | None:
     return loader.load(Access, STREAM).owner_of(token)
 
 
-def check_report(loader: Loader, actor: str, credential: str | None, report: str) -> None:
+def check_report(loader: Loader, actor: str, credential: str | None, report: str) -> Scope | None:
+    """Refuse the report, or say what of it the actor may see (None: all of it)."""
     access = loader.load(Access, STREAM)
     if not access.enabled:
-        return
+        return None
     user = access.authenticate(actor, credential)
     decide_report(access, user, report)
+    scope = report_scope(access, user, report)
+    return scope if scope.limited else None
+
+
+def creator_of(loader: Loader, document: str) -> str | None:
+    """The actor who created a document (the first event of its stream), or None."""
+    for prefix in (*DOCUMENT_STREAMS, "doc"):
+        first = loader.load(DocumentOrigin, f"{prefix}:{document}", refreshed=True).first
+        if first is not None:
+            return first.actor
+    return None
+
+
+def limit_report(loader: Loader, scope: Scope | None, result: Any) -> Any:
+    if scope is None:
+        return result
+    cache: dict[str, str | None] = {}
+
+    def creator(document: str) -> str | None:
+        if document not in cache:
+            cache[document] = creator_of(loader, document)
+        return cache[document]
+
+    return restrict(result, scope, creator)
