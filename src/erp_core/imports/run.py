@@ -249,6 +249,11 @@ def run_import(
         report.lines.extend(lines)
     for plan, outcome in zip(planned, outcomes, strict=True):
         report.lines.extend(_outcome_lines(plan, outcome, columns, dry_run))
+    # a row imported before was compared when it was imported; it resembles itself now
+    skipped = {line.row for line in report.lines if line.status == SKIPPED}
+    report.lines = [
+        line for line in report.lines if not (line.status == NEAR_DUPLICATE and line.row in skipped)
+    ]
     _finish(report, spec, columns)
     return report
 
