@@ -22,6 +22,7 @@ likely duplicates (``near-duplicate``) are listed too; nothing is merged.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -63,7 +64,7 @@ APPLIED, WOULD_APPLY, SKIPPED, CONFLICT, REFUSED = (
     "conflict",
     "refused",
 )
-CLEANSED, NEAR_DUPLICATE = "cleansed", "near-duplicate"
+CLEANSED, NEAR_DUPLICATE, CHECKED = "cleansed", "near-duplicate", "checked"
 # control accounts whose balance only their sub-ledger may post (the ledger refuses the rest)
 SUB_LEDGER_ROLES = ("receivables", "payables", "inventory", "grni")
 REPORT_COLUMNS = ("row", "external_id", "status", "column", "message", "document")
@@ -120,7 +121,16 @@ class ImportReport:
 
     def summary(self) -> str:
         parts = [f"{self.rows_read} rows read"]
-        for status in (APPLIED, WOULD_APPLY, SKIPPED, CONFLICT, REFUSED, CLEANSED, NEAR_DUPLICATE):
+        for status in (
+            APPLIED,
+            WOULD_APPLY,
+            SKIPPED,
+            CONFLICT,
+            REFUSED,
+            CLEANSED,
+            NEAR_DUPLICATE,
+            CHECKED,
+        ):
             n = self.count(status)
             if n:
                 parts.append(f"{n} {status}")
@@ -249,6 +259,8 @@ def run_import(
         report.lines.extend(lines)
     for plan, outcome in zip(planned, outcomes, strict=True):
         report.lines.extend(_outcome_lines(plan, outcome, columns, dry_run))
+    if spec.name == "fixed_assets" and not dry_run:
+        report.lines.extend(_check_register(erp, accepted, planned, outcomes))
     # a row imported before was compared when it was imported; it resembles itself now
     skipped = {line.row for line in report.lines if line.status == SKIPPED}
     report.lines = [
@@ -256,6 +268,42 @@ def run_import(
     ]
     _finish(report, spec, columns)
     return report
+
+
+def _check_register(
+    erp: Erp,
+    records: Sequence[MappedRecord],
+    planned: Sequence[Planned],
+    outcomes: Sequence[ActionResult | ErpError],
+) -> list[ReportLine]:
+    """The asset register holds, for the assets this run created, the file's cost and
+    accumulated depreciation (a line ``checked``, or ``refused`` naming the difference)."""
+    from erp_core.assets.reports import asset_register
+
+    by_row = {r.row: r for r in records}
+    wanted_cost = wanted_dep = Decimal(0)
+    numbers: set[str] = set()
+    dates: list[dt.date] = []
+    for plan, outcome in zip(planned, outcomes, strict=True):
+        if isinstance(outcome, ErpError) or outcome.duplicate:
+            continue
+        values = by_row[plan.rows[0]].values
+        wanted_cost += values.get("cost") or Decimal(0)  # type: ignore[operator]
+        wanted_dep += values.get("opening_accumulated") or Decimal(0)  # type: ignore[operator]
+        numbers.update(d for d in outcome.documents if d.startswith("FA-"))
+        dates.append(dt.date.fromisoformat(str(plan.action["date"])))
+    if not numbers:
+        return []
+    register = erp.query(asset_register, max(dates))
+    rows = [r for r in register.rows if r.asset in numbers]
+    cost = sum((r.cost for r in rows), Decimal(0))
+    dep = sum((r.accumulated_depreciation for r in rows), Decimal(0))
+    message = (
+        f"asset register for the {len(numbers)} assets imported: cost {cost}, accumulated "
+        f"depreciation {dep}; the file: cost {wanted_cost}, accumulated depreciation {wanted_dep}"
+    )
+    ok = (cost, dep) == (wanted_cost, wanted_dep) and len(rows) == len(numbers)
+    return [ReportLine(None, CHECKED if ok else REFUSED, message)]
 
 
 def _finish(report: ImportReport, spec: KindSpec, columns: Mapping[str, str | None]) -> None:
