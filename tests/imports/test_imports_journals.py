@@ -164,3 +164,60 @@ def test_bank_statement_refuses_unmapped_codes_zero_and_control_accounts(
     assert code == 1
     assert [r["status"] for r in rows if r["row"] == "3"] == ["applied"]
     assert trial_balance_by_account(erp)["1120"] == D("-1500.00")
+
+
+def test_journal_lines_carry_cost_centres_and_signed_amounts(erp: Erp, tmp_path: Path) -> None:
+    erp.add_dimension_value(dimension="cost_centre", code="CC-OPS", name="Operations")
+    data, spec = tmp_path / "lines.csv", tmp_path / "lines.toml"
+    spec.write_text(
+        """\
+[kinds.journal_lines]
+external_id = ["Voucher", "Line"]
+delimiter = ";"
+
+[kinds.journal_lines.fields.voucher]
+column = "Voucher"
+required = true
+
+[kinds.journal_lines.fields.date]
+column = "Date"
+required = true
+
+[kinds.journal_lines.fields.account]
+column = "Account"
+required = true
+
+[kinds.journal_lines.fields.amount]
+column = "Amount"
+transform = [{ number = { decimal = "," } }]
+
+[kinds.journal_lines.fields.cost_centre]
+column = "CC"
+transform = ["trim", "upper"]
+""",
+        encoding="utf-8",
+    )
+    data.write_text(
+        "Voucher;Line;Date;Account;Amount;CC\n"
+        "V1;1;2026-02-03;6300;250,40;cc-ops\n"
+        "V1;2;2026-02-03;1120;(250,40);\n"
+        "V2;1;2026-02-04;6300;10,00;CC-XX\n"
+        "V2;2;2026-02-04;1120;-10,00;\n",
+        encoding="utf-8",
+    )
+    code, rows = _run(erp, "journal_lines", data, spec)
+    assert code == 1
+    assert [(r["row"], r["status"]) for r in rows] == [
+        ("2", "applied"),
+        ("3", "applied"),
+        ("4", "refused"),
+        ("5", "refused"),
+    ]
+    assert _refused(rows) == [
+        ("4", "CC", "'CC-XX' is not a known cost centre"),
+        ("5", "", "not stored: voucher 'V2' is refused at row 4"),
+    ]
+    tb = trial_balance_by_account(erp)
+    assert (tb["6300"], tb["1120"]) == (D("250.40"), D("-250.40"))
+    ((expense,),) = [[(line.base, line.cost_centre)] for line in erp.general_ledger("6300")]
+    assert expense == (D("250.40"), "CC-OPS")
