@@ -143,8 +143,11 @@ def test_bank_statement_refuses_unmapped_codes_zero_and_control_accounts(
     data, spec = write_template(tmp_path, "bank_statement")
     text = data.read_text(encoding="utf-8")
     text = text.replace(",FEE,", ",XYZ,").replace('"3,20"', '"0,00"')
+    text += 'ST-26-005,31.01.2026,"5,00",BANK,,Transfer\n'
     data.write_text(text, encoding="utf-8")
-    mapping = spec.read_text(encoding="utf-8").replace('CAP = "3100"', 'CAP = "1200"')
+    mapping = spec.read_text(encoding="utf-8").replace(
+        'CAP = "3100"', 'CAP = "1200", BANK = "1120"'
+    )
     spec.write_text(mapping, encoding="utf-8")
     position = log_position(erp)
     code, rows = _run(erp, "bank_statement", data, spec, "--all-or-nothing")
@@ -152,6 +155,11 @@ def test_bank_statement_refuses_unmapped_codes_zero_and_control_accounts(
     refused = _refused(rows)
     assert any(r[:2] == ("4", "Code") and "'XYZ' is not in the code map" in r[2] for r in refused)
     assert ("5", "Amount", "is zero: nothing to post") in refused
+    assert (
+        "6",
+        "Code",
+        "'1120' is the bank account itself; the counter account must differ",
+    ) in refused
     assert (
         "2",
         "Code",

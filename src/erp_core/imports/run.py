@@ -424,6 +424,13 @@ def _checks(
                 problems.append(
                     Problem("required", "is zero: nothing to post", record.row, "amount")
                 )
+            elif amount is not None and not isinstance(amount, Decimal):
+                reason = f"{amount!r} is not an amount (map the field with a number step)"
+                problems.append(Problem("required", reason, record.row, "amount"))
+            bank, counter = record.values.get("bank_account"), record.values.get("account")
+            if bank is not None and bank == counter:
+                reason = f"{counter!r} is the bank account itself; the counter account must differ"
+                problems.append(Problem("link", reason, record.row, "account"))
     if spec.whole_file:
         problems += check_balanced(records, debit="debit", credit="credit")
         for record in records:
