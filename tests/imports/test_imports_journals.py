@@ -229,3 +229,19 @@ transform = ["trim", "upper"]
     assert (tb["6300"], tb["1120"]) == (D("250.40"), D("-250.40"))
     ((expense,),) = [[(line.base, line.cost_centre)] for line in erp.general_ledger("6300")]
     assert expense == (D("250.40"), "CC-OPS")
+
+
+def test_every_kind_is_offered_with_a_template_on_the_command_line(erp: Erp) -> None:
+    import tomllib
+
+    from erp_core.imports.cli import KIND_NAMES
+    from erp_core.imports.kinds import KINDS
+
+    assert set(KIND_NAMES) == set(KINDS)
+    for kind in ("fixed-assets", "employees", "journal-lines", "bank-statement"):
+        result = run(erp, kind, "--template")
+        assert result.exit_code == 0, result.output
+        sample, mapping = result.output.split("\n# mapping (TOML)\n")
+        name = kind.replace("-", "_")
+        assert sample.splitlines()[1] == ",".join(KINDS[name].sample_header)
+        assert set(tomllib.loads(mapping)["kinds"][name]["fields"]) <= set(KINDS[name].fields)
