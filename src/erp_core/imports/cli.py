@@ -18,6 +18,10 @@ KIND_NAMES = (
     "open_payables",
     "open_receivables",
     "opening_stock",
+    "fixed_assets",
+    "employees",
+    "journal_lines",
+    "bank_statement",
 )
 
 

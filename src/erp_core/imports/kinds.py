@@ -66,13 +66,20 @@ class KindSpec:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     whole_file: bool = False  # one action for the whole file (opening balances)
     unique: tuple[str, ...] = ()  # fields that together may appear once (default: code_field)
+    group_by: str | None = None  # one action per value of this field (a voucher reference)
+    personal: tuple[str, ...] = ()  # personal data: never echoed in the report
+    control_refused: tuple[str, ...] = ()  # fields that may not name a sub-ledger control account
 
     def plan(self, records: Sequence[MappedRecord]) -> list[Planned]:
         if self.whole_file:
             return [_opening_voucher(self, records)] if records else []
+        if self.group_by is not None:
+            return [_grouped_voucher(self, group) for group in groups(records, self.group_by)]
         return [self.planned_row(record) for record in records]
 
     def planned_row(self, record: MappedRecord) -> Planned:
+        if self.action == "post_voucher":  # a bank statement line: one two-line voucher
+            return _statement_voucher(self, record)
         body = _present(record.values)
         if self.action == "receive_stock":
             line = {
@@ -121,6 +128,71 @@ def _opening_voucher(spec: KindSpec, records: Sequence[MappedRecord]) -> Planned
         "idempotency_key": idempotency_key(spec.name, ",".join(dates)),
     }
     return Planned(rows=tuple(r.row for r in records), external_id=",".join(dates), action=action)
+
+
+def groups(records: Sequence[MappedRecord], by: str) -> list[list[MappedRecord]]:
+    """The records grouped by the value of `by`, groups in the order they first appear."""
+    found: dict[str, list[MappedRecord]] = {}
+    for record in records:
+        found.setdefault(str(record.values.get(by) or ""), []).append(record)
+    return list(found.values())
+
+
+def _voucher_line(values: Mapping[str, Any]) -> dict[str, Any]:
+    line: dict[str, Any] = {"account": values.get("account")}
+    amount = values.get("amount")
+    debit, credit = values.get("debit"), values.get("credit")
+    if amount is not None and debit is None and credit is None:
+        debit, credit = (amount, None) if amount > 0 else (None, -amount)
+    if debit:
+        line["debit"] = debit
+    if credit:
+        line["credit"] = credit
+    for name in ("memo", "currency"):
+        if name in values:
+            line[name] = values[name]
+    if "cost_centre" in values:
+        line["dimensions"] = {"cost_centre": values["cost_centre"]}
+    return line
+
+
+def _grouped_voucher(spec: KindSpec, records: Sequence[MappedRecord]) -> Planned:
+    """One voucher from the lines sharing a voucher reference (checked balanced beforehand)."""
+    first = _present(records[0].values)
+    reference = str(first.get(spec.group_by or ""))
+    memo = next(
+        (r.values["voucher_memo"] for r in records if r.values.get("voucher_memo")),
+        f"Imported voucher {reference}",
+    )
+    action: dict[str, Any] = {
+        "action": "post_voucher",
+        "date": first.get("date"),
+        "memo": memo,
+        "lines": [_voucher_line(_present(r.values)) for r in records],
+        "idempotency_key": idempotency_key(spec.name, reference),
+    }
+    return Planned(rows=tuple(r.row for r in records), external_id=reference, action=action)
+
+
+def _statement_voucher(spec: KindSpec, record: MappedRecord) -> Planned:
+    """A statement line: the bank account against the counter account, by the amount's sign."""
+    values = _present(record.values)
+    amount = values["amount"]
+    memo = " ".join(str(values[k]) for k in ("counterparty", "memo") if values.get(k))
+    memo = memo or f"Bank statement {record.external_id}"
+    bank: dict[str, Any] = {"account": values["bank_account"], "memo": memo}
+    counter: dict[str, Any] = {"account": values["account"], "memo": memo}
+    side, other = ("debit", "credit") if amount > 0 else ("credit", "debit")
+    bank[side] = abs(amount)
+    counter[other] = abs(amount)
+    action: dict[str, Any] = {
+        "action": "post_voucher",
+        "date": values["date"],
+        "memo": memo,
+        "lines": [bank, counter],
+        "idempotency_key": idempotency_key(spec.name, record.external_id),
+    }
+    return Planned(rows=(record.row,), external_id=record.external_id, action=action)
 
 
 def kind_named(name: str) -> KindSpec:
@@ -367,6 +439,153 @@ column = "Offset"
 default = "3200"
 """
 
+_ASSET_MAPPING = """\
+[kinds.fixed_assets]
+external_id = "Asset no"                 # the old system's asset number
+
+[kinds.fixed_assets.fields.category]
+column = "Class"
+required = true
+transform = ["trim", "upper"]
+
+[kinds.fixed_assets.fields.name]
+column = "Description"
+required = true
+
+[kinds.fixed_assets.fields.available_for_use]
+column = "In use since"
+required = true
+transform = [{ date = ["%d.%m.%Y"] }]
+
+[kinds.fixed_assets.fields.cost]
+column = "Cost"
+required = true
+transform = [{ number = { decimal = ",", thousands = "." } }]
+
+[kinds.fixed_assets.fields.opening_accumulated]
+column = "Accumulated depreciation"
+required = true
+transform = [{ number = { decimal = ",", thousands = "." } }]
+
+[kinds.fixed_assets.fields.opening_month]   # the month the accumulated figure is as of
+default = "2025-12"
+
+[kinds.fixed_assets.fields.residual_value]
+column = "Residual"
+transform = [{ number = { decimal = ",", thousands = "." } }]
+
+[kinds.fixed_assets.fields.useful_life_months]
+column = "Life (months)"
+transform = [{ number = { decimal = "." } }]
+
+[kinds.fixed_assets.fields.date]             # the opening day the assets are taken over on
+default = "2026-01-01"
+
+[kinds.fixed_assets.fields.credit_account]   # the migration offset account
+column = "Offset"
+default = "3200"
+"""
+
+_EMPLOYEE_MAPPING = """\
+[kinds.employees]
+external_id = "Personnel no"             # the old system's number (ours are EMP-nnnnnn)
+
+[kinds.employees.fields.name]
+column = "Name"
+required = true
+transform = ["collapse_spaces"]
+
+[kinds.employees.fields.joining_date]
+column = "Joined"
+required = true
+transform = [{ date = ["%d.%m.%Y"] }]
+
+[kinds.employees.fields.department]
+column = "Dept"
+transform = ["trim", "upper"]
+
+[kinds.employees.fields.position]
+column = "Position"
+
+[kinds.employees.fields.grade]
+column = "Grade"
+
+# personal data: marked by the kind, never echoed in the import report
+[kinds.employees.fields.birth_date]
+column = "Born"
+transform = [{ date = ["%d.%m.%Y"] }]
+
+[kinds.employees.fields.national_id]
+column = "National id"
+transform = ["trim", "upper"]
+
+[kinds.employees.fields.bank_account]
+column = "IBAN"
+transform = ["trim", "upper"]
+"""
+
+_JOURNAL_MAPPING = """\
+[kinds.journal_lines]
+external_id = ["Voucher", "Line"]        # each line once; the voucher is the unit stored
+
+[kinds.journal_lines.fields.voucher]
+column = "Voucher"
+required = true
+
+[kinds.journal_lines.fields.date]
+column = "Date"
+required = true
+transform = [{ date = ["%d.%m.%Y"] }]
+
+[kinds.journal_lines.fields.account]
+column = "Account"
+required = true
+
+[kinds.journal_lines.fields.debit]
+column = "Debit"
+transform = [{ number = { decimal = ",", thousands = "." } }]
+
+[kinds.journal_lines.fields.credit]
+column = "Credit"
+transform = [{ number = { decimal = ",", thousands = "." } }]
+
+[kinds.journal_lines.fields.memo]
+column = "Text"
+
+[kinds.journal_lines.fields.voucher_memo]
+column = "Voucher text"
+"""
+
+_BANK_MAPPING = """\
+[kinds.bank_statement]
+external_id = "Ref"                      # the bank's reference of each line
+
+[kinds.bank_statement.fields.date]
+column = "Booking date"
+required = true
+transform = [{ date = ["%d.%m.%Y"] }]
+
+[kinds.bank_statement.fields.amount]     # signed: money in is positive
+column = "Amount"
+required = true
+transform = [{ number = { decimal = ",", thousands = "." } }]
+
+[kinds.bank_statement.fields.bank_account]
+default = "1120"
+
+[kinds.bank_statement.fields.account]    # the counter account, from the bank's code
+column = "Code"
+required = true
+transform = ["trim", "upper", { map = { table = { FEE = "6600", INT = "4900", RENT = "6200", \
+CAP = "3100" } } }]
+
+[kinds.bank_statement.fields.counterparty]
+column = "Counterparty"
+
+[kinds.bank_statement.fields.memo]
+column = "Purpose"
+"""
+
 KINDS: dict[str, KindSpec] = {
     "chart": _spec(
         name="chart",
@@ -557,6 +776,179 @@ KINDS: dict[str, KindSpec] = {
         ),
         sample_mapping=_STOCK_MAPPING,
         links=(("item", "stock_items"), ("warehouse", "warehouses"), ("account", "accounts")),
+    ),
+    "fixed_assets": _spec(
+        name="fixed_assets",
+        action="capitalise_asset",
+        fields=(
+            "category",
+            "name",
+            "date",
+            "available_for_use",
+            "cost",
+            "opening_accumulated",
+            "opening_month",
+            "credit_account",
+            "residual_value",
+            "useful_life_months",
+            "method",
+            "convention",
+            "cost_centre",
+            "memo",
+        ),
+        required=("category", "name", "date", "available_for_use", "cost", "credit_account"),
+        cleansing={"category": CODE, "name": NAME, "credit_account": CODE, "cost_centre": CODE},
+        description="fixed assets with depreciation to date (capitalise_asset, one per row)",
+        sample_header=(
+            "Asset no",
+            "Class",
+            "Description",
+            "In use since",
+            "Cost",
+            "Accumulated depreciation",
+            "Residual",
+            "Life (months)",
+            "Offset",
+        ),
+        sample_rows=(
+            ("A-17", "EQ", "CNC lathe", "01.01.2024", "12.000,00", "4.800,00", "0,00", "", ""),
+            ("A-23", "EQ", "Forklift", "01.07.2025", "30.000,00", "1.500,00", "", "120", ""),
+        ),
+        sample_mapping=_ASSET_MAPPING,
+        links=(
+            ("category", "asset_categories"),
+            ("credit_account", "posting_accounts"),
+            ("cost_centre", "cost_centres"),
+        ),
+        control_refused=("credit_account",),
+        unique=(),
+    ),
+    "employees": _spec(
+        name="employees",
+        action="hire_employee",
+        fields=(
+            "name",
+            "joining_date",
+            "department",
+            "position",
+            "grade",
+            "manager",
+            "cost_centre",
+            "working_pattern",
+            "birth_date",
+            "national_id",
+            "bank_account",
+        ),
+        required=("name", "joining_date"),
+        cleansing={
+            "name": NAME,
+            "department": CODE,
+            "cost_centre": CODE,
+            "manager": CODE,
+            "position": TEXT,
+            "grade": TEXT,
+            "national_id": TEXT,
+            "bank_account": TEXT,
+        },
+        description="employees (hire_employee); birth date, national id and bank account are "
+        "personal data",
+        sample_header=(
+            "Personnel no",
+            "Name",
+            "Joined",
+            "Dept",
+            "Position",
+            "Grade",
+            "Born",
+            "National id",
+            "IBAN",
+        ),
+        sample_rows=(
+            (
+                "P-0042",
+                "Ada  Lovelace",
+                "01.03.2019",
+                "eng",
+                "Engineer",
+                "G3",
+                "10.12.1985",
+                "ab-123456",
+                "DE89 3704 0044 0532 0130 00",
+            ),
+            ("P-0057", "Grace Hopper", "15.09.2021", "OPS", "Planner", "G2", "", "", ""),
+        ),
+        sample_mapping=_EMPLOYEE_MAPPING,
+        name_field="name",
+        existing="employees",
+        links=(("department", "departments"), ("cost_centre", "cost_centres")),
+        personal=("birth_date", "national_id", "bank_account"),
+    ),
+    "journal_lines": _spec(
+        name="journal_lines",
+        action="post_voucher",
+        fields=(
+            "voucher",
+            "date",
+            "account",
+            "debit",
+            "credit",
+            "amount",
+            "memo",
+            "voucher_memo",
+            "currency",
+            "cost_centre",
+        ),
+        required=("voucher", "date", "account"),
+        cleansing={
+            "voucher": TEXT,
+            "account": CODE,
+            "memo": TEXT,
+            "currency": CODE,
+            "cost_centre": CODE,
+        },
+        description="journal lines: one balanced voucher per voucher reference (post_voucher)",
+        sample_header=(
+            "Voucher",
+            "Line",
+            "Date",
+            "Account",
+            "Debit",
+            "Credit",
+            "Text",
+            "Voucher text",
+        ),
+        sample_rows=(
+            ("J-1001", "1", "05.01.2026", "6200", "1.500,00", "", "January rent", "Rent"),
+            ("J-1001", "2", "05.01.2026", "1120", "", "1.500,00", "", ""),
+            ("J-1002", "1", "07.01.2026", "6600", "40,00", "", "Fees", "Bank fees"),
+            ("J-1002", "2", "07.01.2026", "6200", "60,00", "", "Key deposit", ""),
+            ("J-1002", "3", "07.01.2026", "1110", "", "100,00", "", ""),
+        ),
+        sample_mapping=_JOURNAL_MAPPING,
+        links=(("account", "posting_accounts"), ("cost_centre", "cost_centres")),
+        group_by="voucher",
+        control_refused=("account",),
+        unique=(),
+    ),
+    "bank_statement": _spec(
+        name="bank_statement",
+        action="post_voucher",
+        fields=("date", "amount", "bank_account", "account", "counterparty", "memo"),
+        required=("date", "amount", "bank_account", "account"),
+        cleansing={"bank_account": CODE, "account": CODE, "counterparty": TEXT, "memo": TEXT},
+        description="bank statement lines: the bank account against a counter account from a "
+        "code map (post_voucher, one per line)",
+        sample_header=("Ref", "Booking date", "Amount", "Code", "Counterparty", "Purpose"),
+        sample_rows=(
+            ("ST-26-001", "02.01.2026", "10.000,00", "CAP", "Owner", "Capital increase"),
+            ("ST-26-002", "05.01.2026", "-1.500,00", "RENT", "Landlord Ltd", "Rent January"),
+            ("ST-26-003", "31.01.2026", "-12,50", "FEE", "", "Account fee"),
+            ("ST-26-004", "31.01.2026", "3,20", "int", "", "Interest"),
+        ),
+        sample_mapping=_BANK_MAPPING,
+        links=(("bank_account", "posting_accounts"), ("account", "posting_accounts")),
+        control_refused=("bank_account", "account"),
+        unique=(),
     ),
 }
 

@@ -22,8 +22,10 @@ likely duplicates (``near-duplicate``) are listed too; nothing is merged.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from erp_core.imports.checks import (
@@ -34,7 +36,7 @@ from erp_core.imports.checks import (
     check_unique_external_ids,
 )
 from erp_core.imports.cleansing import cleanse, find_duplicates, find_near_duplicates
-from erp_core.imports.kinds import KindSpec, Planned, kind_named
+from erp_core.imports.kinds import KindSpec, Planned, groups, kind_named
 from erp_core.imports.mapping import (
     ImportMapping,
     MappedRecord,
@@ -62,7 +64,7 @@ APPLIED, WOULD_APPLY, SKIPPED, CONFLICT, REFUSED = (
     "conflict",
     "refused",
 )
-CLEANSED, NEAR_DUPLICATE = "cleansed", "near-duplicate"
+CLEANSED, NEAR_DUPLICATE, CHECKED = "cleansed", "near-duplicate", "checked"
 # control accounts whose balance only their sub-ledger may post (the ledger refuses the rest)
 SUB_LEDGER_ROLES = ("receivables", "payables", "inventory", "grni")
 REPORT_COLUMNS = ("row", "external_id", "status", "column", "message", "document")
@@ -119,7 +121,16 @@ class ImportReport:
 
     def summary(self) -> str:
         parts = [f"{self.rows_read} rows read"]
-        for status in (APPLIED, WOULD_APPLY, SKIPPED, CONFLICT, REFUSED, CLEANSED, NEAR_DUPLICATE):
+        for status in (
+            APPLIED,
+            WOULD_APPLY,
+            SKIPPED,
+            CONFLICT,
+            REFUSED,
+            CLEANSED,
+            NEAR_DUPLICATE,
+            CHECKED,
+        ):
             n = self.count(status)
             if n:
                 parts.append(f"{n} {status}")
@@ -181,11 +192,14 @@ def run_import(
     records = list(cleansed.records)
     ids = {r.row: r.external_id for r in records}
     for change in cleansed.changes:
+        personal = change.field in spec.personal
         report.lines.append(
             ReportLine(
                 change.row,
                 CLEANSED,
-                f"{change.field}: {change.before!r} -> {change.after!r}",
+                f"{change.field} (personal data): cleansed"
+                if personal
+                else f"{change.field}: {change.before!r} -> {change.after!r}",
                 external_id=change.external_id,
                 column=columns.get(change.field),
             )
@@ -207,6 +221,22 @@ def run_import(
             refused.setdefault(problem.row, []).append(line)
     report.lines.extend(_near_duplicates(spec, records, existing, columns))
 
+    if spec.group_by is not None and refused:
+        for group in groups(records, spec.group_by):
+            bad = [r.row for r in group if r.row in refused]
+            if not bad:
+                continue
+            reference = group[0].values.get(spec.group_by)
+            for record in group:
+                if record.row not in refused:
+                    refused[record.row] = [
+                        ReportLine(
+                            record.row,
+                            REFUSED,
+                            f"not stored: voucher {reference!r} is refused at row {bad[0]}",
+                            external_id=record.external_id,
+                        )
+                    ]
     if spec.whole_file and refused:
         file_problems.append(
             ReportLine(None, REFUSED, "the opening voucher is refused: a row of it is refused")
@@ -219,7 +249,7 @@ def run_import(
             report.lines.append(
                 ReportLine(None, REFUSED, "all or nothing: a row is refused, nothing is stored")
             )
-        _sort(report)
+        _finish(report, spec, columns)
         return report
 
     accepted = [r for r in records if r.row not in refused]
@@ -229,8 +259,71 @@ def run_import(
         report.lines.extend(lines)
     for plan, outcome in zip(planned, outcomes, strict=True):
         report.lines.extend(_outcome_lines(plan, outcome, columns, dry_run))
-    _sort(report)
+    if spec.name == "fixed_assets" and not dry_run:
+        report.lines.extend(_check_register(erp, accepted, planned, outcomes))
+    # a row imported before was compared when it was imported; it resembles itself now
+    skipped = {line.row for line in report.lines if line.status == SKIPPED}
+    report.lines = [
+        line for line in report.lines if not (line.status == NEAR_DUPLICATE and line.row in skipped)
+    ]
+    _finish(report, spec, columns)
     return report
+
+
+def _check_register(
+    erp: Erp,
+    records: Sequence[MappedRecord],
+    planned: Sequence[Planned],
+    outcomes: Sequence[ActionResult | ErpError],
+) -> list[ReportLine]:
+    """The asset register holds, for the assets this run created, the file's cost and
+    accumulated depreciation (a line ``checked``, or ``refused`` naming the difference)."""
+    from erp_core.assets.reports import asset_register
+
+    by_row = {r.row: r for r in records}
+    wanted_cost = wanted_dep = Decimal(0)
+    numbers: set[str] = set()
+    dates: list[dt.date] = []
+    for plan, outcome in zip(planned, outcomes, strict=True):
+        if isinstance(outcome, ErpError) or outcome.duplicate:
+            continue
+        values = by_row[plan.rows[0]].values
+        wanted_cost += values.get("cost") or Decimal(0)  # type: ignore[operator]
+        wanted_dep += values.get("opening_accumulated") or Decimal(0)  # type: ignore[operator]
+        numbers.update(d for d in outcome.documents if d.startswith("FA-"))
+        dates.append(dt.date.fromisoformat(str(plan.action["date"])))
+    if not numbers:
+        return []
+    register = erp.query(asset_register, max(dates))
+    rows = [r for r in register.rows if r.asset in numbers]
+    cost = sum((r.cost for r in rows), Decimal(0))
+    dep = sum((r.accumulated_depreciation for r in rows), Decimal(0))
+    message = (
+        f"asset register for the {len(numbers)} assets imported: cost {cost}, accumulated "
+        f"depreciation {dep}; the file: cost {wanted_cost}, accumulated depreciation {wanted_dep}"
+    )
+    ok = (cost, dep) == (wanted_cost, wanted_dep) and len(rows) == len(numbers)
+    return [ReportLine(None, CHECKED if ok else REFUSED, message)]
+
+
+def _finish(report: ImportReport, spec: KindSpec, columns: Mapping[str, str | None]) -> None:
+    """Sort the lines; mask quoted values in lines about personal data (never echoed)."""
+    if spec.personal:
+        import re
+
+        marked = {columns.get(name) or name for name in spec.personal} | set(spec.personal)
+        for index, line in enumerate(report.lines):
+            if line.column in marked and line.status != CLEANSED:
+                message = re.sub(r"'[^']*'|\"[^\"]*\"", "'***'", line.message)
+                report.lines[index] = ReportLine(
+                    line.row,
+                    line.status,
+                    f"{message} (personal data)",
+                    line.external_id,
+                    line.column,
+                    line.document,
+                )
+    _sort(report)
 
 
 def _sort(report: ImportReport) -> None:
@@ -271,6 +364,18 @@ def master_data(conn: Connection) -> dict[str, dict[str, str]]:
         schema.accounts.c.control.in_(SUB_LEDGER_ROLES)
     )
     found["control_accounts"] = {code: role for code, role in conn.execute(control)}
+    from erp_core.projections.assets import asset_categories
+    from erp_core.projections.hr import hr_employees
+
+    categories = select(asset_categories.c.code, asset_categories.c.name)
+    found["asset_categories"] = {code: name for code, name in conn.execute(categories)}
+    people = select(hr_employees.c.employee, hr_employees.c.name)
+    found["employees"] = {number: name for number, name in conn.execute(people)}
+    for key, dimension in (("departments", "department"), ("cost_centres", "cost_centre")):
+        values = select(schema.dimension_values.c.code, schema.dimension_values.c.name).where(
+            schema.dimension_values.c.dimension == dimension
+        )
+        found[key] = {code: name for code, name in conn.execute(values)}
     return found
 
 
@@ -281,9 +386,13 @@ def _checks(
     problems += check_unique_external_ids(records)
     for link_field, target in spec.links:
         creates = spec.code_field if target == spec.existing else None
-        noun = {"posting_accounts": "posting account", "stock_items": "item"}.get(
-            target, target.rstrip("s")
-        )
+        noun = {
+            "posting_accounts": "posting account",
+            "stock_items": "item",
+            "asset_categories": "asset category",
+            "departments": "department",
+            "cost_centres": "cost centre",
+        }.get(target, target.rstrip("s"))
         problems += check_links(
             records, link_field, known=existing.get(target, {}), creates=creates, target=noun
         )
@@ -292,9 +401,38 @@ def _checks(
         for group in find_duplicates(records, list(unique)):
             for row in group.rows[1:]:
                 problems.append(Problem("duplicate", f"{group} (once only)", row, unique[-1]))
+    controls = existing.get("control_accounts", {})
+    for name in spec.control_refused:
+        for record in records:
+            account = record.values.get(name)
+            if isinstance(account, str) and account in controls:
+                problems.append(
+                    Problem(
+                        "link",
+                        f"{account!r} is the {controls[account]} control account: only its "
+                        "sub-ledger posts to it (open items, receipts and payments, stock)",
+                        record.row,
+                        name,
+                    )
+                )
+    if spec.group_by is not None:
+        problems += _voucher_checks(spec, records)
+    if spec.action == "post_voucher" and not spec.whole_file and spec.group_by is None:
+        for record in records:
+            amount = record.values.get("amount")
+            if isinstance(amount, Decimal) and amount == 0:
+                problems.append(
+                    Problem("required", "is zero: nothing to post", record.row, "amount")
+                )
+            elif amount is not None and not isinstance(amount, Decimal):
+                reason = f"{amount!r} is not an amount (map the field with a number step)"
+                problems.append(Problem("required", reason, record.row, "amount"))
+            bank, counter = record.values.get("bank_account"), record.values.get("account")
+            if bank is not None and bank == counter:
+                reason = f"{counter!r} is the bank account itself; the counter account must differ"
+                problems.append(Problem("link", reason, record.row, "account"))
     if spec.whole_file:
         problems += check_balanced(records, debit="debit", credit="credit")
-        controls = existing.get("control_accounts", {})
         for record in records:
             account = record.values.get("account")
             if isinstance(account, str) and account in controls:
@@ -317,6 +455,55 @@ def _checks(
             if not record.values.get("debit") and not record.values.get("credit"):
                 problems.append(
                     Problem("required", "needs a debit or a credit", record.row, "debit")
+                )
+    return problems
+
+
+def _voucher_checks(spec: KindSpec, records: Sequence[MappedRecord]) -> list[Problem]:
+    """Per voucher reference: Dr = Cr, one date, at least two lines, each line one side."""
+    from erp_core.kernel.commands import MAX_LINES
+
+    by = spec.group_by or ""
+    problems = check_balanced(
+        [r for r in records if r.values.get("amount") is None],
+        debit="debit",
+        credit="credit",
+        by=by,
+        label="the voucher",
+    )
+    problems += check_balanced(
+        [r for r in records if r.values.get("amount") is not None],
+        amount="amount",
+        by=by,
+        label="the voucher",
+    )
+    for group in groups(records, by):
+        reference = group[0].values.get(by)
+        dates = sorted({str(r.values.get("date")) for r in group if r.values.get("date")})
+        if len(dates) > 1:
+            problems.append(
+                Problem(
+                    "balance",
+                    f"voucher {reference!r} has one date, not {', '.join(dates)}",
+                    group[0].row,
+                    "date",
+                )
+            )
+        if len(group) < 2:
+            problems.append(
+                Problem("balance", f"voucher {reference!r} has one line; it needs two or more")
+            )
+        if len(group) > MAX_LINES:
+            problems.append(
+                Problem(
+                    "balance", f"voucher {reference!r} has {len(group)} lines (max {MAX_LINES})"
+                )
+            )
+        for record in group:
+            values = record.values
+            if not values.get("debit") and not values.get("credit") and not values.get("amount"):
+                problems.append(
+                    Problem("required", "needs a debit, a credit or an amount", record.row, "debit")
                 )
     return problems
 
