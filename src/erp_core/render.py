@@ -81,6 +81,22 @@ def stale_json(body: Any, stale: tuple[int, int]) -> str:
     return json.dumps({**marks, "rows": body}, indent=2)
 
 
+def echo_json(body: Any) -> None:
+    """Print a report's JSON (a model, or plain data); read without catching up and behind
+    the log, it carries the staleness marks (`as_of_position`, `log_head`, `"stale": true`)."""
+    from pydantic import BaseModel
+
+    stale = staleness()
+    if stale is None:
+        if isinstance(body, BaseModel):
+            click.echo(body.model_dump_json(indent=2))
+        else:
+            click.echo(json.dumps(body, indent=2))
+        return
+    plain = json.loads(body.model_dump_json()) if isinstance(body, BaseModel) else body
+    click.echo(stale_json(plain, stale))
+
+
 def emit(
     report: BaseModel,
     fmt_name: str,

@@ -4,7 +4,6 @@ depreciation schedule of an asset and the cash-flow statement."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from typing import Any
 
@@ -12,7 +11,7 @@ import click
 
 from erp_core.cli_base import FORMATS, Context, parse_date, pass_ctx
 from erp_core.kernel.money import fmt
-from erp_core.render import emit, new_table, rows_out
+from erp_core.render import echo_json, emit, new_table, rows_out
 
 
 @click.group("assets")
@@ -38,7 +37,7 @@ def assets_check(state: Context, fmt_name: str) -> None:
 
     results = state.erp().query(asset_checks)
     if fmt_name == "json":
-        click.echo(json.dumps([r.model_dump(mode="json") for r in results], indent=2))
+        echo_json([r.model_dump(mode="json") for r in results])
     else:
         for r in results:
             click.echo(("ok    " if r.ok else "FAIL  ") + r.message)
@@ -56,7 +55,7 @@ def report_asset_register(state: Context, as_of: dt.date | None, fmt_name: str) 
 
     report = state.erp().query(asset_register, as_of or dt.date.today())
     if fmt_name == "json":
-        click.echo(report.model_dump_json(indent=2))
+        echo_json(report)
         return
     rows_out(
         f"Asset register as of {report.as_of} ({report.currency}); book value "
@@ -100,7 +99,7 @@ def report_depreciation_schedule(state: Context, asset: str, fmt_name: str) -> N
 
     report = state.erp().query(depreciation_schedule, asset)
     if fmt_name == "json":
-        click.echo(report.model_dump_json(indent=2))
+        echo_json(report)
         return
     rows_out(
         f"Depreciation schedule of {report.asset} {report.name} ({report.method}, "
@@ -135,7 +134,7 @@ def report_asset_movements(
 
     report = state.erp().query(movement_schedule, date_from, date_to)
     if fmt_name == "json":
-        click.echo(report.model_dump_json(indent=2))
+        echo_json(report)
         return
     rows_out(
         f"Fixed-asset movements {date_from} to {date_to} ({report.currency})",
@@ -204,17 +203,17 @@ def report_cash_flow(
         for problem in problems:
             click.echo(f"cash-flow: {problem}", err=True)
         if fmt_name == "json":
-            click.echo(report.model_dump_json(indent=2))
+            echo_json(report)
         sys.exit(1)
     if fmt_name == "json":
         if previous is None:
-            click.echo(report.model_dump_json(indent=2))
+            echo_json(report)
         else:
             both = {
                 "current": report.model_dump(mode="json"),
                 "previous": previous.model_dump(mode="json"),
             }
-            click.echo(json.dumps(both, indent=2))
+            echo_json(both)
         return
     currency = report.currency
     title = f"Cash-flow statement ({method}) {date_from} to {date_to} ({currency})"

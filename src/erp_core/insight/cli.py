@@ -7,12 +7,11 @@ the audit area's ``export`` group, which only audit/cli.py defines.
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import click
 
 from erp_core.cli_base import FORMATS, Context, parse_date, pass_ctx
-from erp_core.render import new_table, print_table
+from erp_core.render import echo_json, new_table, print_table
 
 TIME = click.Choice(["recorded", "effective"])
 
@@ -76,7 +75,7 @@ def report_process(
 
         plot_process(rep, plot)
     if fmt_name == "json":
-        click.echo(json.dumps(to_plain(rep), indent=2))
+        echo_json(to_plain(rep))
         return
     if fmt_name == "csv":
         from erp_core.render import csv_text
@@ -146,7 +145,7 @@ def report_conformance(
         for b in breaches
     ]
     if fmt_name == "json":
-        click.echo(json.dumps(to_plain(breaches), indent=2))
+        echo_json(to_plain(breaches))
     elif fmt_name == "csv":
         click.echo(csv_text(rows, ["rule", "object", "events", "why"]), nl=False)
     else:
@@ -180,7 +179,7 @@ def report_kpi(state: Context, date_from: dt.date, date_to: dt.date, fmt_name: s
         for k in rep.figures()
     ]
     if fmt_name == "json":
-        click.echo(json.dumps(to_plain(rep), indent=2))
+        echo_json(to_plain(rep))
         return
     if fmt_name == "csv":
         click.echo(csv_text(rows, ["kpi", "value", "unit", "formula", "note"]), nl=False)

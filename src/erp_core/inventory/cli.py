@@ -8,7 +8,7 @@ import click
 
 from erp_core.cli_base import AS_OF_HELP, FORMATS, Context, parse_date, pass_ctx, with_period
 from erp_core.kernel.money import fmt
-from erp_core.render import rows_out
+from erp_core.render import echo_json, rows_out
 
 
 @click.command("stock-ledger")
@@ -54,7 +54,7 @@ def report_stock_balance(
     """Quantity and value of every item in every warehouse as of a date."""
     balance = state.erp().stock_balance(as_of or dt.date.today(), by_batch)
     if fmt_name == "json":
-        click.echo(balance.model_dump_json(indent=2))
+        echo_json(balance)
         return
     rows_out(
         f"Stock balance as of {balance.as_of} ({balance.currency}); total "

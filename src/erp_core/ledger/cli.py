@@ -22,7 +22,7 @@ if TYPE_CHECKING:
         TrialBalance,
     )
 from erp_core.cli_base import AS_OF_HELP, FORMATS, Context, parse_date, pass_ctx, with_period
-from erp_core.render import csv_text, emit, new_table, print_table
+from erp_core.render import csv_text, echo_json, emit, new_table, print_table
 
 
 def trial_balance_out(tb: TrialBalance, fmt_name: str) -> None:
@@ -200,7 +200,7 @@ def general_ledger(
 
     lines = state.erp().general_ledger(account, date_from, date_to)
     if fmt_name == "json":
-        click.echo(json.dumps([json.loads(x.model_dump_json()) for x in lines], indent=2))
+        echo_json([json.loads(x.model_dump_json()) for x in lines])
         return
     table = new_table(title="General ledger")
     for col in ("Pos", "Document", "Date", "Account", "Cur", "Amount", "Base", "Memo", "Actor"):
@@ -244,7 +244,7 @@ def check_command(state: Context, fmt_name: str, no_catch_up: bool) -> None:
 
         click.echo(stale_json([r.model_dump(mode="json") for r in results], stale))
     elif fmt_name == "json":
-        click.echo(json.dumps([r.model_dump(mode="json") for r in results], indent=2))
+        echo_json([r.model_dump(mode="json") for r in results])
     elif fmt_name == "csv":
         rows = [r.model_dump(mode="json") for r in results]
         click.echo(csv_text(rows, list(CheckResult.model_fields)), nl=False)

@@ -15,7 +15,7 @@ from erp_core.kernel.money import fmt
 if TYPE_CHECKING:
     from erp_core.ledger.reports import PayablesAging
 
-from erp_core.render import rows_out
+from erp_core.render import echo_json, rows_out
 
 
 @click.command("open-orders")
@@ -95,7 +95,7 @@ reports: list[click.Command] = [
 def payables_aging_out(aging: PayablesAging, fmt_name: str) -> None:
     """The payables aging as every command prints it (the report and `erp demo`): all columns."""
     if fmt_name == "json":
-        click.echo(aging.model_dump_json(indent=2))
+        echo_json(aging)
         return
     rows_out(
         f"Payables aging as of {aging.as_of} ({aging.currency}); total "

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 
 import click
 
 from erp_core.cli_base import FORMATS, Context, parse_date, pass_ctx
-from erp_core.render import rows_out
+from erp_core.render import echo_json, rows_out
 
 
 @click.command("work-orders")
@@ -66,7 +65,7 @@ def report_wip(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
 
     results = state.erp().query(wip_check)
     if fmt_name == "json":
-        click.echo(json.dumps([r.model_dump(mode="json") for r in results], indent=2))
+        echo_json([r.model_dump(mode="json") for r in results])
     else:
         if not results:
             click.echo("no work orders")
@@ -88,7 +87,7 @@ def report_production_plan(state: Context, plan: str, fmt_name: str) -> None:
     if report is None:
         raise click.ClickException(f"unknown production plan {plan!r}")
     if fmt_name == "json":
-        click.echo(report.model_dump_json(indent=2))
+        echo_json(report)
         return
     title = f"Production plan {report.document} ({report.start} to {report.end}, of {report.date})"
     rows_out(
@@ -129,7 +128,7 @@ def report_cost_sheet(state: Context, work_order: str, fmt_name: str) -> None:
     if sheet is None:
         raise click.ClickException(f"unknown work order {work_order!r}")
     if fmt_name == "json":
-        click.echo(sheet.model_dump_json(indent=2))
+        echo_json(sheet)
         return
     rows_out(
         f"Cost sheet {sheet.document}: {sheet.item} ({sheet.status}), planned "
@@ -213,7 +212,7 @@ def report_schedule(state: Context, as_of: dt.date | None, fmt_name: str) -> Non
     as_of = as_of or dt.date.today()
     report = state.erp().query(schedule_adherence, as_of)
     if fmt_name == "json":
-        click.echo(report.model_dump_json(indent=2))
+        echo_json(report)
         return
     rows_out(
         f"Schedule adherence as of {as_of}: {report.on_time} of {report.completed} completed "

@@ -16,7 +16,7 @@ from erp_core.kernel.money import fmt
 if TYPE_CHECKING:
     from erp_core.ledger.reports import ReceivablesAging
 
-from erp_core.render import new_table, print_table, rows_out
+from erp_core.render import echo_json, new_table, print_table, rows_out
 
 
 @click.command("receivables-aging")
@@ -86,7 +86,7 @@ def report_margin(
     start = date_from or erp.fiscal_year_of(end)[0]
     report = erp.margin(by, start, end)
     if fmt_name == "json":
-        click.echo(report.model_dump_json(indent=2))
+        echo_json(report)
         return
     rows_out(
         f"Gross margin by {by}, {start} to {end} ({report.currency}); total margin "
@@ -118,7 +118,7 @@ def report_forecast(
 
         plot_forecast(report, plot_file)
     if fmt_name == "json":
-        click.echo(report.model_dump_json(indent=2))
+        echo_json(report)
         return
     error = "n/a" if report.mape_percent is None else f"{report.mape_percent}%"
     rows = (
@@ -168,7 +168,7 @@ reports: list[click.Command] = [
 def receivables_aging_out(aging: ReceivablesAging, fmt_name: str) -> None:
     """The receivables aging as every command prints it (the report and `erp demo`): all columns."""
     if fmt_name == "json":
-        click.echo(aging.model_dump_json(indent=2))
+        echo_json(aging)
         return
     rows_out(
         f"Receivables aging as of {aging.as_of} ({aging.currency}); total "
