@@ -56,5 +56,48 @@ def report_employees(
     rows_out(title, rows, COLUMNS + PERSONAL, fmt_name)
 
 
+APPRAISAL_COLUMNS = [
+    "employee",
+    "name",
+    "department",
+    "kras",
+    "self_score",
+    "manager_score",
+    "peers_score",
+    "peers",
+    "missing",
+    "weighted",
+    "final",
+    "calibrated",
+    "rating",
+    "status",
+]
+
+
+@click.command("appraisals")
+@click.argument("cycle")
+@click.option(
+    "--distribution", is_flag=True, help="Ratings per department instead of the appraisals."
+)
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_appraisals(state: Context, cycle: str, distribution: bool, fmt_name: str) -> None:
+    """A review cycle's appraisals: each part's score, the final score (missing parts
+    renormalised, listed under `missing`), calibration and rating."""
+    from erp_core.projections.hr import appraisals, rating_distribution
+
+    if distribution:
+        rows = state.erp().query(rating_distribution, cycle)
+        rows_out(
+            f"Ratings per department, cycle {cycle}",
+            rows,
+            ["department", "rating", "count", "share"],
+            fmt_name,
+        )
+        return
+    rows_a = state.erp().query(appraisals, cycle)
+    rows_out(f"Appraisals, cycle {cycle}", rows_a, APPRAISAL_COLUMNS, fmt_name)
+
+
 commands: list[click.Command] = []
-reports: list[click.Command] = [report_employees]
+reports: list[click.Command] = [report_employees, report_appraisals]

@@ -172,3 +172,6 @@ def record_leave(cmd: RecordLeave, ctx: Context) -> list[str]:
         ctx.event(LeaveRecorded, employee=cmd.employee, leave_type=cmd.leave_type, days=days)
     )
     return []
+
+
+import erp_core.hr.review_handlers  # noqa: E402,F401  (registers the review actions)
