@@ -73,6 +73,17 @@ ACTIVITY_EVENTS = frozenset(
         "AppraisalFinalised",
         "AppraisalCalibrated",
         "AppraisalCycleClosed",
+        "RequisitionRaised",
+        "RequisitionApproved",
+        "RequisitionCancelled",
+        "JobOpened",
+        "ApplicantAdded",
+        "InterviewRecorded",
+        "ApplicantRejected",
+        "OfferMade",
+        "OfferAccepted",
+        "OfferDeclined",
+        "ApplicantHired",
     }
 )
 
@@ -336,3 +347,88 @@ def rating_distribution(conn: Connection, cycle: str) -> list[RatingDistribution
         )
         for (dept, rating), n in sorted(counts.items())
     ]
+
+
+# --- recruitment -----------------------------------------------------------------------------
+
+
+class RequisitionRow(BaseModel):
+    requisition: str
+    position: str
+    department: str
+    count: int
+    status: str
+    raised: dt.date
+    approved: dt.date | None
+    opened: dt.date | None
+    applied: int  # by stage: where each applicant is now
+    interviewed: int
+    offered: int
+    rejected: int
+    hired: int
+    offers_accepted: int  # offers ever accepted (hired ones included)
+    offers_declined: int
+    acceptance_rate: str | None  # accepted / (accepted + declined), percent
+    vacancies: int  # count - hires - offers open or accepted
+    filled_on: dt.date | None
+    days_to_fill: int | None  # approval to the acceptance that filled the count
+
+
+def recruitment(conn: Connection, requisition: str | None = None) -> list[RequisitionRow]:
+    """Every requisition: pipeline by stage, vacancies, time to fill, offer acceptance rate."""
+    from erp_core.hr.recruitment import Requisition, requisition_stream
+
+    if requisition is not None:
+        streams = [requisition_stream(requisition)]
+    else:
+        streams = [
+            s
+            for (s,) in conn.execute(
+                select(hr_activity.c.stream)
+                .where(hr_activity.c.topic == "RequisitionRaised")
+                .order_by(hr_activity.c.position)
+            )
+        ]
+    out: list[RequisitionRow] = []
+    for stream in streams:
+        req = fold_stream(conn, stream, Requisition(stream))
+        raised = req.raised
+        if raised is None:
+            from erp_core.kernel.errors import NotFound
+
+            raise NotFound(f"requisition: unknown requisition {requisition!r}")
+        stages = [a.stage for a in req.applicants.values()]
+        accepted = sum(1 for o in req.offers.values() if o.accepted)
+        declined = sum(1 for o in req.offers.values() if o.declined)
+        decided = accepted + declined
+        filled = req.filled_on
+        out.append(
+            RequisitionRow(
+                requisition=raised.requisition,
+                position=raised.position,
+                department=raised.department,
+                count=raised.count,
+                status=req.status,
+                raised=raised.date,
+                approved=req.approved.date if req.approved else None,
+                opened=req.opened.date if req.opened else None,
+                applied=stages.count("applied"),
+                interviewed=stages.count("interviewed"),
+                offered=stages.count("offered"),
+                rejected=stages.count("rejected"),
+                hired=stages.count("hired"),
+                offers_accepted=accepted,
+                offers_declined=declined,
+                acceptance_rate=(
+                    f"{(Decimal(100) * accepted / decided).quantize(Decimal('0.1'))}"
+                    if decided
+                    else None
+                ),
+                vacancies=0 if req.cancelled else req.vacancies,
+                filled_on=filled,
+                days_to_fill=(
+                    (filled - req.approved.date).days if filled and req.approved else None
+                ),
+            )
+        )
+    return out

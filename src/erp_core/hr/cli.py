@@ -99,5 +99,35 @@ def report_appraisals(state: Context, cycle: str, distribution: bool, fmt_name: 
     rows_out(f"Appraisals, cycle {cycle}", rows_a, APPRAISAL_COLUMNS, fmt_name)
 
 
+RECRUITMENT_COLUMNS = [
+    "requisition",
+    "position",
+    "department",
+    "count",
+    "status",
+    "applied",
+    "interviewed",
+    "offered",
+    "rejected",
+    "hired",
+    "vacancies",
+    "acceptance_rate",
+    "days_to_fill",
+]
+
+
+@click.command("recruitment")
+@click.argument("requisition", required=False)
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_recruitment(state: Context, requisition: str | None, fmt_name: str) -> None:
+    """Requisitions: applicants by stage, vacancies, offer acceptance rate (%) and time to
+    fill (days from approval to the acceptance that filled the count)."""
+    from erp_core.projections.hr import recruitment
+
+    rows = state.erp().query(recruitment, requisition)
+    rows_out("Recruitment", rows, RECRUITMENT_COLUMNS, fmt_name)
+
+
 commands: list[click.Command] = []
-reports: list[click.Command] = [report_employees, report_appraisals]
+reports: list[click.Command] = [report_employees, report_appraisals, report_recruitment]

@@ -182,3 +182,123 @@ class CloseAppraisalCycle(Action):
 
     action: Literal["close_appraisal_cycle"] = "close_appraisal_cycle"
     cycle: Code
+
+
+# --- recruitment ---------------------------------------------------------------------------------
+
+
+class RaiseRequisition(Action):
+    """Ask to hire `count` people for a position; numbered REQ-<fy>-nnnnnn. `budget` is the most
+    monthly base pay an offer of it may carry."""
+
+    action: Literal["raise_requisition"] = "raise_requisition"
+    date: dt.date
+    position: Name
+    department: Code | None = None
+    grade: Text = ""
+    count: Annotated[int, Field(ge=1, le=1000)] = 1
+    budget: Dec | None = None
+    reason: Text = ""
+
+
+class ApproveRequisition(Action):
+    """Approve a requisition; only then can its job open."""
+
+    action: Literal["approve_requisition"] = "approve_requisition"
+    requisition: Code
+    date: dt.date
+
+
+class CancelRequisition(Action):
+    """Cancel a requisition: no more applicants, offers or hires (hires made stay)."""
+
+    action: Literal["cancel_requisition"] = "cancel_requisition"
+    requisition: Code
+    date: dt.date
+    reason: Reason
+
+
+class OpenJob(Action):
+    """Publish the job opening of an approved requisition."""
+
+    action: Literal["open_job"] = "open_job"
+    requisition: Code
+    date: dt.date
+    title: Name
+    description: Annotated[str, Field(max_length=5000)] = ""
+
+
+class AddApplicant(Action):
+    """An applicant to an open job; numbered APP-<fy>-nnnnnn."""
+
+    action: Literal["add_applicant"] = "add_applicant"
+    requisition: Code
+    date: dt.date
+    name: Name
+    source: Text = ""
+
+
+class RecordInterview(Action):
+    """Structured interview feedback: a score from 1 to 5 per criterion and a recommendation."""
+
+    action: Literal["record_interview"] = "record_interview"
+    requisition: Code
+    applicant: Code
+    date: dt.date
+    interviewer: Name
+    round: Text = ""
+    scores: Annotated[dict[Code, Dec], Field(min_length=1, max_length=30)]
+    recommendation: Literal["hire", "no_hire", "undecided"]
+    notes: Annotated[str, Field(max_length=5000)] = ""
+
+
+class RejectApplicant(Action):
+    action: Literal["reject_applicant"] = "reject_applicant"
+    requisition: Code
+    applicant: Code
+    date: dt.date
+    reason: Reason
+
+
+class MakeOffer(Action):
+    """Offer the job to an applicant; numbered OFF-<fy>-nnnnnn. Refused when the offers still
+    outstanding or accepted plus the hires already fill the requisition's count."""
+
+    action: Literal["make_offer"] = "make_offer"
+    requisition: Code
+    applicant: Code
+    date: dt.date
+    base_pay: Dec
+    joining_date: dt.date
+    valid_until: dt.date | None = None
+    grade: Text | None = None
+
+
+class AcceptOffer(Action):
+    action: Literal["accept_offer"] = "accept_offer"
+    requisition: Code
+    offer: Code
+    date: dt.date
+
+
+class DeclineOffer(Action):
+    action: Literal["decline_offer"] = "decline_offer"
+    requisition: Code
+    offer: Code
+    date: dt.date
+    reason: Reason
+
+
+class HireApplicant(Action):
+    """Hire an accepted offer: the employee is created by the same rules as `hire_employee`,
+    with the offer's terms (name, position, department, grade, joining date, base pay)."""
+
+    action: Literal["hire_applicant"] = "hire_applicant"
+    requisition: Code
+    offer: Code
+    manager: Code | None = None
+    cost_centre: Code | None = None
+    working_pattern: Text = ""
+    birth_date: dt.date | None = None
+    national_id: Text | None = None
+    bank_account: Text | None = None

@@ -145,3 +145,101 @@ class AppraisalCalibrated(DomainEvent):
 
 class AppraisalCycleClosed(DomainEvent):
     cycle: str
+
+
+# --- recruitment (stream requisition:<number>) ---------------------------------------------------
+
+
+class RequisitionRaised(DomainEvent):
+    requisition: str
+    date: dt.date
+    position: str
+    department: str
+    grade: str
+    count: int
+    budget: Dec | None  # the most base pay (per month) an offer of it may carry
+    reason: str
+
+
+class RequisitionApproved(DomainEvent):
+    requisition: str
+    date: dt.date
+
+
+class RequisitionCancelled(DomainEvent):
+    requisition: str
+    date: dt.date
+    reason: str
+
+
+class JobOpened(DomainEvent):
+    requisition: str
+    date: dt.date
+    title: str
+    description: str
+
+
+class ApplicantAdded(DomainEvent):
+    """An applicant (their name is the only personal data kept here; contact details belong
+    outside the log until hired)."""
+
+    requisition: str
+    applicant: str
+    date: dt.date
+    name: str
+    source: str
+
+
+class InterviewRecorded(DomainEvent):
+    requisition: str
+    applicant: str
+    date: dt.date
+    interviewer: str
+    round: str
+    scores: dict[str, Dec]  # criterion -> score on 1..5
+    average: Dec
+    recommendation: str  # hire | no_hire | undecided
+    notes: str
+
+
+class ApplicantRejected(DomainEvent):
+    requisition: str
+    applicant: str
+    date: dt.date
+    reason: str
+
+
+class OfferMade(DomainEvent):
+    requisition: str
+    offer: str
+    applicant: str
+    date: dt.date
+    position: str
+    department: str
+    grade: str
+    base_pay: Dec
+    joining_date: dt.date
+    valid_until: dt.date
+
+
+class OfferAccepted(DomainEvent):
+    requisition: str
+    offer: str
+    date: dt.date
+
+
+class OfferDeclined(DomainEvent):
+    requisition: str
+    offer: str
+    date: dt.date
+    reason: str
+
+
+class ApplicantHired(DomainEvent):
+    """The accepted offer became an employee (with `EmployeeHired.offer` naming the offer)."""
+
+    requisition: str
+    offer: str
+    applicant: str
+    employee: str
+    joining_date: dt.date
