@@ -432,3 +432,45 @@ def recruitment(conn: Connection, requisition: str | None = None) -> list[Requis
             )
         )
     return out
+
+
+# --- headcount -------------------------------------------------------------------------------
+
+
+class HeadcountRow(BaseModel):
+    department: str
+    headcount: int  # employed on `as_of`
+    joiners: int  # joined from `since` to `as_of`
+    leavers: int  # last day from `since` to `as_of` (before `as_of`: no longer counted)
+    open_requisitions: int
+    vacancies: int  # of open or approved requisitions: count - hires - open/accepted offers
+
+
+def headcount(conn: Connection, as_of: dt.date, since: dt.date | None = None) -> list[HeadcountRow]:
+    """Headcount per department on a date, joiners and leavers since a date (default the first
+    of `as_of`'s month), and the vacancies of the requisitions not filled or cancelled."""
+    start = since or as_of.replace(day=1)
+    rows = employees_as_of(conn, as_of, False, True)
+    out: dict[str, dict[str, int]] = {}
+
+    def bucket(dept: str) -> dict[str, int]:
+        return out.setdefault(
+            dept,
+            {"headcount": 0, "joiners": 0, "leavers": 0, "open_requisitions": 0, "vacancies": 0},
+        )
+
+    for r in rows:
+        b = bucket(r.department)
+        if r.employed:
+            b["headcount"] += 1
+        if start <= r.joining_date <= as_of:
+            b["joiners"] += 1
+        if r.leaving_date is not None and start <= r.leaving_date <= as_of:
+            b["leavers"] += 1
+    for req in recruitment(conn):
+        if req.status in ("filled", "cancelled") or req.raised > as_of:
+            continue
+        b = bucket(req.department)
+        b["open_requisitions"] += 1
+        b["vacancies"] += req.vacancies
+    return [HeadcountRow(department=d, **v) for d, v in sorted(out.items())]

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 from click.testing import CliRunner
-from erp_core.projections.hr import employees_as_of, recruitment
+from erp_core.projections.hr import employees_as_of, headcount, recruitment
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -198,3 +198,22 @@ def test_hires_never_exceed_the_count(erp: Erp, count: int, steps: list[str]) ->
         assert row.hired <= count
         assert row.hired + len(open_offers) <= count
         assert row.vacancies == count - row.hired - len(open_offers)
+
+
+def test_headcount_with_joiners_leavers_and_vacancies(erp: Erp) -> None:
+    req = open_requisition(erp, count=3)
+    old = erp.hire_employee(name="Old", joining_date="2026-01-01", department="ENG").documents[0]
+    erp.hire_employee(name="New", joining_date="2026-03-10", department="ENG")
+    erp.hire_employee(name="Nobody", joining_date="2026-03-01")
+    erp.record_leaving(employee=old, leaving_date="2026-03-20", reason="retired")
+    offer(erp, req, applicant(erp, req, "A"))
+    rows = {r.department: r for r in erp.query(headcount, dt.date(2026, 3, 31))}
+    eng = rows["ENG"]
+    assert (eng.headcount, eng.joiners, eng.leavers) == (1, 1, 1)
+    assert (eng.open_requisitions, eng.vacancies) == (1, 2)  # 3 - 1 offer out, not 3 or 1
+    assert (rows[""].headcount, rows[""].joiners) == (1, 1)
+    db = ["--db", f"sqlite:///{erp.url.path}"]
+    out = CliRunner().invoke(cli, [*db, "report", "headcount", "--as-of", "2026-03-31",
+                                   "--since", "2026-01-01", "--format", "json"])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert '"joiners": 2' in out.output  # Old and New since January

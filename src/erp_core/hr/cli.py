@@ -129,5 +129,27 @@ def report_recruitment(state: Context, requisition: str | None, fmt_name: str) -
     rows_out("Recruitment", rows, RECRUITMENT_COLUMNS, fmt_name)
 
 
+@click.command("headcount")
+@click.option("--as-of", callback=parse_date, help="Headcount on this date (default today).")
+@click.option("--since", callback=parse_date, help="Joiners and leavers from (default: month).")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_headcount(
+    state: Context, as_of: dt.date | None, since: dt.date | None, fmt_name: str
+) -> None:
+    """Headcount per department, joiners and leavers, open requisitions and vacancies."""
+    from erp_core.projections.hr import headcount
+
+    day = as_of or dt.date.today()
+    rows = state.erp().query(headcount, day, since)
+    columns = ["department", "headcount", "joiners", "leavers", "open_requisitions", "vacancies"]
+    rows_out(f"Headcount on {day}", rows, columns, fmt_name)
+
+
 commands: list[click.Command] = []
-reports: list[click.Command] = [report_employees, report_appraisals, report_recruitment]
+reports: list[click.Command] = [
+    report_employees,
+    report_headcount,
+    report_appraisals,
+    report_recruitment,
+]
