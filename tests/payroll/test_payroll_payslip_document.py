@@ -3,10 +3,14 @@ personal data marked and redactable, the verification block, paid and reversed s
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from erp_core.projections.payroll import payroll_summary, payslips
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_payroll_run import hire, setup_payroll
 
 from erp_core.api import Erp
@@ -120,3 +124,35 @@ def test_payslip_through_the_cli(erp: Erp, tmp_path: Path) -> None:
     assert "AB-123456" not in masked.output and "3,904.00" in masked.output
     missing = run(erp, "document", "PS-2026-000404", "--out", "-")
     assert missing.exit_code == 1
+
+
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    pays=st.lists(st.decimals(min_value=1000, max_value=20000, places=2), min_size=1, max_size=3),
+    joining_day=st.integers(min_value=1, max_value=28),
+)
+def test_payslip_documents_agree_with_the_payslips(
+    erp: Erp, pays: list[Decimal], joining_day: int
+) -> None:
+    """Whatever the pay and joining day: every payslip document shows the projection's
+    figures, gross - deductions = net, numbers are gapless, and each verifies."""
+    if not getattr(erp, "_payroll_set_up", False):  # one company for every example
+        setup_payroll(erp)
+        erp._payroll_set_up = True  # type: ignore[attr-defined]
+    month = f"2026-{len(erp.query(payroll_summary)) % 12 + 1:02d}"
+    for pay in pays:
+        hire(erp, f"{pay:f}", joining=f"{month}-{joining_day:02d}", name="P")
+    docs = erp.run_payroll(month=month).documents
+    slips = {s.employee: s for s in erp.query(payslips, month)}
+    numbers = [int(n.rsplit("-", 1)[1]) for n in docs[1:]]
+    assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+    for number in docs[1:]:
+        doc = service.document(erp, number)
+        assert doc.party is not None
+        slip = slips[doc.party.code]
+        totals = {k: Decimal(v.replace(",", "")) for k, v in doc.totals}
+        assert totals["Gross pay"] == slip.gross and totals["Net pay"] == slip.net
+        assert totals["Gross pay"] - totals["Total deductions"] == totals["Net pay"]
+        assert service.verify_code(erp, doc.code).ok
