@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from erp_core.projections.engine import Projection, Record, insert_rows
@@ -53,10 +54,49 @@ hr_leave = Table(
     Column("leave_type", String(32), nullable=False),
 )
 
+# Performance reviews and recruitment: their events as stored, folded by the report queries with
+# the same pure core the handlers use (so a rebuild gives the same rows by construction).
+hr_activity = Table(
+    "hr_activity",
+    metadata,
+    Column("position", BigInteger, primary_key=True),
+    Column("stream", String(200), nullable=False, index=True),
+    Column("topic", String(100), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("recorded_at", String(40), nullable=False),
+)
+ACTIVITY_EVENTS = frozenset(
+    {
+        "AppraisalCycleOpened",
+        "AppraisalGoalsSet",
+        "AppraisalRated",
+        "AppraisalFinalised",
+        "AppraisalCalibrated",
+        "AppraisalCycleClosed",
+        "RequisitionRaised",
+        "RequisitionApproved",
+        "RequisitionCancelled",
+        "JobOpened",
+        "ApplicantAdded",
+        "InterviewRecorded",
+        "ApplicantRejected",
+        "OfferMade",
+        "OfferAccepted",
+        "OfferDeclined",
+        "ApplicantHired",
+    }
+)
+
 
 class HrProjection:
     name = "hr"
-    tables: Sequence[Table] = (hr_employees, hr_record_changes, hr_personal, hr_leave)
+    tables: Sequence[Table] = (
+        hr_employees,
+        hr_record_changes,
+        hr_personal,
+        hr_leave,
+        hr_activity,
+    )
     event_names = frozenset(
         {
             "EmployeeHired",
@@ -65,6 +105,7 @@ class HrProjection:
             "PersonalDataRecorded",
             "LeaveRecorded",
         }
+        | ACTIVITY_EVENTS
     )
 
     def apply(self, conn: Connection, records: Sequence[Record], base_currency: str) -> None:
@@ -72,8 +113,19 @@ class HrProjection:
         changes: list[tuple[Any, ...]] = []
         personal: list[tuple[Any, ...]] = []
         leave: list[tuple[Any, ...]] = []
-        for position, _stream, name, e in records:
-            if name == "EmployeeHired":
+        activity: list[tuple[Any, ...]] = []
+        for position, stream, name, e in records:
+            if name in ACTIVITY_EVENTS:
+                activity.append(
+                    (
+                        position,
+                        stream,
+                        name,
+                        json.dumps(e, default=str),
+                        str(e.get("recorded_at", "")),
+                    )
+                )
+            elif name == "EmployeeHired":
                 employees.append((e["employee"], e["name"], e["joining_date"], position))
                 first = {
                     "joining_date": e["joining_date"],
@@ -105,6 +157,7 @@ class HrProjection:
         insert_rows(conn, hr_record_changes, changes)
         insert_rows(conn, hr_personal, personal)
         insert_rows(conn, hr_leave, leave)
+        insert_rows(conn, hr_activity, activity)
 
 
 def projections() -> list[Projection]:
@@ -182,3 +235,242 @@ def employees_as_of(
             )
         )
     return out
+
+
+# --- performance reviews ---------------------------------------------------------------------
+
+
+def fold_stream(conn: Connection, stream: str, aggregate: Any) -> Any:
+    """Replay the stored activity of one stream into a fresh aggregate (the handlers' fold)."""
+    from erp_core.kernel.events import EVENT_TYPES
+
+    rows = conn.execute(
+        select(hr_activity.c.topic, hr_activity.c.payload)
+        .where(hr_activity.c.stream == stream)
+        .order_by(hr_activity.c.position)
+    ).all()
+    aggregate.replay(
+        (i, EVENT_TYPES[topic].model_validate_json(payload))
+        for i, (topic, payload) in enumerate(rows, 1)
+    )
+    return aggregate
+
+
+class AppraisalRow(BaseModel):
+    cycle: str
+    employee: str
+    name: str
+    department: str
+    kras: int
+    self_score: str | None
+    manager_score: str | None
+    peers_score: str | None
+    peers: int
+    missing: str
+    weighted: str | None
+    final: str | None
+    calibrated: str | None
+    rating: str | None
+    status: str
+
+
+def appraisals(conn: Connection, cycle: str) -> list[AppraisalRow]:
+    """Every appraisal of a cycle: each rater's score, the final score and rating."""
+    from erp_core.hr.appraisals import AppraisalCycle, cycle_stream
+    from erp_core.kernel.errors import NotFound
+
+    state = fold_stream(conn, cycle_stream(cycle), AppraisalCycle(cycle_stream(cycle)))
+    if state.opened is None:
+        raise NotFound(f"cycle: unknown appraisal cycle {cycle!r}")
+    people = {r.employee: r for r in employees_as_of(conn, state.opened.period_to, False, True)}
+    out: list[AppraisalRow] = []
+
+    def f(d: Any) -> str | None:
+        return None if d is None else f"{d.quantize(Decimal('0.0001')).normalize():f}"
+
+    for employee, a in sorted(state.appraisals.items()):
+        person = people.get(employee)
+        peers = [p.score for p in a.peers.values()]
+        fin = a.finalised
+        status = "goals set"
+        if a.rated:
+            status = "rated"
+        if fin is not None:
+            status = "finalised"
+        if a.calibrated is not None:
+            status = "calibrated"
+        out.append(
+            AppraisalRow(
+                cycle=cycle,
+                employee=employee,
+                name=person.name if person else "",
+                department=person.department if person else "",
+                kras=len(a.goals.kras),
+                self_score=f(a.self_rating.score) if a.self_rating else None,
+                manager_score=f(a.manager_rating.score) if a.manager_rating else None,
+                peers_score=f(sum(peers, Decimal(0)) / len(peers)) if peers else None,
+                peers=len(peers),
+                missing=", ".join(fin.missing) if fin else "",
+                weighted=f(fin.weighted) if fin else None,
+                final=f"{fin.final:f}" if fin else None,
+                calibrated=f"{a.calibrated.score:f}" if a.calibrated else None,
+                rating=(a.calibrated.rating if a.calibrated else fin.rating if fin else None),
+                status=status,
+            )
+        )
+    return out
+
+
+class RatingDistributionRow(BaseModel):
+    department: str
+    rating: str
+    count: int
+    share: str  # percent of the department's rated appraisals
+
+
+def rating_distribution(conn: Connection, cycle: str) -> list[RatingDistributionRow]:
+    """How many appraisals of each department got each rating (finalised or calibrated)."""
+    counts: dict[tuple[str, str], int] = {}
+    totals: dict[str, int] = {}
+    for row in appraisals(conn, cycle):
+        if row.rating is None:
+            continue
+        key = (row.department, row.rating)
+        counts[key] = counts.get(key, 0) + 1
+        totals[row.department] = totals.get(row.department, 0) + 1
+    return [
+        RatingDistributionRow(
+            department=dept,
+            rating=rating,
+            count=n,
+            share=f"{(Decimal(100) * n / totals[dept]).quantize(Decimal('0.1'))}",
+        )
+        for (dept, rating), n in sorted(counts.items())
+    ]
+
+
+# --- recruitment -----------------------------------------------------------------------------
+
+
+class RequisitionRow(BaseModel):
+    requisition: str
+    position: str
+    department: str
+    count: int
+    status: str
+    raised: dt.date
+    approved: dt.date | None
+    opened: dt.date | None
+    applied: int  # by stage: where each applicant is now
+    interviewed: int
+    offered: int
+    rejected: int
+    hired: int
+    offers_accepted: int  # offers ever accepted (hired ones included)
+    offers_declined: int
+    acceptance_rate: str | None  # accepted / (accepted + declined), percent
+    vacancies: int  # count - hires - offers open or accepted
+    filled_on: dt.date | None
+    days_to_fill: int | None  # approval to the acceptance that filled the count
+
+
+def recruitment(conn: Connection, requisition: str | None = None) -> list[RequisitionRow]:
+    """Every requisition: pipeline by stage, vacancies, time to fill, offer acceptance rate."""
+    from erp_core.hr.recruitment import Requisition, requisition_stream
+
+    if requisition is not None:
+        streams = [requisition_stream(requisition)]
+    else:
+        streams = [
+            s
+            for (s,) in conn.execute(
+                select(hr_activity.c.stream)
+                .where(hr_activity.c.topic == "RequisitionRaised")
+                .order_by(hr_activity.c.position)
+            )
+        ]
+    out: list[RequisitionRow] = []
+    for stream in streams:
+        req = fold_stream(conn, stream, Requisition(stream))
+        raised = req.raised
+        if raised is None:
+            from erp_core.kernel.errors import NotFound
+
+            raise NotFound(f"requisition: unknown requisition {requisition!r}")
+        stages = [a.stage for a in req.applicants.values()]
+        accepted = sum(1 for o in req.offers.values() if o.accepted)
+        declined = sum(1 for o in req.offers.values() if o.declined)
+        decided = accepted + declined
+        filled = req.filled_on
+        out.append(
+            RequisitionRow(
+                requisition=raised.requisition,
+                position=raised.position,
+                department=raised.department,
+                count=raised.count,
+                status=req.status,
+                raised=raised.date,
+                approved=req.approved.date if req.approved else None,
+                opened=req.opened.date if req.opened else None,
+                applied=stages.count("applied"),
+                interviewed=stages.count("interviewed"),
+                offered=stages.count("offered"),
+                rejected=stages.count("rejected"),
+                hired=stages.count("hired"),
+                offers_accepted=accepted,
+                offers_declined=declined,
+                acceptance_rate=(
+                    f"{(Decimal(100) * accepted / decided).quantize(Decimal('0.1'))}"
+                    if decided
+                    else None
+                ),
+                vacancies=0 if req.cancelled else req.vacancies,
+                filled_on=filled,
+                days_to_fill=(
+                    (filled - req.approved.date).days if filled and req.approved else None
+                ),
+            )
+        )
+    return out
+
+
+# --- headcount -------------------------------------------------------------------------------
+
+
+class HeadcountRow(BaseModel):
+    department: str
+    headcount: int  # employed on `as_of`
+    joiners: int  # joined from `since` to `as_of`
+    leavers: int  # last day from `since` to `as_of` (before `as_of`: no longer counted)
+    open_requisitions: int
+    vacancies: int  # of open or approved requisitions: count - hires - open/accepted offers
+
+
+def headcount(conn: Connection, as_of: dt.date, since: dt.date | None = None) -> list[HeadcountRow]:
+    """Headcount per department on a date, joiners and leavers since a date (default the first
+    of `as_of`'s month), and the vacancies of the requisitions not filled or cancelled."""
+    start = since or as_of.replace(day=1)
+    rows = employees_as_of(conn, as_of, False, True)
+    out: dict[str, dict[str, int]] = {}
+
+    def bucket(dept: str) -> dict[str, int]:
+        return out.setdefault(
+            dept,
+            {"headcount": 0, "joiners": 0, "leavers": 0, "open_requisitions": 0, "vacancies": 0},
+        )
+
+    for r in rows:
+        b = bucket(r.department)
+        if r.employed:
+            b["headcount"] += 1
+        if start <= r.joining_date <= as_of:
+            b["joiners"] += 1
+        if r.leaving_date is not None and start <= r.leaving_date <= as_of:
+            b["leavers"] += 1
+    for req in recruitment(conn):
+        if req.status in ("filled", "cancelled") or req.raised > as_of:
+            continue
+        b = bucket(req.department)
+        b["open_requisitions"] += 1
+        b["vacancies"] += req.vacancies
+    return [HeadcountRow(department=d, **v) for d, v in sorted(out.items())]

@@ -60,7 +60,8 @@ def document_group() -> None:
     """Business documents from the log: erp document NUMBER [--format html|pdf] [--out FILE|-].
 
     NUMBER is a purchase order (PO-...), goods receipt (GR-...), supplier payment (PY-...),
-    sales order (SO-...), delivery note (DN-...), invoice (SI-...) or credit note (CN-...);
+    sales order (SO-...), delivery note (DN-...), invoice (SI-...), credit note (CN-...) or
+    payslip (PS-...; --redact masks its personal data);
     `erp document statement CUSTOMER --as-of DATE` prints a statement of account and
     `erp document verify FILE-or-CODE` checks a document against the log."""
 
@@ -68,6 +69,7 @@ def document_group() -> None:
 @document_group.command("show", hidden=True)
 @click.argument("number")
 @_render_options
+@click.option("--redact", is_flag=True, help="Mask personal data (fields marked *; payslips).")
 @pass_ctx
 def show(
     state: Context,
@@ -76,12 +78,13 @@ def show(
     out: str | None,
     templates: str | None,
     as_of_position: int | None,
+    redact: bool,
 ) -> None:
     """Render the document NUMBER."""
     from erp_core.documents import service
     from erp_core.documents.render import render
 
-    doc = service.document(state.erp(), number, as_of_position=as_of_position)
+    doc = service.document(state.erp(), number, as_of_position=as_of_position, redact=redact)
     _output(render(doc, fmt, templates), out or f"{doc.number}.{fmt}")  # type: ignore[arg-type]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import erp_core.documents.payslip  # noqa: F401  (registers the payslip document type)
 from erp_core.documents.commands import ConfigureCompanyDetails
 from erp_core.documents.details import STREAM, CompanyDetails, logo_bytes
 from erp_core.documents.events import CompanyDetailsConfigured

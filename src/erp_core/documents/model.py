@@ -18,6 +18,8 @@ from erp_core.kernel.money import fmt
 
 VERIFICATION_FORMAT = "erp-document/1"
 CODE_DIGITS = 16
+PERSONAL_MARK = " *"  # a field whose label ends so holds personal data (payslips)
+REDACTED = "***"
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class Document:
     status: str | None = None
     figures: dict[str, str] = field(default_factory=dict)  # named totals for custom templates
     as_of: dt.date | None = None
+    redacted: bool = False  # personal data masked (fields marked PERSONAL_MARK)
     # where the document sits in the log: its last event, and the chain hash there
     position: int = 0
     chain_hash: str = ""
@@ -82,6 +85,8 @@ class Document:
         body = asdict(self)
         body.pop("position")
         body.pop("chain_hash")
+        if not self.redacted:  # unchanged content (and fingerprints) for every other document
+            body.pop("redacted")
         return json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
 
     @property
@@ -105,7 +110,23 @@ class Document:
         }
         if self.as_of is not None:
             block["as_of"] = self.as_of.isoformat()
+        if self.redacted:
+            block["redacted"] = True
         return block
+
+    @property
+    def has_personal_data(self) -> bool:
+        return any(label.endswith(PERSONAL_MARK) for label, _ in self.fields)
+
+    def redact(self) -> Document:
+        """The document with every personal field (label ending in PERSONAL_MARK) masked."""
+        from dataclasses import replace
+
+        fields = tuple(
+            (label, REDACTED if label.endswith(PERSONAL_MARK) and value else value)
+            for label, value in self.fields
+        )
+        return replace(self, fields=fields, redacted=True)
 
     def verification_json(self) -> str:
         return json.dumps(self.verification(), sort_keys=True, separators=(",", ":"))

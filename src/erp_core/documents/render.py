@@ -235,6 +235,8 @@ def verification_lines(doc: Document) -> list[str]:
     ]
     if doc.as_of is not None:
         lines.insert(1, f"As of {doc.as_of.isoformat()}")
+    if doc.redacted:
+        lines.insert(1, "Personal data redacted (fields marked *)")
     lines.append("Check with: erp document verify FILE (or the code)")
     return lines
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
+import erp_core.documents.payslip  # noqa: F401  (registers the payslip type)
 from erp_core.audit.verify import chain_records, raw_events, verify_chain
 from erp_core.documents.builders import build, build_statement
 from erp_core.documents.log import LogView
@@ -27,11 +28,14 @@ def document(
     number: str,
     *,
     as_of_position: int | None = None,
+    redact: bool = False,
 ) -> Document:
-    """The document with this number as the log holds it (as known at a position, if given)."""
+    """The document with this number as the log holds it (as known at a position, if given);
+    `redact` masks its personal data (payslips), and the verification block says so."""
     if as_of_position is not None and as_of_position < 0:
         raise ValidationError("as-of-position", "a log position is 0 or more")
-    return build(LogView(erp, as_of_position), number)
+    doc = build(LogView(erp, as_of_position), number)
+    return doc.redact() if redact else doc
 
 
 def statement(
@@ -48,8 +52,10 @@ def render_document(
     *,
     templates: str | None = None,
     as_of_position: int | None = None,
+    redact: bool = False,
 ) -> bytes:
-    return render(document(erp, number, as_of_position=as_of_position), fmt, templates)
+    doc = document(erp, number, as_of_position=as_of_position, redact=redact)
+    return render(doc, fmt, templates)
 
 
 # --- verification --------------------------------------------------------------------------------
@@ -154,7 +160,12 @@ def recomputed_chain_hash(erp: Erp, position: int) -> tuple[str | None, list[str
 def _rebuild(erp: Erp, block: dict[str, Any]) -> Document:
     number = str(block.get("number", ""))
     position = int(block.get("position", -1))
-    return document(erp, number, as_of_position=position)
+    doc = document(erp, number, as_of_position=position, redact=bool(block.get("redacted")))
+    if "redacted" not in block and doc.has_personal_data and doc.code != block.get("code"):
+        masked = doc.redact()  # a bare code says nothing of redaction: try the masked one
+        if masked.code == block.get("code"):
+            return masked
+    return doc
 
 
 def verify_code(erp: Erp, code: str) -> Verification:

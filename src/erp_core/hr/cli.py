@@ -56,5 +56,100 @@ def report_employees(
     rows_out(title, rows, COLUMNS + PERSONAL, fmt_name)
 
 
+APPRAISAL_COLUMNS = [
+    "employee",
+    "name",
+    "department",
+    "kras",
+    "self_score",
+    "manager_score",
+    "peers_score",
+    "peers",
+    "missing",
+    "weighted",
+    "final",
+    "calibrated",
+    "rating",
+    "status",
+]
+
+
+@click.command("appraisals")
+@click.argument("cycle")
+@click.option(
+    "--distribution", is_flag=True, help="Ratings per department instead of the appraisals."
+)
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_appraisals(state: Context, cycle: str, distribution: bool, fmt_name: str) -> None:
+    """A review cycle's appraisals: each part's score, the final score (missing parts
+    renormalised, listed under `missing`), calibration and rating."""
+    from erp_core.projections.hr import appraisals, rating_distribution
+
+    if distribution:
+        rows = state.erp().query(rating_distribution, cycle)
+        rows_out(
+            f"Ratings per department, cycle {cycle}",
+            rows,
+            ["department", "rating", "count", "share"],
+            fmt_name,
+        )
+        return
+    rows_a = state.erp().query(appraisals, cycle)
+    rows_out(f"Appraisals, cycle {cycle}", rows_a, APPRAISAL_COLUMNS, fmt_name)
+
+
+RECRUITMENT_COLUMNS = [
+    "requisition",
+    "position",
+    "department",
+    "count",
+    "status",
+    "applied",
+    "interviewed",
+    "offered",
+    "rejected",
+    "hired",
+    "vacancies",
+    "acceptance_rate",
+    "days_to_fill",
+]
+
+
+@click.command("recruitment")
+@click.argument("requisition", required=False)
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_recruitment(state: Context, requisition: str | None, fmt_name: str) -> None:
+    """Requisitions: applicants by stage, vacancies, offer acceptance rate (%) and time to
+    fill (days from approval to the acceptance that filled the count)."""
+    from erp_core.projections.hr import recruitment
+
+    rows = state.erp().query(recruitment, requisition)
+    rows_out("Recruitment", rows, RECRUITMENT_COLUMNS, fmt_name)
+
+
+@click.command("headcount")
+@click.option("--as-of", callback=parse_date, help="Headcount on this date (default today).")
+@click.option("--since", callback=parse_date, help="Joiners and leavers from (default: month).")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_headcount(
+    state: Context, as_of: dt.date | None, since: dt.date | None, fmt_name: str
+) -> None:
+    """Headcount per department, joiners and leavers, open requisitions and vacancies."""
+    from erp_core.projections.hr import headcount
+
+    day = as_of or dt.date.today()
+    rows = state.erp().query(headcount, day, since)
+    columns = ["department", "headcount", "joiners", "leavers", "open_requisitions", "vacancies"]
+    rows_out(f"Headcount on {day}", rows, columns, fmt_name)
+
+
 commands: list[click.Command] = []
-reports: list[click.Command] = [report_employees]
+reports: list[click.Command] = [
+    report_employees,
+    report_headcount,
+    report_appraisals,
+    report_recruitment,
+]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
-from erp_core.kernel.commands import Action, Code, Name, Reason, Text
+from erp_core.kernel.commands import Action, Code, Line, Name, Reason, Text
 from erp_core.kernel.money import Dec
 
 
@@ -85,3 +85,220 @@ class RecordLeave(Action):
         if not Decimal(0) <= self.paid_fraction <= Decimal(1):
             raise ValueError("paid_fraction: must be from 0 to 1")
         return self
+
+
+# --- performance reviews -------------------------------------------------------------------------
+
+
+class RatingBandIn(Line):
+    lower: Dec
+    label: Name
+
+
+DEFAULT_BANDS = [
+    RatingBandIn(lower=Decimal(0), label="Below expectations"),
+    RatingBandIn(lower=Decimal(2), label="Partly meets"),
+    RatingBandIn(lower=Decimal(3), label="Meets expectations"),
+    RatingBandIn(lower=Decimal(4), label="Exceeds expectations"),
+]
+
+
+class OpenAppraisalCycle(Action):
+    """Open a review cycle: the parts' weights (self / manager / peers, percent summing to 100),
+    the final-score formula (on `weighted`, `self`, `manager`, `peers`), the rating scale and
+    the bands that turn a final score into a rating."""
+
+    action: Literal["open_appraisal_cycle"] = "open_appraisal_cycle"
+    code: Code
+    name: Name
+    period_from: dt.date
+    period_to: dt.date
+    self_weight: Dec = Decimal(20)
+    manager_weight: Dec = Decimal(60)
+    peers_weight: Dec = Decimal(20)
+    formula: Annotated[str, Field(min_length=1, max_length=2000)] = "weighted"
+    places: int = 2
+    scale_min: Dec = Decimal(0)
+    scale_max: Dec = Decimal(5)
+    bands: Annotated[list[RatingBandIn], Field(min_length=1, max_length=20)] = Field(
+        default_factory=lambda: list(DEFAULT_BANDS)
+    )
+
+    @model_validator(mode="after")
+    def _period(self) -> OpenAppraisalCycle:
+        if self.period_to < self.period_from:
+            raise ValueError("period_to: is before period_from")
+        return self
+
+
+class KraIn(Line):
+    code: Code
+    title: Text = ""
+    weight: Dec
+
+
+class SetAppraisalGoals(Action):
+    """Set an employee's goals / KRAs for a cycle, weights summing to 100 (replaces the goals
+    set before, while nobody has rated them)."""
+
+    action: Literal["set_appraisal_goals"] = "set_appraisal_goals"
+    cycle: Code
+    employee: Code
+    kras: Annotated[list[KraIn], Field(min_length=1, max_length=50)]
+
+
+class RateAppraisal(Action):
+    """A rating of every KRA by the employee (`self`), their manager, or a peer (`reviewer`
+    names the peer); rating again replaces the rater's earlier ratings until finalised."""
+
+    action: Literal["rate_appraisal"] = "rate_appraisal"
+    cycle: Code
+    employee: Code
+    rater: Literal["self", "manager", "peer"]
+    reviewer: Code | None = None
+    ratings: dict[Code, Dec]
+
+
+class FinaliseAppraisal(Action):
+    """Compute the final score by the cycle's rule and record it with its rating band."""
+
+    action: Literal["finalise_appraisal"] = "finalise_appraisal"
+    cycle: Code
+    employee: Code
+
+
+class CalibrateAppraisal(Action):
+    """Move a finalised score (calibration); the rating follows the cycle's bands."""
+
+    action: Literal["calibrate_appraisal"] = "calibrate_appraisal"
+    cycle: Code
+    employee: Code
+    score: Dec
+    reason: Reason
+
+
+class CloseAppraisalCycle(Action):
+    """Close a cycle: every appraisal with goals must be finalised; nothing changes after."""
+
+    action: Literal["close_appraisal_cycle"] = "close_appraisal_cycle"
+    cycle: Code
+
+
+# --- recruitment ---------------------------------------------------------------------------------
+
+
+class RaiseRequisition(Action):
+    """Ask to hire `count` people for a position; numbered REQ-<fy>-nnnnnn. `budget` is the most
+    monthly base pay an offer of it may carry."""
+
+    action: Literal["raise_requisition"] = "raise_requisition"
+    date: dt.date
+    position: Name
+    department: Code | None = None
+    grade: Text = ""
+    count: Annotated[int, Field(ge=1, le=1000)] = 1
+    budget: Dec | None = None
+    reason: Text = ""
+
+
+class ApproveRequisition(Action):
+    """Approve a requisition; only then can its job open."""
+
+    action: Literal["approve_requisition"] = "approve_requisition"
+    requisition: Code
+    date: dt.date
+
+
+class CancelRequisition(Action):
+    """Cancel a requisition: no more applicants, offers or hires (hires made stay)."""
+
+    action: Literal["cancel_requisition"] = "cancel_requisition"
+    requisition: Code
+    date: dt.date
+    reason: Reason
+
+
+class OpenJob(Action):
+    """Publish the job opening of an approved requisition."""
+
+    action: Literal["open_job"] = "open_job"
+    requisition: Code
+    date: dt.date
+    title: Name
+    description: Annotated[str, Field(max_length=5000)] = ""
+
+
+class AddApplicant(Action):
+    """An applicant to an open job; numbered APP-<fy>-nnnnnn."""
+
+    action: Literal["add_applicant"] = "add_applicant"
+    requisition: Code
+    date: dt.date
+    name: Name
+    source: Text = ""
+
+
+class RecordInterview(Action):
+    """Structured interview feedback: a score from 1 to 5 per criterion and a recommendation."""
+
+    action: Literal["record_interview"] = "record_interview"
+    requisition: Code
+    applicant: Code
+    date: dt.date
+    interviewer: Name
+    round: Text = ""
+    scores: Annotated[dict[Code, Dec], Field(min_length=1, max_length=30)]
+    recommendation: Literal["hire", "no_hire", "undecided"]
+    notes: Annotated[str, Field(max_length=5000)] = ""
+
+
+class RejectApplicant(Action):
+    action: Literal["reject_applicant"] = "reject_applicant"
+    requisition: Code
+    applicant: Code
+    date: dt.date
+    reason: Reason
+
+
+class MakeOffer(Action):
+    """Offer the job to an applicant; numbered OFF-<fy>-nnnnnn. Refused when the offers still
+    outstanding or accepted plus the hires already fill the requisition's count."""
+
+    action: Literal["make_offer"] = "make_offer"
+    requisition: Code
+    applicant: Code
+    date: dt.date
+    base_pay: Dec
+    joining_date: dt.date
+    valid_until: dt.date | None = None
+    grade: Text | None = None
+
+
+class AcceptOffer(Action):
+    action: Literal["accept_offer"] = "accept_offer"
+    requisition: Code
+    offer: Code
+    date: dt.date
+
+
+class DeclineOffer(Action):
+    action: Literal["decline_offer"] = "decline_offer"
+    requisition: Code
+    offer: Code
+    date: dt.date
+    reason: Reason
+
+
+class HireApplicant(Action):
+    """Hire an accepted offer: the employee is created by the same rules as `hire_employee`,
+    with the offer's terms (name, position, department, grade, joining date, base pay)."""
+
+    action: Literal["hire_applicant"] = "hire_applicant"
+    requisition: Code
+    offer: Code
+    manager: Code | None = None
+    cost_centre: Code | None = None
+    working_pattern: Text = ""
+    birth_date: dt.date | None = None
+    national_id: Text | None = None
+    bank_account: Text | None = None

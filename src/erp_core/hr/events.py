@@ -70,3 +70,176 @@ class LeaveRecorded(DomainEvent):
     employee: str
     leave_type: str
     days: tuple[LeaveDayIn, ...]
+
+
+# --- performance reviews (stream appraisal-cycle:<code>) -----------------------------------------
+
+
+class RatingBandOut(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    lower: Dec  # the band holds final scores from `lower` up to the next band's lower
+    label: str
+
+
+class AppraisalCycleOpened(DomainEvent):
+    cycle: str
+    name: str
+    period_from: dt.date
+    period_to: dt.date
+    weights: dict[str, Dec]  # self / manager / peers, percent, summing to 100
+    formula: str
+    places: int
+    scale_min: Dec
+    scale_max: Dec
+    bands: tuple[RatingBandOut, ...]
+
+
+class KraOut(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    code: str
+    title: str
+    weight: Dec
+
+
+class AppraisalGoalsSet(DomainEvent):
+    """An employee's goals / KRAs for the cycle (weights sum to 100); replaces earlier ones."""
+
+    cycle: str
+    employee: str
+    kras: tuple[KraOut, ...]
+
+
+class AppraisalRated(DomainEvent):
+    """One rater's ratings per KRA and their weighted score (exact)."""
+
+    cycle: str
+    employee: str
+    rater: str  # self | manager | peer
+    reviewer: str  # who rated (an employee number, or the actor)
+    ratings: dict[str, Dec]
+    score: Dec
+
+
+class AppraisalFinalised(DomainEvent):
+    """The final score by the cycle's rule (missing parts renormalised) and its rating band."""
+
+    cycle: str
+    employee: str
+    parts: dict[str, Dec]
+    weights_used: dict[str, Dec]
+    missing: tuple[str, ...]
+    weighted: Dec
+    final: Dec
+    rating: str
+
+
+class AppraisalCalibrated(DomainEvent):
+    """A calibration committee moved the final score; the rating follows the band."""
+
+    cycle: str
+    employee: str
+    score: Dec
+    rating: str
+    reason: str
+
+
+class AppraisalCycleClosed(DomainEvent):
+    cycle: str
+
+
+# --- recruitment (stream requisition:<number>) ---------------------------------------------------
+
+
+class RequisitionRaised(DomainEvent):
+    requisition: str
+    date: dt.date
+    position: str
+    department: str
+    grade: str
+    count: int
+    budget: Dec | None  # the most base pay (per month) an offer of it may carry
+    reason: str
+
+
+class RequisitionApproved(DomainEvent):
+    requisition: str
+    date: dt.date
+
+
+class RequisitionCancelled(DomainEvent):
+    requisition: str
+    date: dt.date
+    reason: str
+
+
+class JobOpened(DomainEvent):
+    requisition: str
+    date: dt.date
+    title: str
+    description: str
+
+
+class ApplicantAdded(DomainEvent):
+    """An applicant (their name is the only personal data kept here; contact details belong
+    outside the log until hired)."""
+
+    requisition: str
+    applicant: str
+    date: dt.date
+    name: str
+    source: str
+
+
+class InterviewRecorded(DomainEvent):
+    requisition: str
+    applicant: str
+    date: dt.date
+    interviewer: str
+    round: str
+    scores: dict[str, Dec]  # criterion -> score on 1..5
+    average: Dec
+    recommendation: str  # hire | no_hire | undecided
+    notes: str
+
+
+class ApplicantRejected(DomainEvent):
+    requisition: str
+    applicant: str
+    date: dt.date
+    reason: str
+
+
+class OfferMade(DomainEvent):
+    requisition: str
+    offer: str
+    applicant: str
+    date: dt.date
+    position: str
+    department: str
+    grade: str
+    base_pay: Dec
+    joining_date: dt.date
+    valid_until: dt.date
+
+
+class OfferAccepted(DomainEvent):
+    requisition: str
+    offer: str
+    date: dt.date
+
+
+class OfferDeclined(DomainEvent):
+    requisition: str
+    offer: str
+    date: dt.date
+    reason: str
+
+
+class ApplicantHired(DomainEvent):
+    """The accepted offer became an employee (with `EmployeeHired.offer` naming the offer)."""
+
+    requisition: str
+    offer: str
+    applicant: str
+    employee: str
+    joining_date: dt.date

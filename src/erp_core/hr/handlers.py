@@ -66,6 +66,11 @@ def _personal(cmd: HireEmployee | RecordPersonalData) -> dict[str, str | None]:
 
 @handles(HireEmployee)
 def hire_employee(cmd: HireEmployee, ctx: Context) -> list[str]:
+    return [hire(cmd, ctx)]
+
+
+def hire(cmd: HireEmployee, ctx: Context, offer: str | None = None) -> str:
+    """The hire, checked then recorded; recruitment's `hire_applicant` hires through it."""
     uow = ctx.uow
     company_of(uow)
     department = _check_dimension(uow, "department", cmd.department, "department")
@@ -91,12 +96,13 @@ def hire_employee(cmd: HireEmployee, ctx: Context) -> list[str]:
             manager=manager,
             cost_centre=cost_centre,
             working_pattern=cmd.working_pattern,
+            offer=offer,
         )
     )
     personal = _personal(cmd)
     if personal:
         emp.trigger(ctx.event(PersonalDataRecorded, employee=number, fields=personal))
-    return [number]
+    return number
 
 
 @handles(ChangeEmployeeRecord)
@@ -172,3 +178,7 @@ def record_leave(cmd: RecordLeave, ctx: Context) -> list[str]:
         ctx.event(LeaveRecorded, employee=cmd.employee, leave_type=cmd.leave_type, days=days)
     )
     return []
+
+
+import erp_core.hr.recruitment_handlers  # noqa: E402  (registers recruitment)
+import erp_core.hr.review_handlers  # noqa: E402,F401  (registers the review actions)

@@ -85,6 +85,7 @@ class PayslipIssued(DomainEvent):
     tax: Dec
     net: Dec
     employer_contributions: Dec
+    payslip: str | None = None  # its own number, PS-<fy>-nnnnnn (gapless; None in a dry run)
 
 
 class PayrollRunPosted(DomainEvent):

@@ -30,6 +30,7 @@ from erp_core.ledger.posting import (
     check_period,
     company_of,
     gl,
+    next_document,
     placeholder,
     post_document,
 )
@@ -377,7 +378,9 @@ def run_journal(uow: UnitOfWork, computed: list[Computed], base: str) -> list[Po
     return out
 
 
-def _slip_event(ctx: Context, run: str, month: str, c: Computed) -> PayslipIssued:
+def _slip_event(
+    ctx: Context, run: str, month: str, c: Computed, number: str | None = None
+) -> PayslipIssued:
     s = c.slip
     tax = sum((ln.amount for ln in s.lines if ln.kind is LineKind.TAX), ZERO)
     return ctx.event(
@@ -403,6 +406,7 @@ def _slip_event(ctx: Context, run: str, month: str, c: Computed) -> PayslipIssue
         tax=tax,
         net=s.net,
         employer_contributions=s.employer_contributions,
+        payslip=number,
     )
 
 
@@ -437,7 +441,10 @@ def run_payroll(cmd: RunPayroll, ctx: Context) -> list[str]:
         actor=ctx.actor,
         now=ctx.now,
     )
-    slips = [_slip_event(ctx, document, cmd.month, c) for c in computed]
+    slips = [
+        _slip_event(ctx, document, cmd.month, c, next_document(uow, "PS", date, ctx.actor, ctx.now))
+        for c in computed
+    ]
     for slip in slips:
         run.trigger(slip)
     run.trigger(
@@ -453,7 +460,7 @@ def run_payroll(cmd: RunPayroll, ctx: Context) -> list[str]:
             employer_contributions=sum((s.employer_contributions for s in slips), ZERO),
         )
     )
-    return [document]
+    return [document, *(s.payslip for s in slips if s.payslip)]
 
 
 @dataclass
