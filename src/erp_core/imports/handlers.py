@@ -16,7 +16,7 @@ from erp_core.ledger.posting import (
     check_period,
     company_of,
     gl,
-    post_document,
+    post,
 )
 from erp_core.procurement.documents import Supplier, SupplierInvoice, SupplierReference
 from erp_core.procurement.events import SupplierInvoicePosted, SupplierReferenceClaimed
@@ -68,8 +68,8 @@ def record_opening_payable(cmd: RecordOpeningPayable, ctx: Context) -> list[str]
             f"{claimed.invoice}",
         )
     memo = cmd.memo or f"{supplier.code} {cmd.supplier_reference} (opening)"
-    document = post_document(
-        uow,
+    document = post(
+        ctx,
         series="OP",
         kind="opening_payable",
         date=cmd.date,
@@ -78,8 +78,6 @@ def record_opening_payable(cmd: RecordOpeningPayable, ctx: Context) -> list[str]
             gl(cmd.offset_account, cmd.amount, base, memo),
             gl(payables, -cmd.amount, base, memo, party=cmd.supplier),
         ],
-        actor=actor,
-        now=now,
     )
     claimed.trigger(SupplierReferenceClaimed(actor=actor, recorded_at=now, invoice=document))
     invoice = SupplierInvoice(invoice_stream(document))
@@ -118,7 +116,7 @@ def claim_stream(customer: str, reference: str) -> str:
 
 @handles(RecordOpeningReceivable)
 def record_opening_receivable(cmd: RecordOpeningReceivable, ctx: Context) -> list[str]:
-    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    uow = ctx.uow
     base = company_of(uow).base_currency
     chart = chart_of(uow)
     check_period(uow, cmd.date)
@@ -154,8 +152,8 @@ def record_opening_receivable(cmd: RecordOpeningReceivable, ctx: Context) -> lis
             f"{claim.invoice}",
         )
     memo = cmd.memo or f"{info.code} {cmd.invoice_reference} (opening)"
-    document = post_document(
-        uow,
+    document = post(
+        ctx,
         series="OR",
         kind="opening_receivable",
         date=cmd.date,
@@ -164,8 +162,6 @@ def record_opening_receivable(cmd: RecordOpeningReceivable, ctx: Context) -> lis
             gl(receivables, cmd.amount, base, memo, party=cmd.customer),
             gl(cmd.offset_account, -cmd.amount, base, memo),
         ],
-        actor=actor,
-        now=now,
     )
     claim.trigger(
         ctx.event(

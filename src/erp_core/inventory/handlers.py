@@ -42,7 +42,7 @@ from erp_core.ledger.posting import (
     check_period,
     company_of,
     gl,
-    next_document,
+    next_number,
     placeholder,
     round_money,
     settings,
@@ -325,7 +325,7 @@ def count_stock(cmd: CountStock, ctx: Context) -> list[str]:
         lines.append(gl(inventory, value, base, memo))
         lines.append(gl(adjustment, -value, base, memo))
     # the count sheet is a document of its own, whether or not anything differed
-    number = next_document(uow, "SC", cmd.date, actor, now)
+    number = next_number(ctx, "SC", cmd.date)
     assert number == document
     from erp_core.inventory.bins import CountSheet, count_stream
 

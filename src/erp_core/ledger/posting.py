@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from erp_core.kernel.aggregate import Aggregate
+from erp_core.kernel.context import Context
 from erp_core.kernel.errors import NotFound, PeriodClosed, ValidationError
 from erp_core.kernel.money import MAX_DIGITS, check_scale, quantum
 from erp_core.kernel.unit_of_work import UnitOfWork
@@ -205,3 +206,33 @@ def check_money(amount: Decimal, currency: str, field: str, *, positive: bool = 
         check_scale(amount, currency)
     except ValueError as exc:
         raise ValidationError(field, str(exc)) from None
+
+
+# --- the same, for handlers: the context supplies the unit of work, the actor and the time ---
+
+
+def post(
+    ctx: Context,
+    *,
+    series: str,
+    kind: VoucherKind,
+    date: dt.date,
+    memo: str | None,
+    lines: Sequence[PostedLine],
+) -> str:
+    """`post_document` with the unit of work, actor and time of the handler's context."""
+    return post_document(
+        ctx.uow,
+        series=series,
+        kind=kind,
+        date=date,
+        memo=memo,
+        lines=lines,
+        actor=ctx.actor,
+        now=ctx.now,
+    )
+
+
+def next_number(ctx: Context, series: str, date: dt.date) -> str:
+    """`next_document` with the handler's context: the next gapless number of `series`."""
+    return next_document(ctx.uow, series, date, ctx.actor, ctx.now)

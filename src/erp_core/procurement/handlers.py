@@ -29,9 +29,10 @@ from erp_core.ledger.posting import (
     company_of,
     gl,
     next_document,
+    next_number,
     placeholder,
     plain,
-    post_document,
+    post,
     round_money,
     settings,
 )
@@ -148,7 +149,7 @@ def register_supplier(cmd: RegisterSupplier, ctx: Context) -> list[str]:
 
 @handles(CreatePurchasePlan)
 def create_purchase_plan(cmd: CreatePurchasePlan, ctx: Context) -> list[str]:
-    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    uow = ctx.uow
     company_of(uow)
     lines = []
     for i, line in enumerate(cmd.lines):
@@ -164,7 +165,7 @@ def create_purchase_plan(cmd: CreatePurchasePlan, ctx: Context) -> list[str]:
                 wanted_by=line.wanted_by,
             )
         )
-    document = next_document(uow, "PP", cmd.date, actor, now)
+    document = next_number(ctx, "PP", cmd.date)
     plan = PurchasePlan(plan_stream(document))
     plan.trigger(
         ctx.event(
@@ -477,7 +478,7 @@ def receive_purchase_order(cmd: ReceivePurchaseOrder, ctx: Context) -> list[str]
         lines.append(gl(grni, -value, base, memo, party=info.supplier))
     if not lines:
         # everything rejected: the receipt is recorded on the order, no stock, no posting
-        number = next_document(uow, "GR", cmd.date, actor, now)
+        number = next_number(ctx, "GR", cmd.date)
         order.trigger(
             ctx.event(
                 GoodsReceived,
@@ -516,7 +517,7 @@ def receive_purchase_order(cmd: ReceivePurchaseOrder, ctx: Context) -> list[str]
 
 @handles(PostSupplierInvoice)
 def post_supplier_invoice(cmd: PostSupplierInvoice, ctx: Context) -> list[str]:
-    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    uow = ctx.uow
     base = company_of(uow).base_currency
     chart = chart_of(uow)
     check_period(uow, cmd.date)
@@ -676,15 +677,13 @@ def post_supplier_invoice(cmd: PostSupplierInvoice, ctx: Context) -> list[str]:
             "base_tax": base_tax,
             "base_total": payable,
         }
-    document = post_document(
-        uow,
+    document = post(
+        ctx,
         series="PI",
         kind="supplier_invoice",
         date=cmd.date,
         memo=f"{supplier.name} invoice {cmd.supplier_reference}",
         lines=lines,
-        actor=actor,
-        now=now,
     )
     claimed.trigger(ctx.event(SupplierReferenceClaimed, invoice=document))
     invoice = SupplierInvoice(invoice_stream(document))
@@ -839,15 +838,13 @@ def pay_supplier(cmd: PaySupplier, ctx: Context) -> list[str]:
             f"payment to {supplier.name}",
         ),
     ]
-    document = post_document(
-        uow,
+    document = post(
+        ctx,
         series="PY",
         kind="supplier_payment",
         date=cmd.date,
         memo=f"Payment to {supplier.name}",
         lines=lines,
-        actor=actor,
-        now=now,
     )
     foreign: dict[str, object] = (
         {"currency": currency, "rate": rate, "rate_date": rate_date, "base_amount": base_amount}

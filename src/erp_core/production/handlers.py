@@ -35,7 +35,7 @@ from erp_core.ledger.posting import (
     next_document,
     placeholder,
     plain,
-    post_document,
+    post,
 )
 from erp_core.production import bom as core_bom
 from erp_core.production import costing as core
@@ -564,7 +564,7 @@ def return_from_work_order(cmd: ReturnFromWorkOrder, ctx: Context) -> list[str]:
 
 @handles(ReportProgress)
 def report_progress(cmd: ReportProgress, ctx: Context) -> list[str]:
-    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    uow = ctx.uow
     base = company_of(uow).base_currency
     wo = work_order_of(uow, cmd.work_order)
     wo.check_status(("released", "in_progress"), "report progress")
@@ -600,15 +600,13 @@ def report_progress(cmd: ReportProgress, ctx: Context) -> list[str]:
         labour = step.state.labour - wo.state.labour
         overhead = step.state.overhead - wo.state.overhead  # re-costings move neither
         if step.value != 0:
-            voucher = post_document(
-                uow,
+            voucher = post(
+                ctx,
                 series="WH",
                 kind="wo_absorption",
                 date=cmd.date,
                 memo=f"{plain(cmd.hours)} h at {centre.code} on {cmd.work_order}",
                 lines=_posted(step.journal, base, info.wip_account),
-                actor=actor,
-                now=now,
             )
     record_recostings(ctx, wo, cmd.date, recostings)
     wo.trigger(
@@ -699,7 +697,7 @@ def complete_work_order(cmd: CompleteWorkOrder, ctx: Context) -> list[str]:
 
 @handles(CloseWorkOrder)
 def close_work_order(cmd: CloseWorkOrder, ctx: Context) -> list[str]:
-    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    uow = ctx.uow
     base = company_of(uow).base_currency
     wo = work_order_of(uow, cmd.work_order)
     recostings = pending_recostings(ctx, wo) if wo.status != "cancelled" else ()
@@ -714,15 +712,13 @@ def close_work_order(cmd: CloseWorkOrder, ctx: Context) -> list[str]:
     if step.value != 0:
         check_period(uow, cmd.date)
         chart_of(uow).check_postable(info.variance_account, base, "variance_account")
-        voucher = post_document(
-            uow,
+        voucher = post(
+            ctx,
             series="WV",
             kind="wo_variance",
             date=cmd.date,
             memo=f"{cmd.work_order} closed: {cmd.reason}",
             lines=_posted(step.journal, base, info.wip_account),
-            actor=actor,
-            now=now,
         )
     record_recostings(ctx, wo, cmd.date, recostings)
     wo.trigger(

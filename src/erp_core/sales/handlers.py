@@ -36,9 +36,9 @@ from erp_core.ledger.posting import (
     check_period,
     company_of,
     gl,
-    next_document,
+    next_number,
     placeholder,
-    post_document,
+    post,
     round_money,
 )
 from erp_core.parties.commands import Allocation
@@ -198,7 +198,7 @@ def change_customer_credit(cmd: ChangeCustomerCredit, ctx: Context) -> list[str]
 
 @handles(CreateSalesOrder)
 def create_sales_order(cmd: CreateSalesOrder, ctx: Context) -> list[str]:
-    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    uow = ctx.uow
     base = company_of(uow).base_currency
     currency = _customer(uow, cmd.customer).info().currency
     rate, rate_date = rate_for(uow, currency, base, cmd.date, cmd.rate)
@@ -233,7 +233,7 @@ def create_sales_order(cmd: CreateSalesOrder, ctx: Context) -> list[str]:
         )
     net = sum((x.net for x in lines), ZERO)
     tax = sum((x.tax for x in lines), ZERO)
-    document = next_document(uow, "SO", cmd.date, actor, now)
+    document = next_number(ctx, "SO", cmd.date)
     order = SalesOrder(order_stream(document))
     order.trigger(
         ctx.event(
@@ -619,15 +619,13 @@ def invoice_sales_order(cmd: InvoiceSalesOrder, ctx: Context) -> list[str]:
         if rate is None
         else {"currency": currency, "rate": rate, "rate_date": rate_date, "base_total": base_total}
     )
-    document = post_document(
-        uow,
+    document = post(
+        ctx,
         series="SI",
         kind="sales_invoice",
         date=cmd.date,
         memo=f"Invoice for {cmd.document}",
         lines=lines,
-        actor=actor,
-        now=now,
     )
     event = ctx.event(
         SalesInvoicePosted,
@@ -782,15 +780,13 @@ def receive_customer_payment(cmd: ReceiveCustomerPayment, ctx: Context) -> list[
             party=cmd.customer,
         ),
     ]
-    document = post_document(
-        uow,
+    document = post(
+        ctx,
         series="RC",
         kind="customer_receipt",
         date=cmd.date,
         memo=f"Receipt from {name}",
         lines=lines,
-        actor=actor,
-        now=now,
     )
     receipt = CustomerReceipt(receipt_stream(document))
     receipt.trigger(
@@ -908,15 +904,13 @@ def post_credit_note(cmd: PostCreditNote, ctx: Context) -> list[str]:
             party=posted.customer,
         )
     )
-    document = post_document(
-        uow,
+    document = post(
+        ctx,
         series="CN",
         kind="credit_note",
         date=cmd.date,
         memo=f"Credit note on {cmd.invoice}: {cmd.reason}",
         lines=lines,
-        actor=actor,
-        now=now,
     )
     event = ctx.event(
         CreditNotePosted,
