@@ -494,11 +494,13 @@ class Erp:
         account: str | None = None,
         date_from: dt.date | None = None,
         date_to: dt.date | None = None,
+        limit: int | None = None,
     ) -> list[LedgerLine]:
+        """Journal lines in log order; ``limit`` keeps the first N."""
         with self.reader.connect() as conn:
             if account is not None and account not in queries.account_codes(conn):
                 raise NotFound(f"unknown account {account!r}")
-            return queries.general_ledger(conn, account, date_from, date_to)
+            return queries.general_ledger(conn, account, date_from, date_to, limit)
 
     def _require(self, prefix: str, code: str, kind: str | None = None) -> None:
         """Refuse a report on a code the books have never seen (an empty report would read
