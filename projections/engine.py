@@ -218,6 +218,41 @@ class Projector:
             if progress is not None:
                 progress(reached, head)
 
+    def follow(
+        self,
+        *,
+        poll: float = 1.0,
+        once: bool = False,
+        stop: Callable[[], bool] | None = None,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> int:
+        """Keep every projection current: catch up, then poll the log every `poll` seconds
+        for new events, until `stop()` is true (checked between catch-ups). ``once``: one
+        catch-up to the head and return. Returns the events read.
+
+        Exactly once, with any number of followers and writers: each batch is applied and its
+        position stored in one transaction, under the projector lock (SQLite ``BEGIN
+        IMMEDIATE``; PostgreSQL an advisory lock), and the positions are read after the lock
+        is taken, so a batch one follower applied is skipped by the next. A follower killed
+        mid-batch leaves that batch unapplied (rolled back) for the next one."""
+        import time
+
+        total = 0
+        while True:
+            read = self.catch_up()
+            total += read
+            if on_batch is not None and read:
+                on_batch(read)
+            if once or (stop is not None and stop()):
+                return total
+            if read == 0:
+                # sleep in small steps so a stop request is seen promptly
+                deadline = time.monotonic() + poll
+                while time.monotonic() < deadline:
+                    if stop is not None and stop():
+                        return total
+                    time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+
     def position(self) -> tuple[int, int]:
         """(lowest projection position, log head): the read models are current when equal.
         A plain read: no write lock is taken when nothing is behind."""

@@ -766,6 +766,18 @@ class Erp:
     def catch_up(self) -> int:
         return self.projector.catch_up()
 
+    def follow(
+        self,
+        *,
+        poll: float = 1.0,
+        once: bool = False,
+        stop: Callable[[], bool] | None = None,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> int:
+        """Run as a projection worker: keep the read models current while other processes
+        store actions with ``project=False`` (see `Projector.follow`)."""
+        return self.projector.follow(poll=poll, once=once, stop=stop, on_batch=on_batch)
+
     def freshness(self) -> tuple[int, int]:
         """(position the read models have reached, log head); equal when current."""
         return self.projector.position()

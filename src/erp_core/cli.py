@@ -210,15 +210,29 @@ def parse_line(text: str) -> Action:
     "--dry-run", is_flag=True, help="Check every line against the current books; store nothing."
 )
 @click.option("--batch-size", default=500, show_default=True, help="Actions per atomic save.")
+@click.option(
+    "--no-project",
+    is_flag=True,
+    help="Store only; leave the read models to `erp projections worker` (or the next command).",
+)
 @pass_ctx
-def apply(state: Context, file: str, all_or_nothing: bool, dry_run: bool, batch_size: int) -> None:
+def apply(
+    state: Context,
+    file: str,
+    all_or_nothing: bool,
+    dry_run: bool,
+    batch_size: int,
+    no_project: bool,
+) -> None:
     """Apply actions from a JSON Lines FILE (- for stdin), one action per line.
 
     Each line is {"action": "<name>", ...fields}; `erp schema` lists the actions. A bad line
-    is reported as `line N: field: reason` and stores nothing.
+    is reported as `line N: field: reason` and stores nothing. The file is read and stored
+    one batch at a time (except with --all-or-nothing or --dry-run, which hold it whole).
     """
     if batch_size < 1:
         raise click.BadParameter("must be at least 1", param_hint="--batch-size")
+    state.project = not no_project
     erp = state.erp()
     try:
         lines = _read_lines(file)

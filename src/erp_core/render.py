@@ -67,11 +67,9 @@ def print_rows(
             for v, w, r in zip(values, widths, aligned, strict=True)
         ).rstrip()
 
-    out = click.get_text_stream("stdout")
-    out.write(f"{title}\n{line(columns)}\n{'  '.join('-' * w for w in widths)}\n")
-    for row in rows:
-        out.write(line(row) + "\n")
-    out.flush()
+    click.echo(f"{title}\n{line(columns)}\n{'  '.join('-' * w for w in widths)}")
+    for start in range(0, len(rows), 2000):  # written as it goes, a block at a time
+        click.echo("\n".join(line(row) for row in rows[start : start + 2000]))
 
 
 def cell(value: Any) -> str:
