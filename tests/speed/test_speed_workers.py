@@ -104,24 +104,17 @@ def run_writers_and_workers(url: str, tmp_path: Path, per_writer: int) -> None:
         for k in range(2)
     ]
     try:
-        writers = [
-            subprocess.Popen(
-                [
-                    ERP,
-                    *env_args,
-                    f"writer{w}",
-                    "apply",
-                    "--no-project",
-                    "--batch-size",
-                    "7",
-                    str(path),
-                ],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )  # fmt: skip
-            for w, path in enumerate(files)
-        ]
+        writers = []
+        for w, path in enumerate(files):
+            args = ["apply", "--no-project", "--batch-size", "7", str(path)]
+            writers.append(
+                subprocess.Popen(
+                    [ERP, *env_args, f"writer{w}", *args],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+            )
         for proc in writers:
             out, err = proc.communicate(timeout=600)
             assert proc.returncode == 0, err
