@@ -184,23 +184,19 @@ class Projector:
                 wanted = frozenset().union(
                     *(p.event_names for p in self.projections if positions[p.name] < head)
                 )
-                records = self.store.read_log(
+                records = self.store.read_raw(
                     low, self.batch_size, upto=head, topics=self._topics(wanted)
                 )
                 decoded: list[Record] = [
-                    (
-                        r.position,
-                        r.stream,
-                        *decode_stored_data(r.position, r.stream, r.topic, r.state),
-                    )
-                    for r in records
-                    if r.topic.partition("@")[0] in wanted
+                    (position, stream, *decode_stored_data(position, stream, topic, state))
+                    for position, stream, topic, state in records
+                    if topic.partition("@")[0] in wanted
                 ]
                 base = self.base_currency()
                 for _pos, _stream, name, data in decoded:
                     if name == "VoucherPosted":
                         add_minor_units(data, base)
-                reached = records[-1].position if len(records) == self.batch_size else head
+                reached = records[-1][0] if len(records) == self.batch_size else head
                 for projection in self.projections:
                     seen = positions[projection.name]
                     if seen >= reached:

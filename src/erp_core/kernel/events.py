@@ -128,7 +128,17 @@ def encode(event: DomainEvent) -> tuple[str, bytes]:
     return topic_of(event), event.model_dump_json().encode()
 
 
+_TOPICS: dict[str, tuple[type[DomainEvent], int]] = {}  # topic -> its class and version
+
+
 def _class_and_version(topic: str) -> tuple[type[DomainEvent], int]:
+    found = _TOPICS.get(topic)
+    if found is None:
+        found = _TOPICS[topic] = _lookup_topic(topic)
+    return found
+
+
+def _lookup_topic(topic: str) -> tuple[type[DomainEvent], int]:
     name, _, version_text = topic.partition("@")
     cls = EVENT_TYPES.get(name)
     if cls is None:
@@ -164,4 +174,6 @@ def decode_data(topic: str, state: bytes) -> tuple[str, dict[str, Any]]:
     applies, so a projection never sees an old schema.
     """
     cls, version = _class_and_version(topic)
+    if version == cls.class_version:
+        return cls.__name__, orjson.loads(state)
     return cls.__name__, _upcast(cls, version, orjson.loads(state))
