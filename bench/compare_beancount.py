@@ -61,11 +61,11 @@ def transactions(n: int, seed: int) -> list[tuple[str, str, str, str, str]]:
     return out
 
 
-def write_files(n: int, seed: int, folder: Path) -> tuple[Path, Path]:
+def write_files(n: int, seed: int, folder: Path, beancount: bool = True) -> tuple[Path, Path]:
     txs = transactions(n, seed)
     names = dict(ACCOUNTS)
     bean = folder / f"ledger-{n}.beancount"
-    with bean.open("w") as fh:
+    with bean.open("w") if beancount else open(os.devnull, "w") as fh:
         fh.write('option "title" "Bench Co"\noption "operating_currency" "EUR"\n\n')
         for _code, name in ACCOUNTS:
             fh.write(f"2025-12-31 open {name} EUR\n")
@@ -161,10 +161,48 @@ def measure(n: int, runs: int, seed: int, folder: Path) -> dict[str, Any]:
         "bean_wall": median(bean_runs, "wall"),
     }
     result["ratio"] = result["erp_cpu"] / result["bean_cpu"]
+    result.update(after_apply(folder, n))
     return result
 
 
-def section(results: list[dict[str, Any]], command: str) -> str:
+def erp_cmd(folder: Path, *args: str) -> tuple[float, float, str]:
+    """CPU seconds, peak RSS (MB) and output of one `erp` command on the bench database."""
+    env = {**os.environ, "ERP_ACTOR": "bench"}
+    cpu, rss, text = run_child(
+        [str(BIN / "erp"), "--db", f"sqlite:///{folder / 'erp.sqlite'}", *args], env
+    )
+    return cpu, rss / 1024, text
+
+
+def after_apply(folder: Path, n: int) -> dict[str, float]:
+    """On the book `erp apply` just made: start-up, rebuild and general-ledger figures."""
+    base_cpu, _, _ = erp_cmd(folder, "projections", "status")  # opening the book, no work
+    rebuild_cpu, rebuild_rss, text = erp_cmd(folder, "projections", "rebuild")
+    assert "Rebuilt all projections" in text, text
+    out: dict[str, float] = {
+        "status_cpu": base_cpu,
+        "rebuild_cpu": rebuild_cpu,
+        "rebuild_rss": rebuild_rss,
+        "rebuild_lines_per_cpu_s": 2 * n / max(rebuild_cpu - base_cpu, 1e-9),
+    }
+    gl_cpu, _, text = erp_cmd(folder, "report", "general-ledger", "--limit", "10000")
+    assert text.count("JV-") == 10_000 or n < 5000, text[-500:]
+    out["gl_table_10k_cpu"] = gl_cpu
+    return out
+
+
+def memory_run(n: int, seed: int, folder: Path) -> dict[str, Any]:
+    """`erp apply` alone (and a rebuild) at size N: peak RSS must not grow with the file."""
+    _bean, jsonl = write_files(n, seed, folder, beancount=False)
+    run = erp_run(jsonl, folder)
+    jsonl.unlink()
+    result: dict[str, Any] = {"n": n, "erp_cpu": run["cpu"], "erp_rss": run["rss_mb"]}
+    result.update(after_apply(folder, n))
+    print(json.dumps(result), flush=True)
+    return result
+
+
+def section(results: list[dict[str, Any]], memory: list[dict[str, Any]], command: str) -> str:
     targets = {100_000: 0.5, 10_000: 0.8}
     lines = [
         SECTION,
@@ -192,6 +230,36 @@ def section(results: list[dict[str, Any]], command: str) -> str:
             f"{'-' if target is None else f'≤ {target}x'} | {status} | {r['bean_rss']:.0f} MB | "
             f"{r['erp_rss']:.0f} MB |"
         )
+    lines += [
+        "",
+        "On the book each erp run made (the last run of each size; `erp projections rebuild` "
+        "replays the whole log in one transaction; lines per CPU second take off the CPU of "
+        "`erp projections status` on the same book, i.e. start-up and opening it):",
+        "",
+        "| N | journal lines | `erp projections status` | `erp projections rebuild` | "
+        "rebuild lines per CPU s | target | rebuild peak RSS | "
+        "`erp report general-ledger --limit 10000` (table) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in [*results, *memory]:
+        rate = r["rebuild_lines_per_cpu_s"]
+        lines.append(
+            f"| {r['n']:,} | {2 * r['n']:,} | {r['status_cpu']:.2f} s | {r['rebuild_cpu']:.2f} s "
+            f"| {rate:,.0f} | ≥ 200,000 (issue), ≥ 100,000 (brief) | "
+            f"{r['rebuild_rss']:.0f} MB | {r['gl_table_10k_cpu']:.2f} s |"
+        )
+    if memory:
+        lines += [
+            "",
+            "Peak memory of `erp apply` as the file grows (one run each; target at most 150 MB "
+            "whatever the size):",
+            "",
+            "| N | `erp init` + `erp apply` CPU | peak RSS | status |",
+            "| --- | --- | --- | --- |",
+        ]
+        for r in [*results, *memory]:
+            ok = "**met**" if r["erp_rss"] <= 150 else "**not met**"
+            lines.append(f"| {r['n']:,} | {r['erp_cpu']:.2f} s | {r['erp_rss']:.0f} MB | {ok} |")
     lines.append("")
     return "\n".join(lines)
 
@@ -213,17 +281,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("sizes", nargs="*", type=int, default=[10_000, 100_000])
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--seed", type=int, default=2026)
+    p.add_argument(
+        "--memory", type=int, nargs="*", default=[], help="extra sizes: erp apply alone (RSS)"
+    )
     p.add_argument("--write-doc", action="store_true")
     args = p.parse_args(argv)
     results = []
+    memory = []
     with tempfile.TemporaryDirectory(prefix="erp-cmp-") as tmp:
         for n in args.sizes:
             results.append(measure(n, args.runs, args.seed, Path(tmp)))
             print(json.dumps(results[-1]), flush=True)
+        for n in args.memory:
+            memory.append(memory_run(n, args.seed, Path(tmp)))
     command = "python bench/compare_beancount.py " + " ".join(
         [*map(str, args.sizes), "--runs", str(args.runs)]
+        + (["--memory", *map(str, args.memory)] if args.memory else [])
     )
-    text = section(results, command)
+    text = section(results, memory, command)
     print(text)
     if args.write_doc:
         write_doc(text)
