@@ -264,14 +264,15 @@ def section(results: list[dict[str, Any]], memory: list[dict[str, Any]], command
     return "\n".join(lines)
 
 
-def write_doc(text: str) -> None:
+def write_doc(text: str, title: str = SECTION) -> None:
+    """Replace the section headed `title` of docs/performance.md (or add it at the end)."""
     path = ROOT / "docs" / "performance.md"
     doc = path.read_text()
-    start = doc.find(SECTION)
+    start = doc.find(title)
     if start == -1:
         doc = doc.rstrip("\n") + "\n\n" + text
     else:
-        end = doc.find("\n## ", start + len(SECTION))
+        end = doc.find("\n## ", start + len(title))
         doc = doc[:start] + text + ("" if end == -1 else doc[end:])
     path.write_text(doc.rstrip("\n") + "\n")
 
