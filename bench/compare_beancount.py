@@ -62,6 +62,14 @@ def transactions(n: int, seed: int) -> list[tuple[str, str, str, str, str]]:
 
 
 def write_files(n: int, seed: int, folder: Path, beancount: bool = True) -> tuple[Path, Path]:
+    """Write the two files from a child process: on Linux a child's peak RSS (`ru_maxrss`)
+    starts from its parent's at fork, so the parent must never hold N transactions."""
+    argv = [sys.executable, __file__, "--write-only", str(n), str(seed), str(folder)]
+    subprocess.run([*argv, "--beancount" if beancount else "--no-beancount"], check=True)
+    return folder / f"ledger-{n}.beancount", folder / f"ledger-{n}.jsonl"
+
+
+def _write_files(n: int, seed: int, folder: Path, beancount: bool) -> None:
     txs = transactions(n, seed)
     names = dict(ACCOUNTS)
     bean = folder / f"ledger-{n}.beancount"
@@ -85,7 +93,6 @@ def write_files(n: int, seed: int, folder: Path, beancount: bool = True) -> tupl
                 ],
             }
             fh.write(json.dumps(line) + "\n")
-    return bean, jsonl
 
 
 def run_child(argv: Sequence[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
@@ -278,19 +285,25 @@ def write_doc(text: str, title: str = SECTION) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    if args_in[:1] == ["--write-only"]:
+        n, seed, folder, kind = args_in[1:5]
+        _write_files(int(n), int(seed), Path(folder), kind == "--beancount")
+        return
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("sizes", nargs="*", type=int, default=[10_000, 100_000])
+    p.add_argument("--json-out", type=Path, help="also write the results here as JSON")
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument(
         "--memory", type=int, nargs="*", default=[], help="extra sizes: erp apply alone (RSS)"
     )
     p.add_argument("--write-doc", action="store_true")
-    args = p.parse_args(argv)
+    args = p.parse_args(args_in)
     results = []
     memory = []
     with tempfile.TemporaryDirectory(prefix="erp-cmp-") as tmp:
-        for n in args.sizes:
+        for n in [n for n in args.sizes if n > 0]:  # 0: no comparison, --memory only
             results.append(measure(n, args.runs, args.seed, Path(tmp)))
             print(json.dumps(results[-1]), flush=True)
         for n in args.memory:
@@ -299,6 +312,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         [*map(str, args.sizes), "--runs", str(args.runs)]
         + (["--memory", *map(str, args.memory)] if args.memory else [])
     )
+    if args.json_out:
+        args.json_out.write_text(json.dumps({"results": results, "memory": memory}))
     text = section(results, memory, command)
     print(text)
     if args.write_doc:
