@@ -128,14 +128,17 @@ def encode(event: DomainEvent) -> tuple[str, bytes]:
     return topic_of(event), event.model_dump_json().encode()
 
 
-_TOPICS: dict[str, tuple[type[DomainEvent], int]] = {}  # topic -> its class and version
+# topic -> (name, class, version), checked against the registry on every use (a class may be
+# replaced by a newer version of itself)
+_TOPICS: dict[str, tuple[str, type[DomainEvent], int]] = {}
 
 
 def _class_and_version(topic: str) -> tuple[type[DomainEvent], int]:
     found = _TOPICS.get(topic)
-    if found is None:
-        found = _TOPICS[topic] = _lookup_topic(topic)
-    return found
+    if found is None or EVENT_TYPES.get(found[0]) is not found[1]:
+        cls, version = _lookup_topic(topic)
+        found = _TOPICS[topic] = (topic.partition("@")[0], cls, version)
+    return found[1], found[2]
 
 
 def _lookup_topic(topic: str) -> tuple[type[DomainEvent], int]:
