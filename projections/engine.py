@@ -184,23 +184,19 @@ class Projector:
                 wanted = frozenset().union(
                     *(p.event_names for p in self.projections if positions[p.name] < head)
                 )
-                records = self.store.read_log(
+                records = self.store.read_raw(
                     low, self.batch_size, upto=head, topics=self._topics(wanted)
                 )
                 decoded: list[Record] = [
-                    (
-                        r.position,
-                        r.stream,
-                        *decode_stored_data(r.position, r.stream, r.topic, r.state),
-                    )
-                    for r in records
-                    if r.topic.partition("@")[0] in wanted
+                    (position, stream, *decode_stored_data(position, stream, topic, state))
+                    for position, stream, topic, state in records
+                    if topic.partition("@")[0] in wanted
                 ]
                 base = self.base_currency()
                 for _pos, _stream, name, data in decoded:
                     if name == "VoucherPosted":
                         add_minor_units(data, base)
-                reached = records[-1].position if len(records) == self.batch_size else head
+                reached = records[-1][0] if len(records) == self.batch_size else head
                 for projection in self.projections:
                     seen = positions[projection.name]
                     if seen >= reached:
@@ -217,6 +213,41 @@ class Projector:
                 read += len(records)
             if progress is not None:
                 progress(reached, head)
+
+    def follow(
+        self,
+        *,
+        poll: float = 1.0,
+        once: bool = False,
+        stop: Callable[[], bool] | None = None,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> int:
+        """Keep every projection current: catch up, then poll the log every `poll` seconds
+        for new events, until `stop()` is true (checked between catch-ups). ``once``: one
+        catch-up to the head and return. Returns the events read.
+
+        Exactly once, with any number of followers and writers: each batch is applied and its
+        position stored in one transaction, under the projector lock (SQLite ``BEGIN
+        IMMEDIATE``; PostgreSQL an advisory lock), and the positions are read after the lock
+        is taken, so a batch one follower applied is skipped by the next. A follower killed
+        mid-batch leaves that batch unapplied (rolled back) for the next one."""
+        import time
+
+        total = 0
+        while True:
+            read = self.catch_up()
+            total += read
+            if on_batch is not None and read:
+                on_batch(read)
+            if once or (stop is not None and stop()):
+                return total
+            if read == 0:
+                # sleep in small steps so a stop request is seen promptly
+                deadline = time.monotonic() + poll
+                while time.monotonic() < deadline:
+                    if stop is not None and stop():
+                        return total
+                    time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
 
     def position(self) -> tuple[int, int]:
         """(lowest projection position, log head): the read models are current when equal.

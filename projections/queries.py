@@ -217,6 +217,7 @@ def general_ledger(
     account: str | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
+    limit: int | None = None,
 ) -> list[LedgerLine]:
     _, base = company(conn)
     g, v = gl_lines, vouchers
@@ -231,6 +232,8 @@ def general_ledger(
         query = query.where(g.c.date >= date_from)
     if date_to is not None:
         query = query.where(g.c.date <= date_to)
+    if limit is not None:
+        query = query.limit(limit)
     return [
         LedgerLine(
             position=r.position,

@@ -546,11 +546,13 @@ class Erp:
         account: str | None = None,
         date_from: dt.date | None = None,
         date_to: dt.date | None = None,
+        limit: int | None = None,
     ) -> list[LedgerLine]:
+        """Journal lines in log order; ``limit`` keeps the first N."""
         with self.reader.connect() as conn:
             if account is not None and account not in queries.account_codes(conn):
                 raise NotFound(f"unknown account {account!r}")
-            return queries.general_ledger(conn, account, date_from, date_to)
+            return queries.general_ledger(conn, account, date_from, date_to, limit)
 
     def _require(self, prefix: str, code: str, kind: str | None = None) -> None:
         """Refuse a report on a code the books have never seen (an empty report would read
@@ -816,6 +818,18 @@ class Erp:
     # -- projections -------------------------------------------------------------------------
     def catch_up(self) -> int:
         return self.projector.catch_up()
+
+    def follow(
+        self,
+        *,
+        poll: float = 1.0,
+        once: bool = False,
+        stop: Callable[[], bool] | None = None,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> int:
+        """Run as a projection worker: keep the read models current while other processes
+        store actions with ``project=False`` (see `Projector.follow`)."""
+        return self.projector.follow(poll=poll, once=once, stop=stop, on_batch=on_batch)
 
     def freshness(self) -> tuple[int, int]:
         """(position the read models have reached, log head); equal when current."""

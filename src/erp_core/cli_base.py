@@ -30,6 +30,7 @@ class Context:
         self.no_catch_up = False  # `--no-catch-up`: read projections as they are, marked stale
         self.warned = False
         self.created: str | None = None  # the SQLite file this invocation created, if any
+        self.project = True  # `erp apply --no-project`: store only; a worker projects
 
     def erp(self, create: bool = False) -> Erp:
         """The books at ``--db``. Only commands that make books (`init`, `demo`) pass
@@ -50,7 +51,7 @@ class Context:
                 if not os.path.isdir(folder):
                     raise ValidationError("db", f"no folder {folder} to create {url.path} in")
                 self.created = url.path
-            self._erp = Erp.open(self.db, actor=self.actor, token=self.token)
+            self._erp = Erp.open(self.db, actor=self.actor, token=self.token, project=self.project)
         self._erp.reader.catch_up = not self.no_catch_up
         return self._erp
 

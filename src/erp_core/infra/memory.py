@@ -79,6 +79,18 @@ class MemoryEventStore:
                     break
         return out
 
+    def read_raw(
+        self,
+        after: int = 0,
+        limit: int = 1000,
+        upto: int | None = None,
+        topics: Sequence[str] = (),
+    ) -> list[tuple[int, str, str, bytes]]:
+        return [
+            (r.position, r.stream, r.topic, r.state)
+            for r in self.read_log(after, limit, upto, topics)
+        ]
+
     def iter_log(
         self, after: int = 0, upto: int | None = None, batch: int = 2000, topics: Sequence[str] = ()
     ) -> Iterator[LogRecord]:

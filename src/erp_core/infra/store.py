@@ -305,6 +305,38 @@ class EventStore:
             for n in notes
         ]
 
+    def read_raw(
+        self,
+        after: int = 0,
+        limit: int = 1000,
+        upto: int | None = None,
+        topics: Sequence[str] = (),
+    ) -> list[tuple[int, str, str, bytes]]:
+        """`read_log` as plain (position, stream, topic, state) tuples: the projections' hot
+        path. On SQLite one query straight on the store's connection (the library builds a
+        Notification object per row, then we built a LogRecord: a third of a rebuild's read
+        time); the same rows, in the same order, as `select_notifications` returns."""
+        recorder: Any = self.recorder
+        if self.url.kind != "sqlite":
+            return [
+                (r.position, r.stream, r.topic, r.state)
+                for r in self.read_log(after, limit, upto, topics)
+            ]
+        sql = f"SELECT rowid, originator_id, topic, state FROM {recorder.events_table_name} "
+        sql += "WHERE rowid>? "
+        params: list[Any] = [after]
+        if upto is not None:
+            sql += "AND rowid<=? "
+            params.append(upto)
+        if topics:
+            sql += f"AND topic IN ({','.join('?' * len(topics))}) "
+            params += list(topics)
+        sql += "ORDER BY rowid LIMIT ?"
+        params.append(limit)
+        with recorder.datastore.transaction(commit=False) as cursor:
+            cursor.execute(sql, params)
+            return [(row[0], row[1], row[2], row[3]) for row in cursor.fetchall()]
+
     def iter_log(
         self, after: int = 0, upto: int | None = None, batch: int = 2000, topics: Sequence[str] = ()
     ) -> Iterator[LogRecord]:

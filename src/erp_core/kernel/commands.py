@@ -34,23 +34,45 @@ def _plain_types(annotation: Any) -> set[Any]:
     return {annotation}
 
 
+_DATE_FIELD, _INT_FIELD = 1, 2
+# per model class: the fields strict_scalars looks at, and how (computed once per class: the
+# check runs for every action and line of a bulk import)
+_STRICT_FIELDS: dict[type[BaseModel], dict[str, int]] = {}
+
+
+def _strict_fields(cls: type[BaseModel]) -> dict[str, int]:
+    found = _STRICT_FIELDS.get(cls)
+    if found is None:
+        found = {}
+        for name, field in cls.model_fields.items():
+            kinds = _plain_types(field.annotation)
+            if dt.date in kinds:
+                found[name] = _DATE_FIELD
+            elif int in kinds and bool not in kinds:
+                found[name] = _INT_FIELD
+        _STRICT_FIELDS[cls] = found
+    return found
+
+
 def strict_scalars(cls: type[BaseModel], data: Any) -> Any:
     """Dates are YYYY-MM-DD strings (never timestamps); whole numbers are never booleans or
     floats. Pydantic's lax mode would take 1772668800 as a date and true as 1."""
     if not isinstance(data, dict):
         return data
+    fields = _strict_fields(cls)
+    if not fields:
+        return data
     for name, value in data.items():
-        field = cls.model_fields.get(name)
-        if field is None or value is None:
+        kind = fields.get(name) if isinstance(name, str) else None
+        if kind is None or value is None:
             continue
-        kinds = _plain_types(field.annotation)
-        if dt.date in kinds and not isinstance(value, dt.date):
+        if kind == _DATE_FIELD and not isinstance(value, dt.date):
             if not (isinstance(value, str) and DATE_RE.match(value.strip())):
                 raise ValueError(
                     f'{name}: expected a date as a YYYY-MM-DD string such as "2026-03-05", '
                     f"got {value!r}"
                 )
-        elif int in kinds and bool not in kinds and isinstance(value, bool | float):
+        elif kind == _INT_FIELD and isinstance(value, bool | float):
             raise ValueError(f"{name}: expected a whole number such as 3, got {value!r}")
     return data
 

@@ -128,7 +128,20 @@ def encode(event: DomainEvent) -> tuple[str, bytes]:
     return topic_of(event), event.model_dump_json().encode()
 
 
+# topic -> (name, class, version), checked against the registry on every use (a class may be
+# replaced by a newer version of itself)
+_TOPICS: dict[str, tuple[str, type[DomainEvent], int]] = {}
+
+
 def _class_and_version(topic: str) -> tuple[type[DomainEvent], int]:
+    found = _TOPICS.get(topic)
+    if found is None or EVENT_TYPES.get(found[0]) is not found[1]:
+        cls, version = _lookup_topic(topic)
+        found = _TOPICS[topic] = (topic.partition("@")[0], cls, version)
+    return found[1], found[2]
+
+
+def _lookup_topic(topic: str) -> tuple[type[DomainEvent], int]:
     name, _, version_text = topic.partition("@")
     cls = EVENT_TYPES.get(name)
     if cls is None:
@@ -164,4 +177,6 @@ def decode_data(topic: str, state: bytes) -> tuple[str, dict[str, Any]]:
     applies, so a projection never sees an old schema.
     """
     cls, version = _class_and_version(topic)
+    if version == cls.class_version:
+        return cls.__name__, orjson.loads(state)
     return cls.__name__, _upcast(cls, version, orjson.loads(state))

@@ -46,6 +46,15 @@ def quantum(currency: str) -> Decimal:
 
 def to_decimal(value: Any) -> Decimal:
     """Turn user input into a finite Decimal; refuse floats, booleans and malformed text."""
+    if type(value) is str:  # the common case (every amount of a JSON file), checked directly
+        text = value.strip()
+        if DECIMAL_RE.match(text) is not None:
+            d = Decimal(text)
+            dot = text.find(".")
+            places = 0 if dot < 0 else len(text) - dot - 1  # the exponent of a plain decimal
+            if not d or (d.adjusted() < MAX_DIGITS and places <= MAX_PLACES):
+                return d
+        # malformed or out of range: the general path below says why
     if isinstance(value, bool | float):
         raise ValueError(
             'amounts must be decimal strings such as "12.50" or integers, not floats '

@@ -186,6 +186,7 @@ def income_statement(
 @click.option("--account", help="Only this account.")
 @click.option("--from", "date_from", callback=parse_date)
 @click.option("--to", "date_to", callback=parse_date)
+@click.option("--limit", type=click.IntRange(min=1), help="Only the first N lines (in log order).")
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
 def general_ledger(
@@ -193,21 +194,24 @@ def general_ledger(
     account: str | None,
     date_from: dt.date | None,
     date_to: dt.date | None,
+    limit: int | None,
     fmt_name: str,
 ) -> None:
     """Every journal line, in log order."""
     from erp_core.ledger.reports import LedgerLine
+    from erp_core.render import print_rows
 
-    lines = state.erp().general_ledger(account, date_from, date_to)
+    lines = state.erp().general_ledger(account, date_from, date_to, limit)
     if fmt_name == "json":
         echo_json([json.loads(x.model_dump_json()) for x in lines])
         return
-    table = new_table(title="General ledger")
-    for col in ("Pos", "Document", "Date", "Account", "Cur", "Amount", "Base", "Memo", "Actor"):
-        table.add_column(col)
-    rows = []
-    for x in lines:
-        table.add_row(
+    if fmt_name == "csv":
+        rows = [x.model_dump(mode="json") for x in lines]
+        click.echo(csv_text(rows, list(LedgerLine.model_fields)), nl=False)
+        return
+    columns = ("Pos", "Document", "Date", "Account", "Cur", "Amount", "Base", "Memo", "Actor")
+    cells = [
+        (
             str(x.position),
             x.document,
             str(x.date),
@@ -218,11 +222,9 @@ def general_ledger(
             x.memo or "",
             x.actor,
         )
-        rows.append(x.model_dump(mode="json"))
-    if fmt_name == "csv":
-        click.echo(csv_text(rows, list(LedgerLine.model_fields)), nl=False)
-    else:
-        print_table(table, 120)
+        for x in lines
+    ]
+    print_rows("General ledger", columns, cells, 120)
 
 
 @click.command("check")

@@ -82,6 +82,37 @@ def projections_rebuild(state: Context, names: tuple[str, ...]) -> None:
     click.echo(f"Rebuilt {', '.join(names) or 'all projections'}: {read} events replayed.")
 
 
+@projections.command("worker")
+@click.option("--once", is_flag=True, help="Catch up to the log head once, then exit.")
+@click.option(
+    "--poll",
+    type=click.FloatRange(min=0.01),
+    default=1.0,
+    show_default=True,
+    help="Seconds between looks at the log when there is nothing new.",
+)
+@pass_ctx
+def projections_worker(state: Context, once: bool, poll: float) -> None:
+    """Follow the log and keep every projection current (exactly once, with any number of
+    workers) while writers store with `erp apply --no-project`. Stops on SIGTERM or Ctrl-C
+    after the batch in hand; a worker killed outright resumes from its stored position."""
+    import signal
+
+    stopping: list[int] = []
+
+    def request_stop(signum: int, _frame: object) -> None:
+        stopping.append(signum)
+
+    previous = signal.signal(signal.SIGTERM, request_stop)
+    erp = state.erp()
+    try:
+        read = erp.follow(poll=poll, once=once, stop=lambda: bool(stopping))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    position, _head = erp.freshness()
+    click.echo(f"Worker stopped: {read} events read; projections at log position {position}.")
+
+
 @click.command()
 @pass_ctx
 def demo(state: Context) -> None:
