@@ -169,6 +169,8 @@ def done(message: str, path: str | None) -> None:
 
 
 AS_OF_HELP = "Everything up to and including this date (YYYY-MM-DD)."
+FROM_HELP = "First day, inclusive (YYYY-MM-DD); or give --period."
+TO_HELP = "Last day, inclusive (YYYY-MM-DD); or give --period."
 PERIOD_HELP = (
     "A period as accountants say it: 2026-03 (a month), 2026Q1 (a quarter) or 2026 (a calendar "
     "year); both ends inclusive."
@@ -205,24 +207,45 @@ def _month_end(year: int, month: int) -> dt.date:
     return following - dt.timedelta(days=1)
 
 
-def with_period(mode: str) -> Any:
-    """Add `--period` to a report. ``mode="range"``: it sets --from and --to; ``mode="as_of"``:
-    the report is as of the period's last day (inclusive, like --as-of)."""
+def with_period(
+    mode: str, *, first: str | None = None, last: str | None = None, required: bool = False
+) -> Any:
+    """Add `--period` to a report.
+
+    ``mode="range"``: it sets the first and last day (the parameters ``first`` and ``last``,
+    default ``date_from`` and ``date_to``: --from and --to). ``mode="as_of"``: the report is as
+    of the period's last day (parameter ``last``, default ``as_of``: --as-of, inclusive); with
+    ``first`` (say ``since``) that one gets the period's first day too. ``required``: the
+    report needs its dates, so give either --period or the date options (which then are not
+    declared required themselves)."""
+    if mode not in ("range", "as_of"):
+        raise ValueError(f"with_period: unknown mode {mode!r}")
+    names: tuple[str | None, str]
+    if mode == "range":
+        names = (first or "date_from", last or "date_to")
+    else:
+        names = (first, last or "as_of")
 
     def decorate(command: Any) -> Any:
+        declared = {p.name: p for p in getattr(command, "__click_params__", [])}
+        targets = [n for n in names if n is not None]
+        missing = [n for n in targets if n not in declared]
+        if missing:
+            raise TypeError(f"with_period: {command.__name__} has no option {missing}")
+        flags = "/".join(declared[n].opts[0] for n in targets)
+
         @functools.wraps(command)
         def wrapper(
             *args: Any, period: tuple[dt.date, dt.date] | None = None, **kwargs: Any
         ) -> Any:
             if period is not None:
-                if mode == "as_of":
-                    if kwargs.get("as_of") is not None:
-                        raise click.UsageError("give --period or --as-of, not both")
-                    kwargs["as_of"] = period[1]
-                else:
-                    if kwargs.get("date_from") is not None or kwargs.get("date_to") is not None:
-                        raise click.UsageError("give --period or --from/--to, not both")
-                    kwargs["date_from"], kwargs["date_to"] = period
+                if any(kwargs.get(n) is not None for n in targets):
+                    raise click.UsageError(f"give --period or {flags}, not both")
+                for name, day in zip(names, period, strict=True):
+                    if name is not None:
+                        kwargs[name] = day
+            elif required and any(kwargs.get(n) is None for n in targets):
+                raise click.UsageError(f"give {flags} or --period")
             return command(*args, **kwargs)
 
         return click.option("--period", callback=parse_period, help=PERIOD_HELP)(wrapper)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
 from erp_core.cli import cli
+from erp_core.cli_base import parse_date, parse_period
 
 
 @pytest.fixture
@@ -247,3 +249,74 @@ def test_defects_period_as_of_is_the_last_day(company: str) -> None:
 def test_defects_report_dates_are_iso_only(company: str, date: str) -> None:
     result = erp(company, "report", "trial-balance", "--as-of", date)
     assert result.exit_code == 2 and "YYYY-MM-DD" in result.output
+
+
+def _report_commands() -> dict[str, click.Command]:
+    """Every `erp report` subcommand, as the command line lists them."""
+    from erp_core.cli import report
+
+    ctx = click.Context(report)
+    found = {name: report.get_command(ctx, name) for name in report.list_commands(ctx)}
+    return {name: command for name, command in found.items() if command is not None}
+
+
+def _date_options(command: click.Command) -> dict[str, click.Option]:
+    """A report's date options (`--from`, `--to`, `--as-of`, `--since`, ...) by their flag."""
+    return {
+        p.opts[0]: p
+        for p in command.params
+        if isinstance(p, click.Option) and p.callback is parse_date
+    }
+
+
+DATED_REPORTS = sorted(name for name, c in _report_commands().items() if _date_options(c))
+# What a report needs besides its dates, to run at all.
+REPORT_EXTRA = {"process": ["--object-type", "journal_voucher", "--time", "effective"]}
+
+
+def test_defects_every_dated_report_takes_a_period() -> None:
+    """A report with a date option also takes --period (so a new report cannot forget it), and
+    every `--as-of` says its date is inclusive."""
+    assert {"trial-balance", "cash-flow", "kpi", "yield", "wip", "headcount"} <= set(DATED_REPORTS)
+    commands = _report_commands()
+    lacking = [n for n in DATED_REPORTS if not any(p.name == "period" for p in commands[n].params)]
+    assert lacking == []
+    for name in DATED_REPORTS:
+        options = _date_options(commands[name])
+        assert set(options) <= {"--from", "--to", "--as-of", "--since"}, name
+        if "--as-of" in options:
+            text = options["--as-of"].help or ""
+            assert "inclusive" in text or "up to and including" in text, (name, text)
+
+
+@pytest.mark.parametrize("name", DATED_REPORTS)
+@pytest.mark.parametrize("period", ["2026-03", "2026Q1"])
+def test_defects_period_equals_explicit_dates(company: str, name: str, period: str) -> None:
+    _post(company, "2026-01-15", "20.00")
+    _post(company, "2026-03-31", "10.00")
+    _post(company, "2026-04-01", "100.00")
+    command = _report_commands()[name]
+    first, last = parse_period(None, None, period)  # type: ignore[misc]
+    explicit: list[str] = []
+    for flag in _date_options(command):
+        day = first if flag in ("--from", "--since") else last
+        explicit += [flag, day.isoformat()]
+    formats = ["table"]
+    fmt = next((p for p in command.params if p.name == "fmt_name"), None)
+    if fmt is not None and "json" in getattr(fmt.type, "choices", ()):
+        formats.append("json")
+    extra = REPORT_EXTRA.get(name, [])
+    for fmt_name in formats:
+        tail = [*extra, *(["--format", fmt_name] if fmt is not None else [])]
+        by_period = erp(company, "report", name, "--period", period, *tail)
+        by_dates = erp(company, "report", name, *explicit, *tail)
+        assert by_period.exit_code in (0, 1), by_period.output
+        assert (by_period.exit_code, by_period.output) == (by_dates.exit_code, by_dates.output)
+        both = erp(company, "report", name, "--period", period, *explicit, *tail)
+        assert both.exit_code == 2 and "not both" in both.output
+
+
+@pytest.mark.parametrize("name", ["cash-flow", "kpi", "asset-movements"])
+def test_defects_period_or_dates_are_required(company: str, name: str) -> None:
+    result = erp(company, "report", name)
+    assert result.exit_code == 2 and "--from/--to or --period" in result.output

@@ -9,7 +9,15 @@ from typing import Any
 
 import click
 
-from erp_core.cli_base import FORMATS, Context, parse_date, pass_ctx
+from erp_core.cli_base import (
+    FORMATS,
+    FROM_HELP,
+    TO_HELP,
+    Context,
+    parse_date,
+    pass_ctx,
+    with_period,
+)
 from erp_core.kernel.money import fmt
 from erp_core.render import echo_json, emit, new_table, rows_out
 
@@ -46,7 +54,12 @@ def assets_check(state: Context, fmt_name: str) -> None:
 
 
 @click.command("asset-register")
-@click.option("--as-of", callback=parse_date, help="At the end of this date (default today).")
+@with_period("as_of")
+@click.option(
+    "--as-of",
+    callback=parse_date,
+    help="Everything up to and including this date (YYYY-MM-DD; default today).",
+)
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
 def report_asset_register(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
@@ -122,8 +135,9 @@ def report_depreciation_schedule(state: Context, asset: str, fmt_name: str) -> N
 
 
 @click.command("asset-movements")
-@click.option("--from", "date_from", callback=parse_date, required=True, help="First day.")
-@click.option("--to", "date_to", callback=parse_date, required=True, help="Last day.")
+@with_period("range", required=True)
+@click.option("--from", "date_from", callback=parse_date, help=FROM_HELP)
+@click.option("--to", "date_to", callback=parse_date, help=TO_HELP)
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
 def report_asset_movements(
@@ -170,8 +184,9 @@ def previous_period(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.d
 
 
 @click.command("cash-flow")
-@click.option("--from", "date_from", callback=parse_date, required=True, help="First day.")
-@click.option("--to", "date_to", callback=parse_date, required=True, help="Last day.")
+@with_period("range", required=True)
+@click.option("--from", "date_from", callback=parse_date, help=FROM_HELP)
+@click.option("--to", "date_to", callback=parse_date, help=TO_HELP)
 @click.option(
     "--method", type=click.Choice(["indirect", "direct"]), default="indirect", show_default=True
 )

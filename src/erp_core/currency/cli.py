@@ -6,13 +6,18 @@ import datetime as dt
 
 import click
 
-from erp_core.cli_base import FORMATS, Context, parse_date, pass_ctx
+from erp_core.cli_base import FORMATS, Context, parse_date, pass_ctx, with_period
 from erp_core.render import rows_out
 
 
 @click.command("rates")
+@with_period("as_of")
 @click.option("--currency", help="Only this currency.")
-@click.option("--as-of", callback=parse_date, help="The rate in force on this date.")
+@click.option(
+    "--as-of",
+    callback=parse_date,
+    help="The rates in force on this date: set on or before it (YYYY-MM-DD, inclusive).",
+)
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
 def report_rates(
@@ -27,7 +32,12 @@ def report_rates(
 
 
 @click.command("fx-aging")
-@click.option("--as-of", callback=parse_date, help="On this date (default today).")
+@with_period("as_of")
+@click.option(
+    "--as-of",
+    callback=parse_date,
+    help="Everything up to and including this date (YYYY-MM-DD; default today).",
+)
 @click.option("--ledger", type=click.Choice(["payables", "receivables"]), help="Only one side.")
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx

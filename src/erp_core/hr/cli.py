@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from erp_core.cli_base import FORMATS, Context, parse_date, pass_ctx
+from erp_core.cli_base import FORMATS, Context, parse_date, pass_ctx, with_period
 from erp_core.render import rows_out
 
 COLUMNS = [
@@ -26,7 +26,12 @@ PERSONAL = ["birth_date", "national_id", "bank_account"]
 
 
 @click.command("employees")
-@click.option("--as-of", callback=parse_date, help="Records as of this date (default today).")
+@with_period("as_of")
+@click.option(
+    "--as-of",
+    callback=parse_date,
+    help="Records in force on this date, inclusive (YYYY-MM-DD; default today).",
+)
 @click.option("--redact", is_flag=True, help="Mask personal data (birth date, id, bank account).")
 @click.option("--include-left", is_flag=True, help="Also list employees who have left.")
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
@@ -130,8 +135,18 @@ def report_recruitment(state: Context, requisition: str | None, fmt_name: str) -
 
 
 @click.command("headcount")
-@click.option("--as-of", callback=parse_date, help="Headcount on this date (default today).")
-@click.option("--since", callback=parse_date, help="Joiners and leavers from (default: month).")
+@with_period("as_of", first="since")
+@click.option(
+    "--as-of",
+    callback=parse_date,
+    help="Headcount at the end of this date, inclusive (YYYY-MM-DD; default today).",
+)
+@click.option(
+    "--since",
+    callback=parse_date,
+    help="Joiners and leavers from this date to --as-of, both inclusive (default: the first "
+    "of --as-of's month).",
+)
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
 def report_headcount(

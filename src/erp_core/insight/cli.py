@@ -10,7 +10,15 @@ import datetime as dt
 
 import click
 
-from erp_core.cli_base import FORMATS, Context, parse_date, pass_ctx
+from erp_core.cli_base import (
+    FORMATS,
+    FROM_HELP,
+    TO_HELP,
+    Context,
+    parse_date,
+    pass_ctx,
+    with_period,
+)
 from erp_core.render import echo_json, new_table, print_table
 
 TIME = click.Choice(["recorded", "effective"])
@@ -49,9 +57,10 @@ def ocel_export(
 
 
 @click.command("process")
+@with_period("range")
 @click.option("--object-type", required=True, help="e.g. purchase_order, sales_order.")
-@click.option("--from", "date_from", callback=parse_date)
-@click.option("--to", "date_to", callback=parse_date)
+@click.option("--from", "date_from", callback=parse_date, help=FROM_HELP)
+@click.option("--to", "date_to", callback=parse_date, help=TO_HELP)
 @click.option("--time", "basis", type=TIME, default="recorded", show_default=True)
 @click.option("--plot", type=click.Path(dir_okay=False), help="Write a PNG chart (needs 'plot').")
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
@@ -127,8 +136,9 @@ def report_process(
 
 
 @click.command("conformance")
-@click.option("--from", "date_from", callback=parse_date)
-@click.option("--to", "date_to", callback=parse_date)
+@with_period("range")
+@click.option("--from", "date_from", callback=parse_date, help=FROM_HELP)
+@click.option("--to", "date_to", callback=parse_date, help=TO_HELP)
 @click.option("--time", "basis", type=TIME, default="recorded", show_default=True)
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
@@ -158,8 +168,9 @@ def report_conformance(
 
 
 @click.command("kpi")
-@click.option("--from", "date_from", callback=parse_date, required=True)
-@click.option("--to", "date_to", callback=parse_date, required=True)
+@with_period("range", required=True)
+@click.option("--from", "date_from", callback=parse_date, help=FROM_HELP)
+@click.option("--to", "date_to", callback=parse_date, help=TO_HELP)
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
 def report_kpi(state: Context, date_from: dt.date, date_to: dt.date, fmt_name: str) -> None:

@@ -7,7 +7,15 @@ import sys
 
 import click
 
-from erp_core.cli_base import FORMATS, Context, parse_date, pass_ctx
+from erp_core.cli_base import (
+    FORMATS,
+    FROM_HELP,
+    TO_HELP,
+    Context,
+    parse_date,
+    pass_ctx,
+    with_period,
+)
 from erp_core.render import echo_json, rows_out
 
 
@@ -45,11 +53,13 @@ def report_work_orders(state: Context, status: str | None, item: str | None, fmt
 
 
 @click.command("wip")
+@with_period("as_of")
 @click.option(
     "--as-of",
     "as_of",
     callback=parse_date,
-    help="List each work order's WIP on this date (YYYY-MM-DD) instead of the check.",
+    help="List each work order's WIP from everything up to and including this date "
+    "(YYYY-MM-DD) instead of the check.",
 )
 @click.option("--format", "fmt_name", type=FORMATS, default="table")
 @pass_ctx
@@ -171,8 +181,9 @@ def report_cost_sheet(state: Context, work_order: str, fmt_name: str) -> None:
 
 
 @click.command("yield")
-@click.option("--from", "start", callback=parse_date)
-@click.option("--to", "end", callback=parse_date)
+@with_period("range", first="start", last="end")
+@click.option("--from", "start", callback=parse_date, help=FROM_HELP)
+@click.option("--to", "end", callback=parse_date, help=TO_HELP)
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
 def report_yield(state: Context, start: dt.date | None, end: dt.date | None, fmt_name: str) -> None:
@@ -197,11 +208,12 @@ def report_yield(state: Context, start: dt.date | None, end: dt.date | None, fmt
 
 
 @click.command("schedule-adherence")
+@with_period("as_of")
 @click.option(
     "--as-of",
     "as_of",
     callback=parse_date,
-    help="Judge open orders on this date (default today).",
+    help="Judge open orders at the end of this date, inclusive (YYYY-MM-DD; default today).",
 )
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
