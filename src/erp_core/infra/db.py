@@ -72,12 +72,8 @@ _REVISION = re.compile(r"^revision\s*=\s*[\"']([^\"']+)[\"']", re.M)
 _DOWN = re.compile(r"^down_revision\s*=\s*(.+)$", re.M)
 
 
-def head_revisions() -> set[str]:
-    """The newest migration of every branch (each area may add its own branch of migrations,
-    starting from the shared trunk, so that areas built side by side never conflict).
-
-    Read from the migration files' ``revision`` / ``down_revision`` lines without importing
-    Alembic, which only a database that needs upgrading pays for."""
+def _migration_graph() -> tuple[set[str], set[str]]:
+    """Every revision id the migration files define, and every id named as a parent."""
     revisions: set[str] = set()
     parents: set[str] = set()
     for path in _versions_dir().glob("*.py"):
@@ -89,6 +85,21 @@ def head_revisions() -> set[str]:
         down = _DOWN.search(source)
         if down is not None:
             parents.update(re.findall(r"[\"']([^\"']+)[\"']", down.group(1)))
+    return revisions, parents
+
+
+def known_revisions() -> set[str]:
+    """Every revision this program's migration files define (heads and their ancestors)."""
+    return _migration_graph()[0]
+
+
+def head_revisions() -> set[str]:
+    """The newest migration of every branch (each area may add its own branch of migrations,
+    starting from the shared trunk, so that areas built side by side never conflict).
+
+    Read from the migration files' ``revision`` / ``down_revision`` lines without importing
+    Alembic, which only a database that needs upgrading pays for."""
+    revisions, parents = _migration_graph()
     return revisions - parents
 
 
@@ -105,8 +116,17 @@ def migrate(writer: Engine, url: DatabaseUrl) -> None:
         if url.kind == "postgresql":
             with writer.begin() as conn:
                 conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{url.schema}"'))
-        if _current_revisions(writer) == head_revisions():
+        current = _current_revisions(writer)
+        heads = head_revisions()
+        if current == heads:
             return
+        unknown = current - known_revisions()
+        if unknown:
+            raise StorageError(
+                f"this database was written by a newer erp_core (schema revisions "
+                f"{', '.join(sorted(unknown))}) than this program knows "
+                f"(heads {', '.join(sorted(heads))}); upgrade erp_core"
+            )
         from alembic import command
 
         cfg = _alembic_config()
