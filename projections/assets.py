@@ -100,6 +100,7 @@ ENTRY_KINDS = (
     "estimate",
     "usage",
     "disposal",
+    "reversal",
 )
 
 
@@ -115,6 +116,7 @@ class AssetsProjection:
             "AssetCostAdjusted",
             "AssetUsageRecorded",
             "AssetDepreciated",
+            "AssetDepreciationReversed",
             "AssetDisposed",
             "CashFlowAccountTagged",
         }
@@ -216,6 +218,17 @@ class AssetsProjection:
                     month=e["month"],
                     document=e["document"],
                     depreciation=minor(e["amount"]),
+                )
+            elif name == "AssetDepreciationReversed":
+                entry(
+                    position,
+                    number,
+                    e["date"],
+                    "reversal",
+                    month=e["run"],
+                    document=e["document"],
+                    depreciation=-minor(e["amount"]),
+                    detail=json.dumps({"months": list(e["months"]), "reverses": e["documents"]}),
                 )
             elif name == "AssetImpaired":
                 entry(

@@ -30,6 +30,7 @@ from erp_core.assets.events import (
     AssetCategoryDefined,
     AssetCostAdjusted,
     AssetDepreciated,
+    AssetDepreciationReversed,
     AssetDisposed,
     AssetEstimateChanged,
     AssetImpaired,
@@ -37,6 +38,7 @@ from erp_core.assets.events import (
     AssetUsageRecorded,
     CashFlowAccountTagged,
     DepreciationRun,
+    DepreciationRunReversed,
 )
 from erp_core.assets.values import YearMonth
 from erp_core.kernel.aggregate import Aggregate
@@ -104,14 +106,24 @@ class AssetRegister(Aggregate):
         super().__init__(stream)
         self.numbers: list[str] = []
         self.runs: dict[str, list[str]] = {}  # month -> documents posted by runs of it
+        self.reversed: dict[str, str] = {}  # month -> the reversal voucher of its last run
 
     def _on_number(self, e: AssetNumberIssued) -> None:
         self.numbers.append(e.number)
 
     def _on_run(self, e: DepreciationRun) -> None:
         self.runs.setdefault(e.month, []).extend(e.documents)
+        self.reversed.pop(e.month, None)
 
-    handlers = {AssetNumberIssued: _on_number, DepreciationRun: _on_run}
+    def _on_run_reversed(self, e: DepreciationRunReversed) -> None:
+        self.runs.pop(e.month, None)
+        self.reversed[e.month] = e.document
+
+    handlers = {
+        AssetNumberIssued: _on_number,
+        DepreciationRun: _on_run,
+        DepreciationRunReversed: _on_run_reversed,
+    }
 
     def next_number(self) -> str:
         return f"FA-{len(self.numbers) + 1:06d}"
@@ -182,6 +194,13 @@ class FixedAsset(Aggregate):
         if self.through is None or month > self.through:
             self.through = month
 
+    def _on_depreciation_reversed(self, e: AssetDepreciationReversed) -> None:
+        undone = {id(d) for d in self.of_run(e.run, e.documents)}
+        self.depreciation = [d for d in self.depreciation if id(d) not in undone]
+        self.posted -= e.amount
+        months = [YearMonth.parse(d.month) for d in self.depreciation]
+        self.through = max(months) if months else self.the_terms().first_month + -1
+
     def _on_disposed(self, e: AssetDisposed) -> None:
         self.disposed = e
 
@@ -192,6 +211,7 @@ class FixedAsset(Aggregate):
         AssetCostAdjusted: _on_cost_adjusted,
         AssetUsageRecorded: _on_usage,
         AssetDepreciated: _on_depreciated,
+        AssetDepreciationReversed: _on_depreciation_reversed,
         AssetDisposed: _on_disposed,
     }
 
@@ -218,6 +238,15 @@ class FixedAsset(Aggregate):
                 f"({self.disposed.document})",
             )
         return info
+
+    def of_run(self, month: str, documents: tuple[str, ...] | list[str]) -> list[AssetDepreciated]:
+        """The months this asset was depreciated by the runs of `month` (events recorded before
+        runs were named on them: by the run's vouchers)."""
+        return [
+            d
+            for d in self.depreciation
+            if d.run == month or (d.run is None and d.document and d.document in documents)
+        ]
 
     @property
     def carrying_amount(self) -> Decimal:

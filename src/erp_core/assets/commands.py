@@ -86,6 +86,17 @@ class DepreciateAssets(Action):
     month: Month
 
 
+class ReverseDepreciationRun(Action):
+    """Reverse the depreciation run of `month` (the latest month run): one voucher reversing the
+    run's vouchers, dated `date` (default: the run's last voucher date); the month may then be
+    run again."""
+
+    action: Literal["reverse_depreciation_run"] = "reverse_depreciation_run"
+    month: Month
+    reason: Text
+    date: dt.date | None = None
+
+
 class ChangeAssetEstimate(Action):
     """A change in estimate from `effective`: new total life, residual value and/or method."""
 
@@ -162,5 +173,6 @@ __all__ = [
     "DisposeAsset",
     "ImpairAsset",
     "RecordAssetUsage",
+    "ReverseDepreciationRun",
     "TagCashFlowAccount",
 ]

@@ -15,7 +15,12 @@ from erp_core.kernel.money import Dec
 from erp_core.ledger.events import VOUCHER_KINDS
 
 VOUCHER_KINDS.register(
-    "asset_capitalise", "depreciation", "impairment", "asset_adjustment", "asset_disposal"
+    "asset_capitalise",
+    "depreciation",
+    "impairment",
+    "asset_adjustment",
+    "asset_disposal",
+    "depreciation_reversal",
 )
 
 
@@ -109,6 +114,19 @@ class AssetDepreciated(DomainEvent):
     date: dt.date
     amount: Dec
     document: str
+    run: str | None = None  # the month of the run that posted it (None: a disposal catch-up)
+
+
+class AssetDepreciationReversed(DomainEvent):
+    """The asset's depreciation posted by the run of `run` was reversed: `months` and `amount`
+    come off; `documents` are the run's vouchers, `document` the reversal voucher."""
+
+    run: str
+    months: tuple[str, ...]
+    amount: Dec
+    date: dt.date
+    documents: tuple[str, ...]
+    document: str
 
 
 class AssetDisposed(DomainEvent):
@@ -128,6 +146,17 @@ class DepreciationRun(DomainEvent):
 
     month: str
     documents: tuple[str, ...]
+    assets: int
+
+
+class DepreciationRunReversed(DomainEvent):
+    """On the register: the run of `month` (its `documents`) was reversed by `document`."""
+
+    month: str
+    date: dt.date
+    reason: str
+    documents: tuple[str, ...]
+    document: str
     assets: int
 
 

@@ -31,6 +31,7 @@ from erp_core.assets.commands import (
     DisposeAsset,
     ImpairAsset,
     RecordAssetUsage,
+    ReverseDepreciationRun,
     TagCashFlowAccount,
 )
 from erp_core.assets.depreciation import (
@@ -49,6 +50,7 @@ from erp_core.assets.events import (
     AssetCategoryDefined,
     AssetCostAdjusted,
     AssetDepreciated,
+    AssetDepreciationReversed,
     AssetDisposed,
     AssetEstimateChanged,
     AssetImpaired,
@@ -56,15 +58,17 @@ from erp_core.assets.events import (
     AssetUsageRecorded,
     CashFlowAccountTagged,
     DepreciationRun,
+    DepreciationRunReversed,
 )
 from erp_core.assets.values import YearMonth
 from erp_core.kernel.context import Context
 from erp_core.kernel.errors import ValidationError
 from erp_core.kernel.registry import handles
 from erp_core.kernel.unit_of_work import UnitOfWork
+from erp_core.ledger import journal
 from erp_core.ledger.accounts import Account, Chart
 from erp_core.ledger.cash_flow import BALANCE_SHEET_TAGS, CashFlowTag
-from erp_core.ledger.events import PostedLine
+from erp_core.ledger.events import PostedLine, VoucherReversed
 from erp_core.ledger.posting import (
     chart_of,
     check_money,
@@ -380,12 +384,111 @@ def depreciate_assets(cmd: DepreciateAssets, ctx: Context) -> list[str]:
                     date=m.last_day,
                     amount=amount,
                     document=document,
+                    run=str(month),
                 )
             )
     register.trigger(
         ctx.event(DepreciationRun, month=str(month), documents=tuple(documents), assets=len(due))
     )
     return documents
+
+
+@handles(ReverseDepreciationRun)
+def reverse_depreciation_run(cmd: ReverseDepreciationRun, ctx: Context) -> list[str]:
+    """One voucher reversing every voucher of the run of `month` (the latest month run); each
+    asset's depreciation of that run comes off, so the month can be run again."""
+    uow = ctx.uow
+    company_of(uow)
+    if not cmd.reason.strip():
+        raise ValidationError("reason", "give the reason for reversing the run")
+    month = str(YearMonth.parse(cmd.month))
+    register = uow.get(AssetRegister, REGISTER_STREAM)
+    if month not in register.runs:
+        if month in register.reversed:
+            by = register.reversed[month] or "no voucher"
+            raise ValidationError(
+                "month", f"the run of {month} was already reversed ({by}); nothing to reverse"
+            )
+        raise ValidationError("month", f"{month} has not been run; nothing to reverse")
+    later = sorted(m for m in register.runs if m > month)
+    if later:
+        raise ValidationError(
+            "month",
+            f"{', '.join(later)} {'was' if len(later) == 1 else 'were'} run after {month}; "
+            f"reverse the latest run ({later[-1]}) first",
+        )
+    documents = tuple(register.runs[month])
+    assets = [uow.get(FixedAsset, asset_stream(n)) for n in register.numbers]
+    undo: list[tuple[FixedAsset, list[AssetDepreciated]]] = []
+    for a in assets:
+        entries = a.of_run(month, documents)
+        if not entries:
+            continue
+        if a.disposed is not None:
+            raise ValidationError(
+                "month",
+                f"asset {a.number} was disposed of on {a.disposed.date} "
+                f"({a.disposed.document}) after the run of {month}; a disposal cannot be undone",
+            )
+        undo.append((a, entries))
+    originals = [uow.get(journal.Voucher, journal.stream_id(d)) for d in documents]
+    posted = [v.posted for v in originals if v.posted is not None]
+    last = max((p.date for p in posted), default=YearMonth.parse(month).last_day)
+    date = cmd.date or last
+    if date < last:
+        raise ValidationError(
+            "date", f"{date} is before the run's voucher of {last}; date the reversal on or after"
+        )
+    check_period(uow, date)
+    for v in originals:
+        if v.reversed_by is not None:
+            raise ValidationError(
+                "month", f"{v.id.removeprefix('doc:')} was already reversed by {v.reversed_by}"
+            )
+    chart = chart_of(uow)
+    lines = [line for p in posted for line in journal.reversed_lines(p.lines, chart)]
+    memo = f"Reversal of depreciation run {month}"
+    if documents:
+        memo += f" ({', '.join(documents)})"
+    memo += f": {cmd.reason}"
+    document = ""
+    if lines:
+        document = post_document(
+            uow,
+            series="DEP",
+            kind="depreciation_reversal",
+            date=date,
+            memo=memo,
+            lines=lines,
+            actor=ctx.actor,
+            now=ctx.now,
+        )
+        for v in originals:
+            v.trigger(ctx.event(VoucherReversed, by_document=document, date=date))
+    for a, entries in undo:
+        a.trigger(
+            ctx.event(
+                AssetDepreciationReversed,
+                run=month,
+                months=tuple(e.month for e in entries),
+                amount=sum((e.amount for e in entries), ZERO),
+                date=date,
+                documents=documents,
+                document=document,
+            )
+        )
+    register.trigger(
+        ctx.event(
+            DepreciationRunReversed,
+            month=month,
+            date=date,
+            reason=cmd.reason,
+            documents=documents,
+            document=document,
+            assets=len(undo),
+        )
+    )
+    return [document] if document else []
 
 
 def _amount_for(asset: FixedAsset, month: YearMonth, posted: Decimal) -> Decimal:

@@ -196,6 +196,7 @@ def depreciation_schedule(conn: Connection, number: str) -> DepreciationSchedule
     rows: list[ScheduleRow] = []
     cost = dep = imp = 0
     last_month: YearMonth | None = None
+    done: set[YearMonth] = set()  # the months depreciated (and not reversed)
     disposed = False
     adjustments: list[Any] = []
     usage: list[Usage] = []
@@ -217,7 +218,10 @@ def depreciation_schedule(conn: Connection, number: str) -> DepreciationSchedule
         if kind == "disposal":
             disposed = True
         if kind == "depreciation" and month:
-            last_month = YearMonth.parse(month)
+            done.add(YearMonth.parse(month))
+        if kind == "reversal":
+            done -= {YearMonth.parse(m) for m in json.loads(detail)["months"]}
+        last_month = max(done) if done else None
         cost, dep, imp = cost + c, dep + d, imp + i
         rows.append(
             ScheduleRow(
@@ -226,7 +230,7 @@ def depreciation_schedule(conn: Connection, number: str) -> DepreciationSchedule
                 status="posted",
                 kind=kind,
                 document=document,
-                depreciation=from_minor(d if kind == "depreciation" else 0, base),
+                depreciation=from_minor(d if kind in ("depreciation", "reversal") else 0, base),
                 cost=from_minor(cost, base),
                 accumulated_depreciation=from_minor(dep, base),
                 accumulated_impairment=from_minor(imp, base),
@@ -396,7 +400,7 @@ def movement_schedule(conn: Connection, date_from: dt.date, date_to: dt.date) ->
             f["acquired_accumulated"] += int(dep)
         elif kind == "cost_adjustment":
             f["additions"] += int(cost)
-        elif kind == "depreciation":
+        elif kind in ("depreciation", "reversal"):
             f["depreciation"] += int(dep)
         elif kind == "impairment":
             f["impairment"] += int(imp)
