@@ -25,6 +25,12 @@ def _interrupted(_signum: int, _frame: FrameType | None) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGINT, _interrupted)
-    from erp_core.cli import main as run
+    try:
+        from erp_core.cli import main as run
 
-    run(argv)
+        run(argv)
+    finally:
+        # The command is done. Python's shutdown puts a handler it installed back to the
+        # default (die by the signal), so a Ctrl-C in those last moments would kill the
+        # process silently; ignored, the finished command exits with its own status.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
