@@ -15,9 +15,11 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from erp_core.documents.details import STREAM as DETAILS_STREAM
-from erp_core.documents.events import CompanyDetailsConfigured
+from erp_core.documents.details import language_stream
+from erp_core.documents.events import CompanyDetailsConfigured, DocumentLanguageSet
+from erp_core.documents.i18n import Formats
 from erp_core.documents.log import LogView, Record
-from erp_core.documents.model import Column, Document, Letterhead, Party, Table, money, percent, qty
+from erp_core.documents.model import Column, Document, Letterhead, Party, Table
 from erp_core.inventory.events import ItemRegistered
 from erp_core.kernel.errors import NotFound, ValidationError
 from erp_core.kernel.money import round_to
@@ -123,6 +125,44 @@ def letterhead(view: LogView, at: int) -> tuple[Letterhead, str]:
     )
 
 
+def formats(view: LogView, party: str | None, code: str | None, at: int) -> Formats:
+    """The language of a document to this party, as known at `at`: the one asked for when
+    rendering, else the party's, else the company's, else English."""
+    if view.language is not None:
+        return Formats(view.language)
+    if party is not None and code is not None:
+        own = view.last(language_stream(party, code), DocumentLanguageSet, at)
+        if own is not None and own[1].language is not None:
+            return Formats(own[1].language)
+    details = view.last(DETAILS_STREAM, CompanyDetailsConfigured, at)
+    if details is not None and details[1].language is not None:
+        return Formats(details[1].language)
+    return Formats()
+
+
+def currency_fields(
+    f: Formats, currency: str, base: str, rate: Decimal | None, rate_date: dt.date | None
+) -> list[tuple[str, str]]:
+    """The document currency and, for a foreign one, the rate it was booked at."""
+    fields = [(f.t("Currency"), currency)]
+    if currency != base and rate is not None:
+        fields.append(
+            (f.t("Exchange rate"), f"1 {currency} = {f.number(rate)} {base}"),
+        )
+        if rate_date is not None:
+            fields.append((f.t("Rate date"), f.date(rate_date)))
+    return fields
+
+
+def base_total(
+    f: Formats, currency: str, base: str, amount: Decimal | None, label: str = "Total in {currency}"
+) -> list[tuple[str, str]]:
+    """The base-currency equivalent of a foreign document's total (as posted)."""
+    if currency == base or amount is None:
+        return []
+    return [(f.t(label, currency=base), f.money(amount, base))]
+
+
 def item_names(view: LogView, codes: set[str], at: int) -> dict[str, str]:
     names = {}
     for code in sorted(codes):
@@ -131,22 +171,24 @@ def item_names(view: LogView, codes: set[str], at: int) -> dict[str, str]:
     return names
 
 
-def supplier_party(view: LogView, code: str, at: int) -> tuple[Party, SupplierRegistered | None]:
+def supplier_party(
+    view: LogView, code: str, at: int, f: Formats
+) -> tuple[Party, SupplierRegistered | None]:
     found = view.last(f"supplier:{code}", SupplierRegistered, at)
     if found is None:
-        return Party(role="Supplier", code=code, name=code), None
+        return Party(role=f.t("Supplier"), code=code, name=code), None
     s = found[1]
-    return Party(role="Supplier", code=code, name=s.name, contact=s.contact), s
+    return Party(role=f.t("Supplier"), code=code, name=s.name, contact=s.contact), s
 
 
 def customer_party(
-    view: LogView, code: str, at: int, role: str = "Customer"
+    view: LogView, code: str, at: int, f: Formats, role: str = "Customer"
 ) -> tuple[Party, CustomerRegistered | None]:
     found = view.last(f"customer:{code}", CustomerRegistered, at)
     if found is None:
-        return Party(role=role, code=code, name=code), None
+        return Party(role=f.t(role), code=code, name=code), None
     c = found[1]
-    return Party(role=role, code=code, name=c.name, address=c.address, contact=c.contact), c
+    return Party(role=f.t(role), code=code, name=c.name, address=c.address, contact=c.contact), c
 
 
 def finish(view: LogView, doc: Document) -> Document:
@@ -156,6 +198,10 @@ def finish(view: LogView, doc: Document) -> Document:
 
 def by_actor(records: list[Record], cls: type) -> Record | None:
     return next((r for r in reversed(records) if isinstance(r.event, cls)), None)
+
+
+def terms_days(f: Formats, days: int) -> str:
+    return f.t("{days} days net", days=days)
 
 
 # --- purchase to pay -----------------------------------------------------------------------------
@@ -178,17 +224,19 @@ def build_purchase_order(view: LogView, number: str) -> Document:
         raise not_found(number)
     order = own[0].event
     at = own[-1].position
-    company, currency = letterhead(view, at)
-    party, supplier = supplier_party(view, order.supplier, at)
+    company, base = letterhead(view, at)
+    currency = order.currency or base
+    f = formats(view, "supplier", order.supplier, at)
+    party, supplier = supplier_party(view, order.supplier, at, f)
     names = item_names(view, {line.item for line in order.lines}, at)
-    status = "Awaiting approval" if order.needs_approval else "Approved"
+    status = f.t("Awaiting approval") if order.needs_approval else f.t("Approved")
     approved = by_actor(own, PurchaseOrderApproved)
     if approved is not None:
-        status = f"Approved by {approved.event.actor}"
+        status = f.t("Approved by {actor}", actor=approved.event.actor)
     for cls, word in ((PurchaseOrderClosed, "Closed"), (PurchaseOrderCancelled, "Cancelled")):
         ended = by_actor(own, cls)
         if ended is not None:
-            status = f"{word}: {ended.event.reason}"  # type: ignore[attr-defined]
+            status = f"{f.t(word)}: {ended.event.reason}"  # type: ignore[attr-defined]
     rows = []
     for i, line in enumerate(order.lines, start=1):
         rows.append(
@@ -198,33 +246,33 @@ def build_purchase_order(view: LogView, number: str) -> Document:
                 "description": names[line.item],
                 "quality": line.quality_standard or "",
                 "warehouse": line.warehouse,
-                "delivery": order.expected_delivery.isoformat(),
-                "quantity": qty(line.quantity),
-                "price": money(line.price, currency),
-                "amount": money(round_to(line.quantity * line.price, currency), currency),
+                "delivery": f.date(order.expected_delivery),
+                "quantity": f.qty(line.quantity),
+                "price": f.money(line.price, currency),
+                "amount": f.money(round_to(line.quantity * line.price, currency), currency),
             }
         )
     fields = [
-        ("Order number", number),
-        ("Order date", order.date.isoformat()),
-        ("Deliver by", order.expected_delivery.isoformat()),
-        ("Currency", currency),
+        (f.t("Order number"), number),
+        (f.t("Order date"), f.date(order.date)),
+        (f.t("Deliver by"), f.date(order.expected_delivery)),
+        *currency_fields(f, currency, base, order.rate, order.rate_date),
     ]
     if supplier is not None:
-        fields.append(("Payment terms", f"{supplier.payment_terms_days} days net"))
+        fields.append((f.t("Payment terms"), terms_days(f, supplier.payment_terms_days)))
     if order.plan:
-        fields.append(("Purchase plan", order.plan))
-    fields.append(("Ordered by", order.actor))
+        fields.append((f.t("Purchase plan"), order.plan))
+    fields.append((f.t("Ordered by"), order.actor))
     notes = []
     if order.terms:
-        notes.append(("Terms", order.terms))
+        notes.append((f.t("Terms"), order.terms))
     if order.contract:
-        notes.append(("Contract clauses", order.contract))
+        notes.append((f.t("Contract clauses"), order.contract))
     return finish(
         view,
         Document(
             type="purchase_order",
-            title="Purchase order",
+            title=f.t("Purchase order"),
             number=number,
             date=order.date,
             currency=currency,
@@ -234,25 +282,29 @@ def build_purchase_order(view: LogView, number: str) -> Document:
             tables=(
                 Table(
                     "lines",
-                    "Lines",
+                    f.t("Lines"),
                     (
                         Column("line", "#"),
-                        Column("item", "Item"),
-                        Column("description", "Description"),
-                        Column("quality", "Quality standard"),
-                        Column("warehouse", "Deliver to"),
-                        Column("delivery", "Delivery date"),
-                        Column("quantity", "Quantity", True),
-                        Column("price", "Unit price", True),
-                        Column("amount", "Amount", True),
+                        Column("item", f.t("Item")),
+                        Column("description", f.t("Description")),
+                        Column("quality", f.t("Quality standard")),
+                        Column("warehouse", f.t("Deliver to")),
+                        Column("delivery", f.t("Delivery date")),
+                        Column("quantity", f.t("Quantity"), True),
+                        Column("price", f.t("Unit price"), True),
+                        Column("amount", f.t("Amount"), True),
                     ),
                     tuple(rows),
                 ),
             ),
-            totals=(("Total", money(order.total, currency)),),
+            totals=(
+                (f.t("Total"), f.money(order.total, currency)),
+                *base_total(f, currency, base, order.base_total),
+            ),
             notes=tuple(notes),
             status=status,
-            figures={"total": money(order.total, currency)},
+            figures={"total": f.money(order.total, currency)},
+            language=f.language,
             position=at,
         ),
     )
@@ -272,26 +324,32 @@ def build_goods_receipt(view: LogView, number: str) -> Document:
     at = record.position
     created = view.of(record.stream, PurchaseOrderCreated)
     order = created[0][1]
-    company, currency = letterhead(view, at)
-    party, _ = supplier_party(view, order.supplier, at)
+    company, base = letterhead(view, at)
+    currency = received.currency or order.currency or base
+    foreign = currency != base
+    f = formats(view, "supplier", order.supplier, at)
+    party, _ = supplier_party(view, order.supplier, at, f)
     names = item_names(view, {line.item for line in order.lines}, at)
     rows = []
     accepted_value = ZERO
+    accepted_base = ZERO
     for line_no in sorted(received.lines):
         got = received.lines[line_no]
         ordered = order.lines[line_no - 1]
-        accepted_value += got.value
+        amount = got.amount if foreign and got.amount is not None else got.value
+        accepted_value += amount
+        accepted_base += got.value
         rows.append(
             {
                 "line": str(line_no),
                 "item": ordered.item,
                 "description": names[ordered.item],
                 "warehouse": ordered.warehouse,
-                "ordered": qty(ordered.quantity),
-                "accepted": qty(got.accepted),
-                "rejected": qty(got.rejected),
+                "ordered": f.qty(ordered.quantity),
+                "accepted": f.qty(got.accepted),
+                "rejected": f.qty(got.rejected),
                 "reason": got.reason or "",
-                "value": money(got.value, currency),
+                "value": f.money(amount, currency),
             }
         )
     accepted = sum((x.accepted for x in received.lines.values()), ZERO)
@@ -300,46 +358,59 @@ def build_goods_receipt(view: LogView, number: str) -> Document:
         view,
         Document(
             type="goods_receipt",
-            title="Goods receipt note",
+            title=f.t("Goods receipt note"),
             number=number,
             date=received.date,
             currency=currency,
             company=company,
             party=party,
             fields=(
-                ("Receipt number", number),
-                ("Receipt date", received.date.isoformat()),
-                ("Purchase order", order.document),
-                ("Received by", received.actor),
+                (f.t("Receipt number"), number),
+                (f.t("Receipt date"), f.date(received.date)),
+                (f.t("Purchase order"), order.document),
+                *(
+                    currency_fields(f, currency, base, received.rate, received.rate_date)
+                    if foreign
+                    else []
+                ),
+                (f.t("Received by"), received.actor),
             ),
             tables=(
                 Table(
                     "lines",
-                    "Received",
+                    f.t("Received"),
                     (
-                        Column("line", "Order line"),
-                        Column("item", "Item"),
-                        Column("description", "Description"),
-                        Column("warehouse", "Warehouse"),
-                        Column("ordered", "Ordered", True),
-                        Column("accepted", "Accepted", True),
-                        Column("rejected", "Rejected", True),
-                        Column("reason", "Reason for rejection"),
-                        Column("value", "Accepted value", True),
+                        Column("line", f.t("Order line")),
+                        Column("item", f.t("Item")),
+                        Column("description", f.t("Description")),
+                        Column("warehouse", f.t("Warehouse")),
+                        Column("ordered", f.t("Ordered"), True),
+                        Column("accepted", f.t("Accepted"), True),
+                        Column("rejected", f.t("Rejected"), True),
+                        Column("reason", f.t("Reason for rejection")),
+                        Column("value", f.t("Accepted value"), True),
                     ),
                     tuple(rows),
                 ),
             ),
             totals=(
-                ("Accepted quantity", qty(accepted)),
-                ("Rejected quantity", qty(rejected)),
-                ("Accepted value", money(accepted_value, currency)),
+                (f.t("Accepted quantity"), f.qty(accepted)),
+                (f.t("Rejected quantity"), f.qty(rejected)),
+                (f.t("Accepted value"), f.money(accepted_value, currency)),
+                *base_total(
+                    f,
+                    currency,
+                    base,
+                    accepted_base if foreign else None,
+                    "Stocked at, in {currency}",
+                ),
             ),
             figures={
-                "accepted": qty(accepted),
-                "rejected": qty(rejected),
-                "value": money(accepted_value, currency),
+                "accepted": f.qty(accepted),
+                "rejected": f.qty(rejected),
+                "value": f.money(accepted_value, currency),
             },
+            language=f.language,
             position=at,
         ),
     )
@@ -351,8 +422,10 @@ def build_payment_advice(view: LogView, number: str) -> Document:
         raise not_found(number)
     payment = records[0].event
     at = records[-1].position
-    company, currency = letterhead(view, at)
-    party, _ = supplier_party(view, payment.supplier, at)
+    company, base = letterhead(view, at)
+    currency = payment.currency or base
+    f = formats(view, "supplier", payment.supplier, at)
+    party, _ = supplier_party(view, payment.supplier, at, f)
     rows = []
     allocated = ZERO
     for r in records[1:]:
@@ -366,9 +439,9 @@ def build_payment_advice(view: LogView, number: str) -> Document:
             {
                 "invoice": a.invoice,
                 "reference": posted.supplier_reference if posted else "",
-                "invoice_date": posted.date.isoformat() if posted else "",
-                "invoice_total": money(posted.total, currency) if posted else "",
-                "paid": money(a.amount, currency),
+                "invoice_date": f.date(posted.date) if posted else "",
+                "invoice_total": (f.money(posted.total, posted.currency or base) if posted else ""),
+                "paid": f.money(a.amount, currency),
             }
         )
     unallocated = payment.amount - allocated
@@ -376,41 +449,43 @@ def build_payment_advice(view: LogView, number: str) -> Document:
         view,
         Document(
             type="payment_advice",
-            title="Payment advice",
+            title=f.t("Payment advice"),
             number=number,
             date=payment.date,
             currency=currency,
             company=company,
             party=party,
             fields=(
-                ("Payment number", number),
-                ("Payment date", payment.date.isoformat()),
-                ("Currency", currency),
+                (f.t("Payment number"), number),
+                (f.t("Payment date"), f.date(payment.date)),
+                *currency_fields(f, currency, base, payment.rate, payment.rate_date),
             ),
             tables=(
                 Table(
                     "lines",
-                    "Invoices paid",
+                    f.t("Invoices paid"),
                     (
-                        Column("invoice", "Our reference"),
-                        Column("reference", "Your invoice"),
-                        Column("invoice_date", "Invoice date"),
-                        Column("invoice_total", "Invoice total", True),
-                        Column("paid", "Paid", True),
+                        Column("invoice", f.t("Our reference")),
+                        Column("reference", f.t("Your invoice")),
+                        Column("invoice_date", f.t("Invoice date")),
+                        Column("invoice_total", f.t("Invoice total"), True),
+                        Column("paid", f.t("Paid"), True),
                     ),
                     tuple(rows),
                 ),
             ),
             totals=(
-                ("Allocated to invoices", money(allocated, currency)),
-                ("On account", money(unallocated, currency)),
-                ("Amount paid", money(payment.amount, currency)),
+                (f.t("Allocated to invoices"), f.money(allocated, currency)),
+                (f.t("On account"), f.money(unallocated, currency)),
+                (f.t("Amount paid"), f.money(payment.amount, currency)),
+                *base_total(f, currency, base, payment.base_amount, "Amount paid in {currency}"),
             ),
             figures={
-                "amount": money(payment.amount, currency),
-                "allocated": money(allocated, currency),
-                "unallocated": money(unallocated, currency),
+                "amount": f.money(payment.amount, currency),
+                "allocated": f.money(allocated, currency),
+                "unallocated": f.money(unallocated, currency),
             },
+            language=f.language,
             position=at,
         ),
     )
@@ -440,90 +515,101 @@ def build_sales_order(view: LogView, number: str) -> Document:
         )
     ]
     at = own[-1].position
-    company, currency = letterhead(view, at)
-    party, customer = customer_party(view, order.customer, at)
+    company, base = letterhead(view, at)
+    currency = order.currency or base
+    f = formats(view, "customer", order.customer, at)
+    party, customer = customer_party(view, order.customer, at, f)
     names = item_names(view, {line.item for line in order.lines}, at)
-    status = "Draft: not confirmed"
+    status = f.t("Draft: not confirmed")
     if by_actor(own, SalesOrderConfirmed) is not None:
-        status = "Confirmed"
+        status = f.t("Confirmed")
     cancelled = by_actor(own, SalesOrderCancelled)
     if cancelled is not None:
-        status = f"Cancelled: {cancelled.event.reason}"  # type: ignore[attr-defined]
+        status = f"{f.t('Cancelled')}: {cancelled.event.reason}"  # type: ignore[attr-defined]
     fields = [
-        ("Order number", number),
-        ("Order date", order.date.isoformat()),
-        ("Delivery date", order.delivery_date.isoformat()),
-        ("Currency", currency),
+        (f.t("Order number"), number),
+        (f.t("Order date"), f.date(order.date)),
+        (f.t("Delivery date"), f.date(order.delivery_date)),
+        *currency_fields(f, currency, base, order.rate, order.rate_date),
     ]
     notes = []
     if customer is not None:
-        fields.append(("Payment terms", f"{customer.payment_terms_days} days net"))
+        fields.append((f.t("Payment terms"), terms_days(f, customer.payment_terms_days)))
         notes.append(
             (
-                "Terms",
-                f"Goods are delivered by {order.delivery_date.isoformat()} and invoiced on "
-                f"delivery; payment is due {customer.payment_terms_days} days after the "
-                f"invoice date. Prices are in {currency}.",
+                f.t("Terms"),
+                f.t(
+                    "Goods are delivered by {date} and invoiced on delivery; payment is due "
+                    "{days} days after the invoice date. Prices are in {currency}.",
+                    date=f.date(order.delivery_date),
+                    days=customer.payment_terms_days,
+                    currency=currency,
+                ),
             )
         )
     return finish(
         view,
         Document(
             type="sales_order",
-            title="Sales order confirmation",
+            title=f.t("Sales order confirmation"),
             number=number,
             date=order.date,
             currency=currency,
             company=company,
             party=party,
             fields=tuple(fields),
-            tables=(_sales_lines(order.lines, names, currency),),
+            tables=(_sales_lines(order.lines, names, currency, f),),
             totals=(
-                ("Net", money(order.net, currency)),
-                ("Tax", money(order.tax, currency)),
-                ("Total", money(order.total, currency)),
+                (f.t("Net"), f.money(order.net, currency)),
+                (f.t("Tax"), f.money(order.tax, currency)),
+                (f.t("Total"), f.money(order.total, currency)),
+                *base_total(f, currency, base, order.base_total),
             ),
             notes=tuple(notes),
             status=status,
             figures={
-                "net": money(order.net, currency),
-                "tax": money(order.tax, currency),
-                "total": money(order.total, currency),
+                "net": f.money(order.net, currency),
+                "tax": f.money(order.tax, currency),
+                "total": f.money(order.total, currency),
             },
+            language=f.language,
             position=at,
         ),
     )
 
 
-def _sales_lines(lines: tuple[SalesLine, ...], names: dict[str, str], currency: str) -> Table:
+def _sales_columns(f: Formats) -> tuple[Column, ...]:
+    return (
+        Column("line", "#"),
+        Column("item", f.t("Item")),
+        Column("description", f.t("Description")),
+        Column("quantity", f.t("Quantity"), True),
+        Column("price", f.t("Unit price"), True),
+        Column("discount", f.t("Discount"), True),
+        Column("net", f.t("Net"), True),
+        Column("tax_rate", f.t("Tax rate"), True),
+        Column("tax", f.t("Tax"), True),
+    )
+
+
+def _sales_lines(
+    lines: tuple[SalesLine, ...], names: dict[str, str], currency: str, f: Formats
+) -> Table:
     rows = [
         {
             "line": str(i),
             "item": line.item,
             "description": names[line.item],
-            "quantity": qty(line.quantity),
-            "price": money(line.price, currency),
-            "discount": percent(line.discount),
-            "net": money(line.net, currency),
-            "tax_rate": percent(line.tax_rate),
-            "tax": money(line.tax, currency),
+            "quantity": f.qty(line.quantity),
+            "price": f.money(line.price, currency),
+            "discount": f.percent(line.discount),
+            "net": f.money(line.net, currency),
+            "tax_rate": f.percent(line.tax_rate),
+            "tax": f.money(line.tax, currency),
         }
         for i, line in enumerate(lines, start=1)
     ]
-    return Table("lines", "Lines", _SALES_COLUMNS, tuple(rows))
-
-
-_SALES_COLUMNS = (
-    Column("line", "#"),
-    Column("item", "Item"),
-    Column("description", "Description"),
-    Column("quantity", "Quantity", True),
-    Column("price", "Unit price", True),
-    Column("discount", "Discount", True),
-    Column("net", "Net", True),
-    Column("tax_rate", "Tax rate", True),
-    Column("tax", "Tax", True),
-)
+    return Table("lines", f.t("Lines"), _sales_columns(f), tuple(rows))
 
 
 def build_delivery_note(view: LogView, number: str) -> Document:
@@ -532,8 +618,9 @@ def build_delivery_note(view: LogView, number: str) -> Document:
     assert isinstance(delivered, GoodsDelivered)
     at = record.position
     _, order = _sales_order(view, record.stream.removeprefix("so:"), number)
-    company, currency = letterhead(view, at)
-    party, _ = customer_party(view, order.customer, at, role="Deliver to")
+    company, base = letterhead(view, at)
+    f = formats(view, "customer", order.customer, at)
+    party, _ = customer_party(view, order.customer, at, f, role="Deliver to")
     names = item_names(view, {line.item for line in order.lines}, at)
     rows = []
     for line_no in sorted(delivered.lines):
@@ -546,8 +633,8 @@ def build_delivery_note(view: LogView, number: str) -> Document:
                 "description": names[ordered.item],
                 "warehouse": ordered.warehouse,
                 "batch": d.batch or "",
-                "ordered": qty(ordered.quantity),
-                "delivered": qty(d.quantity),
+                "ordered": f.qty(ordered.quantity),
+                "delivered": f.qty(d.quantity),
             }
         )
     total = sum((d.quantity for d in delivered.lines.values()), ZERO)
@@ -555,43 +642,47 @@ def build_delivery_note(view: LogView, number: str) -> Document:
         view,
         Document(
             type="delivery_note",
-            title="Delivery note",
+            title=f.t("Delivery note"),
             number=number,
             date=delivered.date,
-            currency=currency,
+            currency=order.currency or base,
             company=company,
             party=party,
             fields=(
-                ("Delivery number", number),
-                ("Delivery date", delivered.date.isoformat()),
-                ("Sales order", order.document),
-                ("Dispatched by", delivered.actor),
+                (f.t("Delivery number"), number),
+                (f.t("Delivery date"), f.date(delivered.date)),
+                (f.t("Sales order"), order.document),
+                (f.t("Dispatched by"), delivered.actor),
             ),
             tables=(
                 Table(
                     "lines",
-                    "Goods",
+                    f.t("Goods"),
                     (
-                        Column("line", "Order line"),
-                        Column("item", "Item"),
-                        Column("description", "Description"),
-                        Column("warehouse", "From"),
-                        Column("batch", "Batch"),
-                        Column("ordered", "Ordered", True),
-                        Column("delivered", "Delivered", True),
+                        Column("line", f.t("Order line")),
+                        Column("item", f.t("Item")),
+                        Column("description", f.t("Description")),
+                        Column("warehouse", f.t("From")),
+                        Column("batch", f.t("Batch")),
+                        Column("ordered", f.t("Ordered"), True),
+                        Column("delivered", f.t("Delivered"), True),
                     ),
                     tuple(rows),
                 ),
             ),
-            totals=(("Quantity delivered", qty(total)),),
-            figures={"quantity": qty(total)},
+            totals=((f.t("Quantity delivered"), f.qty(total)),),
+            figures={"quantity": f.qty(total)},
+            language=f.language,
             position=at,
         ),
     )
 
 
 def _tax_breakdown(
-    billed: dict[int, tuple[Decimal, Decimal]], order: SalesOrderCreated, currency: str
+    billed: dict[int, tuple[Decimal, Decimal]],
+    order: SalesOrderCreated,
+    currency: str,
+    f: Formats,
 ) -> Table:
     """Net and tax per tax rate."""
     by_rate: dict[Decimal, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
@@ -601,28 +692,32 @@ def _tax_breakdown(
         by_rate[rate][1] += tax
     rows = tuple(
         {
-            "rate": percent(rate),
-            "net": money(net, currency),
-            "tax": money(tax, currency),
-            "gross": money(net + tax, currency),
+            "rate": f.percent(rate),
+            "net": f.money(net, currency),
+            "tax": f.money(tax, currency),
+            "gross": f.money(net + tax, currency),
         }
         for rate, (net, tax) in sorted(by_rate.items())
     )
     return Table(
         "tax",
-        "Tax breakdown",
+        f.t("Tax breakdown"),
         (
-            Column("rate", "Tax rate", True),
-            Column("net", "Net", True),
-            Column("tax", "Tax", True),
-            Column("gross", "Gross", True),
+            Column("rate", f.t("Tax rate"), True),
+            Column("net", f.t("Net"), True),
+            Column("tax", f.t("Tax"), True),
+            Column("gross", f.t("Gross"), True),
         ),
         rows,
     )
 
 
 def _billed_lines(
-    lines: dict[int, object], order: SalesOrderCreated, names: dict[str, str], currency: str
+    lines: dict[int, object],
+    order: SalesOrderCreated,
+    names: dict[str, str],
+    currency: str,
+    f: Formats,
 ) -> Table:
     rows = []
     for line_no in sorted(lines):
@@ -633,15 +728,15 @@ def _billed_lines(
                 "line": str(line_no),
                 "item": o.item,
                 "description": names[o.item],
-                "quantity": qty(b.quantity),  # type: ignore[attr-defined]
-                "price": money(o.price, currency),
-                "discount": percent(o.discount),
-                "net": money(b.net, currency),  # type: ignore[attr-defined]
-                "tax_rate": percent(o.tax_rate),
-                "tax": money(b.tax, currency),  # type: ignore[attr-defined]
+                "quantity": f.qty(b.quantity),  # type: ignore[attr-defined]
+                "price": f.money(o.price, currency),
+                "discount": f.percent(o.discount),
+                "net": f.money(b.net, currency),  # type: ignore[attr-defined]
+                "tax_rate": f.percent(o.tax_rate),
+                "tax": f.money(b.tax, currency),  # type: ignore[attr-defined]
             }
         )
-    return Table("lines", "Lines", _SALES_COLUMNS, tuple(rows))
+    return Table("lines", f.t("Lines"), _sales_columns(f), tuple(rows))
 
 
 def build_sales_invoice(view: LogView, number: str) -> Document:
@@ -650,24 +745,26 @@ def build_sales_invoice(view: LogView, number: str) -> Document:
         raise not_found(number)
     at, invoice = posted[0]
     _, order = _sales_order(view, invoice.order, number)
-    company, currency = letterhead(view, at)
-    party, customer = customer_party(view, invoice.customer, at, role="Bill to")
+    company, base = letterhead(view, at)
+    currency = invoice.currency or base
+    f = formats(view, "customer", invoice.customer, at)
+    party, customer = customer_party(view, invoice.customer, at, f, role="Bill to")
     names = item_names(view, {line.item for line in order.lines}, at)
     billed = {n: (b.net, b.tax) for n, b in invoice.lines.items()}
     fields = [
-        ("Invoice number", number),
-        ("Invoice date", invoice.date.isoformat()),
-        ("Due date", invoice.due.isoformat()),
-        ("Sales order", invoice.order),
-        ("Currency", currency),
+        (f.t("Invoice number"), number),
+        (f.t("Invoice date"), f.date(invoice.date)),
+        (f.t("Due date"), f.date(invoice.due)),
+        (f.t("Sales order"), invoice.order),
+        *currency_fields(f, currency, base, invoice.rate, invoice.rate_date),
     ]
     if customer is not None:
-        fields.append(("Payment terms", f"{customer.payment_terms_days} days net"))
+        fields.append((f.t("Payment terms"), terms_days(f, customer.payment_terms_days)))
     return finish(
         view,
         Document(
             type="sales_invoice",
-            title="Invoice",
+            title=f.t("Invoice"),
             number=number,
             date=invoice.date,
             currency=currency,
@@ -675,27 +772,34 @@ def build_sales_invoice(view: LogView, number: str) -> Document:
             party=party,
             fields=tuple(fields),
             tables=(
-                _billed_lines(dict(invoice.lines), order, names, currency),
-                _tax_breakdown(billed, order, currency),
+                _billed_lines(dict(invoice.lines), order, names, currency, f),
+                _tax_breakdown(billed, order, currency, f),
             ),
             totals=(
-                ("Net", money(invoice.net, currency)),
-                ("Tax", money(invoice.tax, currency)),
-                ("Total due", money(invoice.total, currency)),
+                (f.t("Net"), f.money(invoice.net, currency)),
+                (f.t("Tax"), f.money(invoice.tax, currency)),
+                (f.t("Total due"), f.money(invoice.total, currency)),
+                *base_total(f, currency, base, invoice.base_total),
             ),
             notes=(
                 (
-                    "Payment",
-                    f"Please pay {money(invoice.total, currency)} {currency} by "
-                    f"{invoice.due.isoformat()}, quoting {number}.",
+                    f.t("Payment"),
+                    f.t(
+                        "Please pay {amount} {currency} by {date}, quoting {number}.",
+                        amount=f.money(invoice.total, currency),
+                        currency=currency,
+                        date=f.date(invoice.due),
+                        number=number,
+                    ),
                 ),
             ),
             figures={
-                "net": money(invoice.net, currency),
-                "tax": money(invoice.tax, currency),
-                "total": money(invoice.total, currency),
-                "due": invoice.due.isoformat(),
+                "net": f.money(invoice.net, currency),
+                "tax": f.money(invoice.tax, currency),
+                "total": f.money(invoice.total, currency),
+                "due": f.date(invoice.due),
             },
+            language=f.language,
             position=at,
         ),
     )
@@ -707,42 +811,46 @@ def build_credit_note(view: LogView, number: str) -> Document:
         raise not_found(number)
     at, note = posted[0]
     _, order = _sales_order(view, note.order, number)
-    company, currency = letterhead(view, at)
-    party, _ = customer_party(view, note.customer, at, role="Credit to")
+    company, base = letterhead(view, at)
+    currency = note.currency or base
+    f = formats(view, "customer", note.customer, at)
+    party, _ = customer_party(view, note.customer, at, f, role="Credit to")
     names = item_names(view, {line.item for line in order.lines}, at)
     credited = {n: (b.net, b.tax) for n, b in note.lines.items()}
     return finish(
         view,
         Document(
             type="credit_note",
-            title="Credit note",
+            title=f.t("Credit note"),
             number=number,
             date=note.date,
             currency=currency,
             company=company,
             party=party,
             fields=(
-                ("Credit note number", number),
-                ("Date", note.date.isoformat()),
-                ("Credits invoice", note.invoice),
-                ("Sales order", note.order),
-                ("Currency", currency),
+                (f.t("Credit note number"), number),
+                (f.t("Date"), f.date(note.date)),
+                (f.t("Credits invoice"), note.invoice),
+                (f.t("Sales order"), note.order),
+                *currency_fields(f, currency, base, note.rate, note.rate_date),
             ),
             tables=(
-                _billed_lines(dict(note.lines), order, names, currency),
-                _tax_breakdown(credited, order, currency),
+                _billed_lines(dict(note.lines), order, names, currency, f),
+                _tax_breakdown(credited, order, currency, f),
             ),
             totals=(
-                ("Net", money(note.net, currency)),
-                ("Tax", money(note.tax, currency)),
-                ("Total credited", money(note.total, currency)),
+                (f.t("Net"), f.money(note.net, currency)),
+                (f.t("Tax"), f.money(note.tax, currency)),
+                (f.t("Total credited"), f.money(note.total, currency)),
+                *base_total(f, currency, base, note.base_total),
             ),
-            notes=(("Reason", note.reason),),
+            notes=((f.t("Reason"), note.reason),),
             figures={
-                "net": money(note.net, currency),
-                "tax": money(note.tax, currency),
-                "total": money(note.total, currency),
+                "net": f.money(note.net, currency),
+                "tax": f.money(note.tax, currency),
+                "total": f.money(note.total, currency),
             },
+            language=f.language,
             position=at,
         ),
     )
@@ -773,13 +881,13 @@ def parse_statement_number(number: str) -> tuple[dt.date, str]:
 
 def build_statement(view: LogView, customer: str, as_of: dt.date) -> Document:
     """Every invoice, credit note and receipt of a customer dated up to `as_of`, with the
-    running balance, and the invoices still open on that date."""
+    running balance, and the invoices still open on that date, in the customer's currency."""
     number = statement_number(customer, as_of)
     registered = view.of(f"customer:{customer}", CustomerRegistered)
     if not registered:
         raise NotFound(f"customer: unknown customer {customer!r}")
     at = registered[0][0]
-    entries: list[tuple[dt.date, int, str, str, str, Decimal]] = []
+    entries: list[tuple[dt.date, int, str, str, dict[str, object], str, Decimal]] = []
     invoices: dict[str, SalesInvoicePosted] = {}
     settled: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for record in view.scan(
@@ -800,7 +908,15 @@ def build_statement(view: LogView, customer: str, as_of: dt.date) -> Document:
         if isinstance(e, SalesInvoicePosted):
             invoices[e.document] = e
             entries.append(
-                (e.date, record.position, e.document, f"Invoice, due {e.due}", "debit", e.total)
+                (
+                    e.date,
+                    record.position,
+                    e.document,
+                    "Invoice, due {date}",
+                    {"date": e.due},
+                    "debit",
+                    e.total,
+                )
             )
         elif isinstance(e, CreditNotePosted):
             entries.append(
@@ -808,30 +924,36 @@ def build_statement(view: LogView, customer: str, as_of: dt.date) -> Document:
                     e.date,
                     record.position,
                     e.document,
-                    f"Credit note on {e.invoice}",
+                    "Credit note on {invoice}",
+                    {"invoice": e.invoice},
                     "credit",
                     e.total,
                 )
             )
         elif isinstance(e, CustomerReceiptPosted):
             entries.append(
-                (e.date, record.position, e.document, "Payment received", "credit", e.amount)
+                (e.date, record.position, e.document, "Payment received", {}, "credit", e.amount)
             )
         at = max(at, record.position)
-    company, currency = letterhead(view, at)
-    party, _ = customer_party(view, customer, at)
+    company, base = letterhead(view, at)
+    f = formats(view, "customer", customer, at)
+    party, info = customer_party(view, customer, at, f)
+    currency = (info.currency if info is not None else None) or base
     rows = []
     balance = ZERO
-    for date, _pos, document, text, side, amount in sorted(entries):
+    for date, _pos, document, text, values, side, amount in sorted(
+        entries, key=lambda x: (x[0], x[1])
+    ):
         balance += amount if side == "debit" else -amount
+        shown = {k: f.date(v) if isinstance(v, dt.date) else v for k, v in values.items()}
         rows.append(
             {
-                "date": date.isoformat(),
+                "date": f.date(date),
                 "document": document,
-                "description": text,
-                "debit": money(amount, currency) if side == "debit" else "",
-                "credit": money(amount, currency) if side == "credit" else "",
-                "balance": money(balance, currency),
+                "description": f.t(text, **shown),
+                "debit": f.money(amount, currency) if side == "debit" else "",
+                "credit": f.money(amount, currency) if side == "credit" else "",
+                "balance": f.money(balance, currency),
             }
         )
     open_rows = []
@@ -846,10 +968,10 @@ def build_statement(view: LogView, customer: str, as_of: dt.date) -> Document:
         open_rows.append(
             {
                 "invoice": document,
-                "date": inv.date.isoformat(),
-                "due": inv.due.isoformat(),
-                "total": money(inv.total, currency),
-                "open": money(left, currency),
+                "date": f.date(inv.date),
+                "due": f.date(inv.due),
+                "total": f.money(inv.total, currency),
+                "open": f.money(left, currency),
                 "overdue_days": str(late) if late > 0 else "",
             }
         )
@@ -857,51 +979,55 @@ def build_statement(view: LogView, customer: str, as_of: dt.date) -> Document:
         view,
         Document(
             type="statement",
-            title="Statement of account",
+            title=f.t("Statement of account"),
             number=number,
             date=as_of,
             currency=currency,
             company=company,
             party=party,
             fields=(
-                ("Statement date", as_of.isoformat()),
-                ("Customer", customer),
-                ("Currency", currency),
+                (f.t("Statement date"), f.date(as_of)),
+                (f.t("Customer"), customer),
+                (f.t("Currency"), currency),
             ),
             tables=(
                 Table(
                     "lines",
-                    "Transactions",
+                    f.t("Transactions"),
                     (
-                        Column("date", "Date"),
-                        Column("document", "Document"),
-                        Column("description", "Description"),
-                        Column("debit", "Debit", True),
-                        Column("credit", "Credit", True),
-                        Column("balance", "Balance", True),
+                        Column("date", f.t("Date")),
+                        Column("document", f.t("Document")),
+                        Column("description", f.t("Description")),
+                        Column("debit", f.t("Debit"), True),
+                        Column("credit", f.t("Credit"), True),
+                        Column("balance", f.t("Balance"), True),
                     ),
                     tuple(rows),
                 ),
                 Table(
                     "open_items",
-                    "Open invoices",
+                    f.t("Open invoices"),
                     (
-                        Column("invoice", "Invoice"),
-                        Column("date", "Date"),
-                        Column("due", "Due"),
-                        Column("total", "Total", True),
-                        Column("open", "Open", True),
-                        Column("overdue_days", "Days overdue", True),
+                        Column("invoice", f.t("Invoice")),
+                        Column("date", f.t("Date")),
+                        Column("due", f.t("Due")),
+                        Column("total", f.t("Total"), True),
+                        Column("open", f.t("Open"), True),
+                        Column("overdue_days", f.t("Days overdue"), True),
                     ),
                     tuple(open_rows),
                 ),
             ),
             totals=(
-                ("Overdue", money(overdue, currency)),
-                ("Balance due", money(balance, currency)),
+                (f.t("Overdue"), f.money(overdue, currency)),
+                (f.t("Balance due"), f.money(balance, currency)),
             ),
-            figures={"balance": money(balance, currency), "overdue": money(overdue, currency)},
+            figures={
+                "balance": f.money(balance, currency),
+                "overdue": f.money(overdue, currency),
+            },
             as_of=as_of,
+            language=f.language,
             position=at,
         ),
     )

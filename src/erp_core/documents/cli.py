@@ -36,6 +36,11 @@ def _output(data: bytes, out: str) -> None:
 
 def _render_options(fn: Any) -> Any:
     fn = click.option(
+        "--language",
+        help="Print in this language (en, zh, de, or a locale such as de_CH) instead of the "
+        "party's or the company's.",
+    )(fn)
+    fn = click.option(
         "--as-of-position",
         type=click.IntRange(min=0),
         help="Render the document as the log knew it at this position.",
@@ -78,13 +83,16 @@ def show(
     out: str | None,
     templates: str | None,
     as_of_position: int | None,
+    language: str | None,
     redact: bool,
 ) -> None:
     """Render the document NUMBER."""
     from erp_core.documents import service
     from erp_core.documents.render import render
 
-    doc = service.document(state.erp(), number, as_of_position=as_of_position, redact=redact)
+    doc = service.document(
+        state.erp(), number, as_of_position=as_of_position, redact=redact, language=language
+    )
     _output(render(doc, fmt, templates), out or f"{doc.number}.{fmt}")  # type: ignore[arg-type]
 
 
@@ -101,12 +109,15 @@ def statement(
     out: str | None,
     templates: str | None,
     as_of_position: int | None,
+    language: str | None,
 ) -> None:
     """A customer's statement of account as of a date (transactions and open invoices)."""
     from erp_core.documents import service
     from erp_core.documents.render import render
 
-    doc = service.statement(state.erp(), customer, as_of, as_of_position=as_of_position)
+    doc = service.statement(
+        state.erp(), customer, as_of, as_of_position=as_of_position, language=language
+    )
     _output(render(doc, fmt, templates), out or f"{doc.number}.{fmt}")  # type: ignore[arg-type]
 
 

@@ -6,7 +6,7 @@ import base64
 import binascii
 
 from erp_core.documents.commands import MAX_LOGO_BYTES
-from erp_core.documents.events import CompanyDetailsConfigured
+from erp_core.documents.events import CompanyDetailsConfigured, DocumentLanguageSet
 from erp_core.kernel.aggregate import Aggregate
 from erp_core.kernel.errors import ValidationError
 
@@ -25,6 +25,23 @@ class CompanyDetails(Aggregate):
         self.details = e
 
     handlers = {CompanyDetailsConfigured: _on_configured}
+
+
+def language_stream(party: str, code: str) -> str:
+    return f"document-language:{party}:{code}"
+
+
+class PartyLanguage(Aggregate):
+    """The document language of one customer, supplier or employee."""
+
+    def __init__(self, stream_id: str) -> None:
+        super().__init__(stream_id)
+        self.language: str | None = None
+
+    def _on_set(self, e: DocumentLanguageSet) -> None:
+        self.language = e.language
+
+    handlers = {DocumentLanguageSet: _on_set}
 
 
 def logo_bytes(uri: str, field: str = "logo") -> tuple[str, bytes]:

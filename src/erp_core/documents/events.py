@@ -14,3 +14,15 @@ class CompanyDetailsConfigured(DomainEvent):
     email: str | None = None
     phone: str | None = None
     logo: str | None = None  # a data URI of a PNG or JPEG image
+    # the language of documents to parties without one of their own (None: English);
+    # optional, so letterheads stored before it read as English
+    language: str | None = None
+
+
+class DocumentLanguageSet(DomainEvent):
+    """From now on, documents to this customer, supplier or employee are in this language
+    (None: the company's). On the stream ``document-language:<party>:<code>``."""
+
+    party: str  # customer, supplier or employee
+    code: str
+    language: str | None

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import erp_core.documents.payslip  # noqa: F401  (registers the payslip document type)
-from erp_core.documents.commands import ConfigureCompanyDetails
-from erp_core.documents.details import STREAM, CompanyDetails, logo_bytes
-from erp_core.documents.events import CompanyDetailsConfigured
+from erp_core.documents.commands import ConfigureCompanyDetails, SetDocumentLanguage
+from erp_core.documents.details import (
+    STREAM,
+    CompanyDetails,
+    PartyLanguage,
+    language_stream,
+    logo_bytes,
+)
+from erp_core.documents.events import CompanyDetailsConfigured, DocumentLanguageSet
+from erp_core.documents.i18n import check_language
+from erp_core.hr.employees import Employee, employee_stream
 from erp_core.kernel.context import Context
 from erp_core.kernel.errors import ValidationError
 from erp_core.kernel.registry import handles
 from erp_core.ledger.posting import company_of
+from erp_core.procurement.documents import Supplier
+from erp_core.sales.documents import Customer, customer_stream
 
 
 def _clean(value: str | None) -> str | None:
@@ -38,6 +48,23 @@ def configure_company_details(cmd: ConfigureCompanyDetails, ctx: Context) -> lis
             email=_clean(cmd.email),
             phone=_clean(cmd.phone),
             logo=cmd.logo,
+            language=None if cmd.language is None else check_language(cmd.language),
         )
+    )
+    return []
+
+
+@handles(SetDocumentLanguage)
+def set_document_language(cmd: SetDocumentLanguage, ctx: Context) -> list[str]:
+    language = None if cmd.language is None else check_language(cmd.language)
+    if cmd.party == "customer":
+        ctx.uow.get(Customer, customer_stream(cmd.code)).info("code")
+    elif cmd.party == "supplier":
+        ctx.uow.get(Supplier, f"supplier:{cmd.code}").info("code")
+    else:
+        ctx.uow.get(Employee, employee_stream(cmd.code)).check_exists()
+    setting = ctx.uow.get(PartyLanguage, language_stream(cmd.party, cmd.code))
+    setting.trigger(
+        ctx.event(DocumentLanguageSet, party=cmd.party, code=cmd.code, language=language)
     )
     return []

@@ -32,11 +32,13 @@ class Record:
 
 
 class LogView:
-    """The log of one book as known at `upto` (the whole log when None)."""
+    """The log of one book as known at `upto` (the whole log when None); `language`, when
+    given, is the language documents are built in instead of the party's or company's."""
 
-    def __init__(self, erp: Erp, upto: int | None = None) -> None:
+    def __init__(self, erp: Erp, upto: int | None = None, language: str | None = None) -> None:
         self.erp = erp
         self.upto = upto
+        self.language = language
 
     def _visible(self, position: int) -> bool:
         return self.upto is None or position <= self.upto

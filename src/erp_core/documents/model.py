@@ -11,10 +11,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal
 from typing import Any
-
-from erp_core.kernel.money import fmt
 
 VERIFICATION_FORMAT = "erp-document/1"
 CODE_DIGITS = 16
@@ -72,6 +69,7 @@ class Document:
     status: str | None = None
     figures: dict[str, str] = field(default_factory=dict)  # named totals for custom templates
     as_of: dt.date | None = None
+    language: str = "en"  # the locale its labels and formats are in (documents/i18n.py)
     redacted: bool = False  # personal data masked (fields marked PERSONAL_MARK)
     # where the document sits in the log: its last event, and the chain hash there
     position: int = 0
@@ -110,6 +108,7 @@ class Document:
         }
         if self.as_of is not None:
             block["as_of"] = self.as_of.isoformat()
+        block["language"] = self.language
         if self.redacted:
             block["redacted"] = True
         return block
@@ -130,18 +129,3 @@ class Document:
 
     def verification_json(self) -> str:
         return json.dumps(self.verification(), sort_keys=True, separators=(",", ":"))
-
-
-# --- formatting -----------------------------------------------------------------------------
-
-
-def money(amount: Decimal, currency: str) -> str:
-    return fmt(amount, currency)
-
-
-def qty(quantity: Decimal) -> str:
-    return f"{quantity.normalize():f}" if quantity else "0"
-
-
-def percent(rate: Decimal) -> str:
-    return f"{(rate * 100).normalize():f}%" if rate else "0%"

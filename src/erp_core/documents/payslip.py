@@ -16,9 +16,16 @@ import calendar
 import datetime as dt
 from decimal import Decimal
 
-from erp_core.documents.builders import DocumentType, finish, letterhead, not_found, register
+from erp_core.documents.builders import (
+    DocumentType,
+    finish,
+    formats,
+    letterhead,
+    not_found,
+    register,
+)
 from erp_core.documents.log import LogView, Record
-from erp_core.documents.model import PERSONAL_MARK, Column, Document, Party, Table, money
+from erp_core.documents.model import PERSONAL_MARK, Column, Document, Party, Table
 from erp_core.hr.employees import Employee, employee_stream
 from erp_core.hr.events import PersonalDataRecorded
 from erp_core.payroll.events import (
@@ -88,6 +95,7 @@ def build_payslip(view: LogView, number: str) -> Document:
     own = [r for r in run_records if r.position >= found.position and mine(r)]
     at = max([found.position, *(r.position for r in own)])
     company, currency = letterhead(view, at)
+    f = formats(view, "employee", slip.employee, at)
 
     emp = Employee(employee_stream(slip.employee))
     personal: dict[str, str | None] = {}
@@ -105,12 +113,12 @@ def build_payslip(view: LogView, number: str) -> Document:
     names = _component_names(view, slip, at, month_end)
 
     def c(amount: Decimal) -> str:
-        return money(amount, currency)
+        return f.money(amount, currency)
 
     groups: dict[str, list[dict[str, str]]] = {}
     for ln in slip.lines:
         title = KIND_TITLES.get(ln.kind, ln.kind)
-        label = "Income tax" if ln.kind == "tax" else names.get(ln.code, ln.code)
+        label = f.t("Income tax") if ln.kind == "tax" else names.get(ln.code, ln.code)
         groups.setdefault(title, []).append(
             {
                 "code": ln.code,
@@ -120,55 +128,60 @@ def build_payslip(view: LogView, number: str) -> Document:
             }
         )
     columns = (
-        Column("code", "Code"),
-        Column("component", "Component"),
-        Column("full", "Full month", True),
-        Column("amount", "This period", True),
+        Column("code", f.t("Code")),
+        Column("component", f.t("Component")),
+        Column("full", f.t("Full month"), True),
+        Column("amount", f.t("This period"), True),
     )
     tables = [
-        Table("lines", "Earnings", columns, tuple(groups.get("Earnings", ()))),
-        Table("deductions", "Deductions", columns, tuple(groups.get("Deductions", ()))),
+        Table("lines", f.t("Earnings"), columns, tuple(groups.get("Earnings", ()))),
+        Table("deductions", f.t("Deductions"), columns, tuple(groups.get("Deductions", ()))),
     ]
     if groups.get("Employer contributions"):
         tables.append(
             Table(
                 "employer",
-                "Employer contributions (not deducted from pay)",
+                f.t("Employer contributions (not deducted from pay)"),
                 columns,
                 tuple(groups["Employer contributions"]),
             )
         )
     if groups.get("For information"):
         tables.append(
-            Table("statistical", "For information", columns, tuple(groups["For information"]))
+            Table(
+                "statistical",
+                f.t("For information"),
+                columns,
+                tuple(groups["For information"]),
+            )
         )
 
     fields: list[tuple[str, str]] = [
-        ("Payslip number", number),
-        ("Pay period", slip.month),
-        ("Payment date", posted.date.isoformat()),
-        ("Payroll run", slip.run),
-        ("Employee", slip.employee),
+        (f.t("Payslip number"), number),
+        (f.t("Pay period"), slip.month),
+        (f.t("Payment date"), f.date(posted.date)),
+        (f.t("Payroll run"), slip.run),
+        (f.t("Employee"), slip.employee),
     ]
     if record is not None:
         for label, value in (
-            ("Department", record.department),
-            ("Position", record.position),
-            ("Grade", record.grade),
+            (f.t("Department"), record.department),
+            (f.t("Position"), record.position),
+            (f.t("Grade"), record.grade),
         ):
             if value:
                 fields.append((label, value))
     if slip.cost_centre:
-        fields.append(("Cost centre", slip.cost_centre))
+        fields.append((f.t("Cost centre"), slip.cost_centre))
     fields += [
-        ("Salary structure", slip.structure),
-        ("Working days", _days(slip.working_days)),
-        ("Payment days", _days(slip.payment_days)),
-        ("Currency", currency),
+        (f.t("Salary structure"), slip.structure),
+        (f.t("Working days"), f.days(slip.working_days)),
+        (f.t("Payment days"), f.days(slip.payment_days)),
+        (f.t("Currency"), currency),
     ]
     for key, label in (("national_id", "National id"), ("bank_account", "Paid to account")):
         if personal.get(key):
-            fields.append((label + PERSONAL_MARK, str(personal[key])))
+            fields.append((f.t(label) + PERSONAL_MARK, str(personal[key])))
 
     paid = sum(
         (r.event.amount for r in own if isinstance(r.event, SalaryPaid)),
@@ -176,38 +189,43 @@ def build_payslip(view: LogView, number: str) -> Document:
     )
     reversal = next((r.event for r in own if isinstance(r.event, PayrollRunReversed)), None)
     if reversal is not None:
-        status = f"Reversed by {reversal.reversal} on {reversal.date}: {reversal.reason}"
+        status = f.t(
+            "Reversed by {reversal} on {date}: {reason}",
+            reversal=reversal.reversal,
+            date=f.date(reversal.date),
+            reason=reversal.reason,
+        )
     elif paid >= slip.net:
         last = [r.event for r in own if isinstance(r.event, SalaryPaid)][-1]
-        status = f"Paid on {last.date} ({last.payment})"
+        status = f.t("Paid on {date} ({payment})", date=f.date(last.date), payment=last.payment)
     elif paid > 0:
-        status = f"Partly paid: {c(paid)} of {c(slip.net)}"
+        status = f.t("Partly paid: {paid} of {net}", paid=c(paid), net=c(slip.net))
     else:
-        status = "Issued, not yet paid"
+        status = f.t("Issued, not yet paid")
 
     notes: list[tuple[str, str]] = []
     if slip.reasons:
-        notes.append(("Payment days", "\n".join(slip.reasons)))
+        notes.append((f.t("Payment days"), "\n".join(slip.reasons)))
     if any(label.endswith(PERSONAL_MARK) for label, _ in fields):
-        notes.append(("Personal data", "Fields marked * hold personal data."))
+        notes.append((f.t("Personal data"), f.t("Fields marked * hold personal data.")))
 
     return finish(
         view,
         Document(
             type="payslip",
-            title="Payslip",
+            title=f.t("Payslip"),
             number=number,
             date=posted.date,
             currency=currency,
             company=company,
-            party=Party(role="Employee", code=slip.employee, name=name),
+            party=Party(role=f.t("Employee"), code=slip.employee, name=name),
             fields=tuple(fields),
             tables=tuple(tables),
             totals=(
-                ("Gross pay", c(slip.gross)),
-                ("Taxable pay", c(slip.taxable)),
-                ("Total deductions", c(slip.deductions)),
-                ("Net pay", c(slip.net)),
+                (f.t("Gross pay"), c(slip.gross)),
+                (f.t("Taxable pay"), c(slip.taxable)),
+                (f.t("Total deductions"), c(slip.deductions)),
+                (f.t("Net pay"), c(slip.net)),
             ),
             notes=tuple(notes),
             status=status,
@@ -220,13 +238,10 @@ def build_payslip(view: LogView, number: str) -> Document:
                 "employer": c(slip.employer_contributions),
                 "paid": c(paid),
             },
+            language=f.language,
             position=at,
         ),
     )
-
-
-def _days(value: Decimal) -> str:
-    return f"{value.normalize():f}" if value else "0"
 
 
 def _month_end(month: str) -> dt.date:

@@ -16,9 +16,12 @@ import base64
 import datetime as dt
 import io
 import os
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any, Literal
 
+from erp_core.documents.i18n import Formats
 from erp_core.documents.model import Document
 from erp_core.kernel.errors import ErpError, ValidationError
 
@@ -28,6 +31,16 @@ PRODUCER = "erp_core documents"
 # A Unicode font, when the machine has one (Debian: fonts-dejavu-core); else the PDF core font
 # Helvetica, which covers Latin-1 only (other characters print as "?").
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/TTF", "/usr/local/share/fonts")
+# Chinese (and any CJK) text needs a font with its glyphs: Debian's fonts-wqy-microhei is the
+# one `.ci/run` installs; any TrueType font with Chinese glyphs does (found by fontconfig).
+CJK_FONT_ENV = "ERP_DOCUMENT_CJK_FONT"
+CJK_FONTS = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+    "/usr/share/fonts/truetype/arphic/ukai.ttc",
+)
+QR_MM = 24.0  # the printed QR code's side
 
 
 def templates_dir(given: str | None) -> str | None:
@@ -37,7 +50,7 @@ def templates_dir(given: str | None) -> str | None:
     return folder
 
 
-def environment(folder: str | None) -> Any:
+def environment(folder: str | None, fx: Formats | None = None) -> Any:
     from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 
     loaders: list[Any] = []
@@ -52,13 +65,19 @@ def environment(folder: str | None) -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    fx = fx or Formats()
+    # globals, so that imported templates (macros.html) see them too
+    env.globals.update(
+        t=fx.t, money=fx.money, qty=fx.qty, percent=fx.percent, date=fx.date, language=fx.language
+    )
     return env
 
 
 def render_html(doc: Document, folder: str | None = None) -> bytes:
     from jinja2 import TemplateError
 
-    env = environment(templates_dir(folder))
+    fx = Formats(doc.language)
+    env = environment(templates_dir(folder), fx)
     try:
         template = env.get_template(f"{doc.type}.html")
         text = template.render(
@@ -66,6 +85,7 @@ def render_html(doc: Document, folder: str | None = None) -> bytes:
             company=doc.company,
             party=doc.party,
             logo=logo_src(doc),
+            qr=qr_data_uri(doc),
             verification=verification_lines(doc),
         )
     except TemplateError as exc:
@@ -93,6 +113,53 @@ def _font_files() -> tuple[str, str] | None:
     return None
 
 
+def cjk_font() -> str | None:
+    """A TrueType font with Chinese glyphs: ``$ERP_DOCUMENT_CJK_FONT``, else a known Debian
+    path (fonts-wqy-microhei, fonts-wqy-zenhei, fonts-arphic-*), else the first TrueType font
+    fontconfig lists for Chinese; None when the machine has none."""
+    given = os.environ.get(CJK_FONT_ENV)
+    if given:
+        if not Path(given).is_file():
+            raise ErpError(f"${CJK_FONT_ENV} is {given}, which is not a font file")
+        return given
+    for path in CJK_FONTS:
+        if Path(path).is_file():
+            return path
+    if shutil.which("fc-list") is None:
+        return None
+    try:
+        listed = subprocess.run(
+            ["fc-list", ":lang=zh-cn:fontformat=TrueType", "file"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    files = sorted(
+        line.strip().rstrip(":")
+        for line in listed.splitlines()
+        if line.strip().rstrip(":").lower().endswith((".ttf", ".ttc"))
+    )
+    return files[0] if files else None
+
+
+def _has_cjk(text: str) -> bool:
+    """Does the text hold CJK characters (ideographs, kana, hangul, CJK punctuation)?"""
+    return any(
+        "\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" or "\uff00" <= ch <= "\uffef"
+        for ch in text
+    )
+
+
+def _add_font(pdf: Any, family: str, style: str, path: str) -> None:
+    if path.lower().endswith(".ttc"):
+        pdf.add_font(family, style, path, collection_font_number=0)
+    else:
+        pdf.add_font(family, style, path)
+
+
 def render_pdf(doc: Document) -> bytes:
     """An A4 PDF of the document, laid out from the same content the HTML shows."""
     try:
@@ -102,6 +169,17 @@ def render_pdf(doc: Document) -> bytes:
     except ImportError:
         raise ErpError("PDF output needs fpdf2: pip install 'erp_core[pdf]'") from None
 
+    fx = Formats(doc.language)
+    # Chinese labels, or a Chinese name on a document in another language, print in a CJK font
+    # (which carries Latin letters too): DejaVu has no Chinese glyphs
+    needs_cjk = fx.is_cjk or _has_cjk(repr(doc))
+    cjk = cjk_font() if needs_cjk else None
+    if needs_cjk and cjk is None:
+        raise ErpError(
+            f"{doc.number}: a PDF with Chinese characters needs a font that has them: install "
+            "one (Debian: apt-get install fonts-wqy-microhei) or set $ERP_DOCUMENT_CJK_FONT to "
+            "a TrueType font file"
+        )
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_creation_date(dt.datetime.combine(doc.date, dt.time(0, 0), tzinfo=dt.UTC))
     pdf.set_producer(PRODUCER)
@@ -110,9 +188,18 @@ def render_pdf(doc: Document) -> bytes:
     pdf.set_author(doc.company.name)
     pdf.set_subject(doc.code)
     pdf.set_keywords(doc.verification_json())
+    pdf.set_lang(doc.language.replace("_", "-"))
     pdf.set_auto_page_break(auto=True, margin=15)
     fonts = _font_files()
-    if fonts is not None:
+    if cjk is not None:
+        # the CJK font has no bold face: bold prints in the same
+        _add_font(pdf, "Doc", "", cjk)
+        _add_font(pdf, "Doc", "B", cjk)
+        family = "Doc"
+
+        def t(value: str) -> str:
+            return value
+    elif fonts is not None:
         pdf.add_font("Doc", "", fonts[0])
         pdf.add_font("Doc", "B", fonts[1])
         family = "Doc"
@@ -143,7 +230,7 @@ def render_pdf(doc: Document) -> bytes:
     for line in (doc.company.address or "").splitlines():
         pdf.cell(width - 35, 4.5, t(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     contact = [
-        f"Tax id {doc.company.tax_id}" if doc.company.tax_id else "",
+        f"{fx.t('Tax id')} {doc.company.tax_id}" if doc.company.tax_id else "",
         doc.company.email or "",
         doc.company.phone or "",
     ]
@@ -217,28 +304,82 @@ def render_pdf(doc: Document) -> bytes:
         font(9)
         pdf.multi_cell(width, 4.5, t(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(1)
-    # verification block
+    # verification block, with the QR code of its code at the right
     pdf.ln(3)
+    qr = qr_code(doc)
+    if qr is not None and pdf.get_y() + QR_MM > pdf.page_break_trigger:
+        pdf.add_page()
+    top = pdf.get_y()
+    text_width = width - (QR_MM + 4 if qr is not None else 0)
     font(7, True)
-    pdf.cell(width, 4, "Verification", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(text_width, 4, t(fx.t("Verification")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     font(7)
     for line in verification_lines(doc):
-        pdf.cell(width, 3.5, t(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(text_width, 3.5, t(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if qr is not None:
+        _draw_qr(pdf, qr, pdf.l_margin + width - QR_MM, top)
     return bytes(pdf.output())
 
 
+def _draw_qr(pdf: Any, qr: Any, x: float, y: float) -> None:
+    """The QR code as filled rectangles (one per run of dark modules): vector, no image."""
+    matrix = [list(row) for row in qr.matrix]
+    border = 2
+    size = QR_MM / (len(matrix) + 2 * border)
+    pdf.set_fill_color(0, 0, 0)
+    for r, row in enumerate(matrix):
+        c = 0
+        while c < len(row):
+            if not row[c]:
+                c += 1
+                continue
+            start = c
+            while c < len(row) and row[c]:
+                c += 1
+            pdf.rect(
+                x + (start + border) * size,
+                y + (r + border) * size,
+                (c - start) * size,
+                size,
+                style="F",
+            )
+
+
 def verification_lines(doc: Document) -> list[str]:
+    fx = Formats(doc.language)
     lines = [
-        f"Document {doc.number}, log position {doc.position}",
-        f"Chain hash {doc.chain_hash}",
-        f"Code {doc.code}",
+        fx.t(
+            "Document {number}, log position {position}", number=doc.number, position=doc.position
+        ),
+        fx.t("Chain hash {hash}", hash=doc.chain_hash),
+        fx.t("Code {code}", code=doc.code),
     ]
     if doc.as_of is not None:
-        lines.insert(1, f"As of {doc.as_of.isoformat()}")
+        lines.insert(1, fx.t("As of {date}", date=fx.date(doc.as_of)))
     if doc.redacted:
-        lines.insert(1, "Personal data redacted (fields marked *)")
-    lines.append("Check with: erp document verify FILE (or the code)")
+        lines.insert(1, fx.t("Personal data redacted (fields marked *)"))
+    lines.append(fx.t("Check with: erp document verify FILE (or the code)"))
     return lines
+
+
+# --- QR code -----------------------------------------------------------------------------------
+
+QR_PREFIX = "erp-document:"
+
+
+def qr_code(doc: Document) -> Any:
+    """A QR code of the verification code (``erp-document:NUMBER:POSITION:HASH16``), when
+    segno is installed (the ``pdf`` extra); None otherwise."""
+    try:
+        import segno
+    except ImportError:
+        return None
+    return segno.make_qr(QR_PREFIX + doc.code, error="m")
+
+
+def qr_data_uri(doc: Document) -> str | None:
+    code = qr_code(doc)
+    return None if code is None else str(code.svg_data_uri(scale=4, border=2))
 
 
 def logo_src(doc: Document) -> str | None:

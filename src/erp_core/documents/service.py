@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import erp_core.documents.payslip  # noqa: F401  (registers the payslip type)
 from erp_core.audit.verify import chain_records, raw_events, verify_chain
 from erp_core.documents.builders import build, build_statement
+from erp_core.documents.i18n import LANGUAGES, check_language
 from erp_core.documents.log import LogView
 from erp_core.documents.model import CODE_DIGITS, VERIFICATION_FORMAT, Document
 from erp_core.documents.render import Format, render
@@ -29,20 +30,30 @@ def document(
     *,
     as_of_position: int | None = None,
     redact: bool = False,
+    language: str | None = None,
 ) -> Document:
     """The document with this number as the log holds it (as known at a position, if given);
-    `redact` masks its personal data (payslips), and the verification block says so."""
+    `redact` masks its personal data (payslips), and the verification block says so;
+    `language` (a locale: en, zh, de, de_CH, ...) prints it in another language than its
+    party's or the company's."""
     if as_of_position is not None and as_of_position < 0:
         raise ValidationError("as-of-position", "a log position is 0 or more")
-    doc = build(LogView(erp, as_of_position), number)
+    lang = None if language is None else check_language(language)
+    doc = build(LogView(erp, as_of_position, lang), number)
     return doc.redact() if redact else doc
 
 
 def statement(
-    erp: Erp, customer: str, as_of: dt.date, *, as_of_position: int | None = None
+    erp: Erp,
+    customer: str,
+    as_of: dt.date,
+    *,
+    as_of_position: int | None = None,
+    language: str | None = None,
 ) -> Document:
     """A customer's statement of account as of a date."""
-    return build_statement(LogView(erp, as_of_position), customer, as_of)
+    lang = None if language is None else check_language(language)
+    return build_statement(LogView(erp, as_of_position, lang), customer, as_of)
 
 
 def render_document(
@@ -53,8 +64,9 @@ def render_document(
     templates: str | None = None,
     as_of_position: int | None = None,
     redact: bool = False,
+    language: str | None = None,
 ) -> bytes:
-    doc = document(erp, number, as_of_position=as_of_position, redact=redact)
+    doc = document(erp, number, as_of_position=as_of_position, redact=redact, language=language)
     return render(doc, fmt, templates)
 
 
@@ -158,13 +170,32 @@ def recomputed_chain_hash(erp: Erp, position: int) -> tuple[str | None, list[str
 
 
 def _rebuild(erp: Erp, block: dict[str, Any]) -> Document:
+    """The document a verification block describes, rebuilt from the log. A bare code says
+    nothing of its language or redaction: the log's language is tried first, then the other
+    translated languages, each also with personal data masked."""
     number = str(block.get("number", ""))
     position = int(block.get("position", -1))
-    doc = document(erp, number, as_of_position=position, redact=bool(block.get("redacted")))
-    if "redacted" not in block and doc.has_personal_data and doc.code != block.get("code"):
-        masked = doc.redact()  # a bare code says nothing of redaction: try the masked one
-        if masked.code == block.get("code"):
-            return masked
+    language = block.get("language")
+    doc = document(
+        erp,
+        number,
+        as_of_position=position,
+        redact=bool(block.get("redacted")),
+        language=str(language) if language else None,
+    )
+    if "language" in block or doc.code == block.get("code"):
+        return doc
+    candidates = [doc]
+    for other in LANGUAGES:
+        if other != doc.language:
+            candidates.append(document(erp, number, as_of_position=position, language=other))
+    for candidate in candidates:
+        tries = [candidate]
+        if "redacted" not in block and candidate.has_personal_data:
+            tries.append(candidate.redact())
+        for one in tries:
+            if one.code == block.get("code"):
+                return one
     return doc
 
 
