@@ -37,7 +37,7 @@ def _output(data: bytes, out: str) -> None:
 def _render_options(fn: Any) -> Any:
     fn = click.option(
         "--language",
-        help="Print in this language (en, zh, de, or a locale such as de_CH) instead of the "
+        help="Print in this language (en, zh, de, or a locale such as de_AT) instead of the "
         "party's or the company's.",
     )(fn)
     fn = click.option(

@@ -2,10 +2,10 @@
 
 A document is printed in the language of its party (a customer's, supplier's or employee's
 document language, `set_document_language`), else of the company (`configure_company_details
-language=...`), else English. The language is a locale such as ``zh``, ``de``, ``de_CH`` or
+language=...`), else English. The language is a locale such as ``zh``, ``de``, ``de_AT`` or
 ``en_GB``: the labels come from the catalogue of its language (``zh``, ``de``; English is the
 key), the formats of dates, amounts, quantities and percentages from Babel's data for the
-whole locale (``de``: ``1.234,50`` and ``08.03.2026``; ``de_CH``: an apostrophe groups thousands).
+whole locale (``de``: ``1.234,50`` and ``08.03.2026``; ``de_AT``: Austrian dates).
 
 Babel is imported lazily (the command line starts without it).
 """
@@ -20,7 +20,7 @@ from typing import Any
 
 from erp_core.documents.catalog import CATALOG
 from erp_core.kernel.errors import ValidationError
-from erp_core.kernel.money import minor_units
+from erp_core.kernel.money import minor_units, round_to
 
 DEFAULT_LANGUAGE = "en"
 LANGUAGES = ("en", *sorted(CATALOG))  # the languages documents are translated into
@@ -77,8 +77,7 @@ class Formats:
 
         places = minor_units(currency)
         pattern = "#,##0." + "0" * places if places else "#,##0"
-        quantized = amount.quantize(Decimal(1).scaleb(-places))
-        return str(format_decimal(quantized, format=pattern, locale=self.locale))
+        return str(format_decimal(round_to(amount, currency), format=pattern, locale=self.locale))
 
     def qty(self, quantity: Decimal) -> str:
         from babel.numbers import format_decimal

@@ -34,7 +34,7 @@ def document(
 ) -> Document:
     """The document with this number as the log holds it (as known at a position, if given);
     `redact` masks its personal data (payslips), and the verification block says so;
-    `language` (a locale: en, zh, de, de_CH, ...) prints it in another language than its
+    `language` (a locale: en, zh, de, de_AT, ...) prints it in another language than its
     party's or the company's."""
     if as_of_position is not None and as_of_position < 0:
         raise ValidationError("as-of-position", "a log position is 0 or more")
