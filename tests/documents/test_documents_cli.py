@@ -70,3 +70,21 @@ def test_default_file_name_and_clear_errors(
     assert nofile.exit_code != 0 and "no such file" in nofile.output
     helped = run(erp, "document", "--help")
     assert helped.exit_code == 0 and "statement" in helped.output
+
+
+def test_language_through_the_cli(erp: Erp, book: Book, tmp_path: Path) -> None:
+    set_it = run(erp, "do", "set_document_language", "party=customer", "code=C1", "language=de")
+    assert set_it.exit_code == 0, set_it.output
+    page = run(erp, "document", book.si, "--language", "zh", "--out", "-")
+    assert page.exit_code == 0, page.output
+    assert "发票" in page.output and "应付总额" in page.output
+    out = tmp_path / "rechnung.pdf"
+    made = run(erp, "document", book.si, "--language", "de", "--format", "pdf", "--out", str(out))
+    assert made.exit_code == 0, made.output
+    ok = run(erp, "document", "verify", str(out))
+    assert ok.exit_code == 0, ok.output
+    refused = run(erp, "document", book.si, "--language", "fr")
+    assert refused.exit_code == 2
+    assert "language: documents are translated into en, de, zh; not into 'fr'" in refused.output
+    unknown = run(erp, "do", "set_document_language", "party=customer", "code=NOPE", "language=de")
+    assert unknown.exit_code == 1 and "unknown customer 'NOPE'" in unknown.output

@@ -354,3 +354,39 @@ def test_a_foreign_currency_purchase_order_and_goods_receipt(erp: Erp, book: Boo
         ("Accepted value", "1,000.00"),
         ("Stocked at, in EUR", "920.00"),
     )
+
+
+def test_a_company_template_in_chinese_uses_the_labels_and_formats_it_is_given(
+    erp: Erp, book: Book, tmp_path: Path
+) -> None:
+    """An override receives `t`, `money`, `date` and the document; it verifies with the same
+    template folder, and not against the shipped templates."""
+    (tmp_path / "sales_invoice.html").write_text(
+        "{% extends 'base.html' %}{% block closing %}"
+        "<p class='bank'>{{ t('Total due') }}: {{ doc.figures.total }} {{ doc.currency }}, "
+        "{{ t('Due date:') }} {{ doc.figures.due }}; {{ money(doc_total, doc.currency) }} "
+        "{{ date(doc.date) }}</p>{% endblock %}",
+        encoding="utf-8",
+    )
+    doc = service.document(erp, book.si, language="zh")
+    from erp_core.documents.render import environment
+
+    env = environment(str(tmp_path), Formats("zh"))
+    assert env.globals["t"]("Total due") == "应付总额"
+    with pytest.raises(ErpError, match="'doc_total' is undefined"):
+        render(doc, "html", str(tmp_path))
+    (tmp_path / "sales_invoice.html").write_text(
+        "{% extends 'base.html' %}{% block closing %}"
+        "<p class='bank'>{{ t('Total due') }}: {{ doc.figures.total }} {{ doc.currency }}, "
+        "{{ t('Due date:') }} {{ doc.figures.due }}; {{ money(1234.5, 'EUR') }} "
+        "{{ date(doc.date) }}</p>{% endblock %}",
+        encoding="utf-8",
+    )
+    page = render(doc, "html", str(tmp_path))
+    assert (
+        "<p class='bank'>应付总额: 432.00 EUR, 到期日： 2026年3月8日; 1,234.50 2026年2月6日</p>"
+        in (page.decode())
+    )
+    assert service.verify_file(erp, page, templates=str(tmp_path)).ok
+    shipped = service.verify_file(erp, page)
+    assert not shipped.ok and "the text differs" in shipped.problems[-1]

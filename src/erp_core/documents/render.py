@@ -18,6 +18,7 @@ import io
 import os
 import shutil
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -68,9 +69,22 @@ def environment(folder: str | None, fx: Formats | None = None) -> Any:
     fx = fx or Formats()
     # globals, so that imported templates (macros.html) see them too
     env.globals.update(
-        t=fx.t, money=fx.money, qty=fx.qty, percent=fx.percent, date=fx.date, language=fx.language
+        t=fx.t,
+        money=lambda value, currency: fx.money(_decimal(value), currency),
+        qty=lambda value: fx.qty(_decimal(value)),
+        percent=lambda value: fx.percent(_decimal(value)),
+        date=fx.date,
+        language=fx.language,
     )
     return env
+
+
+def _decimal(value: object) -> Decimal:
+    """A template's number (a Jinja literal is a float) as the decimal it reads as."""
+    try:
+        return value if isinstance(value, Decimal) else Decimal(str(value))
+    except ArithmeticError:
+        raise ValueError(f"{value!r} is not a number") from None
 
 
 def render_html(doc: Document, folder: str | None = None) -> bytes:
@@ -88,7 +102,7 @@ def render_html(doc: Document, folder: str | None = None) -> bytes:
             qr=qr_data_uri(doc),
             verification=verification_lines(doc),
         )
-    except TemplateError as exc:
+    except (TemplateError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
         raise ErpError(f"the {doc.type}.html template failed: {exc}") from None
     return text.encode("utf-8")
 
