@@ -252,6 +252,9 @@ def test_formats_by_locale() -> None:
     assert Formats("en").money(Decimal("1.2345"), "BHD") == "1.235"  # three minor units
     assert Formats("de").qty(Decimal("1500.250")) == "1.500,25"
     assert check_language(" zh-CN ") == "zh_Hans_CN"
+    for traditional in ("zh_TW", "zh-Hant", "zh_Hant_HK"):
+        with pytest.raises(ValidationError, match="is Traditional Chinese"):
+            check_language(traditional)
 
 
 def test_a_chinese_pdf_without_a_cjk_font_is_a_clear_error(

@@ -98,3 +98,23 @@ def test_invoice_figures_equal_the_journal_and_the_tax_breakdown_adds_up(
     assert sum(amount(r["net"]) for r in tax_table.rows) == totals["Net"]
     assert sum(amount(r["net"]) for r in doc.tables[0].rows) == totals["Net"]
     assert service.verify_file(erp, render(doc, "html")).ok
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    value=st.decimals("-999999999999.999", "999999999999.999", places=3),
+    language=st.sampled_from(["en", "zh", "de", "de_AT", "en_GB"]),
+    currency=st.sampled_from(["EUR", "JPY", "BHD", "CNY"]),
+)
+def test_a_printed_amount_reads_back_as_the_rounded_amount(
+    value: Decimal, language: str, currency: str
+) -> None:
+    """Every language prints every amount so that its own conventions read it back exactly
+    (commercially rounded to the currency's minor unit): no digit lost, no separator mixed."""
+    from babel.numbers import parse_decimal
+
+    from erp_core.documents.i18n import Formats
+    from erp_core.kernel.money import round_to
+
+    printed = Formats(language).money(value, currency)
+    assert parse_decimal(printed, locale=language, strict=True) == round_to(value, currency)

@@ -24,6 +24,7 @@ from erp_core.kernel.money import minor_units, round_to
 
 DEFAULT_LANGUAGE = "en"
 LANGUAGES = ("en", *sorted(CATALOG))  # the languages documents are translated into
+TRADITIONAL = ("TW", "HK", "MO")  # where Chinese is written in Traditional characters
 
 
 @lru_cache(maxsize=64)
@@ -48,6 +49,12 @@ def check_language(value: str, field: str = "language") -> str:
             field,
             f"documents are translated into {', '.join(LANGUAGES)}; not into {locale.language!r} "
             f"({locale.english_name})",
+        )
+    if locale.language == "zh" and (
+        locale.script == "Hant" or (locale.script is None and locale.territory in TRADITIONAL)
+    ):
+        raise ValidationError(
+            field, f"{value!r} is Traditional Chinese; documents are translated into Simplified"
         )
     return str(locale)
 

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Any
 
 VERIFICATION_FORMAT = "erp-document/1"
@@ -87,7 +88,7 @@ class Document:
             body.pop("redacted")
         return json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
 
-    @property
+    @cached_property  # the instance is frozen: its content never changes
     def fingerprint(self) -> str:
         return hashlib.sha256(self.content()).hexdigest()
 

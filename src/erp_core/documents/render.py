@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -52,6 +53,14 @@ def templates_dir(given: str | None) -> str | None:
 
 
 def environment(folder: str | None, fx: Formats | None = None) -> Any:
+    """The Jinja2 environment of a template folder for one language (cached: templates are
+    compiled once; a company's edited template is reloaded, Jinja2 checks its time)."""
+    resolved = None if folder is None else str(Path(folder).resolve())
+    return _environment(resolved, (fx or Formats()).language)
+
+
+@lru_cache(maxsize=32)
+def _environment(folder: str | None, language: str) -> Any:
     from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 
     loaders: list[Any] = []
@@ -66,7 +75,7 @@ def environment(folder: str | None, fx: Formats | None = None) -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    fx = fx or Formats()
+    fx = Formats(language)
     # globals, so that imported templates (macros.html) see them too
     env.globals.update(
         t=fx.t,
@@ -384,11 +393,18 @@ QR_PREFIX = "erp-document:"
 def qr_code(doc: Document) -> Any:
     """A QR code of the verification code (``erp-document:NUMBER:POSITION:HASH16``), when
     segno is installed (the ``pdf`` extra); None otherwise."""
+    return _qr(QR_PREFIX + doc.code)
+
+
+@lru_cache(maxsize=256)
+def _qr(text: str) -> Any:
+    """The QR code of a text (cached: choosing its mask is most of the cost, and verifying
+    renders a document twice)."""
     try:
         import segno
     except ImportError:
         return None
-    return segno.make_qr(QR_PREFIX + doc.code, error="m")
+    return segno.make_qr(text, error="m")
 
 
 def qr_data_uri(doc: Document) -> str | None:
