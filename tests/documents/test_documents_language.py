@@ -357,6 +357,26 @@ def test_a_foreign_currency_purchase_order_and_goods_receipt(erp: Erp, book: Boo
         ("Accepted value", "1,000.00"),
         ("Stocked at, in EUR", "920.00"),
     )
+    pi = erp.post_supplier_invoice(
+        supplier="YANKEE",
+        supplier_reference="YI-1",
+        date="2026-02-16",
+        lines=[{"order": po, "line": 1, "quantity": "100", "price": "10.00"}],
+    ).documents[0]
+    py = erp.pay_supplier(
+        supplier="YANKEE",
+        date="2026-02-20",
+        amount="1000.00",
+        allocations=[{"invoice": pi, "amount": "1000.00"}],
+    ).documents[0]
+    advice = service.document(erp, py, language="de")
+    assert advice.currency == "USD"
+    assert dict(advice.fields)["Wechselkurs"] == "1 USD = 0,92 EUR"
+    assert advice.table("lines").rows[0]["invoice_total"] == "1.000,00"  # type: ignore[union-attr]
+    assert advice.totals[-2:] == (
+        ("Gezahlter Betrag", "1.000,00"),
+        ("Gezahlter Betrag in EUR", "920,00"),
+    )
 
 
 def test_a_company_template_in_chinese_uses_the_labels_and_formats_it_is_given(
