@@ -99,6 +99,7 @@ def test_a_chinese_customers_invoice_has_chinese_labels_and_formats_in_html_and_
     assert "发票日期 2026年3月6日" in extracted
     assert CHINESE_NAME in extracted
     assert f"验证码 {doc.code}" in extracted
+    assert render(doc, "pdf") == pdf  # deterministic with the CJK font too
     for data in (page, pdf):
         assert service.verify_file(erp, data).ok
     tampered = page.replace(b'<td class="num">1,620.00</td>', b'<td class="num">1,260.00</td>')

@@ -215,10 +215,11 @@ def render_pdf(doc: Document) -> bytes:
     pdf.set_auto_page_break(auto=True, margin=15)
     fonts = _font_files()
     if cjk is not None:
-        # the CJK font has no bold face: bold prints in the same
+        # the CJK font has no bold face: everything prints in its one face (loaded once: a
+        # CJK font is large, and parsing it is most of a Chinese PDF's time)
         _add_font(pdf, "Doc", "", cjk)
-        _add_font(pdf, "Doc", "B", cjk)
         family = "Doc"
+        has_bold = False
 
         def t(value: str) -> str:
             return value
@@ -226,17 +227,19 @@ def render_pdf(doc: Document) -> bytes:
         pdf.add_font("Doc", "", fonts[0])
         pdf.add_font("Doc", "B", fonts[1])
         family = "Doc"
+        has_bold = True
 
         def t(value: str) -> str:
             return value
     else:
         family = "Helvetica"
+        has_bold = True
 
         def t(value: str) -> str:
             return value.encode("latin-1", "replace").decode("latin-1")
 
     def font(size: float, bold: bool = False) -> None:
-        pdf.set_font(family, "B" if bold else "", size)
+        pdf.set_font(family, "B" if bold and has_bold else "", size)
 
     pdf.add_page()
     width = pdf.epw
@@ -305,7 +308,9 @@ def render_pdf(doc: Document) -> bytes:
         aligns = tuple("RIGHT" if c.numeric else "LEFT" for c in table.columns)
         with pdf.table(
             text_align=aligns,
-            headings_style=FontFace(emphasis="BOLD", fill_color=(235, 235, 235)),
+            headings_style=FontFace(
+                emphasis="BOLD" if has_bold else None, fill_color=(235, 235, 235)
+            ),
             line_height=4.5,
             first_row_as_headings=True,
         ) as out:
