@@ -66,7 +66,8 @@ def document_group() -> None:
 
     NUMBER is a purchase order (PO-...), goods receipt (GR-...), supplier payment (PY-...),
     sales order (SO-...), delivery note (DN-...), invoice (SI-...), credit note (CN-...) or
-    payslip (PS-...; --redact masks its personal data);
+    payslip (PS-...; --redact masks its personal data), in the language of its customer,
+    supplier or employee (set_document_language) or --language en|zh|de;
     `erp document statement CUSTOMER --as-of DATE` prints a statement of account and
     `erp document verify FILE-or-CODE` checks a document against the log."""
 
