@@ -39,7 +39,7 @@ def _register(erp: Erp, code: str, name: str) -> None:
 def _files(tmp: Path, rule: str = "", rows: str = ROWS) -> tuple[Path, Path]:
     data, spec = write_template(tmp, "customers")
     data.write_text(rows, encoding="utf-8")
-    mapping = spec.read_text(encoding="utf-8")
+    mapping = spec.read_text(encoding="utf-8").split("\n[kinds.customers.duplicates]")[0]
     if rule:
         mapping += f"\n[kinds.customers.duplicates]\n{rule}\n"
     spec.write_text(mapping, encoding="utf-8")
@@ -196,3 +196,20 @@ def test_a_key_column_missing_from_the_file_refuses_the_file(erp: Erp, tmp_path:
     report = run_import(erp, "customers", str(data), spec.read_text(encoding="utf-8"))
     assert report.count("applied") == 0
     assert any(line.column == "Tax id" and line.status == "refused" for line in report.lines)
+
+
+def test_a_chart_row_for_a_standard_account_is_refused_or_skipped(erp: Erp, tmp_path: Path) -> None:
+    data, spec = write_template(tmp_path, "chart")
+    data.write_text(data.read_text() + "1120,Bank,Asset,1100,no\n")
+    before = log_position(erp)
+    args = ["chart", str(data), "--mapping", str(spec), "--format", "csv"]
+    refused = run(erp, *args, "--all-or-nothing")
+    assert refused.exit_code == 1
+    (line,) = [r for r in report_rows(refused) if r["row"] == "4"]
+    assert line["message"].startswith("'1120' is already an account (not from this import)")
+    assert log_position(erp) == before  # all or nothing: the other rows are not stored either
+    spec.write_text(spec.read_text() + '\n[kinds.chart.duplicates]\nexisting = "skip"\n')
+    skipped = run(erp, *args)
+    assert skipped.exit_code == 0, skipped.output
+    statuses = {r["row"]: r["status"] for r in report_rows(skipped) if r["status"] != "cleansed"}
+    assert statuses == {"2": "applied", "3": "applied", "4": "skipped"}

@@ -66,7 +66,10 @@ def import_command(
     """Import a CSV or XLSX FILE as KIND, through the ordinary actions.
 
     Each row's action carries the key import:KIND:EXTERNAL-ID, so running the same file again
-    stores nothing new, and a row changed since is reported as a conflict. Exit status 1 when a
+    stores nothing new, and a row changed since is reported as a conflict. Likely duplicates
+    stop the run unless the mapping's [kinds.KIND.duplicates] rule merges or flags them; a file
+    that does not add up to its control totals stores nothing. The source file and rows of
+    what is stored are recorded in import:FILE-SHA256 (erp audit trail). Exit status 1 when a
     row is refused or in conflict.
     """
     from erp_core.imports import run

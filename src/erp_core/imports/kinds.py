@@ -333,7 +333,11 @@ column = "Contact"
 column = "Terms"
 default = "30"
 transform = [{{ number = {{ decimal = "." }} }}]
-{extra}"""
+{extra}
+[kinds.{kind}.duplicates]   # likely duplicates: "stop" the run (the default), "merge" or "flag"
+keys = []                   # columns that identify a party exactly, e.g. ["VAT no"]
+near = "stop"
+"""
 
 _CUSTOMER_EXTRA = """
 [kinds.customers.fields.credit_limit]
@@ -406,6 +410,9 @@ transform = [{ number = { decimal = ",", thousands = "." } }]
 
 [kinds.opening_balances.fields.memo]
 column = "Text"
+
+[kinds.opening_balances.control]   # the old trial balance's debit total (= its credit total)
+total = "37000.00"
 """
 
 _PAYABLES_MAPPING = """\
@@ -440,6 +447,9 @@ default = "2026-01-01"
 [kinds.open_payables.fields.offset_account]
 column = "Offset"
 default = "3200"
+
+[kinds.open_payables.control]      # the old books' totals: nothing is stored unless they agree
+total = "1730.50"                  # the payables control account
 """
 
 _RECEIVABLES_MAPPING = """\
@@ -474,6 +484,9 @@ default = "2026-01-01"
 [kinds.open_receivables.fields.offset_account]
 column = "Offset"
 default = "3200"
+
+[kinds.open_receivables.control]   # the old books' totals: nothing is stored unless they agree
+total = "2710.75"                  # the receivables control account
 """
 
 _STOCK_MAPPING = """\
@@ -508,6 +521,10 @@ column = "Batch"
 [kinds.opening_stock.fields.account]   # credited against inventory
 column = "Offset"
 default = "3200"
+
+[kinds.opening_stock.control]          # the old books' figures: nothing is stored unless they agree
+quantity = "1040"
+value = "460.00"                       # the inventory account
 """
 
 _ASSET_MAPPING = """\

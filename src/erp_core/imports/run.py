@@ -269,11 +269,12 @@ def run_import(
         if not isinstance(code, str) or code not in known:
             continue
         noun = _NOUNS.get(spec.existing or "", spec.existing or "record")
+        noun = ("an " if noun[0] in "aeiou" else "a ") + noun
         if rule.existing == "skip":
             merged[record.row] = ReportLine(
                 record.row,
                 SKIPPED,
-                f"{code!r} is already a {noun} (not from this import): left as it is",
+                f"{code!r} is already {noun} (not from this import): left as it is",
                 record.external_id,
                 columns.get(spec.code_field),
                 code,
@@ -283,7 +284,7 @@ def run_import(
                 ReportLine(
                     record.row,
                     REFUSED,
-                    f"{code!r} is already a {noun} (not from this import); "
+                    f"{code!r} is already {noun} (not from this import); "
                     f'[kinds.{spec.name}.duplicates] existing = "skip" leaves it as it is',
                     record.external_id,
                     columns.get(spec.code_field),
@@ -332,7 +333,17 @@ def run_import(
     if spec.name == "fixed_assets" and not dry_run:
         report.lines.extend(_check_register(erp, accepted, planned, outcomes))
     if not dry_run:
-        report.source = _record_batch(erp, spec, source, report, parsed, planned, outcomes)
+        try:
+            report.source = _record_batch(erp, spec, source, report, parsed, planned, outcomes)
+        except ErpError as refused_batch:
+            report.lines.append(
+                ReportLine(
+                    None,
+                    REFUSED,
+                    f"the rows are stored, but the record of their source is refused: "
+                    f"{refused_batch}",
+                )
+            )
     # a row imported before was compared when it was imported; it resembles itself now
     skipped = {line.row for line in report.lines if line.status == SKIPPED}
     report.lines = [
