@@ -246,7 +246,7 @@ def run_import(
     pairs = _likely_duplicates(spec, records, existing, rule, before)
     merged: dict[int, ReportLine] = {}
     if rule.near == "merge":
-        merged, ambiguous = _merge(pairs, records, spec, columns)
+        merged, ambiguous = merge_groups(pairs, records, spec, columns)
         for row, line in ambiguous.items():
             refused.setdefault(row, []).append(line)
     else:
@@ -773,7 +773,7 @@ def _pair_lines(
     ]
 
 
-def _merge(
+def merge_groups(
     pairs: Sequence[DuplicatePair],
     records: Sequence[MappedRecord],
     spec: KindSpec,
