@@ -14,10 +14,18 @@ What stops what:
   is reported; the other rows are stored, unless ``all_or_nothing``, which stores nothing when any
   row is refused.
 
+* likely duplicates (names alike, or a shared key column) stop the run unless the mapping's
+  rule (``[kinds.<kind>.duplicates]``) merges them into the first row of their group or a
+  stored record, or only flags them; control totals stated by the mapping or the caller refuse
+  a file that does not add up to them.
+
 Outcomes per row: ``applied`` (or ``would apply`` in a dry run), ``skipped`` (already imported:
-the same key with the same content), ``conflict`` (already imported with different content: the
-row changed since; nothing is stored for it), ``refused``. Cleansing changes (``cleansed``) and
-likely duplicates (``near-duplicate``) are listed too; nothing is merged.
+the same key with the same content; or a code already in the books that the rule leaves alone),
+``merged`` (folded into another row or a stored record: not stored), ``conflict`` (already
+imported with different content: the row changed since; nothing is stored for it),
+``refused``. Cleansing changes (``cleansed``) and likely duplicates (``near-duplicate``) are
+listed too. After storing, the run records the source file and rows of what it stored
+(``record_import_batch``).
 """
 
 from __future__ import annotations
