@@ -159,3 +159,18 @@ def test_open_items_off_the_control_total_store_nothing(erp: Erp, tmp_path: Path
     )
     assert log_position(erp) == position
     assert "1200" not in trial_balance_by_account(erp)
+
+
+def test_the_fixture_files_are_what_their_generator_writes(tmp_path: Path) -> None:
+    """The figures worked out in make_fixture.py are the files' figures."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_fixture", DATA / "make_fixture.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.write_all(tmp_path)
+    for name in ("customers.csv", "open_receivables.csv"):
+        assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
+    raw = (DATA / "customers.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\r\n") == 206  # BOM, CRLF

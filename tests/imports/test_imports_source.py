@@ -108,3 +108,15 @@ def test_record_import_batch_refuses_a_row_listed_twice(erp: Erp) -> None:
         erp.apply({**batch, "file_sha256": "not a hash"})
     with pytest.raises(ValidationError, match="part 2 of 1"):
         erp.apply({**batch, "rows": batch["rows"][:1], "part": 2})
+
+
+def test_the_json_report_names_the_source_stream(erp: Erp, tmp_path: Path) -> None:
+    data, spec = write_template(tmp_path, "warehouses")
+    result = run(erp, "warehouses", str(data), "--mapping", str(spec), "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["source"] == f"import:{hashlib.sha256(data.read_bytes()).hexdigest()}"
+    again = json.loads(
+        run(erp, "warehouses", str(data), "--mapping", str(spec), "--format=json").output
+    )
+    assert again["source"] == ""  # nothing stored, nothing recorded

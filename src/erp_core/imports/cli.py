@@ -106,7 +106,12 @@ def import_command(
     if fmt_name == "json":
         import json
 
-        summary = {"summary": report.summary(), "rows_read": report.rows_read, "lines": rows}
+        summary = {
+            "summary": report.summary(),
+            "rows_read": report.rows_read,
+            "source": report.source,
+            "lines": rows,
+        }
         click.echo(json.dumps(summary, indent=2))
     elif fmt_name == "csv":
         click.echo(run.report_csv(report), nl=False)

@@ -104,15 +104,18 @@ def receivables() -> list[list[str]]:
     return rows
 
 
-def write(name: str, header: list[str], rows: list[list[str]], *, bom: bool, crlf: bool) -> None:
+def write(
+    folder: Path, name: str, header: list[str], rows: list[list[str]], *, bom: bool, crlf: bool
+) -> None:
     end = "\r\n" if crlf else "\n"
     lines = [";".join(header), *(";".join(row) for row in rows)]
     text = end.join(lines) + end
-    (HERE / name).write_bytes(("\ufeff" if bom else "").encode() + text.encode("utf-8"))
+    (folder / name).write_bytes(("\ufeff" if bom else "").encode() + text.encode("utf-8"))
 
 
-if __name__ == "__main__":
+def write_all(folder: Path = HERE) -> None:
     write(
+        folder,
         "customers.csv",
         ["Kundennr", "Name", "E-Mail", "Zahlungsziel", "Kreditlimit", "USt-IdNr"],
         customers(),
@@ -120,9 +123,14 @@ if __name__ == "__main__":
         crlf=True,
     )
     write(
+        folder,
         "open_receivables.csv",
         ["Kunde", "Rechnung", "Datum", "Fällig", "Offen"],
         receivables(),
         bom=False,
         crlf=True,
     )
+
+
+if __name__ == "__main__":
+    write_all()
