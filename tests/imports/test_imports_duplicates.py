@@ -213,3 +213,17 @@ def test_a_chart_row_for_a_standard_account_is_refused_or_skipped(erp: Erp, tmp_
     assert skipped.exit_code == 0, skipped.output
     statuses = {r["row"]: r["status"] for r in report_rows(skipped) if r["status"] != "cleansed"}
     assert statuses == {"2": "applied", "3": "applied", "4": "skipped"}
+
+
+def test_merge_and_the_source_record_on_both_stores(any_erp: Erp, tmp_path: Path) -> None:
+    """The contract: SQLite and PostgreSQL merge, skip on re-run and record the source alike."""
+    data, spec = _files(tmp_path, 'keys = ["VAT"]\nnear = "merge"')
+    first = run_import(any_erp, "customers", str(data), spec.read_text(encoding="utf-8"))
+    assert (first.count("applied"), first.count("merged")) == (2, 2)
+    assert first.source.startswith("import:")
+    (entry,) = any_erp.trail(first.source)
+    assert [r["rows"] for r in entry.details["rows"]] == [[2], [3]]  # type: ignore[index, union-attr]
+    again = run_import(any_erp, "customers", str(data), spec.read_text(encoding="utf-8"))
+    assert (again.count("skipped"), again.count("merged"), again.stored) == (2, 2, 0)
+    assert again.source == ""
+    assert sorted(any_erp.query(_customers)) == ["C1", "C2"]
