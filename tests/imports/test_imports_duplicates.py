@@ -90,7 +90,7 @@ def test_merge_keeps_the_first_row_of_each_group(erp: Erp, tmp_path: Path) -> No
         ),
         "5": (
             "'Seeblick Hotel KG' merged into row 2 (C1) 'Müller Metallbau GmbH' "
-            "(similarity 1); not stored",
+            "(the same 'VAT'); not stored",
             "C1",
         ),
     }

@@ -90,6 +90,11 @@ def test_a_small_company_is_migrated_checked_and_re_run(erp: Erp, tmp_path: Path
     assert customers == {"applied": 200, "merged": 3, "refused": 2, "cleansed": 50}
     merged = {r["row"]: r["document"] for r in reports["customers"] if r["status"] == "merged"}
     assert merged == {"202": "K0121", "203": "K0182", "204": "K0050"}
+    (vat,) = [r["message"] for r in reports["customers"] if r["row"] == "204"]
+    assert vat == (
+        "'Nordlicht Handel AG' merged into row 51 (K0050) 'Engel Optik KG' (the same "
+        "'USt-IdNr'); not stored"
+    )
     stored = erp.query(_customers)
     assert len(stored) == 200 and sorted(stored)[0] == "K0001" and sorted(stored)[-1] == "K0200"
     assert stored["K0007"] == ("Albers Gartenpflege AG", 30)  # code " k0007 "; 14 + 1 x 16

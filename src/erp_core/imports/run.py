@@ -701,6 +701,7 @@ class DuplicatePair:
     other_id: str | None
     similarity: Decimal
     message: str
+    key: str = ""  # the key column the two rows share (a pair by key, not by name)
 
 
 def _imported_before(erp: Erp, spec: KindSpec, records: Sequence[MappedRecord]) -> set[int]:
@@ -739,7 +740,7 @@ def _likely_duplicates(
             if first is not record and not {first.row, record.row} <= before:
                 message = f"row {first.row} has the same {column!r} ({key}) as row {record.row}"
                 pairs[(first.row, record.row, None)] = DuplicatePair(
-                    first.row, record.row, None, Decimal(1), message
+                    first.row, record.row, None, Decimal(1), message, column
                 )
     if spec.name_field is not None:
         own = {r.values.get(spec.code_field or "") for r in records}
@@ -798,6 +799,7 @@ def merge_groups(
         return node
 
     similarity: dict[int, Decimal] = {}
+    by_key: dict[int, str] = {}
     for pair in pairs:
         other = f"r{pair.other_row}" if pair.other_row is not None else f"x{pair.other_id}"
         a, b = find(f"r{pair.row}"), find(other)
@@ -805,7 +807,10 @@ def merge_groups(
             parent[max(a, b, key=_node_order)] = min(a, b, key=_node_order)
         for row in (pair.row, pair.other_row):
             if row is not None:
-                similarity[row] = max(similarity.get(row, Decimal(0)), pair.similarity)
+                if pair.key:
+                    by_key.setdefault(row, pair.key)
+                else:
+                    similarity[row] = max(similarity.get(row, Decimal(0)), pair.similarity)
     members: dict[str, list[str]] = {}
     for node in list(parent):
         members.setdefault(find(node), []).append(node)
@@ -847,7 +852,12 @@ def merge_groups(
                 row,
                 MERGED,
                 f"{record.values.get(name_field)!r} merged into {target} "
-                f"(similarity {similarity.get(row, Decimal(1))}); not stored",
+                + (
+                    f"(similarity {similarity[row]})"
+                    if row in similarity
+                    else f"(the same {by_key.get(row, 'key')!r})"
+                )
+                + "; not stored",
                 record.external_id,
                 columns.get(name_field),
                 document or into,
