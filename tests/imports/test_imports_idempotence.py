@@ -76,7 +76,9 @@ def test_importing_twice_equals_once(
             for kind in ("chart", "customers"):
                 if kind == "customers" and not customers:
                     continue
-                report = run_import(erp, kind, str(base / f"{kind}.csv"), template(kind)[1])
+                # generated names are often alike: the pairs are reported, the rows stored
+                mapping = template(kind)[1].replace('near = "stop"', 'near = "flag"')
+                report = run_import(erp, kind, str(base / f"{kind}.csv"), mapping)
                 assert report.ok, [str(line) for line in report.lines]
             runs.append(state(erp))
         assert runs[0] == runs[1]

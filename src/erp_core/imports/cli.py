@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -22,6 +23,7 @@ KIND_NAMES = (
     "employees",
     "journal_lines",
     "bank_statement",
+    "exchange_rates",
 )
 
 
@@ -38,6 +40,14 @@ KIND_NAMES = (
 @click.option(
     "--report", "report_file", type=click.Path(dir_okay=False), help="Write the report as CSV."
 )
+@click.option(
+    "--control",
+    "controls",
+    multiple=True,
+    metavar="NAME=AMOUNT",
+    help="A control total from the old books (total=2710.75, quantity=1040, "
+    "per_customer.C100=2400.00); the run stores nothing unless the file adds up to it.",
+)
 @click.option("--template", is_flag=True, help="Print a sample CSV and its mapping for KIND.")
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
@@ -49,13 +59,17 @@ def import_command(
     dry_run: bool,
     all_or_nothing: bool,
     report_file: str | None,
+    controls: tuple[str, ...],
     template: bool,
     fmt_name: str,
 ) -> None:
     """Import a CSV or XLSX FILE as KIND, through the ordinary actions.
 
     Each row's action carries the key import:KIND:EXTERNAL-ID, so running the same file again
-    stores nothing new, and a row changed since is reported as a conflict. Exit status 1 when a
+    stores nothing new, and a row changed since is reported as a conflict. Likely duplicates
+    stop the run unless the mapping's [kinds.KIND.duplicates] rule merges or flags them; a file
+    that does not add up to its control totals stores nothing. The source file and rows of
+    what is stored are recorded in import:FILE-SHA256 (erp audit trail). Exit status 1 when a
     row is refused or in conflict.
     """
     from erp_core.imports import run
@@ -77,7 +91,13 @@ def import_command(
     spec = kind_named(kind)
     parsed = load_mapping_file(mapping_file, schema=SCHEMA)
     report = run.run_import(
-        state.erp(), spec.name, file, parsed, dry_run=dry_run, all_or_nothing=all_or_nothing
+        state.erp(),
+        spec.name,
+        file,
+        parsed,
+        dry_run=dry_run,
+        all_or_nothing=all_or_nothing,
+        control=parse_controls(controls),
     )
     if report_file is not None:
         with open(report_file, "w", encoding="utf-8", newline="") as out:
@@ -86,7 +106,12 @@ def import_command(
     if fmt_name == "json":
         import json
 
-        summary = {"summary": report.summary(), "rows_read": report.rows_read, "lines": rows}
+        summary = {
+            "summary": report.summary(),
+            "rows_read": report.rows_read,
+            "source": report.source,
+            "lines": rows,
+        }
         click.echo(json.dumps(summary, indent=2))
     elif fmt_name == "csv":
         click.echo(run.report_csv(report), nl=False)
@@ -103,6 +128,30 @@ def import_command(
         click.echo(report.summary())
     if not report.ok:
         sys.exit(1)
+
+
+def parse_controls(given: tuple[str, ...]) -> dict[str, Any]:
+    """``--control total=2710.75 --control per_customer.C100=2400`` as control totals."""
+    from erp_core.imports.mapping import CellError, canonical_number
+
+    found: dict[str, Any] = {}
+    for text in given:
+        name, sep, amount = text.partition("=")
+        name = name.strip()
+        try:
+            if not sep or not name:
+                raise CellError("")
+            value = canonical_number(amount)
+        except CellError:
+            raise click.BadParameter(
+                f"{text!r} is not NAME=AMOUNT (e.g. total=2710.75)", param_hint="--control"
+            ) from None
+        if "." in name:
+            table, _, group = name.partition(".")
+            found.setdefault(table, {})[group] = value
+        else:
+            found[name] = value
+    return found
 
 
 commands: list[click.Command] = [import_command]

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from erp_core.kernel.commands import Action, Code, Text
+from erp_core.kernel.commands import Action, Code, Line, Text
 from erp_core.kernel.money import Dec
 
 
@@ -47,3 +47,30 @@ class RecordOpeningReceivable(Action):
     amount: Dec
     offset_account: str = "3200"
     memo: Text | None = None
+
+
+MAX_BATCH_ROWS = 2_000
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class ImportedRowIn(Line):
+    rows: Annotated[tuple[Annotated[int, Field(ge=1)], ...], Field(min_length=1)]
+    external_id: Annotated[str, Field(min_length=1, max_length=1000)]
+    key: Annotated[str, Field(min_length=1, max_length=200)]
+    documents: tuple[str, ...] = ()
+
+
+class RecordImportBatch(Action):
+    """Record where the facts of an import came from: the source file (name and SHA-256 of its
+    bytes), the mapping's hash, and for each stored action its source rows, external id,
+    idempotency key and documents. `erp import` applies it after the rows it lists."""
+
+    action: Literal["record_import_batch"] = "record_import_batch"
+    kind: Annotated[str, Field(min_length=1, max_length=64)]
+    file: Annotated[str, Field(min_length=1, max_length=1000)]
+    file_sha256: Sha256
+    mapping_sha256: Sha256
+    rows_read: Annotated[int, Field(ge=0)]
+    part: Annotated[int, Field(ge=1)] = 1
+    parts: Annotated[int, Field(ge=1)] = 1
+    rows: Annotated[list[ImportedRowIn], Field(min_length=1, max_length=MAX_BATCH_ROWS)]

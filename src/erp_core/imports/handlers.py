@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import erp_core.imports.events  # noqa: F401  (registers the voucher kind)
-from erp_core.imports.commands import RecordOpeningPayable, RecordOpeningReceivable
-from erp_core.imports.events import OpeningReceivableClaimed
+from erp_core.imports.commands import (
+    RecordImportBatch,
+    RecordOpeningPayable,
+    RecordOpeningReceivable,
+)
+from erp_core.imports.events import ImportBatchRecorded, ImportedRow, OpeningReceivableClaimed
 from erp_core.kernel.aggregate import Aggregate
 from erp_core.kernel.context import Context
 from erp_core.kernel.errors import ValidationError
@@ -196,3 +200,53 @@ def record_opening_receivable(cmd: RecordOpeningReceivable, ctx: Context) -> lis
         )
     )
     return [document]
+
+
+def batch_stream(file_sha256: str) -> str:
+    return f"import:{file_sha256}"
+
+
+class ImportedFile(Aggregate):
+    """The runs that stored something from one source file (by the hash of its bytes)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.batches = 0
+
+    def _on_recorded(self, e: ImportBatchRecorded) -> None:
+        self.batches += 1
+
+    handlers = {ImportBatchRecorded: _on_recorded}
+
+
+@handles(RecordImportBatch)
+def record_import_batch(cmd: RecordImportBatch, ctx: Context) -> list[str]:
+    if cmd.part > cmd.parts:
+        raise ValidationError("part", f"part {cmd.part} of {cmd.parts}")
+    seen: set[int] = set()
+    for index, row in enumerate(cmd.rows):
+        twice = seen.intersection(row.rows)
+        if twice:
+            raise ValidationError(f"rows.{index}.rows", f"row {min(twice)} is listed twice")
+        seen.update(row.rows)
+    stream = batch_stream(cmd.file_sha256)
+    imported = ctx.uow.get(ImportedFile, stream)
+    imported.trigger(
+        ctx.event(
+            ImportBatchRecorded,
+            kind=cmd.kind,
+            file=cmd.file,
+            file_sha256=cmd.file_sha256,
+            mapping_sha256=cmd.mapping_sha256,
+            rows_read=cmd.rows_read,
+            part=cmd.part,
+            parts=cmd.parts,
+            rows=tuple(
+                ImportedRow(
+                    rows=r.rows, external_id=r.external_id, key=r.key, documents=r.documents
+                )
+                for r in cmd.rows
+            ),
+        )
+    )
+    return [stream]

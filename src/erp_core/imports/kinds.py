@@ -12,8 +12,9 @@ voucher, keyed by its date (one opening voucher per date).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from erp_core.imports.cleansing import (
@@ -46,6 +47,56 @@ class Planned:
     action: Mapping[str, Any]
 
 
+# what one row adds to a control total (`None`: the row has no such figure, e.g. a bad cell);
+# the second argument is the base currency's minor unit (stock values are rounded per line, as
+# inventory rounds them)
+Measure = Callable[[Mapping[str, FieldValue], Decimal], Decimal | None]
+
+
+def _sum_of(name: str) -> Measure:
+    def measure(values: Mapping[str, FieldValue], _unit: Decimal) -> Decimal | None:
+        value = values.get(name)
+        return value if isinstance(value, Decimal) else None
+
+    return measure
+
+
+def _debit(values: Mapping[str, FieldValue], _unit: Decimal) -> Decimal | None:
+    """The debit side of a line: its debit, or a positive signed amount."""
+    debit, amount = values.get("debit"), values.get("amount")
+    if isinstance(debit, Decimal):
+        return debit
+    if isinstance(amount, Decimal):
+        return max(amount, Decimal(0))
+    return Decimal(0) if debit is None and amount is None else None
+
+
+def _stock_value(values: Mapping[str, FieldValue], unit: Decimal) -> Decimal | None:
+    quantity, cost = values.get("quantity"), values.get("unit_cost")
+    if not isinstance(quantity, Decimal) or not isinstance(cost, Decimal):
+        return None
+    return (quantity * cost).quantize(unit, rounding=ROUND_HALF_UP)
+
+
+def _one(_values: Mapping[str, FieldValue], _unit: Decimal) -> Decimal:
+    return Decimal(1)
+
+
+@dataclass(frozen=True)
+class Control:
+    """A control total a mapping (or ``--control``) may state for a kind: what each row adds,
+    and, for a per-group total (``[kinds.open_receivables.control.per_customer]``), the field
+    that names the group."""
+
+    name: str
+    measure: Measure
+    label: str
+    by: str | None = None
+
+
+ROWS_CONTROL = Control("rows", _one, "rows")
+
+
 @dataclass(frozen=True)
 class KindSpec:
     """What an import kind accepts and how a record becomes an action."""
@@ -69,6 +120,10 @@ class KindSpec:
     group_by: str | None = None  # one action per value of this field (a voucher reference)
     personal: tuple[str, ...] = ()  # personal data: never echoed in the report
     control_refused: tuple[str, ...] = ()  # fields that may not name a sub-ledger control account
+    controls: tuple[Control, ...] = ()  # the control totals a mapping may state (and `rows`)
+
+    def control_named(self, name: str) -> Control | None:
+        return next((c for c in (ROWS_CONTROL, *self.controls) if c.name == name), None)
 
     def plan(self, records: Sequence[MappedRecord]) -> list[Planned]:
         if self.whole_file:
@@ -81,6 +136,8 @@ class KindSpec:
         if self.action == "post_voucher":  # a bank statement line: one two-line voucher
             return _statement_voucher(self, record)
         body = _present(record.values)
+        if self.action == "set_exchange_rate" and "per_base" in body:
+            body["rate"] = inverse_rate(body.pop("per_base"))
         if self.action == "receive_stock":
             line = {
                 k: body.pop(k)
@@ -96,6 +153,20 @@ class KindSpec:
             "idempotency_key": idempotency_key(self.name, record.external_id),
         }
         return Planned(rows=(record.row,), external_id=record.external_id, action=action)
+
+
+RATE_PLACES = 10  # the places a stored exchange rate may have (the ledger's MAX_RATE_PLACES)
+
+
+def inverse_rate(per_base: Decimal) -> Decimal:
+    """A rate quoted as units of the currency per one base unit (1 EUR = 1.0856 USD, as
+    central banks publish) as the rate we store (base units per unit: 0.9211495947), rounded
+    half up to `RATE_PLACES` places, trailing zeros dropped."""
+    if per_base <= 0:
+        raise ValueError(f"{per_base} is not a positive rate")
+    exact = Decimal(1) / per_base
+    rounded = exact.quantize(Decimal(1).scaleb(-RATE_PLACES), rounding=ROUND_HALF_UP)
+    return rounded.quantize(Decimal(1)) if rounded == rounded.to_integral() else rounded.normalize()
 
 
 def _present(values: Mapping[str, FieldValue]) -> dict[str, Any]:
@@ -262,7 +333,11 @@ column = "Contact"
 column = "Terms"
 default = "30"
 transform = [{{ number = {{ decimal = "." }} }}]
-{extra}"""
+{extra}
+[kinds.{kind}.duplicates]   # likely duplicates: "stop" the run (the default), "merge" or "flag"
+keys = []                   # columns that identify a party exactly, e.g. ["VAT no"]
+near = "stop"
+"""
 
 _CUSTOMER_EXTRA = """
 [kinds.customers.fields.credit_limit]
@@ -335,6 +410,9 @@ transform = [{ number = { decimal = ",", thousands = "." } }]
 
 [kinds.opening_balances.fields.memo]
 column = "Text"
+
+[kinds.opening_balances.control]   # the old trial balance's debit total (= its credit total)
+total = "37000.00"
 """
 
 _PAYABLES_MAPPING = """\
@@ -369,6 +447,9 @@ default = "2026-01-01"
 [kinds.open_payables.fields.offset_account]
 column = "Offset"
 default = "3200"
+
+[kinds.open_payables.control]      # the old books' totals: nothing is stored unless they agree
+total = "1730.50"                  # the payables control account
 """
 
 _RECEIVABLES_MAPPING = """\
@@ -403,6 +484,9 @@ default = "2026-01-01"
 [kinds.open_receivables.fields.offset_account]
 column = "Offset"
 default = "3200"
+
+[kinds.open_receivables.control]   # the old books' totals: nothing is stored unless they agree
+total = "2710.75"                  # the receivables control account
 """
 
 _STOCK_MAPPING = """\
@@ -437,6 +521,10 @@ column = "Batch"
 [kinds.opening_stock.fields.account]   # credited against inventory
 column = "Offset"
 default = "3200"
+
+[kinds.opening_stock.control]          # the old books' figures: nothing is stored unless they agree
+quantity = "1040"
+value = "460.00"                       # the inventory account
 """
 
 _ASSET_MAPPING = """\
@@ -586,6 +674,30 @@ column = "Counterparty"
 column = "Purpose"
 """
 
+_RATES_MAPPING = """\
+[kinds.exchange_rates]
+external_id = ["Currency", "Date"]       # one rate per currency and day
+
+[kinds.exchange_rates.fields.date]
+column = "Date"
+required = true
+transform = [{ date = ["%d.%m.%Y"] }]
+
+[kinds.exchange_rates.fields.currency]
+column = "Currency"
+required = true
+transform = ["trim", "upper"]
+
+[kinds.exchange_rates.fields.per_base]   # central-bank quote: units per 1 base unit
+column = "Units per EUR"                 # (map `rate` instead for base units per unit)
+required = true
+transform = [{ number = { decimal = "," } }]
+
+[kinds.exchange_rates.fields.source]
+column = "Source"
+default = "ECB"
+"""
+
 KINDS: dict[str, KindSpec] = {
     "chart": _spec(
         name="chart",
@@ -702,6 +814,7 @@ KINDS: dict[str, KindSpec] = {
         sample_mapping=_OPENING_MAPPING,
         links=(("account", "posting_accounts"),),
         whole_file=True,
+        controls=(Control("total", _debit, "the opening debits"),),
     ),
     "open_payables": _spec(
         name="open_payables",
@@ -727,6 +840,10 @@ KINDS: dict[str, KindSpec] = {
         sample_mapping=_PAYABLES_MAPPING,
         links=(("supplier", "suppliers"), ("offset_account", "posting_accounts")),
         unique=("supplier", "supplier_reference"),
+        controls=(
+            Control("total", _sum_of("amount"), "open items"),
+            Control("per_supplier", _sum_of("amount"), "open items", by="supplier"),
+        ),
     ),
     "open_receivables": _spec(
         name="open_receivables",
@@ -752,6 +869,10 @@ KINDS: dict[str, KindSpec] = {
         sample_mapping=_RECEIVABLES_MAPPING,
         links=(("customer", "customers"), ("offset_account", "posting_accounts")),
         unique=("customer", "invoice_reference"),
+        controls=(
+            Control("total", _sum_of("amount"), "open items"),
+            Control("per_customer", _sum_of("amount"), "open items", by="customer"),
+        ),
     ),
     "opening_stock": _spec(
         name="opening_stock",
@@ -776,6 +897,12 @@ KINDS: dict[str, KindSpec] = {
         ),
         sample_mapping=_STOCK_MAPPING,
         links=(("item", "stock_items"), ("warehouse", "warehouses"), ("account", "accounts")),
+        controls=(
+            Control("quantity", _sum_of("quantity"), "stock quantity"),
+            Control("value", _stock_value, "stock value"),
+            Control("quantity_per_item", _sum_of("quantity"), "stock quantity", by="item"),
+            Control("value_per_item", _stock_value, "stock value", by="item"),
+        ),
     ),
     "fixed_assets": _spec(
         name="fixed_assets",
@@ -822,6 +949,10 @@ KINDS: dict[str, KindSpec] = {
         ),
         control_refused=("credit_account",),
         unique=(),
+        controls=(
+            Control("cost", _sum_of("cost"), "asset cost"),
+            Control("accumulated", _sum_of("opening_accumulated"), "accumulated depreciation"),
+        ),
     ),
     "employees": _spec(
         name="employees",
@@ -929,6 +1060,7 @@ KINDS: dict[str, KindSpec] = {
         group_by="voucher",
         control_refused=("account",),
         unique=(),
+        controls=(Control("total", _debit, "the debits"),),
     ),
     "bank_statement": _spec(
         name="bank_statement",
@@ -949,6 +1081,24 @@ KINDS: dict[str, KindSpec] = {
         links=(("bank_account", "posting_accounts"), ("account", "posting_accounts")),
         control_refused=("bank_account", "account"),
         unique=(),
+        controls=(Control("total", _sum_of("amount"), "the statement's net amount"),),
+    ),
+    "exchange_rates": _spec(
+        name="exchange_rates",
+        action="set_exchange_rate",
+        fields=("currency", "date", "rate", "per_base", "source"),
+        required=("currency", "date"),
+        cleansing={"currency": CODE, "source": TEXT},
+        description="exchange rates (set_exchange_rate, one per currency and day): `rate` in "
+        "base units per unit, or `per_base` as central banks quote (units per base unit)",
+        sample_header=("Date", "Currency", "Units per EUR", "Source"),
+        sample_rows=(
+            ("02.01.2026", "USD", "1,0856", "ECB"),
+            ("02.01.2026", "CHF", "0,9312", "ECB"),
+            ("05.01.2026", "USD", "1,0921", ""),
+        ),
+        sample_mapping=_RATES_MAPPING,
+        unique=("currency", "date"),
     ),
 }
 

@@ -21,6 +21,22 @@ A mapping is TOML, one table per import kind::
     default = "0"                            # canonical text: point decimals, ISO dates
     transform = [{ number = { decimal = ",", thousands = "." } }]
 
+    [kinds.customers.duplicates]             # optional: likely duplicates and existing codes
+    keys = ["VAT no"]                        # source columns that identify a party exactly
+    threshold = "0.90"                       # name similarity from which two names pair
+    near = "stop"                            # stop (default) | merge | flag
+    existing = "refuse"                      # refuse (default) | skip
+
+    [kinds.customers.control]                # optional: totals from the old books
+    rows = "200"                             # the kind names its totals (see its template)
+
+The duplicates rule: ``near = "stop"`` stops the run (nothing stored) when two rows, or a row
+and a stored record, look alike or share a key, listing every pair with its similarity;
+``"merge"`` stores only the first row of each group (or nothing, when it resembles one stored
+record) and reports the others as ``merged`` into it; ``"flag"`` only reports the pairs.
+``existing = "skip"`` leaves alone a row whose code is already in the books but was not imported
+under this row's key (``refuse``, the default, refuses it naming the code).
+
 Steps, applied in order (the text steps first; a parsing step ends the chain):
 
 * ``"trim"``, ``"upper"``, ``"lower"``, ``"collapse_spaces"`` (trim and one space between words);
@@ -184,6 +200,11 @@ class _NumberParser:
         return result
 
 
+def canonical_number(text: str) -> Decimal:
+    """A number written canonically (``-1234.50``: a point, no separators), exactly."""
+    return _canonical_number(text)
+
+
 def _canonical_number(text: str) -> Decimal:
     value = text.strip()
     if not _CANONICAL_NUMBER.fullmatch(value):
@@ -336,6 +357,18 @@ class FieldMapping:
 
 
 @dataclass(frozen=True)
+class DuplicateRule:
+    """What a likely duplicate does: `keys` (source columns matched exactly, as identifiers),
+    the name-similarity `threshold`, the policy for pairs (`near`: stop, merge or flag) and
+    for a code already in the books that this import did not create (`existing`)."""
+
+    keys: tuple[str, ...] = ()
+    threshold: Decimal = Decimal("0.90")
+    near: str = "stop"
+    existing: str = "refuse"
+
+
+@dataclass(frozen=True)
 class KindMapping:
     """The mapping of one import kind (customers, opening balances, ...)."""
 
@@ -346,12 +379,16 @@ class KindMapping:
     encoding: str | None = None
     delimiter: str | None = None
     description: str = ""
+    duplicates: DuplicateRule = field(default_factory=lambda: DuplicateRule())
+    control: Mapping[str, Decimal | Mapping[str, Decimal]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
     @property
     def columns(self) -> tuple[str, ...]:
         """Every source column the mapping reads, in first-use order."""
         names = [f.column for f in self.fields if f.column is not None]
-        return tuple(dict.fromkeys([*self.external_id, *names]))
+        return tuple(dict.fromkeys([*self.external_id, *names, *self.duplicates.keys]))
 
 
 @dataclass(frozen=True)
@@ -360,6 +397,7 @@ class ImportMapping:
 
     kinds: Mapping[str, KindMapping]
     file: str = "mapping"
+    sha256: str = ""  # of the mapping's text, recorded with each import batch
 
     def kind(self, name: str) -> KindMapping:
         try:
@@ -383,6 +421,7 @@ class MappedRecord:
     external_id: str
     values: Mapping[str, FieldValue]
     fingerprint: str
+    match: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def __hash__(self) -> int:
         return hash((self.kind, self.row, self.external_id, self.fingerprint))
@@ -405,7 +444,19 @@ class MappingResult:
 
 
 _TOP_KEYS = ("version", "kinds")
-_KIND_KEYS = ("external_id", "fields", "sheet", "encoding", "delimiter", "description")
+_KIND_KEYS = (
+    "external_id",
+    "fields",
+    "sheet",
+    "encoding",
+    "delimiter",
+    "description",
+    "duplicates",
+    "control",
+)
+_DUPLICATE_KEYS = ("keys", "threshold", "near", "existing")
+NEAR_POLICIES = ("stop", "merge", "flag")
+EXISTING_POLICIES = ("refuse", "skip")
 _FIELD_KEYS = ("column", "default", "required", "transform", "description")
 _TEXT_STEPS = ("trim", "upper", "lower", "collapse_spaces")
 _STEP_NAMES = (*_TEXT_STEPS, "boolean", "map", "regex", "split", "number", "date")
@@ -451,7 +502,8 @@ def load_mapping(
             raise MappingFileError(f"kinds.{kind}", f"is not an import kind ({known})", file)
         allowed = None if schema is None else schema[kind]
         kinds[kind] = loader.kind(kind, body, allowed)
-    return ImportMapping(kinds=MappingProxyType(kinds), file=file)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return ImportMapping(kinds=MappingProxyType(kinds), file=file, sha256=digest)
 
 
 @dataclass(frozen=True)
@@ -521,7 +573,57 @@ class _Loader:
             encoding=self.optional_text(f"{where}.encoding", table.get("encoding")),
             delimiter=delimiter,
             description=self.optional_text(f"{where}.description", table.get("description")) or "",
+            duplicates=self.duplicates(f"{where}.duplicates", table.get("duplicates")),
+            control=self.control(f"{where}.control", table.get("control")),
         )
+
+    def duplicates(self, where: str, body: object) -> DuplicateRule:
+        table = self.table(where, body)
+        self.keys(where, table, _DUPLICATE_KEYS)
+        keys = table.get("keys", [])
+        if isinstance(keys, str):
+            keys = [keys]
+        if not isinstance(keys, list) or not all(isinstance(k, str) and k.strip() for k in keys):
+            raise self.fail(f"{where}.keys", "must be a column name or a list of them")
+        threshold_text = self.default(f"{where}.threshold", table.get("threshold", "0.90"))
+        try:
+            threshold = Decimal(str(threshold_text))
+        except InvalidOperation:
+            threshold = Decimal(-1)
+        if not threshold.is_finite() or not Decimal(0) < threshold <= Decimal(1):
+            raise self.fail(f"{where}.threshold", f"{threshold_text!r} is not a number in (0, 1]")
+        near = self.text(f"{where}.near", table.get("near", "stop"))
+        if near not in NEAR_POLICIES:
+            raise self.fail(f"{where}.near", f"{near!r} is not one of {', '.join(NEAR_POLICIES)}")
+        existing = self.text(f"{where}.existing", table.get("existing", "refuse"))
+        if existing not in EXISTING_POLICIES:
+            known = ", ".join(EXISTING_POLICIES)
+            raise self.fail(f"{where}.existing", f"{existing!r} is not one of {known}")
+        return DuplicateRule(
+            keys=tuple(k.strip() for k in keys), threshold=threshold, near=near, existing=existing
+        )
+
+    def control(self, where: str, body: object) -> Mapping[str, Decimal | Mapping[str, Decimal]]:
+        """Control totals: ``name = "1234.50"``, or a table of them (per party, per item);
+        canonical decimals (a point, no thousands separators), never TOML floats."""
+        table = self.table(where, body)
+        found: dict[str, Decimal | Mapping[str, Decimal]] = {}
+        for name, value in table.items():
+            if isinstance(value, dict):
+                found[name] = MappingProxyType(
+                    {str(k): self.amount(f"{where}.{name}.{k}", v) for k, v in value.items()}
+                )
+            else:
+                found[name] = self.amount(f"{where}.{name}", value)
+        return MappingProxyType(found)
+
+    def amount(self, key: str, value: object) -> Decimal:
+        text = self.default(key, value)
+        try:
+            return _canonical_number(text or "")
+        except CellError:
+            reason = f'{text!r} is not a number (write it as text, e.g. "1234.50")'
+            raise self.fail(key, reason) from None
 
     def field(self, where: str, name: str, body: object) -> FieldMapping:
         table = self.table(where, body)
@@ -738,6 +840,7 @@ def map_row(mapping: KindMapping, row: SourceRow) -> MappedRecord | tuple[RowErr
         external_id=external_id,
         values=MappingProxyType(values),
         fingerprint=fingerprint(values),
+        match=MappingProxyType({c: row.values.get(c, "") for c in mapping.duplicates.keys}),
     )
 
 
