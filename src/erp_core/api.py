@@ -760,7 +760,21 @@ class Erp:
             raise ErpError(f"the log fails verification: {report.problems[0].message}")
         with self.reader.connect() as conn:
             name, _ = queries.company(conn)
-        return audit.make_digest(name, report, self.ledger.clock(), private_key_pem)
+        digest = audit.make_digest(name, report, self.ledger.clock(), private_key_pem)
+        if digest.public_key is not None:
+            # remembered for `erp doctor` (how old the last signed digest is); not in the log
+            from erp_core.ops.history import digests
+
+            with self.writer.begin() as conn:
+                conn.execute(
+                    digests.insert().values(
+                        issued_at=digest.time.isoformat(),
+                        head_position=digest.position,
+                        head_hash=digest.hash,
+                        public_key=digest.public_key,
+                    )
+                )
+        return digest
 
     @_report
     def trail(self, document: str) -> list[TrailEntry]:

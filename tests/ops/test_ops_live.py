@@ -9,11 +9,13 @@ import sys
 import time
 from pathlib import Path
 
+import orjson
 import pytest
 from click.testing import CliRunner
 
 from erp_core import Erp
 from erp_core.audit import verify as audit
+from erp_core.audit.verify import keygen
 from erp_core.cli import cli
 from erp_core.infra.config import parse_url
 from erp_core.ops.archive import backup, inspect_archive, restore
@@ -107,7 +109,9 @@ def by_check(findings: list) -> dict[str, str]:  # type: ignore[type-arg]
 def test_doctor_is_ok_after_a_backup_and_warns_without_one(book: str, tmp_path: Path) -> None:
     findings = doctor(parse_url(book), now=JANUARY)
     assert by_check(findings)["backup"] == "warning" and exit_code(findings) == 1
-    backup(parse_url(book), tmp_path / "b.erpbak", now=lambda: JANUARY)
+    assert by_check(findings)["signed digest"] == "warning"
+    private, _public = keygen()
+    backup(parse_url(book), tmp_path / "b.erpbak", now=lambda: JANUARY, private_key_pem=private)
     findings = doctor(parse_url(book), now=JANUARY + dt.timedelta(hours=1))
     assert exit_code(findings) == 0, findings
     assert by_check(findings)["chain"] == "ok"
@@ -116,6 +120,26 @@ def test_doctor_is_ok_after_a_backup_and_warns_without_one(book: str, tmp_path: 
     assert by_check(later)["backup"] == "warning"
     summer = doctor(parse_url(book), now=dt.datetime(2026, 7, 1, tzinfo=dt.UTC))
     assert by_check(summer)["periods"] == "warning"
+
+
+def test_doctor_reports_the_age_of_the_last_signed_digest(book: str, tmp_path: Path) -> None:
+    private, _public = keygen()
+    key = tmp_path / "signing.pem"
+    key.write_bytes(private)
+    unsigned = CliRunner().invoke(cli, ["--db", book, "audit", "digest"])
+    assert unsigned.exit_code == 0, unsigned.output
+    findings = {f.check: f for f in doctor(parse_url(book))}
+    assert findings["signed digest"].status == "warning"  # an unsigned digest proves nothing
+    assert "no signed digest issued" in findings["signed digest"].detail
+    signed = CliRunner().invoke(cli, ["--db", book, "audit", "digest", "--sign", str(key)])
+    assert signed.exit_code == 0, signed.output
+    issued = dt.datetime.fromisoformat(orjson.loads(signed.output)["time"])
+    fresh = {f.check: f for f in doctor(parse_url(book), now=issued + dt.timedelta(days=2))}
+    assert fresh["signed digest"].status == "ok"
+    assert "(2 days ago, digest), at position" in fresh["signed digest"].detail
+    stale = {f.check: f for f in doctor(parse_url(book), now=issued + dt.timedelta(days=9))}
+    assert stale["signed digest"].status == "warning"
+    assert "erp audit digest --sign" in (stale["signed digest"].advice or "")
 
 
 def test_doctor_is_critical_when_the_chain_breaks(book: str) -> None:
@@ -157,12 +181,13 @@ def test_doctor_is_critical_for_a_missing_database_or_a_newer_schema(
 def test_upgrade_applies_pending_migrations(book: str) -> None:
     db = sqlite3.connect(parse_url(book).path)
     db.execute("DROP TABLE ops_backups")
-    db.execute("DELETE FROM erp_schema_version WHERE version_num = 'ops_0001'")
+    db.execute("DROP TABLE ops_digests")
+    db.execute("DELETE FROM erp_schema_version WHERE version_num = 'ops_0002'")
     db.commit()
     db.close()
     assert by_check(doctor(parse_url(book), now=JANUARY))["schema"] == "warning"
     result = CliRunner().invoke(cli, ["--db", book, "upgrade"])
     assert result.exit_code == 0, result.output
     before, _, after = result.output.partition(" -> ")
-    assert "ops_0001" not in before and "ops_0001" in after, result.output
+    assert "ops_0002" not in before and "ops_0002" in after, result.output
     assert by_check(doctor(parse_url(book), now=JANUARY))["schema"] == "ok"

@@ -95,10 +95,12 @@ def _as_bytes(state: object) -> bytes:
     return bytes(state)  # type: ignore[call-overload]
 
 
-def raw_events(conn: Connection, batch: int = 5000, upto: int | None = None) -> Iterator[RawEvent]:
-    """Every stored event in log order, as raw rows (keyset pagination, constant memory)."""
+def raw_events(
+    conn: Connection, batch: int = 5000, upto: int | None = None, after: int = 0
+) -> Iterator[RawEvent]:
+    """Every stored event in log order (after position `after`, up to `upto`), as raw rows
+    (keyset pagination, constant memory)."""
     pos = _position_column(conn)
-    after = 0
     limit = "" if upto is None else f" AND {pos} <= :upto"
     query = text(
         f"SELECT {pos}, originator_id, originator_version, topic, state FROM {EVENTS_TABLE} "
@@ -117,8 +119,7 @@ def raw_events(conn: Connection, batch: int = 5000, upto: int | None = None) -> 
 ChainRow = tuple[int, str, str, int | None, str | None]
 
 
-def chain_records(conn: Connection, batch: int = 20000) -> Iterator[ChainRow]:
-    after = 0
+def chain_records(conn: Connection, batch: int = 20000, after: int = 0) -> Iterator[ChainRow]:
     query = text(
         f"SELECT position, stream, hash, previous, link FROM {CHAIN_TABLE} "
         "WHERE position > :after ORDER BY position LIMIT :batch"
