@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import sqlite3
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from erp_core.audit import verify as audit
 from erp_core.audit.verify import keygen
 from erp_core.cli import cli
 from erp_core.infra.config import parse_url
-from erp_core.ops.archive import backup, inspect_archive, restore
+from erp_core.ops.archive import backup, inspect_archive, iter_archive, restore
 from erp_core.ops.doctor import Limits, doctor, exit_code
 
 WRITER = """
@@ -26,8 +27,9 @@ import sys
 from erp_core import Erp
 erp = Erp.open(sys.argv[1], actor="writer-" + sys.argv[2])
 for i in range(int(sys.argv[3])):
-    erp.post_voucher("2026-03-10", [{"account": "1120", "debit": f"{i + 1}.00"},
-                                    {"account": "3100", "credit": f"{i + 1}.00"}])
+    document = erp.post_voucher("2026-03-10", [{"account": "1120", "debit": f"{i + 1}.00"},
+                                               {"account": "3100", "credit": f"{i + 1}.00"}])
+    print("ack", document.documents[0], flush=True)  # acknowledged: the save returned
 print("done", flush=True)
 """
 
@@ -44,19 +46,32 @@ def start_writers(url: str, count: int, vouchers: int) -> list[subprocess.Popen[
     ]
 
 
+def documents_in(path: Path) -> list[str]:
+    """The voucher documents an archive holds (the first event of each document's stream)."""
+    with gzip.open(path, "rb") as f:
+        _manifest, _signer, events = iter_archive(f)
+        return [e.stream.removeprefix("doc:") for e in events if e.stream.startswith("doc:JV")]
+
+
 def backups_while_writing(url: str, tmp_path: Path) -> None:
+    """Four processes post vouchers while backups are taken one after another: every archive
+    verifies and is a prefix of the live log; every acknowledged voucher is in an archive or
+    after its head, never twice; the last archive restores to exactly that prefix."""
     with Erp.open(url, actor="t") as erp:
         erp.init("Busy Ltd", "EUR", dt.date(2026, 1, 1))
         start = erp.verify().head_position
-    writers = start_writers(url, 2, 25)
+    writers = start_writers(url, 4, 20)
     manifests = []
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300
     while any(w.poll() is None for w in writers) and time.monotonic() < deadline:
         path = tmp_path / f"live-{len(manifests)}.erpbak"
         manifests.append((path, backup(parse_url(url), path)))
+    acknowledged: list[str] = []
     for w in writers:
-        _out, err = w.communicate(timeout=120)
+        out, err = w.communicate(timeout=300)
         assert w.returncode == 0, err
+        acknowledged += [line.split()[1] for line in out.splitlines() if line.startswith("ack ")]
+    assert len(acknowledged) == 80 and len(set(acknowledged)) == 80
     assert manifests, "no backup was taken while the writers ran"
     with Erp.open(url, actor="t") as erp, erp.reader.connect() as conn:
         final = audit.verify_chain(
@@ -64,12 +79,24 @@ def backups_while_writing(url: str, tmp_path: Path) -> None:
             audit.chain_records(conn),
             [m.head_position for _, m in manifests],
         )
+        live = {
+            e.stream.removeprefix("doc:"): e.position
+            for e in audit.raw_events(conn)
+            if e.stream.startswith("doc:JV") and e.version == 1
+        }
     assert final.ok
+    assert sorted(live) == sorted(acknowledged)  # every acknowledged voucher, once
     for path, manifest in manifests:
         # each archive verifies on its own, and its head is a real point of the live log
         assert inspect_archive(path).head_hash == manifest.head_hash
         assert start <= manifest.head_position <= final.head_position
         assert final.checkpoints[manifest.head_position] == manifest.head_hash
+        held = documents_in(path)
+        assert len(held) == len(set(held)), "a voucher twice in one archive"
+        for document in acknowledged:
+            inside = document in held
+            after_head = live[document] > manifest.head_position
+            assert inside != after_head, (document, path.name)
     # the last one restores, and the restored log is exactly that prefix of the live one
     path, manifest = manifests[-1]
     target = f"sqlite:///{tmp_path}/restored.sqlite"
