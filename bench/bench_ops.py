@@ -1,8 +1,9 @@
 """Operating the books at size (issue 20): how big the log is, and how long `erp backup`,
 `erp restore` and `erp migrate-store` take at 100,000 and 1,000,000 events.
 
-For each size N (vouchers; each voucher is one stored event), the script writes N seeded two-line vouchers as JSON Lines, builds a SQLite book with
-`erp init` + `erp apply`, then times, as separate processes, each once:
+For each size N (vouchers; each voucher is one stored event), the script writes N seeded
+two-line vouchers as JSON Lines, builds a SQLite book with `erp init` + `erp apply`, then
+times, as separate processes, each once:
 
 - `erp backup FILE` (the archive's size too),
 - `erp restore FILE` into an empty SQLite file and into an empty PostgreSQL schema (loading,
