@@ -13,7 +13,7 @@ times, as separate processes, each once:
 and reads the size of the log (events and chain, with their indexes) on SQLite (`dbstat`) and
 PostgreSQL (`pg_total_relation_size`).
 
-    .venv/bin/python bench/bench_ops.py 50000 500000 --write-doc
+    .venv/bin/python bench/bench_ops.py 100000 1000000 --write-doc
 
 With ``--write-doc`` it rewrites its section of docs/performance.md. PostgreSQL's URL comes from
 ``--pg`` or ``ERP_TEST_POSTGRES_URL``; scratch schemas ``bench_ops_*`` are dropped afterwards.

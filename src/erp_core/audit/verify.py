@@ -151,6 +151,20 @@ def stream_events(conn: Connection, stream: str) -> list[RawEvent]:
     return [RawEvent(int(p), str(s), int(v), str(t), _as_bytes(b)) for p, s, v, t, b in rows]
 
 
+def streams_of(conn: Connection, document: str) -> list[str]:
+    """The streams of a document number: ``doc:NUMBER`` (what it posted) and every
+    ``<kind>:NUMBER`` stream of the document itself (``so:``, ``po:``, ``wo:``, ...)."""
+    escaped = document.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = conn.execute(
+        text(
+            f"SELECT DISTINCT originator_id FROM {EVENTS_TABLE} "
+            "WHERE originator_id LIKE :pattern ESCAPE '\\'"
+        ),
+        {"pattern": f"%:{escaped}"},
+    ).all()
+    return sorted(str(r[0]) for r in rows if str(r[0]).split(":", 1)[1] == document)
+
+
 # --- verifying -------------------------------------------------------------------------------
 
 

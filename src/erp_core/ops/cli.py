@@ -347,6 +347,13 @@ def upgrade(state: Context) -> None:
     "--backup-max-age", type=float, default=26, show_default=True, help="Hours since a backup."
 )
 @click.option(
+    "--digest-max-age",
+    type=float,
+    default=8,
+    show_default=True,
+    help="Days since the last signed digest (or signed backup).",
+)
+@click.option(
     "--close-grace",
     type=int,
     default=45,
@@ -360,6 +367,7 @@ def doctor(
     no_verify: bool,
     max_lag: int,
     backup_max_age: float,
+    digest_max_age: float,
     close_grace: int,
 ) -> None:
     """Health report for monitoring: exit 0 OK, 1 warning, 2 critical."""
@@ -369,6 +377,7 @@ def doctor(
     limits = Limits(
         max_lag=max_lag,
         backup_max_age=dt.timedelta(hours=backup_max_age),
+        digest_max_age=dt.timedelta(days=digest_max_age),
         close_grace=dt.timedelta(days=close_grace),
     )
     findings = run(_url(state.db), limits=limits, verify=not no_verify)
