@@ -103,7 +103,7 @@ def with_schema(base: str, schema: str) -> str:
     return f"{base}{'&' if '?' in base else '?'}schema={schema}"
 
 
-def measure(n: int, pg: str, folder: Path) -> dict[str, Any]:
+def measure(n: int, pg: str | None, folder: Path) -> dict[str, Any]:
     _bean, jsonl = write_files(n, 20, folder, beancount=False)
     db = folder / f"book-{n}.sqlite"
     url = f"sqlite:///{db}"
@@ -121,19 +121,25 @@ def measure(n: int, pg: str, folder: Path) -> dict[str, Any]:
                                        f"sqlite:///{restored}")  # fmt: skip
     restore_schema = f"bench_ops_restore_{n}"
     move_schema = f"bench_ops_move_{n}"
-    for schema in (restore_schema, move_schema):
-        drop_schema(pg, schema)
-    try:
-        pg_restore_wall, pg_restore_cpu, _ = erp(
-            url, "restore", str(archive), "--db", with_schema(pg, restore_schema)
-        )
-        pg_bytes = pg_log_bytes(pg, restore_schema)
-        move_wall, move_cpu, out = erp(url, "migrate-store", "--to", with_schema(pg, move_schema))
-        if "Reports identical" not in out:
-            raise SystemExit(f"migrate-store did not prove the move:\n{out[-2000:]}")
-    finally:
+    pg_restore: tuple[float, float] | None = None
+    move: tuple[float, float] | None = None
+    pg_bytes: int | None = None
+    if pg is not None:
         for schema in (restore_schema, move_schema):
             drop_schema(pg, schema)
+        try:
+            wall, cpu, _ = erp(
+                url, "restore", str(archive), "--db", with_schema(pg, restore_schema)
+            )
+            pg_restore = (wall, cpu)
+            pg_bytes = pg_log_bytes(pg, restore_schema)
+            wall, cpu, out = erp(url, "migrate-store", "--to", with_schema(pg, move_schema))
+            if "Reports identical" not in out:
+                raise SystemExit(f"migrate-store did not prove the move:\n{out[-2000:]}")
+            move = (wall, cpu)
+        finally:
+            for schema in (restore_schema, move_schema):
+                drop_schema(pg, schema)
     archive_bytes = archive.stat().st_size
     for path in folder.glob(f"*-{n}.*"):
         path.unlink()
@@ -143,18 +149,21 @@ def measure(n: int, pg: str, folder: Path) -> dict[str, Any]:
         "build_wall": build_wall,
         "sqlite_log_mb": log_bytes / 1e6,
         "sqlite_file_mb": file_bytes / 1e6,
-        "pg_log_mb": pg_bytes / 1e6,
+        "pg_log_mb": None if pg_bytes is None else pg_bytes / 1e6,
         "archive_mb": archive_bytes / 1e6,
         "backup": (backup_wall, backup_cpu),
         "restore_sqlite": (restore_wall, restore_cpu),
-        "restore_pg": (pg_restore_wall, pg_restore_cpu),
-        "move_pg": (move_wall, move_cpu),
+        "restore_pg": pg_restore,
+        "move_pg": move,
     }
 
 
 def section(results: list[dict[str, Any]], command: str) -> str:
-    def pair(v: tuple[float, float]) -> str:
-        return f"{v[0]:.1f} s ({v[1]:.1f} s CPU)"
+    def pair(v: tuple[float, float] | None) -> str:
+        return "not measured" if v is None else f"{v[0]:.1f} s ({v[1]:.1f} s CPU)"
+
+    def mb(v: float | None, per: float = 1.0) -> str:
+        return "not measured" if v is None else f"{v * per:.1f} MB"
 
     lines = [
         SECTION,
@@ -191,7 +200,7 @@ def section(results: list[dict[str, Any]], command: str) -> str:
         lines.append(
             f"| {r['vouchers']:,} | {r['sqlite_log_mb']:.1f} MB | "
             f"{r['sqlite_log_mb'] * per:.1f} MB | {r['sqlite_file_mb']:.1f} MB | "
-            f"{r['pg_log_mb']:.1f} MB | {r['pg_log_mb'] * per:.1f} MB | "
+            f"{mb(r['pg_log_mb'])} | {mb(r['pg_log_mb'], per)} | "
             f"{r['archive_mb']:.1f} MB |"
         )
     lines += [
@@ -209,6 +218,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[50_000])
     parser.add_argument("--pg", default=os.environ.get("ERP_TEST_POSTGRES_URL"))
+    parser.add_argument(
+        "--pg-max", type=int, default=None, help="PostgreSQL steps only up to this many vouchers"
+    )
     parser.add_argument("--write-doc", action="store_true")
     args = parser.parse_args(argv)
     if not args.pg:
@@ -216,16 +228,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     results = []
     with tempfile.TemporaryDirectory(prefix="erp-bench-ops-") as tmp:
         for n in args.sizes:
-            r = measure(n, args.pg, Path(tmp))
+            with_pg = args.pg_max is None or n <= args.pg_max
+            r = measure(n, args.pg if with_pg else None, Path(tmp))
             results.append(r)
-            print(
-                f"{n:>9,} vouchers {r['events']:>9,} events | backup {r['backup'][0]:.1f} s | "
-                f"restore sqlite {r['restore_sqlite'][0]:.1f} s | restore pg "
-                f"{r['restore_pg'][0]:.1f} s | migrate-store {r['move_pg'][0]:.1f} s | log "
-                f"{r['sqlite_log_mb']:.1f} MB sqlite, {r['pg_log_mb']:.1f} MB pg",
-                flush=True,
-            )
+            print(f"{n:>9,} vouchers: {r}", flush=True)
     command = ".venv/bin/python bench/bench_ops.py " + " ".join(map(str, args.sizes))
+    if args.pg_max is not None:
+        command += f" --pg-max {args.pg_max}"
     text = section(results, command)
     print(text)
     if args.write_doc:
