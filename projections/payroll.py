@@ -377,7 +377,7 @@ def salaries_payable_check(conn: Connection) -> CheckResult:
     base = _base(conn)
     account = conn.execute(select(payroll_config.c.salaries_payable)).scalar()
     owed = salaries_payable_by_employee(conn)
-    expected = sum(owed.values(), Decimal(0))
+    expected = sum(owed.values(), from_minor(0, base))  # 0.00, not 0, when nothing is owed
     if account is None:
         return _check("salaries payable", expected, Decimal(0), "payroll is not configured and")
     g = gl_lines
@@ -390,7 +390,7 @@ def salaries_payable_check(conn: Connection) -> CheckResult:
         ).all()
         if v
     }
-    total = sum(per_party.values(), Decimal(0))
+    total = sum(per_party.values(), from_minor(0, base))
     result = _check(
         f"salaries payable ({account})",
         expected,

@@ -593,7 +593,12 @@ def work_orders(
 
 
 def _qty(micro: int) -> Decimal:
-    return Decimal(int(micro)).scaleb(-QTY).normalize()
+    return _plain(Decimal(int(micro)).scaleb(-QTY))
+
+
+def _plain(d: Decimal) -> Decimal:
+    """Without trailing zeros and never in exponent form: 40, not 4E+1 (as reports print it)."""
+    return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
 
 
 def wip_check(conn: Connection) -> list[CheckResult]:
@@ -748,7 +753,7 @@ def production_plan(conn: Connection, document: str) -> ProductionPlanReport | N
 
 
 def _signed_qty(micro: int) -> Decimal:
-    value = Decimal(int(micro)).scaleb(-QTY).normalize()
+    value = _plain(Decimal(int(micro)).scaleb(-QTY))
     return value + 0  # -0 -> 0
 
 

@@ -760,16 +760,36 @@ class Erp:
             raise ErpError(f"the log fails verification: {report.problems[0].message}")
         with self.reader.connect() as conn:
             name, _ = queries.company(conn)
-        return audit.make_digest(name, report, self.ledger.clock(), private_key_pem)
+        digest = audit.make_digest(name, report, self.ledger.clock(), private_key_pem)
+        if digest.public_key is not None:
+            # remembered for `erp doctor` (how old the last signed digest is); not in the log
+            from erp_core.ops.history import digests
+
+            with self.writer.begin() as conn:
+                conn.execute(
+                    digests.insert().values(
+                        issued_at=digest.time.isoformat(),
+                        head_position=digest.position,
+                        head_hash=digest.hash,
+                        public_key=digest.public_key,
+                    )
+                )
+        return digest
 
     @_report
     def trail(self, document: str) -> list[TrailEntry]:
-        """Every stored event of a document (``JV-2026-000001``) or stream (``fy:2026``)."""
-        stream = (
-            document if ":" in document or document in ("chart", "company") else (f"doc:{document}")
-        )
+        """Every stored event of a document (``JV-2026-000001``, ``SO-2026-000001``: its posting
+        stream ``doc:...`` and its own stream, ``so:...``, ``wo:...``, in log order) or of one
+        stream (``fy:2026``)."""
         with self.reader.engine.connect() as conn:  # the raw log only: no catch-up
-            raw = audit.stream_events(conn, stream)
+            if ":" in document or document in ("chart", "company"):
+                raw = audit.stream_events(conn, document)
+            else:
+                streams = audit.streams_of(conn, document)
+                raw = sorted(
+                    (e for s in streams for e in audit.stream_events(conn, s)),
+                    key=lambda e: e.position,
+                )
         if not raw:
             raise NotFound(f"nothing stored for {document!r}")
         entries = []

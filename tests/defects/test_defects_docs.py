@@ -44,6 +44,8 @@ def check_command_line(text: str) -> None:
         return
     while isinstance(command, click.Group) and tokens and not tokens[0].startswith("-"):
         sub = command.get_command(ctx, tokens[0])
+        if sub is None and "show" in command.commands and command.name == "document":
+            sub, tokens = command.commands["show"], ["show", *tokens]  # `erp document NUMBER`
         assert sub is not None, f"{text}: no command {tokens[0]!r}"
         command, tokens = sub, tokens[1:]
     options = {o for p in command.params for o in (*p.opts, *p.secondary_opts)}

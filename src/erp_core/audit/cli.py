@@ -200,23 +200,29 @@ def audit_trail(state: Context, document: str, fmt_name: str) -> None:
         click.echo(json.dumps([e.model_dump(mode="json") for e in entries], indent=2))
         return
     table = new_table(title=f"Audit trail of {document}")
-    for col in ("Position", "Version", "Recorded at", "Actor", "Event", "Details"):
+    several = len({e.stream for e in entries}) > 1  # a document's own stream and its postings
+    columns = ["Position", "Stream", "Version", "Recorded at", "Actor", "Event", "Details"]
+    for col in columns if several else [c for c in columns if c != "Stream"]:
         table.add_column(col)
     for e in entries:
         details = dict(e.details)
         lines: list[dict[str, Any]] = details.pop("lines", None) or []  # type: ignore[assignment]
         summary = ", ".join(f"{k}={v}" for k, v in details.items() if v not in (None, "", {}))
-        table.add_row(str(e.position), str(e.version), e.recorded_at, e.actor, e.event, summary)
+        row = [str(e.position), e.stream, str(e.version), e.recorded_at, e.actor, e.event, summary]
+        table.add_row(*(row if several else row[:1] + row[2:]))
         for line in lines:
-            table.add_row(
-                "",
-                "",
-                "",
-                "",
-                "",
-                f"  {line['account']} {line['currency']} {line['amount']} (base {line['base']})",
-            )
+            blank = [""] * (6 if several else 5)
+            table.add_row(*blank, f"  {_line_summary(line)}")
     print_table(table, 120)
+
+
+def _line_summary(line: Any) -> str:
+    """A journal line as `account currency amount (base ...)`; any other line as its fields."""
+    if not isinstance(line, dict):
+        return str(line)
+    if {"account", "currency", "amount", "base"} <= line.keys():
+        return f"{line['account']} {line['currency']} {line['amount']} (base {line['base']})"
+    return ", ".join(f"{k}={v}" for k, v in line.items() if v not in (None, "", {}, []))
 
 
 @click.group("export")

@@ -95,10 +95,12 @@ def _as_bytes(state: object) -> bytes:
     return bytes(state)  # type: ignore[call-overload]
 
 
-def raw_events(conn: Connection, batch: int = 5000, upto: int | None = None) -> Iterator[RawEvent]:
-    """Every stored event in log order, as raw rows (keyset pagination, constant memory)."""
+def raw_events(
+    conn: Connection, batch: int = 5000, upto: int | None = None, after: int = 0
+) -> Iterator[RawEvent]:
+    """Every stored event in log order (after position `after`, up to `upto`), as raw rows
+    (keyset pagination, constant memory)."""
     pos = _position_column(conn)
-    after = 0
     limit = "" if upto is None else f" AND {pos} <= :upto"
     query = text(
         f"SELECT {pos}, originator_id, originator_version, topic, state FROM {EVENTS_TABLE} "
@@ -117,8 +119,7 @@ def raw_events(conn: Connection, batch: int = 5000, upto: int | None = None) -> 
 ChainRow = tuple[int, str, str, int | None, str | None]
 
 
-def chain_records(conn: Connection, batch: int = 20000) -> Iterator[ChainRow]:
-    after = 0
+def chain_records(conn: Connection, batch: int = 20000, after: int = 0) -> Iterator[ChainRow]:
     query = text(
         f"SELECT position, stream, hash, previous, link FROM {CHAIN_TABLE} "
         "WHERE position > :after ORDER BY position LIMIT :batch"
@@ -148,6 +149,20 @@ def stream_events(conn: Connection, stream: str) -> list[RawEvent]:
         {"stream": stream},
     ).all()
     return [RawEvent(int(p), str(s), int(v), str(t), _as_bytes(b)) for p, s, v, t, b in rows]
+
+
+def streams_of(conn: Connection, document: str) -> list[str]:
+    """The streams of a document number: ``doc:NUMBER`` (what it posted) and every
+    ``<kind>:NUMBER`` stream of the document itself (``so:``, ``po:``, ``wo:``, ...)."""
+    escaped = document.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = conn.execute(
+        text(
+            f"SELECT DISTINCT originator_id FROM {EVENTS_TABLE} "
+            "WHERE originator_id LIKE :pattern ESCAPE '\\'"
+        ),
+        {"pattern": f"%:{escaped}"},
+    ).all()
+    return sorted(str(r[0]) for r in rows if str(r[0]).split(":", 1)[1] == document)
 
 
 # --- verifying -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import OperationalError
 
 from erp_core.infra.config import DatabaseUrl
@@ -103,20 +103,45 @@ def head_revisions() -> set[str]:
     return revisions - parents
 
 
-def _current_revisions(writer: Engine) -> set[str]:
+MOVE_TABLE = "erp_move"  # present (with a row) while the database is an unfinished move's target
+
+
+def unfinished_move(conn: Connection) -> str | None:
+    """Why this database may not be used yet: it is the target of an `erp migrate-store` that
+    has not finished (None: it is not)."""
+    if not inspect(conn).has_table(MOVE_TABLE):
+        return None
+    row = conn.execute(text(f"SELECT source, copied_position FROM {MOVE_TABLE}")).first()
+    if row is None:
+        return None
+    return (
+        f"this database is the unfinished target of `erp migrate-store` from {row[0]} (copied "
+        f"up to position {row[1]}): run the same command again to finish the move, or drop "
+        "this database"
+    )
+
+
+def _current_revisions(writer: Engine, unfinished_move_ok: bool) -> set[str]:
     with writer.connect() as conn:
+        if not unfinished_move_ok:
+            refused = unfinished_move(conn)
+            if refused:
+                raise StorageError(refused)
         if not inspect(conn).has_table("erp_schema_version"):
             return set()
         return {row[0] for row in conn.execute(text("SELECT version_num FROM erp_schema_version"))}
 
 
-def migrate(writer: Engine, url: DatabaseUrl) -> None:
-    """Bring the projection schema to the newest migrations (no-op when already there)."""
+def migrate(writer: Engine, url: DatabaseUrl, *, unfinished_move_ok: bool = False) -> None:
+    """Bring the projection schema to the newest migrations (no-op when already there).
+
+    Refuses the target of an unfinished `erp migrate-store` (a partial copy of a log must
+    never be taken for the books) unless `unfinished_move_ok` (the move itself)."""
     try:
         if url.kind == "postgresql":
             with writer.begin() as conn:
                 conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{url.schema}"'))
-        current = _current_revisions(writer)
+        current = _current_revisions(writer, unfinished_move_ok)
         heads = head_revisions()
         if current == heads:
             return

@@ -124,7 +124,7 @@ def _utc_now() -> dt.datetime:
 # --- backup ----------------------------------------------------------------------------------
 
 
-def _consistent(conn: Connection) -> Connection:
+def consistent_read(conn: Connection) -> Connection:
     if conn.dialect.name == "postgresql":
         return conn.execution_options(isolation_level="REPEATABLE READ")
     return conn  # SQLite: the reader engine's BEGIN; WAL gives the snapshot at the first read
@@ -163,7 +163,7 @@ def backup(
             raise BackupRefused(f"no event store at {url.redacted()}: nothing to back up")
         tmp = out.with_name(f".{out.name}.{os.getpid()}.partial")
         try:
-            with _consistent(reader.connect()) as conn:
+            with consistent_read(reader.connect()) as conn:
                 manifest = _write_archive(conn, url, tmp, private_key_pem, now, progress)
             os.replace(tmp, out)
         finally:

@@ -266,15 +266,25 @@ def restore(
     callback=parse_date,
     help="Date of the reports compared after the move (default: today).",
 )
+@click.option(
+    "--batch",
+    type=click.IntRange(min=1),
+    default=5000,
+    show_default=True,
+    help="Events per committed batch (at most this many are copied again after a crash).",
+)
 @pass_ctx
-def migrate_store(state: Context, target: str, source: str | None, as_of: dt.date | None) -> None:
-    """Move the books to another database (SQLite to PostgreSQL, typically): backup, restore
-    into the empty target, verify its chain and compare the reports. Stop writers first."""
+def migrate_store(
+    state: Context, target: str, source: str | None, as_of: dt.date | None, batch: int
+) -> None:
+    """Move the books to another database (SQLite to PostgreSQL, typically): copy the log
+    into the empty target, verify its chain, rebuild its projections and compare the reports.
+    An interrupted move is finished by running the same command again. Stop writers first."""
     from erp_core.ops.move import move_store
 
     src, dst = _url(source or state.db), _url(target)
     with _progress("moving") as progress:
-        result = move_store(src, dst, as_of=as_of, progress=progress)
+        result = move_store(src, dst, as_of=as_of, progress=progress, batch=batch)
     click.echo(
         f"Moved {result.events} events from {src.redacted()} to {dst.redacted()}; head "
         f"position {result.head_position}, hash {result.head_hash}; target chain verified."
@@ -282,8 +292,8 @@ def migrate_store(state: Context, target: str, source: str | None, as_of: dt.dat
     if result.source_moved_on:
         click.echo(
             f"warning: {result.source_moved_on} events were written to the source during the "
-            "move and are not in the target; stop the writers, drop the target and run the move "
-            "again",
+            "move; the target is not usable yet: stop the writers and run the same command "
+            "again (it copies only what is new)",
             err=True,
         )
         sys.exit(1)
@@ -337,6 +347,13 @@ def upgrade(state: Context) -> None:
     "--backup-max-age", type=float, default=26, show_default=True, help="Hours since a backup."
 )
 @click.option(
+    "--digest-max-age",
+    type=float,
+    default=8,
+    show_default=True,
+    help="Days since the last signed digest (or signed backup).",
+)
+@click.option(
     "--close-grace",
     type=int,
     default=45,
@@ -350,6 +367,7 @@ def doctor(
     no_verify: bool,
     max_lag: int,
     backup_max_age: float,
+    digest_max_age: float,
     close_grace: int,
 ) -> None:
     """Health report for monitoring: exit 0 OK, 1 warning, 2 critical."""
@@ -359,6 +377,7 @@ def doctor(
     limits = Limits(
         max_lag=max_lag,
         backup_max_age=dt.timedelta(hours=backup_max_age),
+        digest_max_age=dt.timedelta(days=digest_max_age),
         close_grace=dt.timedelta(days=close_grace),
     )
     findings = run(_url(state.db), limits=limits, verify=not no_verify)

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, inspect, text
 
 from erp_core.infra.chain import CHAIN_TABLE
 from erp_core.infra.config import DatabaseUrl
-from erp_core.infra.db import create_engines, head_revisions
+from erp_core.infra.db import create_engines, head_revisions, unfinished_move
 
 Status = Literal["ok", "warning", "critical"]
 EXIT_CODES: dict[Status, int] = {"ok": 0, "warning": 1, "critical": 2}
@@ -35,6 +35,7 @@ class Limits(BaseModel):
     model_config = ConfigDict(frozen=True)
     max_lag: int = 100  # events a projection may trail the log by
     backup_max_age: dt.timedelta = dt.timedelta(hours=26)
+    digest_max_age: dt.timedelta = dt.timedelta(days=8)  # a signed digest at least weekly
     close_grace: dt.timedelta = dt.timedelta(days=45)  # a period may stay open this long
 
 
@@ -93,6 +94,16 @@ def _checks(
 
     out = [Finding(check="database", status="ok", detail=f"{url.redacted()} is reachable")]
     tables = set(inspect(conn).get_table_names())
+    moving = unfinished_move(conn)
+    if moving:
+        out.append(
+            Finding(
+                check="move",
+                status="critical",
+                detail=moving,
+                advice="do not use this database as books until the move has finished",
+            )
+        )
     known = head_revisions()
     current = schema_revisions(conn)
     unknown = current - known_revisions()
@@ -142,6 +153,7 @@ def _checks(
         out.append(_chain(conn))
     out.extend(_projections(conn, tables, head, limits))
     out.append(_last_backup(conn, tables, now, limits, head))
+    out.append(_last_digest(conn, tables, now, limits, head))
     out.extend(_open_periods(conn, tables, now, limits))
     return out
 
@@ -250,6 +262,51 @@ def _last_backup(
     if age > limits.backup_max_age:
         return Finding(check="backup", status="warning", detail=detail, advice=advice)
     return Finding(check="backup", status="ok", detail=detail)
+
+
+def _last_digest(
+    conn: Connection, tables: set[str], now: dt.datetime, limits: Limits, head: int
+) -> Finding:
+    """The newest signed head: a signed digest (`erp audit digest --sign`) or a signed backup."""
+    advice = (
+        "sign the head regularly with `erp audit digest --sign KEY --out FILE` (or "
+        "`erp backup --sign KEY`) and keep the digests where the database's users cannot "
+        "change them; see docs/operations.md, 'Keys for signed digests'"
+    )
+    found: list[tuple[dt.datetime, int, str]] = []
+    if "ops_digests" in tables:
+        row = conn.execute(
+            text("SELECT issued_at, head_position FROM ops_digests ORDER BY id DESC LIMIT 1")
+        ).first()
+        if row is not None:
+            found.append((_moment(row[0]), int(row[1]), "digest"))
+    if "ops_backups" in tables:
+        row = conn.execute(
+            text(
+                "SELECT taken_at, head_position FROM ops_backups WHERE signed "
+                "ORDER BY id DESC LIMIT 1"
+            )
+        ).first()
+        if row is not None:
+            found.append((_moment(row[0]), int(row[1]), "signed backup"))
+    if not found:
+        return Finding(
+            check="signed digest", status="warning", detail="no signed digest issued", advice=advice
+        )
+    taken, position, kind = max(found)
+    age = now - taken
+    detail = (
+        f"last signed head {taken:%Y-%m-%d %H:%M} UTC ({_age(age)} ago, {kind}), at position "
+        f"{position}, {head - position} events since"
+    )
+    if age > limits.digest_max_age:
+        return Finding(check="signed digest", status="warning", detail=detail, advice=advice)
+    return Finding(check="signed digest", status="ok", detail=detail)
+
+
+def _moment(value: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _age(delta: dt.timedelta) -> str:
