@@ -4,25 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field, field_validator
 
-from erp_core.kernel.commands import MAX_LINES, Action, Code
+from erp_core.kernel.commands import MAX_LINES, Action, Code, Line, month_text
 from erp_core.kernel.money import Dec
 
-Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 
-
-class BudgetLine(BaseModel):
+class BudgetLine(Line):
     """One budget figure: an income or expense account (and optionally a cost centre) in one
     month, in the base currency, in the account's natural sense (income and expense both
     positive)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     account: Annotated[str, Field(min_length=1, max_length=32)]
     cost_centre: Code | None = None
-    month: Month
+    month: str  # YYYY-MM
     amount: Dec
+
+    _check_month = field_validator("month")(month_text)
 
 
 class SetBudget(Action):
