@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -316,3 +317,50 @@ def test_cli_budget_variance_and_statement_columns(book: Any) -> None:
         main, ["report", "income-statement", "--to", "2026-03-31", "--format", "csv"], env=env
     )
     assert r.exit_code == 0 and "Net profit" in r.output  # the plain statement is unchanged
+
+
+def test_the_management_pack_holds_the_statements_kpis_budget_and_charts(
+    book: Any, tmp_path: Path
+) -> None:
+    pytest.importorskip("matplotlib")
+    _, url = book
+    out = tmp_path / "pack"
+    r = CliRunner().invoke(
+        main,
+        ["report", "pack", "--from", "2026-01-01", "--to", "2026-03-31", "--out", str(out)],
+        env={"ERP_DATABASE_URL": url},
+    )
+    assert r.exit_code == 0, r.output
+    for name in (
+        "index.html",
+        "kpi.csv",
+        "income-statement.csv",
+        "balance-sheet.csv",
+        "budget-variance.csv",
+        "charts/revenue-margin.png",
+        "charts/cash.png",
+        "charts/receivables-aging.png",
+    ):
+        assert f"  {name}\n" in r.output
+        assert (out / name).stat().st_size > 0
+    assert "no stock at the end: no stock chart" in r.output
+    income = (out / "income-statement.csv").read_text().splitlines()
+    assert income[0] == "section,account,name,2026-01,2026-02,2026-03"
+    assert "Net profit,,Net profit,700.00,800.00,600.00" in income
+    variance = (out / "budget-variance.csv").read_text().splitlines()
+    assert "6200,Rent,1000.00,900,100.00,11.11" in variance
+    kpi = (out / "kpi.csv").read_text()
+    assert "2026-02,revenue,1200.00,1000.00,money," in kpi
+    page = (out / "index.html").read_text()
+    assert "charts/cash.png" in page and "<td>Net profit</td>" in page
+    pytest.importorskip("fpdf")
+    assert (out / "pack.pdf").read_bytes()[:5] == b"%PDF-"
+    # a file where the folder should be, and a folder whose parent is missing
+    (tmp_path / "file").write_text("x")
+    for bad in (tmp_path / "file", tmp_path / "no" / "pack"):
+        r = CliRunner().invoke(
+            main,
+            ["report", "pack", "--period", "2026-01", "--out", str(bad)],
+            env={"ERP_DATABASE_URL": url},
+        )
+        assert r.exit_code == 2, r.output

@@ -7,6 +7,7 @@ chosen by the file name's suffix.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -125,7 +126,9 @@ def plot_process_map(report: ProcessReport, path: str | Path) -> None:
                         zorder=2,
                     )
                 )
-                lx, ly = (x1 + x2) / 2, (y1 + y2) / 2 + (0.35 if backwards else 0.15)
+                # the middle of the arc (a quadratic Bezier: mid + rad/2 x (dy, -dx))
+                lx = (x1 + x2) / 2 + rad / 2 * (y2 - y1)
+                ly = (y1 + y2) / 2 - rad / 2 * (x2 - x1) + 0.08
             ax.text(
                 lx,
                 ly,
@@ -134,6 +137,7 @@ def plot_process_map(report: ProcessReport, path: str | Path) -> None:
                 fontsize=8,
                 color=colour,
                 fontweight="bold" if hot else "normal",
+                bbox={"fc": "white", "ec": "none", "alpha": 0.85, "pad": 1},
                 zorder=4,
             )
         xs = [x for x, _ in place.values()] or [0.0]
@@ -179,5 +183,72 @@ def plot_process(report: ProcessReport, path: str | Path) -> None:
         weeks.legend()
         fig.tight_layout()
         fig.savefig(target, format=target.suffix.lower().lstrip("."))
+    finally:
+        plt.close(fig)
+
+
+# --- the management pack's charts -------------------------------------------------------------
+
+
+def _save(fig: object, target: Path) -> None:
+    fig.tight_layout()  # type: ignore[attr-defined]
+    fig.savefig(target, format=target.suffix.lower().lstrip("."))  # type: ignore[attr-defined]
+
+
+def plot_revenue_margin(
+    labels: list[str],
+    revenue: list[Decimal],
+    margin_pct: list[Decimal | None],
+    currency: str,
+    path: str | Path,
+) -> None:
+    """Revenue per period as bars, gross margin % as a line on a second axis (a period
+    without revenue has no margin point)."""
+    target = check_chart_path(path)
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    try:
+        ax.bar(labels, [float(v) for v in revenue], color="tab:blue", label="revenue")
+        ax.set_ylabel(f"revenue ({currency})")
+        right = ax.twinx()
+        points = [(lb, float(m)) for lb, m in zip(labels, margin_pct, strict=True) if m is not None]
+        right.plot([p[0] for p in points], [p[1] for p in points], color="tab:red", marker="o")
+        right.set_ylabel("gross margin %", color="tab:red")
+        ax.set_title("Revenue and gross margin by period")
+        _save(fig, target)
+    finally:
+        plt.close(fig)
+
+
+def plot_series(
+    labels: list[str], values: list[Decimal], title: str, unit: str, path: str | Path
+) -> None:
+    """One line: a balance at each period's end (cash position)."""
+    target = check_chart_path(path)
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    try:
+        ax.plot(labels, [float(v) for v in values], marker="o", color="tab:green")
+        ax.set_ylabel(unit)
+        ax.set_title(title)
+        ax.grid(alpha=0.3)
+        _save(fig, target)
+    finally:
+        plt.close(fig)
+
+
+def plot_bars(
+    labels: list[str], values: list[Decimal], title: str, unit: str, path: str | Path
+) -> None:
+    """Horizontal bars (aging buckets, stock value by item)."""
+    target = check_chart_path(path)
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(9, max(3.0, 0.45 * len(labels) + 1.5)))
+    try:
+        ax.barh(labels, [float(v) for v in values], color="tab:purple")
+        ax.invert_yaxis()
+        ax.set_xlabel(unit)
+        ax.set_title(title)
+        _save(fig, target)
     finally:
         plt.close(fig)

@@ -372,6 +372,32 @@ def report_budget_variance(
     )
 
 
+@click.command("pack")
+@with_period("range", required=True)
+@click.option("--from", "date_from", callback=parse_date, help=FROM_HELP)
+@click.option("--to", "date_to", callback=parse_date, help=TO_HELP)
+@click.option(
+    "--by",
+    type=click.Choice(["month", "quarter"]),
+    default="month",
+    show_default=True,
+    help="The columns of the statements, KPIs and charts.",
+)
+@click.option(
+    "--out", required=True, type=click.Path(file_okay=False), help="The folder to write into."
+)
+@pass_ctx
+def report_pack(state: Context, date_from: dt.date, date_to: dt.date, by: str, out: str) -> None:
+    """Write a management pack into a folder: an HTML page and a PDF with the KPIs, the
+    statements in columns, budget against actual and charts, plus CSV files (needs 'plot')."""
+    from erp_core.insight.pack import build_pack, summary
+
+    pack = build_pack(state.erp(), out, date_from, date_to, by)
+    click.echo(f"wrote the management pack {date_from} to {date_to} into {out}:")
+    for line in summary(pack):
+        click.echo(f"  {line}")
+
+
 def _ocel_alias() -> click.Command:
     """``erp ocel-export``: the old name of ``erp export ocel``, hidden from the help."""
     import copy
@@ -397,4 +423,5 @@ reports: list[click.Command] = [
     report_conformance,
     report_kpi,
     report_budget_variance,
+    report_pack,
 ]
