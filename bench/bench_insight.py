@@ -189,11 +189,11 @@ def main() -> None:
         cli_s = time.perf_counter() - t
         used = resource.getrusage(resource.RUSAGE_CHILDREN)
         cli_cpu = used.ru_utime + used.ru_stime
-        print(f"erp report process purchase-to-pay: {cli_s:.2f} s")
+        print(f"erp report process purchase-to-pay: {cli_s:.2f} s (CPU {cli_cpu:.2f} s)")
         rows.append(
             (
                 "`erp report process purchase-to-pay --format json` (a fresh process)",
-                f"{cli_s:.2f} s",
+                f"{cli_s:.2f} s (CPU {cli_cpu:.2f} s)",
             )
         )
     section = "\n".join(
