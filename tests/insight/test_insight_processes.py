@@ -265,6 +265,22 @@ def test_purchase_to_pay_by_hand(book: Any) -> None:
             ),
         ]
     )
+    # each event of the orders' traces once per actor (a payment and its allocation: treasurer)
+    assert [(w.actor, w.events) for w in rep.workload] == [
+        ("treasurer", 6),
+        ("clerk", 4),
+        ("accountant", 3),
+        ("buyer", 3),
+        ("boss", 2),
+    ]
+    handovers = {(h.source, h.target): h.count for h in rep.handovers}
+    assert handovers[("buyer", "boss")] == 2 and handovers[("accountant", "treasurer")] == 3
+    # all three started and finished in the week of 5 January: none in progress at its ends
+    monday = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+    assert rep.work_in_progress == ((monday, 0), (monday + dt.timedelta(days=7), 0))
+    assert [(w.period_start, w.started, w.completed) for w in rep.throughput] == [
+        (monday.date(), 3, 3)
+    ]
     # nobody both created and approved, booked and paid: no breach
     assert conformance(load_log(erp)) == ()
 

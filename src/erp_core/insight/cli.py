@@ -162,6 +162,23 @@ def report_process(
         f"rework: {r.rework_count} repeated steps on {r.objects_with_rework} objects; "
         f"{len(r.cancelled)} cancelled or reversed"
     )
+    if rep.workload:
+        table = new_table("Actors: events done and hand-overs received")
+        for col in ("actor", "events", "hand-overs in", "hand-overs out"):
+            table.add_column(col)
+        into: dict[str, int] = {}
+        out_of: dict[str, int] = {}
+        for h in rep.handovers:
+            into[h.target] = into.get(h.target, 0) + h.count
+            out_of[h.source] = out_of.get(h.source, 0) + h.count
+        for load in rep.workload:
+            table.add_row(
+                load.actor,
+                str(load.events),
+                str(into.get(load.actor, 0)),
+                str(out_of.get(load.actor, 0)),
+            )
+        print_table(table, 120)
 
 
 @click.command("conformance")

@@ -185,6 +185,8 @@ class ProcessReport:
     throughput: tuple[metrics.PeriodCount, ...]
     in_progress: int
     handovers: tuple[metrics.Handover, ...]
+    work_in_progress: tuple[tuple[dt.datetime, int], ...] = ()  # at each week's start
+    workload: tuple[metrics.ActorLoad, ...] = ()
 
 
 def check_object_type(log: Log, object_type: str) -> None:
@@ -209,6 +211,7 @@ def process_report(
     cycle = metrics.cycle_times(log, object_type, completed_by=done)
     cases = sum(1 for _, events in log.traces(object_type) if events)
     wip = metrics.work_in_progress(log, object_type, completed_by=done)
+    throughput = metrics.throughput(log, object_type, period="week", completed_by=done)
     return ProcessReport(
         object_type=object_type,
         kind=kind,
@@ -220,10 +223,45 @@ def process_report(
         bottlenecks=metrics.bottlenecks(log, object_type),
         rework=metrics.rework(log, object_type, cancellations=CANCELLATIONS),
         variants=metrics.variants(log, object_type),
-        throughput=metrics.throughput(log, object_type, period="week", completed_by=done),
+        throughput=throughput,
         in_progress=wip[-1][1] if wip else 0,
         handovers=metrics.handovers(log, object_type),
+        work_in_progress=_weekly_wip(log, object_type, done, throughput),
+        workload=_workload(log, object_type),
     )
+
+
+def _weekly_wip(
+    log: Log,
+    object_type: str,
+    done: frozenset[str] | None,
+    weeks: tuple[metrics.PeriodCount, ...],
+) -> tuple[tuple[dt.datetime, int], ...]:
+    """Cases in progress at the start (Monday 00:00 UTC) of each week of the throughput, and at
+    the end of the last week."""
+    if not weeks:
+        return ()
+    starts = [dt.datetime.combine(w.period_start, dt.time(), dt.UTC) for w in weeks]
+    starts.append(starts[-1] + dt.timedelta(days=7))
+    return metrics.wip_at(log, object_type, starts, completed_by=done)
+
+
+def _workload(log: Log, object_type: str) -> tuple[metrics.ActorLoad, ...]:
+    """Events per actor among the events of the process's cases (each event once), busiest
+    first (as :func:`metrics.actor_workload`)."""
+    from collections import Counter, defaultdict
+
+    ids = {o.id for o in log.objects_of_type(object_type)}
+    per_actor: dict[str, Counter[str]] = defaultdict(Counter)
+    for e in log.events:
+        actor = e.attribute("actor")
+        if isinstance(actor, str) and actor and any(oid in ids for oid in e.object_ids):
+            per_actor[actor][e.type] += 1
+    loads = [
+        metrics.ActorLoad(actor, sum(c.values()), tuple(sorted(c.items())))
+        for actor, c in per_actor.items()
+    ]
+    return tuple(sorted(loads, key=lambda a: (-a.events, a.actor)))
 
 
 def process_report_of(log: Log, kind: str, basis: str = "recorded") -> ProcessReport:
@@ -328,6 +366,8 @@ class KpiReport:
     payroll_cost_per_head: kpis.Kpi | None = None
     payroll_cost: Decimal = Decimal(0)
     headcount: Decimal = Decimal(0)
+    opening_inventory: Decimal = Decimal(0)
+    inventory_turnover: kpis.Kpi | None = None
 
     def figures(self) -> tuple[kpis.Kpi, ...]:
         wc = self.working_capital
@@ -357,6 +397,7 @@ class KpiReport:
             wc.dio,
             wc.dpo,
             wc.ccc,
+            *(k for k in (self.inventory_turnover,) if k is not None),
             *(k for k in rest[1:] if k is not None),
         )
 
@@ -402,7 +443,9 @@ def kpi_report(
     gross margin = revenue - COGS; gross margin % = gross margin / revenue x 100; operating
     profit = revenue - the expenses under the groups 5000 (cost of sales) and 6000 (operating
     expenses), so expense accounts a company adds outside them (interest, income tax) are left
-    out; operating margin % = operating profit / revenue x 100. The operational figures are
+    out; operating margin % = operating profit / revenue x 100; inventory turnover = COGS /
+    ((opening + closing inventory) / 2), opening = the balance the day before ``date_from``.
+    The operational figures are
     defined in :mod:`erp_core.insight.operations`.
     """
     from erp_core.insight.operations import operations
@@ -428,6 +471,14 @@ def kpi_report(
         if role is not None:
             balance[role] += row.debit - row.credit
     payables = -balance["payables"]
+    opening_inventory = sum(
+        (
+            row.debit - row.credit
+            for row in queries.trial_balance(conn, date_from - dt.timedelta(days=1)).rows
+            if roles.get(row.account) == "inventory"
+        ),
+        Decimal(0),
+    )
     days = (date_to - date_from).days + 1
     margin = revenue - cogs
     pct = kpis._ratio(
@@ -507,6 +558,10 @@ def kpi_report(
         ),
         payroll_cost=ops.payroll_cost,
         headcount=ops.headcount,
+        opening_inventory=opening_inventory,
+        inventory_turnover=kpis.inventory_turnover(
+            cogs, kpis.average_balance(opening_inventory, balance["inventory"])
+        ),
     )
 
 
