@@ -364,3 +364,33 @@ def test_the_management_pack_holds_the_statements_kpis_budget_and_charts(
             env={"ERP_DATABASE_URL": url},
         )
         assert r.exit_code == 2, r.output
+
+
+def test_kpis_by_month_beside_the_previous_month(book: Any) -> None:
+    from erp_core.insight.reports import kpi_columns_of
+
+    erp, url = book
+    cols = kpi_columns_of(erp, dt.date(2026, 1, 1), dt.date(2026, 3, 31), "month")
+    assert [c.label for c in cols] == ["2026-01", "2026-02", "2026-03"]
+    assert [(c.previous.date_from, c.previous.date_to) for c in cols][0] == (
+        dt.date(2025, 12, 1),
+        dt.date(2025, 12, 31),
+    )
+    assert [(c.current.revenue, c.previous.revenue) for c in cols] == [
+        (Decimal("1000.00"), Decimal("0.00")),
+        (Decimal("1200.00"), Decimal("1000.00")),
+        (Decimal("900.00"), Decimal("1200.00")),
+    ]
+    # February: 1200 revenue, 400 rent (under 6000): operating profit 800, margin 66.67 %
+    feb = cols[1].current
+    assert feb.operating_profit == Decimal("800.00")
+    assert feb.operating_margin_pct is not None
+    assert feb.operating_margin_pct.value == Decimal("66.67")
+    r = CliRunner().invoke(
+        main,
+        ["report", "kpi", "--period", "2026-Q1", "--by", "month", "--format", "csv"],
+        env={"ERP_DATABASE_URL": url},
+    )
+    assert r.exit_code == 0, r.output
+    assert "2026-02,revenue,1200.00,1000.00,200.00,money," in r.output
+    assert "2026-02,operating margin %,66.67,70.00,-3.33,%," in r.output

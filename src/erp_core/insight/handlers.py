@@ -28,6 +28,10 @@ def set_budget(cmd: SetBudget, ctx: Context) -> list[str]:
                 f"account {line.account!r} ({account.name}) is a {account.type} account; "
                 "budgets are on income and expense accounts",
             )
+        if account.closed:
+            raise ValidationError(
+                f"{field}.account", f"account {line.account!r} ({account.name}) is closed"
+            )
         if account.is_group:
             raise ValidationError(
                 f"{field}.account",

@@ -271,7 +271,9 @@ def process_report_of(log: Log, kind: str, basis: str = "recorded") -> ProcessRe
     k = process_kind(kind)
     if k.object_type not in log.object_types:
         raise ValidationError(
-            "kind", f"no {k.object_type.replace('_', ' ')} in the book: no {k.name} cases to show"
+            "kind",
+            f"no {k.object_type.replace('_', ' ')} in the book (on the dates asked): "
+            f"no {k.name} cases to show",
         )
     if k.until is not None:
         log = cut_traces(log, k.object_type, k.until)
