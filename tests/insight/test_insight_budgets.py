@@ -372,7 +372,7 @@ def test_kpis_by_month_beside_the_previous_month(book: Any) -> None:
     erp, url = book
     cols = kpi_columns_of(erp, dt.date(2026, 1, 1), dt.date(2026, 3, 31), "month")
     assert [c.label for c in cols] == ["2026-01", "2026-02", "2026-03"]
-    assert [(c.previous.date_from, c.previous.date_to) for c in cols][0] == (
+    assert (cols[0].previous.date_from, cols[0].previous.date_to) == (
         dt.date(2025, 12, 1),
         dt.date(2025, 12, 31),
     )
