@@ -48,13 +48,14 @@ class Pack:
     charts: list[tuple[str, Path]] = field(default_factory=list)
 
     def table(self, title: str, header: list[str], rows: list[list[str]], csv_name: str) -> None:
-        from erp_core.render import csv_text
+        import csv
 
         self.sections.append((title, header, rows))
         path = self.folder / csv_name
-        path.write_text(
-            csv_text([dict(zip(header, r, strict=True)) for r in rows], header), encoding="utf-8"
-        )
+        with path.open("w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f, lineterminator="\n")
+            writer.writerow(header)
+            writer.writerows(rows)
         self.files.append(path)
 
 
