@@ -294,7 +294,12 @@ def test_cli_budget_variance_and_statement_columns(book: Any) -> None:
     r = run.invoke(
         main, ["report", "balance-sheet", "--as-of", "2026-03-31", "--by", "month"], env=env
     )
-    assert r.exit_code == 2 and "--by needs --from" in r.output
+    assert r.exit_code == 0, r.output  # from the fiscal year's first day
+    assert "2026-01" in r.output and "2026-03" in r.output
+    r = run.invoke(main, ["report", "balance-sheet", "--period", "2026-03"], env=env)
+    assert r.exit_code == 0 and "Balance sheet as of 2026-03-31" in r.output
+    r = run.invoke(main, ["report", "balance-sheet", "--from", "2026-01-01"], env=env)
+    assert r.exit_code == 2 and "--from needs --by" in r.output
     r = run.invoke(
         main,
         [

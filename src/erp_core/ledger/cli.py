@@ -239,10 +239,13 @@ def _plain(v: Any) -> Any:
 
 
 @click.command("balance-sheet")
-@with_period("as_of", first="date_from")
+@with_period("as_of")
 @click.option("--as-of", callback=parse_date, help=AS_OF_HELP)
 @click.option(
-    "--from", "date_from", callback=parse_date, help="With --by: the first column's first day."
+    "--from",
+    "date_from",
+    callback=parse_date,
+    help="With --by: the first column's first day (default: the fiscal year's first day).",
 )
 @click.option("--by", type=click.Choice(["month", "quarter"]), help=BY_HELP)
 @click.option(
@@ -270,10 +273,14 @@ def balance_sheet(
         return
     from erp_core.ledger.comparative import balance_sheets
 
-    if by is not None and date_from is None:
-        raise click.UsageError("--by needs --from (or --period): the first column's first day")
-    start = date_from or end.replace(day=1)
-    m = state.erp().query(balance_sheets, start, end, by, compare)
+    erp = state.erp()
+    if date_from is not None:
+        start = date_from
+    elif by is not None:
+        start = erp.fiscal_year_of(end)[0]
+    else:
+        start = end.replace(day=1)  # one column: the month of --as-of
+    m = erp.query(balance_sheets, start, end, by, compare)
     multi_out(m, fmt_name)
 
 
