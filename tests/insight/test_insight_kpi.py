@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from erp_core.insight.kpi import (
@@ -115,7 +115,7 @@ def test_the_cycle_refuses_figures_passed_in_the_wrong_place() -> None:
 figures = st.decimals(min_value=-(10**9), max_value=10**9, places=2)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])  # shared machine
 @given(r=figures, p=figures, i=figures, rev=figures, cogs=figures, days=st.integers(1, 366))
 def test_kpis_never_raise_and_the_cycle_adds_up_exactly(
     r: Decimal, p: Decimal, i: Decimal, rev: Decimal, cogs: Decimal, days: int

@@ -194,3 +194,35 @@ def working_capital(
     """All four working-capital figures of one period from plain figures."""
     s, i, p = dso(receivables, revenue, days), dio(inventory, cogs, days), dpo(payables, cogs, days)
     return WorkingCapital(s, i, p, cash_conversion_cycle(s, i, p))
+
+
+# --- operations: rates and per-head figures ---------------------------------------------------
+
+
+def percentage(
+    name: str, formula: str, part: Decimal | int, whole: Decimal | int, what: str
+) -> Kpi:
+    """``part / whole x 100`` in %, 2 places half up; undefined (with the reason) when there is
+    nothing to measure (``whole`` zero): "no sales orders due in the period"."""
+    p, w = _figure(part, "part"), _figure(whole, "whole")
+    if w == 0:
+        return Kpi(name, None, "%", formula, f"no {what} in the period")
+    if p < 0 or w < 0:
+        raise KpiError("part", f"counts must not be negative, got {p} of {w}")
+    return Kpi(name, _round(p * 100 / w), "%", formula)
+
+
+def per_head(name: str, formula: str, cost: Decimal | int, heads: Decimal | int) -> Kpi:
+    """``cost / heads`` in money, 2 places half up; undefined when there is no one."""
+    c, h = _figure(cost, "cost"), _figure(heads, "heads")
+    if h <= 0:
+        return Kpi(name, None, "money", formula, "no one was paid in the period")
+    return Kpi(name, _round(c / h), "money", formula)
+
+
+def change(current: Kpi, previous: Kpi) -> Decimal | None:
+    """The change of a figure from the previous period (same unit), or None if either is
+    undefined."""
+    if current.value is None or previous.value is None:
+        return None
+    return current.value - previous.value

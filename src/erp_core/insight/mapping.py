@@ -94,6 +94,25 @@ ACTIVITIES: dict[str, str] = {
     "cancel work order": "WorkOrderCancelled",
     "post journal voucher": "VoucherPosted (manual, reversal, closing)",
     "reverse journal voucher": "VoucherReversed",
+    "raise requisition": "RequisitionRaised",
+    "approve requisition": "RequisitionApproved",
+    "cancel requisition": "RequisitionCancelled",
+    "open job": "JobOpened",
+    "add applicant": "ApplicantAdded",
+    "interview applicant": "InterviewRecorded",
+    "reject applicant": "ApplicantRejected",
+    "make offer": "OfferMade",
+    "accept offer": "OfferAccepted",
+    "decline offer": "OfferDeclined",
+    "hire applicant": "ApplicantHired",
+    "hire employee": "EmployeeHired",
+    "change employee record": "EmployeeRecordChanged",
+    "record leave": "LeaveRecorded",
+    "employee leaves": "EmployeeLeft",
+    "issue payslip": "PayslipIssued",
+    "post payroll run": "PayrollRunPosted",
+    "pay salary": "SalaryPaid",
+    "reverse payroll run": "PayrollRunReversed",
 }
 
 #: activities that cancel, reverse or undo (rework)
@@ -106,6 +125,9 @@ CANCELLATIONS: frozenset[str] = frozenset(
         "return goods",
         "post credit note",
         "reverse journal voucher",
+        "cancel requisition",
+        "decline offer",
+        "reverse payroll run",
     }
 )
 
@@ -185,6 +207,7 @@ class _Builder:
         self.stock: dict[str, _Event] = {}  # stock document -> its event (StockMoved grouped)
         self.adjustments: dict[str, _Event] = {}
         self.matched: list[tuple[str, str, tuple[Any, ...]]] = []  # (invoice, order, lines)
+        self.run_employees: dict[str, set[str]] = {}  # payroll run -> its employees
 
     def obj(self, object_id: str, object_type: str, **attributes: AttrValue) -> _Object:
         o = self.objects.get(object_id)
@@ -644,6 +667,113 @@ def _voucher_reversed(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> 
     b.obj(d["by_document"], "journal_voucher")
 
 
+# --- people: recruitment, employees, payroll ----------------------------------------------------
+
+
+def _employee(number: str) -> str:
+    return f"employee:{number}"
+
+
+def _recruit(activity: str, qualifier_field: str | None = None) -> Any:
+    """A step of a requisition (and of an applicant or offer when the payload names one)."""
+
+    def handle(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+        req = d["requisition"]
+        b.obj(req, "requisition")
+        e = b.event(pos, activity, stream, d, d.get("date"))
+        e.link(req, "requisition")
+        if d.get("applicant"):
+            applicant = f"{req}/{d['applicant']}"
+            b.obj(applicant, "applicant").links.add((req, "applies to"))
+            e.link(applicant, "applicant")
+        if d.get("offer"):
+            b.obj(d["offer"], "offer").links.add((req, "for"))
+            e.link(d["offer"], "offer")
+        if qualifier_field and d.get(qualifier_field):
+            e.attributes[qualifier_field] = str(d[qualifier_field])
+
+    return handle
+
+
+def _applicant_hired(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    _recruit("hire applicant")(b, pos, stream, d)
+    employee = _employee(d["employee"])
+    b.obj(employee, "employee").links.add((f"{d['requisition']}/{d['applicant']}", "was"))
+
+
+def _employee_hired(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    employee = _employee(d["employee"])
+    o = b.obj(employee, "employee", department=d["department"], position=d["position"])
+    if d.get("offer"):
+        o.links.add((d["offer"], "hired on"))
+    e = b.event(pos, "hire employee", stream, d, d["joining_date"])
+    e.link(employee, "employee")
+
+
+def _employee_step(activity: str, day_field: str | None) -> Any:
+    def handle(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+        employee = _employee(d["employee"])
+        b.obj(employee, "employee")
+        day = d.get(day_field) if day_field else None
+        if day_field == "days" and d.get("days"):
+            day = min(x["day"] for x in d["days"])
+        e = b.event(pos, activity, stream, d, day)
+        e.link(employee, "employee")
+
+    return handle
+
+
+def _month_end(month: str) -> dt.date:
+    year, m = (int(x) for x in month.split("-"))
+    return dt.date(year + m // 12, m % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def _payslip(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    if not d.get("payslip"):
+        return  # a dry run's slip is not stored; defensive
+    employee, slip, run = _employee(d["employee"]), d["payslip"], d["run"]
+    b.obj(employee, "employee")
+    b.obj(slip, "payslip", net=_dec(d["net"]), month=d["month"]).links.update(
+        {(employee, "employee"), (run, "run")}
+    )
+    b.obj(run, "payroll_run", month=d["month"])
+    b.run_employees.setdefault(run, set()).add(employee)
+    e = b.event(pos, "issue payslip", stream, d, _month_end(d["month"]))
+    e.attributes["gross"] = _dec(d["gross"])
+    e.attributes["net"] = _dec(d["net"])
+    e.link(slip, "payslip")
+    e.link(employee, "employee")
+    e.link(run, "run")
+
+
+def _run_posted(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    b.obj(d["run"], "payroll_run", month=d["month"])
+    e = b.event(pos, "post payroll run", stream, d, d["date"])
+    e.attributes["gross"] = _dec(d["gross"])
+    e.link(d["run"], "run")
+
+
+def _salary_paid(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    employee, payment = _employee(d["employee"]), d["payment"]
+    b.obj(employee, "employee")
+    b.obj(payment, "salary_payment").links.add((employee, "employee"))
+    e = b.event(pos, "pay salary", stream, d, d["date"])
+    e.attributes["amount"] = _dec(d["amount"])
+    e.link(payment, "payment")
+    e.link(employee, "employee")
+    e.link(d["run"], "run")
+
+
+def _run_reversed(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    run = d["run"]
+    b.obj(run, "payroll_run")
+    e = b.event(pos, "reverse payroll run", stream, d, d["date"])
+    e.attributes["reason"] = str(d["reason"])
+    e.link(run, "run")
+    for employee in sorted(b.run_employees.get(run, ())):
+        e.link(employee, "employee")
+
+
 def _date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
@@ -689,6 +819,25 @@ _HANDLERS: dict[str, Any] = {
     "WorkOrderCancelled": _wo_step("cancel work order"),
     "VoucherPosted": _voucher,
     "VoucherReversed": _voucher_reversed,
+    "RequisitionRaised": _recruit("raise requisition", "position"),
+    "RequisitionApproved": _recruit("approve requisition"),
+    "RequisitionCancelled": _recruit("cancel requisition", "reason"),
+    "JobOpened": _recruit("open job"),
+    "ApplicantAdded": _recruit("add applicant", "source"),
+    "InterviewRecorded": _recruit("interview applicant", "recommendation"),
+    "ApplicantRejected": _recruit("reject applicant", "reason"),
+    "OfferMade": _recruit("make offer"),
+    "OfferAccepted": _recruit("accept offer"),
+    "OfferDeclined": _recruit("decline offer", "reason"),
+    "ApplicantHired": _applicant_hired,
+    "EmployeeHired": _employee_hired,
+    "EmployeeRecordChanged": _employee_step("change employee record", "effective"),
+    "LeaveRecorded": _employee_step("record leave", "days"),
+    "EmployeeLeft": _employee_step("employee leaves", "leaving_date"),
+    "PayslipIssued": _payslip,
+    "PayrollRunPosted": _run_posted,
+    "SalaryPaid": _salary_paid,
+    "PayrollRunReversed": _run_reversed,
 }
 
 #: stored event names the mapping reads (the rest of the log is skipped unread)

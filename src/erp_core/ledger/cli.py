@@ -150,14 +150,138 @@ def trial_balance(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
     trial_balance_out(state.erp().trial_balance(as_of), fmt_name)
 
 
+BY_HELP = "One column per calendar month or quarter of the range."
+COMPARE_HELP = (
+    "Beside each column: the previous period, the same dates a year before, or (income "
+    "statement) the budget."
+)
+
+
+def multi_out(m: Any, fmt_name: str) -> None:
+    """A multi-column statement (erp_core.ledger.comparative) as a table, JSON or CSV."""
+    from erp_core.ledger.comparative import change_pct
+
+    cols = [c.label for c in m.columns]
+    compared = m.compared_with is not None
+    clabel = {"previous": "previous", "previous-year": "year before", "budget": "budget"}.get(
+        m.compare or "", ""
+    )
+    headers = []
+    for c in cols:
+        headers.append(c)
+        if compared:
+            headers += [f"{c} {clabel}", f"{c} change", f"{c} change %"]
+    records: list[dict[str, Any]] = []
+    for r in m.rows:
+        values: dict[str, Any] = {}
+        for i, c in enumerate(cols):
+            values[c] = r.amounts[i]
+            if r.compared is not None:
+                before = r.compared[i]
+                pct = change_pct(r.amounts[i], before)
+                values[f"{c} {clabel}"] = before
+                values[f"{c} change"] = r.amounts[i] - before
+                values[f"{c} change %"] = "" if pct is None else pct
+        records.append(
+            {
+                "section": r.section,
+                "account": r.account,
+                "name": r.name,
+                "depth": r.depth,
+                "group": r.is_group,
+                **values,
+            }
+        )
+    if fmt_name == "json":
+        echo_json(
+            {
+                "report": m.kind,
+                "company": m.company,
+                "currency": m.currency,
+                "columns": [
+                    {"label": c.label, "from": str(c.date_from), "to": str(c.date_to)}
+                    for c in m.columns
+                ],
+                "compared_with": None
+                if m.compared_with is None
+                else [
+                    {"label": c.label, "from": str(c.date_from), "to": str(c.date_to)}
+                    for c in m.compared_with
+                ],
+                "rows": [{k: _plain(v) for k, v in rec.items()} for rec in records],
+            }
+        )
+        return
+    if fmt_name == "csv":
+        keys = ["section", "account", "name", *headers]
+        click.echo(csv_text([{k: _plain(rec[k]) for k in keys} for rec in records], keys), nl=False)
+        return
+    table = new_table(title=f"{m.company} — {m.kind.capitalize()} ({m.currency})")
+    table.add_column("")
+    for h in headers:
+        table.add_column(h, justify="right")
+    for rec in records:
+        label = rec["name"] if not rec["account"] else f"{rec['account']} {rec['name']}"
+        cells = []
+        for h in headers:
+            v = rec[h]
+            cells.append(
+                v if isinstance(v, str) else f"{v:f}" if h.endswith("%") else fmt(v, m.currency)
+            )
+        table.add_row("  " * rec["depth"] + label, *cells, style="bold" if rec["group"] else None)
+    print_table(table, 60 + 16 * len(headers))
+
+
+def _plain(v: Any) -> Any:
+    from decimal import Decimal
+
+    return format(v, "f") if isinstance(v, Decimal) else v
+
+
 @click.command("balance-sheet")
 @with_period("as_of")
 @click.option("--as-of", callback=parse_date, help=AS_OF_HELP)
+@click.option(
+    "--from",
+    "date_from",
+    callback=parse_date,
+    help="With --by: the first column's first day (default: the fiscal year's first day).",
+)
+@click.option("--by", type=click.Choice(["month", "quarter"]), help=BY_HELP)
+@click.option(
+    "--compare",
+    type=click.Choice(["previous", "previous-year"]),
+    help="Beside each column: the previous period's end, or the same date a year before.",
+)
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
-def balance_sheet(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
-    """Assets, liabilities and equity as of a date."""
-    balance_sheet_out(state.erp().balance_sheet(as_of or dt.date.today()), fmt_name)
+def balance_sheet(
+    state: Context,
+    as_of: dt.date | None,
+    date_from: dt.date | None,
+    by: str | None,
+    compare: str | None,
+    fmt_name: str,
+) -> None:
+    """Assets, liabilities and equity as of a date (with --by: as of each month's or quarter's
+    end from --from to --as-of)."""
+    end = as_of or dt.date.today()
+    if by is None and compare is None:
+        if date_from is not None:
+            raise click.UsageError("--from needs --by (one column per month or quarter)")
+        balance_sheet_out(state.erp().balance_sheet(end), fmt_name)
+        return
+    from erp_core.ledger.comparative import balance_sheets
+
+    erp = state.erp()
+    if date_from is not None:
+        start = date_from
+    elif by is not None:
+        start = erp.fiscal_year_of(end)[0]
+    else:
+        start = end.replace(day=1)  # one column: the month of --as-of
+    m = erp.query(balance_sheets, start, end, by, compare)
+    multi_out(m, fmt_name)
 
 
 @click.command("income-statement")
@@ -169,16 +293,45 @@ def balance_sheet(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
     help="First day (default: start of the fiscal year of --to).",
 )
 @click.option("--to", "date_to", callback=parse_date, help="Last day (default today).")
+@click.option("--by", type=click.Choice(["month", "quarter"]), help=BY_HELP)
+@click.option(
+    "--compare", type=click.Choice(["previous", "previous-year", "budget"]), help=COMPARE_HELP
+)
+@click.option(
+    "--budget",
+    "budget_name",
+    default="main",
+    show_default=True,
+    help="With --compare budget: which budget.",
+)
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
 def income_statement(
-    state: Context, date_from: dt.date | None, date_to: dt.date | None, fmt_name: str
+    state: Context,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    by: str | None,
+    compare: str | None,
+    budget_name: str,
+    fmt_name: str,
 ) -> None:
-    """Income and expenses over a date range (year-end closing entries excluded)."""
+    """Income and expenses over a date range (year-end closing entries excluded); with --by in
+    columns per month or quarter, with --compare beside another period or the budget."""
     erp = state.erp()
     end = date_to or dt.date.today()
     start = date_from or erp.fiscal_year_of(end)[0]
-    income_statement_out(erp.income_statement(start, end), fmt_name)
+    if by is None and compare is None:
+        income_statement_out(erp.income_statement(start, end), fmt_name)
+        return
+    from erp_core.ledger.comparative import income_statements
+
+    if compare == "budget":
+        from erp_core.insight.variance import income_statements_with_budget
+
+        m = erp.query(income_statements_with_budget, start, end, by, budget_name)
+    else:
+        m = erp.query(income_statements, start, end, by, compare)
+    multi_out(m, fmt_name)
 
 
 @click.command("general-ledger")
