@@ -71,10 +71,10 @@ class Scope:
         return self.warehouses is not None or self.own_actor is not None
 
 
-def report_scope(access: Access, user: User, report: str) -> Scope:
+def report_scope(access: Access, user: User, report: str, area: str | None = None) -> Scope:
     """The record rules of the roles that permit `report`: the least limited wins (a user with
     an unlimited role permitting it sees everything), warehouses are united."""
-    roles: list[Role] = [r for r in access.held_roles(user) if r.permits_report(report)]
+    roles: list[Role] = [r for r in access.held_roles(user) if r.permits_report(report, area)]
     warehouses: frozenset[str] | None = None
     if roles and all(r.warehouses for r in roles):
         warehouses = frozenset().union(*(r.warehouses for r in roles))
