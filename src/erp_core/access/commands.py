@@ -143,7 +143,7 @@ class RegisterSigningKey(Action):
 
     action: Literal["register_signing_key"] = "register_signing_key"
     user: Code
-    public_key: Annotated[str, Field(min_length=64, max_length=64)]
+    public_key: Annotated[str, Field(max_length=200)]  # checked by the handler
 
 
 class RevokeSigningKey(Action):
@@ -151,7 +151,7 @@ class RevokeSigningKey(Action):
     stored still verify for the auditor)."""
 
     action: Literal["revoke_signing_key"] = "revoke_signing_key"
-    key_id: Annotated[str, Field(min_length=16, max_length=16)]
+    key_id: Annotated[str, Field(max_length=64)]
 
 
 # --- approval workflows ----------------------------------------------------------------------

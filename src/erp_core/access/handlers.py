@@ -420,15 +420,6 @@ def _remember(refused: AccessDenied, event: AttemptRefused) -> None:
     refused.on_refusal = record  # type: ignore[attr-defined]
 
 
-def _permission_and_rule(name: str, message: str) -> tuple[str, str]:
-    """The permission a refusal names, and its rule, from the refusal's message."""
-    if "is not authenticated" in message or "is deactivated" in message:
-        return "authentication", message
-    if "signature" in message or "signed" in message:
-        return "signature", message
-    return name, message
-
-
 @guards
 def check_access(action: Action, ctx: Context, credential: str | None) -> None:
     """Once access control is on: the actor must be identified (API token or database user),
@@ -440,36 +431,37 @@ def check_access(action: Action, ctx: Context, credential: str | None) -> None:
     access = ctx.uow.get(Access, STREAM)
     if not access.enabled:
         return
+    stage = ["authentication"]  # what is being checked: the permission a refusal names
     try:
-        _check_enabled(access, action, ctx, credential)
+        _check_enabled(access, action, ctx, credential, stage)
     except AccessDenied as refused:
         if access.record_refusals:
-            permission, rule = _permission_and_rule(name, refused.message)
-            user = access.users.get(ctx.actor)
             _remember(
                 refused,
                 ctx.event(
                     AttemptRefused,
                     action=name,
-                    permission=permission,
-                    rule=rule,
-                    authenticated=permission != "authentication"
-                    and user is not None
-                    and user.active,
+                    permission=stage[0],
+                    rule=refused.message,
+                    authenticated=stage[0] != "authentication",
                 ),
             )
         raise
 
 
-def _check_enabled(access: Access, action: Action, ctx: Context, credential: str | None) -> None:
+def _check_enabled(
+    access: Access, action: Action, ctx: Context, credential: str | None, stage: list[str]
+) -> None:
     name = action.action
     user = access.identify(
         ctx.actor, credential, session_user(ctx) if access.identity == "database" else None
     )
     if access.require_signatures:
+        stage[0] = "signature"
         check_signed(
             [(k.key_id, k.public_key) for k in access.keys_of(user.code)], user.code, action
         )
+    stage[0] = name
     fields: dict[str, Any] = action.model_dump(mode="python", exclude={"idempotency_key"})
     if name in WORKFLOW_ACTIONS or (
         name == "delegate_approval" and fields.get("delegator") == ctx.actor
@@ -480,7 +472,7 @@ def _check_enabled(access: Access, action: Action, ctx: Context, credential: str
         from erp_core.access.workflow_handlers import parse_held
 
         action = parse_held(fields["document_type"], fields["held"])
-        name = action.action
+        name = stage[0] = action.action
         fields = action.model_dump(mode="python", exclude={"idempotency_key"})
     facts = None
     if needs_facts(access, user, name, fields):

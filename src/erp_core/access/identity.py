@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import weakref
+from collections.abc import Iterable
 from typing import Any
 
 from erp_core.kernel.commands import Action
@@ -154,3 +155,65 @@ def check_signed(keys: list[tuple[str, str]], actor: str, action: Action) -> tup
         f"{actor} may not {action.action}: the signature does not verify with any of "
         f"{actor}'s keys (a forged or altered action, or signed as another actor)"
     )
+
+
+def signature_problems(log: Iterable[tuple[int, Any]]) -> tuple[int, list[tuple[int, str]]]:
+    """Check every signed action in the log (``(position, event)`` in log order) with the key
+    registered for its signer at that point: the signature must verify over the stored
+    content, and the content must name the event's actor. And once signatures are required
+    (with access control on), every save of an actor's events must hold a signature of theirs.
+    Returns the number of signatures verified and the problems found (position, message)."""
+    from erp_core.access.events import (
+        AccessConfigured,
+        AccessControlEnabled,
+        ActionSigned,
+        AttemptRefused,
+        SigningKeyRegistered,
+    )
+
+    keys: dict[str, tuple[str, str]] = {}  # key id -> (user, public key)
+    required = enabled = False
+    verified = 0
+    problems: list[tuple[int, str]] = []
+    run: list[tuple[int, Any]] = []  # one save's events: same actor, same recorded_at
+    checked = False  # whether signatures were required when the current save was made
+
+    def close_run() -> None:
+        if not run or not checked:
+            return
+        if not any(isinstance(e, ActionSigned) for _, e in run):
+            position, event = run[0]
+            problems.append(
+                (position, f"{event.actor} stored {type(event).__name__} without a signature")
+            )
+
+    for position, event in log:
+        if run and (event.actor, event.recorded_at) != (run[0][1].actor, run[0][1].recorded_at):
+            close_run()
+            run = []
+        if not run:
+            checked = required and enabled
+        if not isinstance(event, AttemptRefused):
+            run.append((position, event))
+        if isinstance(event, SigningKeyRegistered):
+            keys[event.key_id] = (event.user, event.public_key)
+        elif isinstance(event, AccessConfigured):
+            required = event.require_signatures
+        elif isinstance(event, AccessControlEnabled):
+            enabled = True
+        elif isinstance(event, ActionSigned):
+            owner = keys.get(event.key_id)
+            if owner is None:
+                problems.append((position, f"signed with the unknown key {event.key_id}"))
+            elif owner[0] != event.actor:
+                problems.append((position, f"{event.actor}'s action signed with {owner[0]}'s key"))
+            elif json.loads(event.content).get("actor") != event.actor:
+                problems.append((position, "the signed content names another actor"))
+            elif not verify(owner[1], event.content, event.signature):
+                problems.append(
+                    (position, f"the signature of {event.actor}'s {event.action} does not verify")
+                )
+            else:
+                verified += 1
+    close_run()
+    return verified, problems
