@@ -72,3 +72,23 @@ def test_a_role_may_be_given_one_personal_report_by_name(
         assert hank.query(employees_as_of, DAY) == []
         with pytest.raises(AccessDenied, match="grants area:payroll or report:payslips"):
             hank.query(payslips, "2026-03")
+
+
+def test_an_employees_trail_is_personal_data(erp: Erp, clock: Callable[[], dt.datetime]) -> None:
+    employee = erp.hire_employee(
+        name="Erin Employee", joining_date="2026-02-01", national_id="X-123"
+    ).documents[0]
+    tokens = {}
+    for code, role in (("dave", "auditor"), ("hana", "hr")):
+        erp.create_user(code=code, name=code)
+        erp.grant_role(user=code, role=role)
+        tokens[code] = create_token(erp, code)
+    create_token(erp, "tester")
+    erp.enable_access_control()
+    stream = next(r.stream for r in erp.store.iter_log() if employee in r.stream)
+    with Erp.open(erp.url.raw, token=tokens["dave"], clock=clock) as dave:
+        with pytest.raises(AccessDenied, match="shows personal data \\(hr\\)"):
+            dave.trail(stream)
+        assert dave.trail("company")  # the rest of the log: as before
+    with Erp.open(erp.url.raw, token=tokens["hana"], clock=clock) as hana:
+        assert any(e.event == "EmployeeHired" for e in hana.trail(stream))
