@@ -378,12 +378,71 @@ class RefusalsProjection:
             )
 
 
+sod_entered = Table(
+    "sod_entered",
+    metadata,
+    Column("document", String(32), primary_key=True),
+    Column("actor", String(200), nullable=False),
+)
+sod_paid_own = Table(
+    "sod_paid_own",
+    metadata,
+    Column("position", Integer, primary_key=True),
+    Column("recorded_at", String(40), nullable=False),
+    Column("invoice", String(32), nullable=False),
+    Column("payment", String(32), nullable=False),
+    Column("actor", String(200), nullable=False),
+)
+
+
+class PaidOwnProjection:
+    """Segregation of duties in payments: a supplier invoice paid by the actor who entered it
+    (the payment's actor is its poster; an allocation made later counts its own actor)."""
+
+    name = "access_sod_paid"
+    tables: Sequence[Table] = (sod_entered, sod_paid_own)
+    event_names = frozenset(
+        {"SupplierInvoicePosted", "SupplierPaymentPosted", "SupplierPaymentAllocated"}
+    )
+
+    def apply(self, conn: Connection, records: Sequence[Record], base_currency: str) -> None:
+        for position, stream, name, e in records:
+            if name != "SupplierPaymentAllocated":
+                conn.execute(insert(sod_entered).values(document=e["document"], actor=e["actor"]))
+                continue
+            if not stream.endswith(f":{e['invoice']}"):
+                continue  # the same allocation on the payment's stream
+            entered = dict(
+                conn.execute(
+                    select(sod_entered.c.document, sod_entered.c.actor).where(
+                        sod_entered.c.document.in_([e["invoice"], e["payment"]])
+                    )
+                ).all()
+            )
+            creator = entered.get(e["invoice"])
+            if creator is not None and creator in (e["actor"], entered.get(e["payment"])):
+                conn.execute(
+                    insert(sod_paid_own).values(
+                        position=position,
+                        recorded_at=_text(e["recorded_at"]),
+                        invoice=e["invoice"],
+                        payment=e["payment"],
+                        actor=creator,
+                    )
+                )
+
+
 def _date(value: object) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
 def projections() -> list[Projection]:
-    return [AccessProjection(), ApprovalsProjection(), RefusalsProjection()]
+    return [
+        AccessProjection(),
+        ApprovalsProjection(),
+        RefusalsProjection(),
+        PaidOwnProjection(),
+    ]
 
 
 # --- report queries (called through `Erp.query`) ---------------------------------------------
@@ -636,7 +695,7 @@ def approval_history(conn: Connection, document: str) -> list[HistoryRow]:
 def sod_breaches(conn: Connection) -> list[BreachRow]:
     """Every approval in the log given by the document's creator, or on the creator's right
     through a delegation (allowed only where a level permits self-approval; listed for the
-    auditor either way)."""
+    auditor either way), and every supplier invoice paid by the actor who entered it."""
     d, s = approval_documents, approval_steps
     joined = select(s, d.c.creator).join(
         d, (d.c.document_type == s.c.document_type) & (d.c.document == s.c.document)
@@ -660,7 +719,21 @@ def sod_breaches(conn: Connection) -> list[BreachRow]:
                 level=row.level,
             )
         )
-    return out
+    for paid in conn.execute(select(sod_paid_own).order_by(sod_paid_own.c.position)):
+        out.append(
+            BreachRow(
+                position=paid.position,
+                recorded_at=paid.recorded_at,
+                document_type="supplier_invoice",
+                document=paid.invoice,
+                creator=paid.actor,
+                approver=paid.actor,
+                on_behalf_of=None,
+                step=f"paid by {paid.payment}",
+                level=0,
+            )
+        )
+    return sorted(out, key=lambda b: b.position)
 
 
 class RefusalRow(BaseModel):

@@ -29,6 +29,19 @@ def upgrade() -> None:
         sa.Column("authenticated", sa.Boolean, nullable=False),
     )
 
+    op.create_table(
+        "sod_entered",
+        sa.Column("document", sa.String(32), primary_key=True),
+        sa.Column("actor", sa.String(200), nullable=False),
+    )
+    op.create_table(
+        "sod_paid_own",
+        sa.Column("position", sa.Integer, primary_key=True),
+        sa.Column("recorded_at", sa.String(40), nullable=False),
+        sa.Column("invoice", sa.String(32), nullable=False),
+        sa.Column("payment", sa.String(32), nullable=False),
+        sa.Column("actor", sa.String(200), nullable=False),
+    )
     with op.batch_alter_table("approval_documents") as batch:
         batch.add_column(
             sa.Column("cost_centres", sa.String(2000), nullable=False, server_default="")
@@ -42,4 +55,6 @@ def downgrade() -> None:
         batch.drop_column("held")
         batch.drop_column("escalated_to")
         batch.drop_column("cost_centres")
+    op.drop_table("sod_paid_own")
+    op.drop_table("sod_entered")
     op.drop_table("access_refusals")
