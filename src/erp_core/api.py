@@ -755,6 +755,15 @@ class Erp:
 
     # -- audit -------------------------------------------------------------------------------
     @_report
+    def verify_signatures(self) -> tuple[int, list[tuple[int, str]]]:
+        """Verify every signed action in the log with its signer's registered key, and that
+        every save made while signatures were required holds one: the number verified and
+        the problems found (log position, message)."""
+        from erp_core.access.identity import signature_problems
+
+        return signature_problems((r.position, r.event()) for r in self.store.iter_log())
+
+    @_report
     def verify(
         self, digests: Sequence[audit.Digest] = (), trusted_public_key: str | None = None
     ) -> audit.ChainReport:

@@ -93,10 +93,7 @@ def audit_verify(
             click.echo(f"  ... and {len(report.problems) - 1 - len(shown)} more", err=True)
     found: list[tuple[int, str]] = []
     if signatures:
-        from erp_core.access.identity import signature_problems
-
-        erp = state.erp()
-        verified, found = signature_problems((r.position, r.event()) for r in erp.store.iter_log())
+        verified, found = state.erp().verify_signatures()
         if found:
             for position, message in found[:11]:
                 click.echo(f"SIGNATURE FAILED at position {position}: {message}", err=True)
