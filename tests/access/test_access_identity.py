@@ -282,3 +282,36 @@ def test_refusals_are_not_recorded_unless_the_company_asks(erp: Erp) -> None:
     with pytest.raises(AccessDenied):
         erp.register_warehouse(code="EAST", name="East")
     assert erp.store.last_position() == before
+
+
+def test_a_held_action_applied_by_a_signed_approval_verifies(signed: Signed) -> None:
+    """The last approval applies a held voucher as its submitter, in the approver's save: the
+    auditor finds that save signed (by the approver) and every signature valid."""
+    admin, bob = signed.login("tester"), signed.login("bob")
+    workflow = {
+        "action": "define_approval_workflow",
+        "document_type": "journal_voucher",
+        "levels": [{"above": "10000", "role": "warehouse_keeper"}],
+        "idempotency_key": "wf",
+    }
+    admin.apply(signed.signed("tester", workflow))
+    held = {
+        "action": "post_voucher",
+        "date": "2026-03-02",
+        "lines": [{"account": "6200", "debit": "20000"}, {"account": "1120", "credit": "20000"}],
+    }
+    submit = {
+        "action": "submit_for_approval",
+        "document_type": "journal_voucher",
+        "held": held,
+        "idempotency_key": "sub",
+    }
+    request = admin.apply(signed.signed("tester", submit)).documents[0]
+    approve = {
+        "action": "approve_document",
+        "document_type": "journal_voucher",
+        "document": request,
+        "idempotency_key": "ok",
+    }
+    assert len(bob.apply(signed.signed("bob", approve)).documents) == 2
+    assert admin.verify_signatures() == (3, [])

@@ -161,7 +161,7 @@ def signature_problems(log: Iterable[tuple[int, Any]]) -> tuple[int, list[tuple[
     """Check every signed action in the log (``(position, event)`` in log order) with the key
     registered for its signer at that point: the signature must verify over the stored
     content, and the content must name the event's actor. And once signatures are required
-    (with access control on), every save of an actor's events must hold a signature of theirs.
+    (with access control on), every save must hold a signature.
     Returns the number of signatures verified and the problems found (position, message)."""
     from erp_core.access.events import (
         AccessConfigured,
@@ -175,7 +175,9 @@ def signature_problems(log: Iterable[tuple[int, Any]]) -> tuple[int, list[tuple[
     required = enabled = False
     verified = 0
     problems: list[tuple[int, str]] = []
-    run: list[tuple[int, Any]] = []  # one save's events: same actor, same recorded_at
+    # one save's events: they share their recording time (a held action applied by its last
+    # approval names its submitter as actor, in the approver's signed save)
+    run: list[tuple[int, Any]] = []
     checked = False  # whether signatures were required when the current save was made
 
     def close_run() -> None:
@@ -188,7 +190,7 @@ def signature_problems(log: Iterable[tuple[int, Any]]) -> tuple[int, list[tuple[
             )
 
     for position, event in log:
-        if run and (event.actor, event.recorded_at) != (run[0][1].actor, run[0][1].recorded_at):
+        if run and event.recorded_at != run[0][1].recorded_at:
             close_run()
             run = []
         if not run:
