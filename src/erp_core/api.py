@@ -310,8 +310,13 @@ class Erp:
         authenticated or may not run `report`; nothing to check while it is off. Returns the
         record rules limiting what the actor sees of it (None: everything)."""
         from erp_core.access.reading import check_report
+        from erp_core.kernel.errors import AccessDenied
 
-        return check_report(self.ledger, self.actor, self.ledger.credential, report, area)
+        try:
+            return check_report(self.ledger, self.actor, self.ledger.credential, report, area)
+        except AccessDenied as refused:
+            self.ledger.record_refusals([refused])  # when the company records refusals
+            raise
 
     def _limit_report(self, scope: Scope | None, result: R) -> R:
         """The report's result with what the actor's record rules hide left out."""

@@ -267,13 +267,13 @@ class CommandService:
                 outcomes = self._apply_batch(actions, actor, strict, dry_run)
             except BatchRefused as refused:
                 if not dry_run:
-                    self._record_refusals([refused.error])
+                    self.record_refusals([refused.error])
                 raise
         if not dry_run:
-            self._record_refusals([o for o in outcomes if isinstance(o, ErpError)])
+            self.record_refusals([o for o in outcomes if isinstance(o, ErpError)])
         return outcomes
 
-    def _record_refusals(self, errors: Sequence[ErpError]) -> None:
+    def record_refusals(self, errors: Sequence[ErpError]) -> None:
         """Store what the refusals ask to be remembered (a guard's refused-attempt record),
         in a save of their own: the refused actions themselves store nothing."""
         followups = [f for e in errors if (f := getattr(e, "on_refusal", None)) is not None]

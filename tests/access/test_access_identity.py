@@ -315,3 +315,25 @@ def test_a_held_action_applied_by_a_signed_approval_verifies(signed: Signed) -> 
     }
     assert len(bob.apply(signed.signed("bob", approve)).documents) == 2
     assert admin.verify_signatures() == (3, [])
+
+
+def test_a_refused_report_is_recorded_too(
+    recording: tuple[Erp, dict[str, str]], clock: Callable[[], dt.datetime]
+) -> None:
+    from erp_core.projections.payroll import payslips
+
+    erp, tokens = recording
+    with Erp.open(erp.url.raw, token=tokens["dave"], clock=clock) as dave:
+        dave.trial_balance()  # allowed: nothing recorded
+        with pytest.raises(AccessDenied, match="personal data"):
+            dave.query(payslips, "2026-03")
+    with (
+        Erp.open(erp.url.raw, actor="mallory", clock=clock) as typed,
+        pytest.raises(AccessDenied, match="mallory is not a user"),
+    ):
+        typed.trial_balance()
+    found = events_of(erp, AttemptRefused)
+    assert [(e.actor, e.action, e.permission, e.authenticated) for e in found] == [
+        ("dave", "report:payslips", "report:payslips", True),
+        ("mallory", "report:trial-balance", "authentication", False),
+    ]

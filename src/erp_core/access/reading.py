@@ -9,6 +9,7 @@ from erp_core.access.domain import DOCUMENT_STREAMS, STREAM, Access, DocumentOri
 from erp_core.access.identity import database_user
 from erp_core.access.scope import Scope, report_scope, restrict
 from erp_core.kernel.aggregate import Aggregate
+from erp_core.kernel.errors import AccessDenied
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -20,6 +21,35 @@ class Loader(Protocol):
 def token_owner(loader: Loader, token: str) -> str | None:
     """The user a live token authenticates, or None."""
     return loader.load(Access, STREAM).owner_of(token)
+
+
+def remember_refusal(
+    loader: Loader, refused: AccessDenied, actor: str, what: str, permission: str
+) -> None:
+    """Attach to a refused report the `AttemptRefused` the command service records for it."""
+    import datetime as dt
+    import uuid
+
+    from erp_core.access.events import AttemptRefused
+    from erp_core.kernel.unit_of_work import UnitOfWork
+
+    clock = getattr(loader, "clock", None)
+    now = clock() if clock is not None else dt.datetime.now(dt.UTC)
+    event = AttemptRefused(
+        actor=actor,
+        recorded_at=now,
+        action=what,
+        permission=permission,
+        rule=refused.message,
+        authenticated=permission != "authentication",
+    )
+
+    def record(uow: UnitOfWork) -> None:
+        from erp_core.access.handlers import RefusedAttempt
+
+        uow.get(RefusedAttempt, f"refused:{uuid.uuid4().hex}").trigger(event)
+
+    refused.on_refusal = record  # type: ignore[attr-defined]
 
 
 def database_actor(loader: Loader) -> str | None:
@@ -42,9 +72,16 @@ def check_report(
     if not access.enabled:
         return None
     who = database_user(getattr(loader, "store", None)) if access.identity == "database" else None
-    user = access.identify(actor, credential, who)
-    decide_report(access, user, report, area)
-    scope = report_scope(access, user, report, area)
+    stage = "authentication"
+    try:
+        user = access.identify(actor, credential, who)
+        stage = f"report:{report}"
+        decide_report(access, user, report, area)
+        scope = report_scope(access, user, report, area)
+    except AccessDenied as refused:
+        if access.record_refusals:
+            remember_refusal(loader, refused, actor, f"report:{report}", stage)
+        raise
     return scope if scope.limited else None
 
 
