@@ -21,12 +21,15 @@ from sqlalchemy import (
     String,
     Table,
     delete,
+    false,
     insert,
     select,
     update,
 )
 
 from erp_core.access.domain import TEMPLATES
+from erp_core.access.events import ApprovalLevel
+from erp_core.access.workflow import required_levels
 
 access_users = Table(
     "access_users",
@@ -122,6 +125,9 @@ approval_documents = Table(
     Column("round", Integer, nullable=False),
     Column("approved_levels", Integer, nullable=False),  # in the current round
     Column("waiting_since", String(40), nullable=False),
+    Column("cost_centres", String(2000), nullable=False, server_default=""),  # space separated
+    Column("escalated_to", String(32)),  # the role the pending level was escalated to
+    Column("held", Boolean, nullable=False, server_default=false()),  # an action held
 )
 approval_steps = Table(
     "approval_steps",
@@ -180,6 +186,10 @@ class ApprovalsProjection:
             "ApprovalDelegated",
             "DocumentApprovalGiven",
             "DocumentApprovalRejected",
+            "DocumentApprovalEscalated",
+            "ActionSubmittedForApproval",
+            "SubmittedActionApplied",
+            "SubmittedActionCancelled",
             *_CREATED,
             *_AREA_APPROVED,
             *_FINISHED,
@@ -197,6 +207,9 @@ class ApprovalsProjection:
                             "above": str(lv["above"]),
                             "role": lv["role"],
                             "self_approval": bool(lv.get("self_approval", False)),
+                            "cost_centres": list(lv.get("cost_centres") or ()),
+                            "escalate_after_days": lv.get("escalate_after_days"),
+                            "escalate_to": lv.get("escalate_to"),
                         }
                         for lv in e["levels"]
                     ]
@@ -215,6 +228,45 @@ class ApprovalsProjection:
                         date_to=_date(e["date_to"]),
                     )
                 )
+            elif name == "ActionSubmittedForApproval":
+                conn.execute(
+                    insert(d).values(
+                        document_type=e["document_type"],
+                        document=e["request"],
+                        creator=e["actor"],
+                        total="" if e.get("total") is None else str(e["total"]),
+                        created_at=_text(e["recorded_at"]),
+                        state="waiting",
+                        round=1,
+                        approved_levels=0,
+                        waiting_since=_text(e["recorded_at"]),
+                        cost_centres=" ".join(e.get("cost_centres") or ()),
+                        held=True,
+                    )
+                )
+            elif name in ("SubmittedActionApplied", "SubmittedActionCancelled"):
+                state = "approved" if name == "SubmittedActionApplied" else "cancelled"
+                conn.execute(
+                    update(d).where(d.c.document == e["request"], d.c.held).values(state=state)
+                )
+            elif name == "DocumentApprovalEscalated":
+                key = (d.c.document_type == e["document_type"]) & (d.c.document == e["document"])
+                conn.execute(
+                    insert(s).values(
+                        position=position,
+                        document_type=e["document_type"],
+                        document=e["document"],
+                        step="escalated",
+                        round=e["round"],
+                        level=e["level"],
+                        role=e["to_role"],
+                        actor=e["actor"],
+                        on_behalf_of=None,
+                        reason=f"waited {e['waited_days']} day(s) at {e['from_role']}",
+                        recorded_at=_text(e["recorded_at"]),
+                    )
+                )
+                conn.execute(update(d).where(key).values(escalated_to=e["to_role"]))
             elif name in _CREATED:
                 waiting = name == "PurchaseOrderCreated" and bool(e.get("needs_approval"))
                 conn.execute(
@@ -252,6 +304,7 @@ class ApprovalsProjection:
                     values: dict[str, Any] = {
                         "approved_levels": e["level"],
                         "waiting_since": _text(e["recorded_at"]),
+                        "escalated_to": None,
                     }
                     if not e["final"]:
                         values["state"] = "waiting"
@@ -260,6 +313,7 @@ class ApprovalsProjection:
                         "round": e["round"] + 1,
                         "approved_levels": 0,
                         "waiting_since": _text(e["recorded_at"]),
+                        "escalated_to": None,
                     }
                 conn.execute(update(d).where(key).values(**values))
             else:
@@ -289,12 +343,106 @@ class ApprovalsProjection:
                     conn.execute(update(d).where(key).values(state=_FINISHED[name]))
 
 
+access_refusals = Table(
+    "access_refusals",
+    metadata,
+    Column("position", Integer, primary_key=True),
+    Column("recorded_at", String(40), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(80), nullable=False),
+    Column("permission", String(80), nullable=False),
+    Column("rule", String(2000), nullable=False),
+    Column("authenticated", Boolean, nullable=False),
+)
+
+
+class RefusalsProjection:
+    """Refused attempts (`AttemptRefused`), for `erp report refusals`."""
+
+    name = "access_refusals"
+    tables: Sequence[Table] = (access_refusals,)
+    event_names = frozenset({"AttemptRefused"})
+
+    def apply(self, conn: Connection, records: Sequence[Record], base_currency: str) -> None:
+        for position, _stream, _name, e in records:
+            conn.execute(
+                insert(access_refusals).values(
+                    position=position,
+                    recorded_at=_text(e["recorded_at"]),
+                    actor=e["actor"],
+                    action=e["action"],
+                    permission=e["permission"],
+                    rule=e["rule"][:2000],
+                    authenticated=bool(e["authenticated"]),
+                )
+            )
+
+
+sod_entered = Table(
+    "sod_entered",
+    metadata,
+    Column("document", String(32), primary_key=True),
+    Column("actor", String(200), nullable=False),
+)
+sod_paid_own = Table(
+    "sod_paid_own",
+    metadata,
+    Column("position", Integer, primary_key=True),
+    Column("recorded_at", String(40), nullable=False),
+    Column("invoice", String(32), nullable=False),
+    Column("payment", String(32), nullable=False),
+    Column("actor", String(200), nullable=False),
+)
+
+
+class PaidOwnProjection:
+    """Segregation of duties in payments: a supplier invoice paid by the actor who entered it
+    (the payment's actor is its poster; an allocation made later counts its own actor)."""
+
+    name = "access_sod_paid"
+    tables: Sequence[Table] = (sod_entered, sod_paid_own)
+    event_names = frozenset(
+        {"SupplierInvoicePosted", "SupplierPaymentPosted", "SupplierPaymentAllocated"}
+    )
+
+    def apply(self, conn: Connection, records: Sequence[Record], base_currency: str) -> None:
+        for position, stream, name, e in records:
+            if name != "SupplierPaymentAllocated":
+                conn.execute(insert(sod_entered).values(document=e["document"], actor=e["actor"]))
+                continue
+            if not stream.endswith(f":{e['invoice']}"):
+                continue  # the same allocation on the payment's stream
+            entered = dict(
+                conn.execute(
+                    select(sod_entered.c.document, sod_entered.c.actor).where(
+                        sod_entered.c.document.in_([e["invoice"], e["payment"]])
+                    )
+                ).all()
+            )
+            creator = entered.get(e["invoice"])
+            if creator is not None and creator in (e["actor"], entered.get(e["payment"])):
+                conn.execute(
+                    insert(sod_paid_own).values(
+                        position=position,
+                        recorded_at=_text(e["recorded_at"]),
+                        invoice=e["invoice"],
+                        payment=e["payment"],
+                        actor=creator,
+                    )
+                )
+
+
 def _date(value: object) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
 def projections() -> list[Projection]:
-    return [AccessProjection(), ApprovalsProjection()]
+    return [
+        AccessProjection(),
+        ApprovalsProjection(),
+        RefusalsProjection(),
+        PaidOwnProjection(),
+    ]
 
 
 # --- report queries (called through `Erp.query`) ---------------------------------------------
@@ -364,7 +512,7 @@ class WaitingRow(BaseModel):
     document_type: str
     document: str
     creator: str
-    total: Decimal
+    total: Decimal | None  # None: not known before the held action runs (a payroll run)
     level: int
     of_levels: int
     role: str
@@ -403,17 +551,22 @@ class BreachRow(BaseModel):
     level: int
 
 
-def _levels(conn: Connection) -> dict[str, list[dict[str, Any]]]:
+def _levels(conn: Connection) -> dict[str, list[ApprovalLevel]]:
     found = {}
     for row in conn.execute(select(approval_workflows)):
-        levels = json.loads(row.levels)
-        found[row.document_type] = sorted(levels, key=lambda lv: Decimal(lv["above"]))
+        levels = [
+            ApprovalLevel(
+                above=Decimal(lv["above"]),
+                role=lv["role"],
+                self_approval=bool(lv.get("self_approval")),
+                cost_centres=tuple(lv.get("cost_centres") or ()),
+                escalate_after_days=lv.get("escalate_after_days"),
+                escalate_to=lv.get("escalate_to"),
+            )
+            for lv in json.loads(row.levels)
+        ]
+        found[row.document_type] = sorted(levels, key=lambda lv: lv.above)
     return found
-
-
-def _required(levels: list[dict[str, Any]], total: Decimal) -> list[dict[str, Any]]:
-    applicable = [lv for lv in levels if total > Decimal(lv["above"])]
-    return applicable or levels[:1]
 
 
 def approvals_waiting(conn: Connection, as_of: dt.datetime) -> list[WaitingRow]:
@@ -443,11 +596,15 @@ def approvals_waiting(conn: Connection, as_of: dt.datetime) -> list[WaitingRow]:
         levels = workflows.get(doc.document_type)
         if not levels:
             continue
-        total = Decimal(doc.total)
-        required = _required(levels, total)
+        total = Decimal(doc.total) if doc.total else None
+        required = required_levels(
+            levels, total, (doc.cost_centres or "").split(), held=bool(doc.held)
+        )
         if doc.approved_levels >= len(required):
             continue
         level = required[doc.approved_levels]
+        roles = {level.role} | ({doc.escalated_to} if doc.escalated_to else set())
+        holders_now = set().union(*(holders.get(role, set()) for role in roles))
         earlier = set()
         for step in conn.execute(
             select(s.c.actor, s.c.on_behalf_of).where(
@@ -463,19 +620,17 @@ def approvals_waiting(conn: Connection, as_of: dt.datetime) -> list[WaitingRow]:
             person: str,
             creator: str = doc.creator,
             found: set[str] = earlier,
-            own_allowed: bool = bool(level["self_approval"]),
+            own_allowed: bool = level.self_approval,
         ) -> bool:
             return person not in found and (person != creator or own_allowed)
 
         people: list[tuple[str, str | None]] = [
-            (u, None) for u in sorted(holders.get(level["role"], set())) if eligible(u)
+            (u, None) for u in sorted(holders_now) if eligible(u)
         ]
         people += [
             (delegate, delegator)
             for delegator, delegate in sorted(delegations)
-            if delegator in holders.get(level["role"], set())
-            and eligible(delegator)
-            and eligible(delegate)
+            if delegator in holders_now and eligible(delegator) and eligible(delegate)
         ]
         since = dt.datetime.fromisoformat(doc.waiting_since)
         age = max((as_of - since).days, 0)
@@ -490,7 +645,7 @@ def approvals_waiting(conn: Connection, as_of: dt.datetime) -> list[WaitingRow]:
                     total=total,
                     level=doc.approved_levels + 1,
                     of_levels=len(required),
-                    role=level["role"],
+                    role=" or ".join(sorted(roles)),
                     waiting_since=doc.waiting_since,
                     age_days=age,
                 )
@@ -540,7 +695,7 @@ def approval_history(conn: Connection, document: str) -> list[HistoryRow]:
 def sod_breaches(conn: Connection) -> list[BreachRow]:
     """Every approval in the log given by the document's creator, or on the creator's right
     through a delegation (allowed only where a level permits self-approval; listed for the
-    auditor either way)."""
+    auditor either way), and every supplier invoice paid by the actor who entered it."""
     d, s = approval_documents, approval_steps
     joined = select(s, d.c.creator).join(
         d, (d.c.document_type == s.c.document_type) & (d.c.document == s.c.document)
@@ -564,4 +719,75 @@ def sod_breaches(conn: Connection) -> list[BreachRow]:
                 level=row.level,
             )
         )
+    for paid in conn.execute(select(sod_paid_own).order_by(sod_paid_own.c.position)):
+        out.append(
+            BreachRow(
+                position=paid.position,
+                recorded_at=paid.recorded_at,
+                document_type="supplier_invoice",
+                document=paid.invoice,
+                creator=paid.actor,
+                approver=paid.actor,
+                on_behalf_of=None,
+                step=f"paid by {paid.payment}",
+                level=0,
+            )
+        )
+    return sorted(out, key=lambda b: b.position)
+
+
+class RefusalRow(BaseModel):
+    """A refused attempt: who (as claimed), what action, the permission or rule that refused;
+    never the refused action's content."""
+
+    model_config = ConfigDict(frozen=True)
+    position: int
+    recorded_at: str
+    actor: str
+    action: str
+    permission: str
+    authenticated: bool
+    rule: str
+
+
+def refusals(conn: Connection) -> list[RefusalRow]:
+    """Every refused attempt recorded, in log order."""
+    rows = conn.execute(select(access_refusals).order_by(access_refusals.c.position))
+    return [
+        RefusalRow(
+            position=r.position,
+            recorded_at=r.recorded_at,
+            actor=r.actor,
+            action=r.action,
+            permission=r.permission,
+            authenticated=bool(r.authenticated),
+            rule=r.rule,
+        )
+        for r in rows
+    ]
+
+
+def escalations_due(conn: Connection, as_of: dt.datetime) -> list[tuple[str, str]]:
+    """The waiting documents whose pending level escalates and has waited at least its
+    `escalate_after_days` (not escalated yet), as (document type, document)."""
+    workflows = _levels(conn)
+    d = approval_documents
+    out = []
+    waiting = select(d).where(d.c.state == "waiting", d.c.escalated_to.is_(None))
+    for doc in conn.execute(waiting.order_by(d.c.document_type, d.c.document)):
+        levels = workflows.get(doc.document_type)
+        if not levels:
+            continue
+        total = Decimal(doc.total) if doc.total else None
+        required = required_levels(
+            levels, total, (doc.cost_centres or "").split(), held=bool(doc.held)
+        )
+        if doc.approved_levels >= len(required):
+            continue
+        level = required[doc.approved_levels]
+        if level.escalate_after_days is None:
+            continue
+        since = dt.datetime.fromisoformat(doc.waiting_since)
+        if (as_of - since).days >= level.escalate_after_days:
+            out.append((doc.document_type, doc.document))
     return out

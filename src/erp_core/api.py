@@ -270,13 +270,23 @@ class Erp:
         self.projector = Projector(self.store, writer, reader, all_projections())
         # With a token and no actor named, the token's owner acts.
         if actor is None:
-            actor = (token and self._token_owner(token)) or default_actor()
+            actor = (
+                (token and self._token_owner(token))
+                or (url.kind == "postgresql" and self._database_actor())
+                or default_actor()
+            )
         self.actor = actor
 
     def _token_owner(self, token: str) -> str | None:
         from erp_core.access.reading import token_owner
 
         return token_owner(self.ledger, token)
+
+    def _database_actor(self) -> str | None:
+        """With identity = database: the user the PostgreSQL session user acts as."""
+        from erp_core.access.reading import database_actor
+
+        return database_actor(self.ledger)
 
     def access_control_enabled(self) -> bool:
         """Whether an administrator has turned access control on for these books."""
@@ -295,13 +305,18 @@ class Erp:
         finally:
             self.actor, self.ledger.credential = saved
 
-    def authorise_report(self, report: str) -> Scope | None:
+    def authorise_report(self, report: str, area: str | None = None) -> Scope | None:
         """Refuse (`AccessDenied`) when access control is on and the actor is not
         authenticated or may not run `report`; nothing to check while it is off. Returns the
         record rules limiting what the actor sees of it (None: everything)."""
         from erp_core.access.reading import check_report
+        from erp_core.kernel.errors import AccessDenied
 
-        return check_report(self.ledger, self.actor, self.ledger.credential, report)
+        try:
+            return check_report(self.ledger, self.actor, self.ledger.credential, report, area)
+        except AccessDenied as refused:
+            self.ledger.record_refusals([refused])  # when the company records refusals
+            raise
 
     def _limit_report(self, scope: Scope | None, result: R) -> R:
         """The report's result with what the actor's record rules hide left out."""
@@ -500,7 +515,9 @@ class Erp:
         if cls is None:
             raise AttributeError(f"{type(self).__name__!r} has no attribute or action {name!r}")
 
-        positional = [f for f in cls.model_fields if f not in ("action", "idempotency_key")]
+        positional = [
+            f for f in cls.model_fields if f not in ("action", "idempotency_key", "signature")
+        ]
 
         def apply_named(*args: Any, **fields: Any) -> ActionResult:
             if len(args) > len(positional):
@@ -520,7 +537,11 @@ class Erp:
         read connection, so no caller reaches for the engines themselves. Once access
         control is on, the actor needs the report ``report:<fn name>`` (hyphens for
         underscores) or ``report:*``."""
-        scope = self.authorise_report(getattr(fn, "__name__", "query").replace("_", "-"))
+        module = getattr(fn, "__module__", "") or ""
+        scope = self.authorise_report(
+            getattr(fn, "__name__", "query").replace("_", "-"),
+            module.removeprefix("erp_core.projections.") if "projections." in module else None,
+        )
         with self.reader.connect() as conn:
             result = fn(conn, *args, **kwargs)
         return self._limit_report(scope, result)
@@ -738,6 +759,15 @@ class Erp:
         )
 
     # -- audit -------------------------------------------------------------------------------
+    @_report
+    def verify_signatures(self) -> tuple[int, list[tuple[int, str]]]:
+        """Verify every signed action in the log with its signer's registered key, and that
+        every save made while signatures were required holds one: the number verified and
+        the problems found (log position, message)."""
+        from erp_core.access.identity import signature_problems
+
+        return signature_problems((r.position, r.event()) for r in self.store.iter_log())
+
     @_report
     def verify(
         self, digests: Sequence[audit.Digest] = (), trusted_public_key: str | None = None

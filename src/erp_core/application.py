@@ -39,7 +39,7 @@ from erp_core.kernel.events import (
     snapshot_stream,
     topics_for,
 )
-from erp_core.kernel.registry import GUARDS, handler_for
+from erp_core.kernel.registry import GUARDS, RECORDERS, handler_for
 from erp_core.kernel.unit_of_work import UnitOfWork
 from erp_core.kernel.util import paused_gc
 from erp_core.ledger import accounts, company, periods
@@ -263,7 +263,34 @@ class CommandService:
         """
         check_actor(actor)
         with paused_gc():
-            return self._apply_batch(actions, actor, strict, dry_run)
+            try:
+                outcomes = self._apply_batch(actions, actor, strict, dry_run)
+            except BatchRefused as refused:
+                if not dry_run:
+                    self.record_refusals([refused.error])
+                raise
+        if not dry_run:
+            self.record_refusals([o for o in outcomes if isinstance(o, ErpError)])
+        return outcomes
+
+    def record_refusals(self, errors: Sequence[ErpError]) -> None:
+        """Store what the refusals ask to be remembered (a guard's refused-attempt record),
+        in a save of their own: the refused actions themselves store nothing."""
+        followups = [f for e in errors if (f := getattr(e, "on_refusal", None)) is not None]
+        if not followups:
+            return
+        for _attempt in range(MAX_ATTEMPTS):
+            self.refresh()
+            uow = UnitOfWork(self)
+            try:
+                for followup in followups:
+                    followup(uow)
+                self._save(uow)
+                return
+            except Conflict:
+                self.forget(list(uow.touched))
+            finally:
+                uow.release()
 
     def _apply_batch(
         self, actions: Sequence[Action], actor: str, strict: bool, dry_run: bool
@@ -422,6 +449,8 @@ class CommandService:
                     )
                 return seen[1].model_copy(update={"duplicate": True})
         documents = handler(action, ctx)
+        for recorder in RECORDERS:
+            recorder(action, ctx, self.credential)
         result = ActionResult(action=action.action, documents=documents)
         if key is not None:
             record = uow.get(_IdempotencyRecord, f"idem:{key}")

@@ -208,6 +208,8 @@ def test_projection_status_and_rebuild(company: str) -> None:
         "currency": 0,
         "access": 0,
         "approvals": 0,
+        "access_refusals": 0,
+        "access_sod_paid": 0,
         "balances": 0,
         "stock": 0,
         "payables": 0,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import IO
 
 import click
 
@@ -86,6 +87,105 @@ def token_revoke(state: Context, token_id: str) -> None:
     click.echo(f"Revoked token {token_id}.")
 
 
+@user.group("key")
+def key() -> None:
+    """Ed25519 signing keys: signed actions survive a compromised database user."""
+
+
+@key.command("create")
+@click.argument("code")
+@click.option(
+    "--private-key",
+    "private_key",
+    type=click.Path(dir_okay=False, writable=True),
+    required=True,
+    help="Where to write the new private key (PEM, readable by its owner only).",
+)
+@pass_ctx
+def key_create(state: Context, code: str, private_key: str) -> None:
+    """Make a key pair for the user CODE, write the private key to a new file and register
+    the public key (an event)."""
+    import os
+
+    from erp_core.access.identity import key_id, new_key_pair
+    from erp_core.kernel.errors import ValidationError
+
+    if os.path.exists(private_key):
+        raise ValidationError("private_key", f"{private_key} exists already: not overwritten")
+    pem, public = new_key_pair()
+    state.erp().apply({"action": "register_signing_key", "user": code, "public_key": public})
+    fd = os.open(private_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(pem)
+    click.echo(f"Signing key {key_id(public)} for {code}; private key in {private_key}.")
+
+
+@key.command("register")
+@click.argument("code")
+@click.argument("public_key")
+@pass_ctx
+def key_register(state: Context, code: str, public_key: str) -> None:
+    """Register PUBLIC_KEY (64 hex digits of an Ed25519 key) for the user CODE."""
+    result = state.erp().apply(
+        {"action": "register_signing_key", "user": code, "public_key": public_key}
+    )
+    click.echo(f"Signing key {result.documents[0]} for {code}.")
+
+
+@key.command("revoke")
+@click.argument("key_id")
+@pass_ctx
+def key_revoke(state: Context, key_id: str) -> None:
+    """Revoke the signing key KEY_ID: actions signed with it are refused from now on."""
+    state.erp().apply({"action": "revoke_signing_key", "key_id": key_id})
+    click.echo(f"Revoked signing key {key_id}.")
+
+
+@click.command("sign")
+@click.argument("file", type=click.File("r"))
+@click.option(
+    "--key",
+    "key_file",
+    type=click.File("rb"),
+    required=True,
+    help="The signer's Ed25519 private key (PEM).",
+)
+@click.option("--as", "signer", help="Who signs (default: --actor / $ERP_ACTOR).")
+def sign(file: IO[str], key_file: IO[bytes], signer: str | None) -> None:
+    """Sign every action of the JSON Lines FILE as the actor and print the signed lines (each
+    gets an idempotency_key if it has none, so it cannot be applied twice, and a signature
+    over its canonical content). Apply them with `erp apply` as the same actor."""
+    import json
+    import os
+    import uuid
+
+    from erp_core.access.identity import canonical
+    from erp_core.access.identity import sign as sign_text
+    from erp_core.api import default_actor, parse_action
+    from erp_core.kernel.errors import ValidationError
+
+    actor = signer or click.get_current_context().find_root().params.get("actor")
+    actor = actor or os.environ.get("ERP_ACTOR") or default_actor()
+    pem = key_file.read()
+    for number, line in enumerate(file, 1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except ValueError as exc:
+            raise ValidationError("file", f"line {number}: not JSON ({exc})") from None
+        if not isinstance(data, dict):
+            raise ValidationError("file", f"line {number}: not a JSON object")
+        data.pop("signature", None)
+        data.setdefault("idempotency_key", f"signed:{uuid.uuid4().hex}")
+        try:
+            action = parse_action(data)
+        except ValidationError as err:
+            raise ValidationError("file", f"line {number}: {err.message}") from None
+        data["signature"] = sign_text(pem, canonical(action, actor))
+        click.echo(json.dumps(data))
+
+
 @click.group("role")
 def role() -> None:
     """Roles: what each permits, with its record rules."""
@@ -154,7 +254,48 @@ def role_list(state: Context, fmt_name: str) -> None:
 
 @click.group("access")
 def access() -> None:
-    """Access control: switch it on."""
+    """Access control: switch it on, how actors are identified, refusals recorded."""
+
+
+@access.command("configure")
+@click.option(
+    "--identity",
+    type=click.Choice(["token", "database"]),
+    default="token",
+    show_default=True,
+    help="token: an API token proves the actor; database: the PostgreSQL session user.",
+)
+@click.option("--require-signatures", is_flag=True, help="Every action must be signed.")
+@click.option("--record-refusals", is_flag=True, help="Record refused attempts as events.")
+@pass_ctx
+def access_configure(
+    state: Context, identity: str, require_signatures: bool, record_refusals: bool
+) -> None:
+    """Set how actors are identified, whether actions must be signed, and whether refused
+    attempts are recorded for the auditor (each setting given is the new value)."""
+    state.erp().apply(
+        {
+            "action": "configure_access",
+            "identity": identity,
+            "require_signatures": require_signatures,
+            "record_refusals": record_refusals,
+        }
+    )
+    click.echo(
+        f"Identity: {identity}; signatures required: {'yes' if require_signatures else 'no'}; "
+        f"refusals recorded: {'yes' if record_refusals else 'no'}."
+    )
+
+
+@access.command("map-role")
+@click.argument("database_role")
+@click.argument("code", default="")
+@pass_ctx
+def access_map_role(state: Context, database_role: str, code: str) -> None:
+    """Let the PostgreSQL role DATABASE_ROLE act as the user CODE (identity = database);
+    without CODE, remove its mapping."""
+    state.erp().apply({"action": "map_database_role", "database_role": database_role, "user": code})
+    click.echo(f"{database_role} acts as {code}." if code else f"{database_role} acts as nobody.")
 
 
 @access.command("enable")
@@ -241,10 +382,55 @@ def report_sod_breaches(state: Context, fmt_name: str) -> None:
     )
 
 
-commands: list[click.Command] = [user, role, access]
+@access.command("escalate")
+@pass_ctx
+def access_escalate(state: Context) -> None:
+    """Escalate every document that has waited at its level longer than the level allows
+    (run it daily, e.g. from cron): the level's escalation role may then approve it too."""
+    import datetime as dt
+
+    from erp_core.kernel.errors import ValidationError
+    from erp_core.projections.access import escalations_due
+
+    erp = state.erp()
+    due = erp.query(escalations_due, dt.datetime.now(dt.UTC))
+    for document_type, document in due:
+        try:
+            erp.apply(
+                {
+                    "action": "escalate_approval",
+                    "document_type": document_type,
+                    "document": document,
+                }
+            )
+        except ValidationError as err:  # moved on meanwhile
+            click.echo(f"{document}: not escalated ({err.message})")
+            continue
+        click.echo(f"Escalated {document}.")
+    if not due:
+        click.echo("Nothing to escalate.")
+
+
+@click.command("refusals")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_refusals(state: Context, fmt_name: str) -> None:
+    """Refused attempts recorded (when the company records them): who, what, which rule."""
+    from erp_core.projections.access import refusals
+
+    rows_out(
+        "Refused attempts",
+        state.erp().query(refusals),
+        ["recorded_at", "actor", "action", "permission", "authenticated", "rule"],
+        fmt_name,
+    )
+
+
+commands: list[click.Command] = [user, role, access, sign]
 reports: list[click.Command] = [
     report_access,
     report_approvals_waiting,
     report_approval_history,
     report_sod_breaches,
+    report_refusals,
 ]

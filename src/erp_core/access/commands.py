@@ -117,9 +117,63 @@ class EnableAccessControl(Action):
     action: Literal["enable_access_control"] = "enable_access_control"
 
 
+class ConfigureAccess(Action):
+    """Set how the actor is identified (``token``, or ``database``: the PostgreSQL session
+    user mapped to a user, which `--actor` may not override), whether every action must carry
+    its actor's Ed25519 signature, and whether refused attempts are recorded for the auditor."""
+
+    action: Literal["configure_access"] = "configure_access"
+    identity: Literal["token", "database"] = "token"
+    require_signatures: bool = False
+    record_refusals: bool = False
+
+
+class MapDatabaseRole(Action):
+    """Let the PostgreSQL role `database_role` act as `user` when identity = database (an
+    empty user removes the mapping)."""
+
+    action: Literal["map_database_role"] = "map_database_role"
+    database_role: Annotated[str, Field(min_length=1, max_length=63)]
+    user: Annotated[str, Field(max_length=32)] = ""
+
+
+class RegisterSigningKey(Action):
+    """Register a user's Ed25519 public key (64 hex digits): actions they sign are verified
+    with it before they are stored."""
+
+    action: Literal["register_signing_key"] = "register_signing_key"
+    user: Code
+    public_key: Annotated[str, Field(max_length=200)]  # checked by the handler
+
+
+class RevokeSigningKey(Action):
+    """Revoke a signing key: signatures made with it are refused from now on (those already
+    stored still verify for the auditor)."""
+
+    action: Literal["revoke_signing_key"] = "revoke_signing_key"
+    key_id: Annotated[str, Field(max_length=64)]
+
+
 # --- approval workflows ----------------------------------------------------------------------
 
-DocumentType = Literal["purchase_order", "sales_credit"]
+DocumentType = Literal[
+    "purchase_order",
+    "sales_credit",
+    "journal_voucher",
+    "supplier_invoice",
+    "payment",
+    "payroll_run",
+    "asset_disposal",
+    "stock_count",
+]
+HeldDocumentType = Literal[
+    "journal_voucher",
+    "supplier_invoice",
+    "payment",
+    "payroll_run",
+    "asset_disposal",
+    "stock_count",
+]
 
 
 class LevelIn(BaseModel):
@@ -127,6 +181,9 @@ class LevelIn(BaseModel):
     above: Dec = Decimal(0)  # the level applies to documents whose total is above this
     role: Code
     self_approval: bool = False
+    cost_centres: Annotated[list[Code], Field(max_length=100)] = Field(default_factory=list)
+    escalate_after_days: Annotated[int, Field(ge=1, le=365)] | None = None
+    escalate_to: Code | None = None
 
     @field_validator("above")
     @classmethod
@@ -137,8 +194,10 @@ class LevelIn(BaseModel):
 
 
 class DefineApprovalWorkflow(Action):
-    """Set the approval levels of a document type (purchase orders, sales credit overrides):
-    each with an amount threshold and the role that approves; no levels removes the workflow."""
+    """Set the approval levels of a document type (purchase orders, sales credit overrides,
+    journal vouchers, supplier invoices, payments, payroll runs, asset disposals, stock
+    counts): each with an amount threshold, optional cost centres, the role that approves
+    and an optional escalation; no levels removes the workflow."""
 
     action: Literal["define_approval_workflow"] = "define_approval_workflow"
     document_type: DocumentType
@@ -175,3 +234,22 @@ class DelegateApproval(Action):
     date_from: dt.date
     date_to: dt.date
     reason: Annotated[str, Field(max_length=400)] = ""
+
+
+class SubmitForApproval(Action):
+    """Submit an action whose document type has a workflow (a journal voucher, supplier
+    invoice, payment, payroll run, asset disposal or stock count that a level applies to):
+    it is held, and applied as its submitter by the workflow's last approval."""
+
+    action: Literal["submit_for_approval"] = "submit_for_approval"
+    document_type: HeldDocumentType
+    held: dict[str, object]  # the action, as in a JSON Lines file ({"action": ..., ...})
+
+
+class EscalateApproval(Action):
+    """Escalate a document that waited at its pending level longer than the level's
+    `escalate_after_days`: holders of the level's `escalate_to` role may approve it too."""
+
+    action: Literal["escalate_approval"] = "escalate_approval"
+    document_type: DocumentType
+    document: Code

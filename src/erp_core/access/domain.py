@@ -19,10 +19,14 @@ from decimal import Decimal
 from typing import Any
 
 from erp_core.access.events import (
+    AccessConfigured,
     AccessControlEnabled,
+    DatabaseRoleMapped,
     RoleDefined,
     RoleGranted,
     RoleRevoked,
+    SigningKeyRegistered,
+    SigningKeyRevoked,
     TokenRegistered,
     TokenRevoked,
     UserCreated,
@@ -80,15 +84,24 @@ class Role:
         p = self.permissions
         return "*" in p or action in p or f"area:{area}" in p
 
-    def permits_report(self, report: str) -> bool:
+    def permits_report(self, report: str, area: str | None = None) -> bool:
+        """Whether the role may run `report`. Reports of the personal areas (HR, payroll)
+        are not covered by ``report:*``: they need ``area:<area>``, their own name or ``*``."""
         p = self.permissions
-        return "*" in p or "report:*" in p or f"report:{report}" in p
+        if "*" in p or f"report:{report}" in p:
+            return True
+        if area in PERSONAL_AREAS:
+            return f"area:{area}" in p
+        return "report:*" in p
 
 
 def _template(code: str, name: str, *permissions: str, **rules: Any) -> tuple[str, Role]:
     return code, Role(code, name, frozenset(permissions), built_in=True, **rules)
 
 
+# Areas holding personal data: their reports are shown only to roles naming the area (HR,
+# payroll) or the report itself, never through ``report:*``.
+PERSONAL_AREAS = frozenset({"hr", "payroll"})
 _STOCK_REPORTS = ("report:stock-balance", "report:stock-ledger")
 # Built-in roles for the usual jobs; `define_role` with the same code replaces one.
 TEMPLATES: Mapping[str, Role] = dict(
@@ -98,6 +111,11 @@ TEMPLATES: Mapping[str, Role] = dict(
             "accountant",
             "Accountant",
             "area:ledger",
+            "area:currency",
+            "area:fx",
+            "area:assets",
+            "record_opening_payable",
+            "record_opening_receivable",
             "post_supplier_invoice",
             "pay_supplier",
             "allocate_supplier_payment",
@@ -139,6 +157,7 @@ TEMPLATES: Mapping[str, Role] = dict(
             "create_sales_order",
             "confirm_sales_order",
             "cancel_sales_order",
+            "close_sales_order",
             "report:sales-open-orders",
             "report:customer-ledger",
         ),
@@ -152,6 +171,15 @@ TEMPLATES: Mapping[str, Role] = dict(
             "report:*",
         ),
         _template("production_planner", "Production planner", "area:production", "report:*"),
+        _template("hr", "HR officer", "area:hr", "report:*"),
+        _template(
+            "payroll",
+            "Payroll officer",
+            "area:payroll",
+            "report:*",
+            "report:employees-as-of",
+            "report:headcount",
+        ),
         _template("auditor", "Auditor (read only)", "report:*"),
     ]
 )
@@ -173,6 +201,14 @@ class Token:
     active: bool = True
 
 
+@dataclass
+class SigningKey:
+    key_id: str
+    user: str
+    public_key: str  # hex of the 32 raw bytes
+    active: bool = True
+
+
 class Access(Aggregate):
     """Users, defined roles, grants and tokens: the fold of the ``access`` stream."""
 
@@ -185,6 +221,11 @@ class Access(Aggregate):
         self.defined: dict[str, Role] = {}
         self.tokens: dict[str, Token] = {}  # by the hash of the token
         self.token_ids: dict[str, str] = {}  # token id -> hash
+        self.identity = "token"
+        self.require_signatures = False
+        self.record_refusals = False
+        self.database_roles: dict[str, str] = {}  # PostgreSQL role -> user
+        self.keys: dict[str, SigningKey] = {}  # by key id
 
     def _on_user(self, e: UserCreated) -> None:
         self.users[e.code] = User(e.code, e.name)
@@ -219,7 +260,28 @@ class Access(Aggregate):
     def _on_enabled(self, _e: AccessControlEnabled) -> None:
         self.enabled = True
 
+    def _on_configured(self, e: AccessConfigured) -> None:
+        self.identity = e.identity
+        self.require_signatures = e.require_signatures
+        self.record_refusals = e.record_refusals
+
+    def _on_mapped(self, e: DatabaseRoleMapped) -> None:
+        if e.user:
+            self.database_roles[e.database_role] = e.user
+        else:
+            self.database_roles.pop(e.database_role, None)
+
+    def _on_key(self, e: SigningKeyRegistered) -> None:
+        self.keys[e.key_id] = SigningKey(e.key_id, e.user, e.public_key)
+
+    def _on_key_revoked(self, e: SigningKeyRevoked) -> None:
+        self.keys[e.key_id].active = False
+
     handlers = {
+        AccessConfigured: _on_configured,
+        DatabaseRoleMapped: _on_mapped,
+        SigningKeyRegistered: _on_key,
+        SigningKeyRevoked: _on_key_revoked,
         UserCreated: _on_user,
         UserDeactivated: _on_deactivated,
         RoleDefined: _on_role,
@@ -277,6 +339,36 @@ class Access(Aggregate):
             raise AccessDenied(
                 f"{actor} is not authenticated: the token given belongs to {token.user}"
             )
+        return user
+
+    def keys_of(self, user: str) -> list[SigningKey]:
+        return [k for k in self.keys.values() if k.user == user and k.active]
+
+    def identify(self, actor: str, credential: str | None, database_user: str | None) -> User:
+        """The active user acting, by the company's identity mode: their API token, or
+        (identity = database) the PostgreSQL session user mapped to them, which a typed
+        actor name may not override."""
+        if self.identity != "database":
+            return self.authenticate(actor, credential)
+        if database_user is None:
+            raise AccessDenied(
+                f"{actor} is not authenticated: the company's identity is the database user, "
+                "and these books are not on PostgreSQL (or the session user is unknown)"
+            )
+        mapped = self.database_roles.get(database_user)
+        if mapped is None:
+            raise AccessDenied(
+                f"{actor} is not authenticated: the database role {database_user} is mapped "
+                "to no user of this company (identity = database)"
+            )
+        if mapped != actor:
+            raise AccessDenied(
+                f"{actor} is not authenticated: the database role {database_user} acts as "
+                f"{mapped}, and with identity = database a typed actor may not override it"
+            )
+        user = self.users.get(mapped)
+        if user is None or not user.active:
+            raise AccessDenied(f"{mapped} is not an active user of this company")
         return user
 
     def held_roles(self, user: User) -> list[Role]:
@@ -378,12 +470,17 @@ def needs_facts(access: Access, user: User, action: str, fields: Mapping[str, An
     return action in APPROVALS or any(r.own_documents_only for r in access.held_roles(user))
 
 
-def decide_report(access: Access, user: User, report: str) -> None:
-    if not any(r.permits_report(report) for r in access.held_roles(user)):
+def decide_report(access: Access, user: User, report: str, area: str | None = None) -> None:
+    if not any(r.permits_report(report, area) for r in access.held_roles(user)):
         held = ", ".join(sorted(user.roles)) or "none"
+        grants = (
+            f"area:{area} or report:{report} (it shows personal data)"
+            if area in PERSONAL_AREAS
+            else f"report:{report} or report:*"
+        )
         raise AccessDenied(
             f"{user.code} may not run the report {report}: no role of theirs (roles: {held}) "
-            f"grants report:{report} or report:*"
+            f"grants {grants}"
         )
 
 

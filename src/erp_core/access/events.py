@@ -56,6 +56,59 @@ class AccessControlEnabled(DomainEvent):
     pass
 
 
+class AccessConfigured(DomainEvent):
+    """The company's access settings: how the actor is identified (``token``: an API token;
+    ``database``: the PostgreSQL session user, mapped to a user), whether every action must be
+    signed, and whether refused attempts are recorded."""
+
+    identity: str = "token"
+    require_signatures: bool = False
+    record_refusals: bool = False
+
+
+class DatabaseRoleMapped(DomainEvent):
+    """The PostgreSQL role `database_role` acts as `user` (identity = database); an empty
+    user removes the mapping."""
+
+    database_role: str
+    user: str
+
+
+class SigningKeyRegistered(DomainEvent):
+    """`user`'s Ed25519 public key (32 bytes, hex): actions they sign are verified with it."""
+
+    user: str
+    key_id: str  # the first 16 hex digits of the SHA-256 of the key
+    public_key: str
+
+
+class SigningKeyRevoked(DomainEvent):
+    user: str
+    key_id: str
+
+
+class ActionSigned(DomainEvent):
+    """A signed action, stored beside the events it produced (in the same save): the
+    canonical content that was signed, the key and the signature, so an auditor can verify
+    who authorised what with the public key alone (`erp audit verify --signatures`)."""
+
+    action: str
+    content: str  # the canonical JSON that was signed
+    key_id: str
+    signature: str  # Ed25519, hex
+
+
+class AttemptRefused(DomainEvent):
+    """An action refused by access control, recorded for the auditor when the company records
+    refusals: who (`actor`, as claimed), what (the action's name, never its content), the
+    permission missing or the rule that refused."""
+
+    action: str
+    permission: str
+    rule: str
+    authenticated: bool
+
+
 # --- approval workflows ----------------------------------------------------------------------
 
 
@@ -67,6 +120,12 @@ class ApprovalLevel(BaseModel):
     above: Dec
     role: str
     self_approval: bool = False  # may the document's creator approve at this level
+    # the level applies only to documents charged to one of these cost centres (empty: any)
+    cost_centres: tuple[str, ...] = ()
+    # after this many days waiting at this level, `escalate_approval` lets `escalate_to`
+    # (the next approver, e.g. a manager's manager) approve it too
+    escalate_after_days: int | None = None
+    escalate_to: str | None = None
 
 
 class ApprovalWorkflowDefined(DomainEvent):
@@ -114,3 +173,44 @@ class DocumentApprovalRejected(DomainEvent):
     reason: str
     outcome: str  # "draft" or "cancelled"
     on_behalf_of: str | None = None
+
+
+class ActionSubmittedForApproval(DomainEvent):
+    """An action held for approval (on ``req:<request>``): a document type whose area posts at
+    once (a journal voucher, a payment, a payroll run, ...) waits here until its workflow's
+    last level applies it. `payload` is the held action (JSON); `total` is the amount the
+    workflow's thresholds compare (None: not known before it runs)."""
+
+    document_type: str
+    request: str
+    action: str
+    payload: str
+    total: Dec | None
+    cost_centres: tuple[str, ...] = ()
+
+
+class SubmittedActionApplied(DomainEvent):
+    """The held action was applied by its last approval, as its submitter, in the same save."""
+
+    request: str
+    documents: tuple[str, ...]
+
+
+class SubmittedActionCancelled(DomainEvent):
+    """A held action rejected for good: it will never be applied."""
+
+    request: str
+    reason: str
+
+
+class DocumentApprovalEscalated(DomainEvent):
+    """A document waited at a level longer than the level allows: from now on holders of
+    `to_role` may approve that level too (on ``approval:<type>:<document>``)."""
+
+    document_type: str
+    document: str
+    round: int
+    level: int
+    from_role: str
+    to_role: str
+    waited_days: int

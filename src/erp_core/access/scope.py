@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from erp_core.access.domain import Access, Role, User, action_warehouses
+from erp_core.access.domain import PERSONAL_AREAS, Access, Role, User, action_warehouses
 from erp_core.kernel.errors import AccessDenied
 
 # Reports whose rows carry their warehouse, filtered row by row (running figures of the stock
@@ -65,21 +65,33 @@ class Scope:
     report: str
     warehouses: frozenset[str] | None = None  # None: every warehouse
     own_actor: str | None = None  # set: only documents this actor created
+    # personal areas (HR, payroll) whose events the actor may not see in a trail
+    hidden_areas: frozenset[str] = frozenset()
 
     @property
     def limited(self) -> bool:
-        return self.warehouses is not None or self.own_actor is not None
+        return (
+            self.warehouses is not None
+            or self.own_actor is not None
+            or (self.report == "trail" and bool(self.hidden_areas))
+        )
 
 
-def report_scope(access: Access, user: User, report: str) -> Scope:
+def report_scope(access: Access, user: User, report: str, area: str | None = None) -> Scope:
     """The record rules of the roles that permit `report`: the least limited wins (a user with
     an unlimited role permitting it sees everything), warehouses are united."""
-    roles: list[Role] = [r for r in access.held_roles(user) if r.permits_report(report)]
+    roles: list[Role] = [r for r in access.held_roles(user) if r.permits_report(report, area)]
     warehouses: frozenset[str] | None = None
     if roles and all(r.warehouses for r in roles):
         warehouses = frozenset().union(*(r.warehouses for r in roles))
     own = user.code if roles and all(r.own_documents_only for r in roles) else None
-    scope = Scope(report, warehouses, own)
+    held = access.held_roles(user)
+    hidden = frozenset(
+        area
+        for area in PERSONAL_AREAS
+        if not any("*" in r.permissions or f"area:{area}" in r.permissions for r in held)
+    )
+    scope = Scope(report, warehouses, own, hidden)
     names = ", ".join(r.code for r in roles)
     if warehouses is not None and report not in WAREHOUSE_FILTERED | WAREHOUSE_FREE:
         raise AccessDenied(
@@ -93,6 +105,17 @@ def report_scope(access: Access, user: User, report: str) -> Scope:
             f"documents only and {report} shows figures of other actors' documents"
         )
     return scope
+
+
+def _area_of_event(name: str) -> str | None:
+    """The area whose module defines the event class `name` (None: unknown)."""
+    from erp_core.kernel.events import EVENT_TYPES
+
+    cls = EVENT_TYPES.get(name)
+    if cls is None:
+        return None
+    parts = cls.__module__.split(".")
+    return parts[1] if len(parts) > 2 and parts[0] == "erp_core" else None
 
 
 def _warehouses_of(item: Any) -> set[str]:
@@ -119,6 +142,14 @@ def restrict(result: Any, scope: Scope, creator_of: Callable[[str], str | None])
     of other actors); a total over filtered rows is recomputed; unchanged when unlimited."""
     if not scope.limited:
         return result
+    if scope.report == "trail" and scope.hidden_areas and isinstance(result, list):
+        for entry in result:
+            area = _area_of_event(getattr(entry, "event", ""))
+            if area in scope.hidden_areas:
+                raise AccessDenied(
+                    f"the trail of {entry.stream} shows personal data ({area}): it needs a "
+                    f"role granting area:{area}"
+                )
     own_trail = scope.report == "trail" and scope.own_actor is not None
     first = result[0] if own_trail and isinstance(result, list) and result else None
     if first is not None and getattr(first, "actor", None) != scope.own_actor:

@@ -12,23 +12,29 @@ The document's own area keeps its rules: the last level applies the area's own a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from erp_core.access.domain import Access
 from erp_core.access.events import (
     ApprovalDelegated,
     ApprovalLevel,
     ApprovalWorkflowDefined,
+    DocumentApprovalEscalated,
     DocumentApprovalGiven,
     DocumentApprovalRejected,
 )
 from erp_core.kernel.aggregate import Aggregate
+from erp_core.kernel.commands import Action
 from erp_core.kernel.errors import AccessDenied
 from erp_core.kernel.events import DomainEvent
 
 WORKFLOW_STREAM = "approvals"
+
+
+Amount = Callable[[Mapping[str, Any]], Decimal | None]
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,41 @@ class DocumentType:
     approve: str  # the area's own approval action, applied with the last level
     cancel: str  # the area's cancellation, applied by a rejection with outcome "cancel"
     finished: frozenset[str]  # events after which the document no longer waits
+    # For the document types whose area posts at once (no draft an approval could hold): the
+    # action held for approval (`submit_for_approval`) and how much it is for (None: not
+    # known before it runs; then only levels starting above 0 apply).
+    held: str = ""
+    amount: Amount | None = None
+
+
+def _sum(values: Iterable[Any]) -> Decimal:
+    return sum((Decimal(str(v)) for v in values if v is not None), Decimal(0))
+
+
+def _voucher_total(fields: Mapping[str, Any]) -> Decimal:
+    """A journal voucher's total: the sum of its debits as entered."""
+    return _sum(line.get("debit") for line in fields.get("lines", ()))
+
+
+def _invoice_total(fields: Mapping[str, Any]) -> Decimal:
+    """A supplier invoice's printed total when given, else its net lines."""
+    if fields.get("total") is not None:
+        return Decimal(str(fields["total"]))
+    return _sum(
+        Decimal(str(line["quantity"])) * Decimal(str(line["price"]))
+        for line in fields.get("lines", ())
+    )
+
+
+def _unknown(_fields: Mapping[str, Any]) -> Decimal | None:
+    return None
+
+
+_HELD_DONE = frozenset({"SubmittedActionApplied", "SubmittedActionCancelled"})
+
+
+def _held(action: str, amount: Amount) -> DocumentType:
+    return DocumentType("req", "", "", _HELD_DONE, held=action, amount=amount)
 
 
 DOCUMENT_TYPES: Mapping[str, DocumentType] = {
@@ -59,20 +100,70 @@ DOCUMENT_TYPES: Mapping[str, DocumentType] = {
             }
         ),
     ),
+    "journal_voucher": _held("post_voucher", _voucher_total),
+    "supplier_invoice": _held("post_supplier_invoice", _invoice_total),
+    "payment": _held("pay_supplier", lambda f: Decimal(str(f["amount"]))),
+    "payroll_run": _held("run_payroll", _unknown),
+    "asset_disposal": _held("dispose_asset", _unknown),
+    "stock_count": _held("count_stock", _unknown),
 }
 # The areas' own approval actions, refused directly while their type has a workflow.
-TYPE_OF_APPROVAL = {t.approve: name for name, t in DOCUMENT_TYPES.items()}
+TYPE_OF_APPROVAL = {t.approve: name for name, t in DOCUMENT_TYPES.items() if t.approve}
+# The actions held for approval, by the document type that holds them.
+TYPE_OF_HELD = {t.held: name for name, t in DOCUMENT_TYPES.items() if t.held}
+
+
+def cost_centres_of(fields: Mapping[str, Any]) -> tuple[str, ...]:
+    """Every cost centre an action's fields name (a ``cost_centre`` field or dimension, at
+    any depth, lines included), sorted."""
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                if key == "cost_centre" and isinstance(item, str):
+                    found.add(item)
+                else:
+                    walk(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item)
+
+    walk(fields)
+    return tuple(sorted(found))
 
 
 def stream_of(document_type: str, document: str) -> str:
     return f"approval:{document_type}:{document}"
 
 
-def required_levels(levels: Sequence[ApprovalLevel], total: Decimal) -> list[ApprovalLevel]:
-    """The levels a document of `total` needs, in order: every level whose threshold it is
-    above; at least the first level (a workflow always needs one approval)."""
+def level_applies(
+    level: ApprovalLevel, total: Decimal | None, cost_centres: Iterable[str] = ()
+) -> bool:
+    """Whether a document of `total` charged to `cost_centres` needs `level`: its total is
+    above the threshold (an unknown total: the level starts at 0) and, when the level names
+    cost centres, the document is charged to one of them."""
+    if level.cost_centres and not set(level.cost_centres) & set(cost_centres):
+        return False
+    return level.above == 0 if total is None else total > level.above
+
+
+def required_levels(
+    levels: Sequence[ApprovalLevel],
+    total: Decimal | None,
+    cost_centres: Iterable[str] = (),
+    *,
+    held: bool = False,
+) -> list[ApprovalLevel]:
+    """The levels a document needs, in threshold order: every level that applies to it. A
+    document whose area holds it in draft (purchase orders, credit overrides) needs at least
+    the first level (a workflow always needs one approval there); an action held for
+    approval needs none when no level applies, and is applied at once."""
     ordered = sorted(levels, key=lambda level: level.above)
-    applicable = [level for level in ordered if total > level.above]
+    centres = tuple(cost_centres)
+    applicable = [level for level in ordered if level_applies(level, total, centres)]
+    if held:
+        return applicable
     return applicable or ordered[:1]
 
 
@@ -119,15 +210,27 @@ class ApprovalRound(Aggregate):
         super().__init__(stream_id)
         self.round = 1
         self.given: list[DocumentApprovalGiven] = []
+        self.escalated: dict[int, str] = {}  # level -> the role it was escalated to
+        self.last_moved: dt.datetime | None = None  # the last approval, rejection or escalation
 
     def _on_given(self, e: DocumentApprovalGiven) -> None:
         self.given.append(e)
+        self.last_moved = e.recorded_at
 
-    def _on_rejected(self, _e: DocumentApprovalRejected) -> None:
+    def _on_rejected(self, e: DocumentApprovalRejected) -> None:
         self.round += 1
         self.given = []
+        self.escalated = {}
+        self.last_moved = e.recorded_at
 
-    handlers = {DocumentApprovalGiven: _on_given, DocumentApprovalRejected: _on_rejected}
+    def _on_escalated(self, e: DocumentApprovalEscalated) -> None:
+        self.escalated[e.level] = e.to_role
+
+    handlers = {
+        DocumentApprovalGiven: _on_given,
+        DocumentApprovalRejected: _on_rejected,
+        DocumentApprovalEscalated: _on_escalated,
+    }
 
     def approvers(self) -> set[str]:
         """Everyone whose right approved a level of this round (actors and delegators)."""
@@ -165,24 +268,32 @@ def approval_right(
     day: dt.date,
     earlier: Iterable[str] = (),
     segregate: bool = True,
+    escalated_to: str | None = None,
 ) -> str | None:
     """On whose right `actor` acts at `level`: None (their own role) or the delegator whose
     right they use. Raises `AccessDenied` naming every rule that refused.
 
     The actor (and the delegator) must hold the level's role, must not have approved an
     earlier level of the document (each level by another person), and must not be the
-    document's creator unless the level allows self-approval."""
+    document's creator unless the level allows self-approval. Once the level was escalated,
+    holders of `escalated_to` may approve it too."""
     user = access.users.get(actor)
     if user is None or not user.active:
         raise AccessDenied(f"{actor} may not approve: not an active user of this company")
     done = set(earlier)
+    roles = {level.role} | ({escalated_to} if escalated_to else set())
     candidates: list[str | None] = []
-    if level.role in user.roles:
+    if roles & user.roles:
         candidates.append(None)
-    candidates += [d for d in workflows.delegators_of(actor, day) if _holds(access, d, level.role)]
+    candidates += [
+        d
+        for d in workflows.delegators_of(actor, day)
+        if any(_holds(access, d, role) for role in roles)
+    ]
     if not candidates:
+        needed = " or ".join(sorted(roles))
         raise AccessDenied(
-            f"{actor} may not approve at this level: it needs role {level.role}, which "
+            f"{actor} may not approve at this level: it needs role {needed}, which "
             f"{actor} does not hold and no delegation on {day} gives them"
         )
     reasons: list[str] = []
@@ -200,3 +311,16 @@ def approval_right(
             continue
         return on_behalf
     raise AccessDenied(f"{actor} may not approve: " + "; ".join(dict.fromkeys(reasons)))
+
+
+def held_needs_approval(workflows: Workflows, document_type: str, action: Action) -> bool:
+    """Whether some level of the type's workflow applies to the action (else it goes ahead)."""
+    levels = workflows.levels.get(document_type)
+    if not levels:
+        return False
+    kind = DOCUMENT_TYPES[document_type]
+    fields = action.model_dump(mode="python")
+    if fields.get("dry_run"):
+        return False  # a preview stores nothing
+    amount = kind.amount(fields) if kind.amount is not None else None
+    return bool(required_levels(levels, amount, cost_centres_of(fields), held=True))

@@ -54,12 +54,22 @@ def _read_digest(path: str) -> audit.Digest:
     type=click.Path(exists=True, dir_okay=False),
     help="Trusted Ed25519 public key (PEM): digests must be signed with it.",
 )
+@click.option(
+    "--signatures",
+    is_flag=True,
+    help="Also verify every signed action with its signer's registered public key.",
+)
 @click.option("--format", "fmt_name", type=click.Choice(["table", "json"]), default="table")
 @pass_ctx
 def audit_verify(
-    state: Context, digest_files: tuple[str, ...], public_key: str | None, fmt_name: str
+    state: Context,
+    digest_files: tuple[str, ...],
+    public_key: str | None,
+    signatures: bool,
+    fmt_name: str,
 ) -> None:
-    """Recompute the hash chain from the raw stored events and report OK or where it broke."""
+    """Recompute the hash chain from the raw stored events and report OK or where it broke;
+    with --signatures, also verify every signed action (who authorised what)."""
     from erp_core.audit import verify as audit
 
     digests = [_read_digest(p) for p in digest_files]
@@ -81,7 +91,17 @@ def audit_verify(
             click.echo(f"  also: {problem.message}", err=True)
         if len(report.problems) > 1 + len(shown):
             click.echo(f"  ... and {len(report.problems) - 1 - len(shown)} more", err=True)
-    if not report.ok:
+    found: list[tuple[int, str]] = []
+    if signatures:
+        verified, found = state.erp().verify_signatures()
+        if found:
+            for position, message in found[:11]:
+                click.echo(f"SIGNATURE FAILED at position {position}: {message}", err=True)
+            if len(found) > 11:
+                click.echo(f"  ... and {len(found) - 11} more", err=True)
+        else:
+            click.echo(f"OK: {verified} signed action(s) verified with their signers' keys")
+    if not report.ok or found:
         sys.exit(1)
 
 

@@ -81,6 +81,11 @@ class Action(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
     action: str
     idempotency_key: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    # The actor's Ed25519 signature over the action's canonical content (hex), checked by
+    # access control when the company requires signatures; never part of the content itself.
+    signature: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        default=None, exclude=True
+    )
 
     _strict = model_validator(mode="before")(classmethod(strict_scalars))  # type: ignore[arg-type]
 

@@ -31,6 +31,18 @@ Guard = Callable[[Action, "Context", "str | None"], None]
 GUARDS: list[Guard] = []
 
 
+# Run after an action's handler succeeded, in the same unit of work, as
+# ``recorder(action, ctx, credential)`` (access records the signature of a signed action).
+RECORDERS: list[Guard] = []
+
+
+def records(fn: Guard) -> Guard:
+    """Register the decorated function to run after every successful handler."""
+    if fn not in RECORDERS:
+        RECORDERS.append(fn)
+    return fn
+
+
 def guards(fn: Guard) -> Guard:
     """Register the decorated function as a check run before every action's handler."""
     if fn not in GUARDS:
