@@ -143,6 +143,23 @@ EVENTS = frozenset(
 )
 
 
+# The planned and standard side of the cost sheet, kept as lines that move no WIP:
+# plan_material (item, quantity, planned value), plan_labour / plan_overhead (work centre, hours,
+# value), standard (the item; quantity_micro holds the standard unit cost to 6 decimals) and the
+# variances a standard-costed close booked (v_<kind>, the item or work centre).
+COSTING_EVENTS = frozenset({"WorkOrderPlanned", "StandardVariancesBooked", "FinishedGoodsRecosted"})
+VARIANCE_CODES = {
+    "material_price": "v_mat_price",
+    "material_usage": "v_mat_usage",
+    "labour_rate": "v_lab_rate",
+    "labour_efficiency": "v_lab_eff",
+    "overhead_rate": "v_ovh_rate",
+    "overhead_efficiency": "v_ovh_eff",
+    "other": "v_other",
+}
+VARIANCE_KINDS = {v: k for k, v in VARIANCE_CODES.items()}
+
+
 class WorkOrderProjection:
     name = "production"
     tables: Sequence[Table] = (
@@ -152,7 +169,7 @@ class WorkOrderProjection:
         production_plan_rows,
         production_plan_orders,
     )
-    event_names = EVENTS | PLAN_EVENTS | {"StockCostAdjusted"}
+    event_names = EVENTS | PLAN_EVENTS | COSTING_EVENTS | {"StockCostAdjusted"}
 
     def apply(self, conn: Connection, records: Sequence[Record], base_currency: str) -> None:
         places = MINOR_UNITS[base_currency]
@@ -198,6 +215,81 @@ class WorkOrderProjection:
                 _apply_adjustment(conn, position, e, money)
             elif name in PLAN_EVENTS:
                 _apply_plan(conn, name, e)
+            elif name == "WorkOrderPlanned":
+                planned: list[dict[str, Any]] = []
+                for m in e["materials"]:
+                    planned.append(
+                        {
+                            "kind": "plan_material",
+                            "code": m["item"],
+                            "quantity": qty(m["quantity"]),
+                            "value": money(m["value"]),
+                        }
+                    )
+                for o in e["operations"]:
+                    for kind, amount in (("plan_labour", "labour"), ("plan_overhead", "overhead")):
+                        planned.append(
+                            {
+                                "kind": kind,
+                                "code": o["work_centre"],
+                                "quantity": qty(o["hours"]),
+                                "value": money(o[amount]),
+                            }
+                        )
+                if e.get("standard_unit_cost") is not None:
+                    item = conn.execute(select(c.item).where(c.document == doc)).scalar_one()
+                    planned.append(
+                        {
+                            "kind": "standard",
+                            "code": item,
+                            "quantity": qty(e["standard_unit_cost"]),
+                            "reason": e["basis"],
+                        }
+                    )
+                date = conn.execute(select(c.date).where(c.document == doc)).scalar_one()
+                lines(position, doc, str(date), planned)
+            elif name == "StandardVariancesBooked":
+                lines(
+                    position,
+                    doc,
+                    e["date"],
+                    [
+                        {
+                            "kind": VARIANCE_CODES[x["kind"]],
+                            "code": x["code"],
+                            "voucher": e.get("voucher"),
+                            "value": money(x["amount"]),
+                            "reason": x["account"],
+                        }
+                        for x in e["lines"]
+                    ],
+                )
+            elif name == "FinishedGoodsRecosted":
+                # the finished goods took the change: a main line of no quantity
+                total = sum(money(x["delta"]) for x in e["lines"])
+                lines(
+                    position,
+                    doc,
+                    e["date"],
+                    [
+                        {
+                            "kind": "main",
+                            "code": x["item"],
+                            "warehouse": x["warehouse"],
+                            "voucher": x["voucher"],
+                            "voucher_line": x["line"],
+                            "value": money(x["delta"]),
+                            "wip": -money(x["delta"]),
+                            "reason": "re-costed: " + ", ".join(e["adjustments"]),
+                        }
+                        for x in e["lines"]
+                    ],
+                )
+                change(
+                    doc,
+                    received_minor=c.received_minor + total,
+                    wip_minor=c.wip_minor - total,
+                )
             elif name == "WorkOrderCreated":
                 insert_rows(
                     conn,
@@ -752,9 +844,69 @@ def _signed_qty(micro: int) -> Decimal:
     return value + 0  # -0 -> 0
 
 
+def value_check(conn: Connection) -> list[CheckResult]:
+    """Value in = value out for every work order: materials - returns + re-costings + labour +
+    overhead = finished goods + by-products + scrap + variances + WIP, the WIP equal to the sum
+    of the order's dated lines, and no WIP left on a closed order or on a completed order at
+    actual cost (whose last receipt took all of it: WIP there is a re-costing not yet carried
+    into the finished goods, see recost_work_order)."""
+    base = _base(conn)
+    w, t = production_work_orders, production_wo_lines
+    by_lines = dict(
+        conn.execute(select(t.c.document, func.sum(t.c.wip_minor)).group_by(t.c.document)).all()
+    )
+    standard = set(conn.execute(select(t.c.document).where(t.c.kind == "standard")).scalars())
+    problems: list[str] = []
+    count = 0
+    for r in conn.execute(select(w)).mappings():
+        count += 1
+        doc = r["document"]
+        value_in = (
+            r["materials_minor"]
+            - r["returned_minor"]
+            + r["adjusted_minor"]
+            + r["labour_minor"]
+            + r["overhead_minor"]
+        )
+        value_out = r["received_minor"] + r["variance_minor"]
+        wip = r["wip_minor"]
+        if value_in - value_out != wip:
+            problems.append(
+                f"{doc}: value in {from_minor(value_in, base)} - value out "
+                f"{from_minor(value_out, base)} != WIP {from_minor(wip, base)}"
+            )
+        lined = int(by_lines.get(doc) or 0)
+        if lined != wip:
+            problems.append(
+                f"{doc}: its lines add up to {from_minor(lined, base)}, "
+                f"not its WIP {from_minor(wip, base)}"
+            )
+        if r["status"] == "closed" and wip != 0:
+            problems.append(f"{doc}: closed with {from_minor(wip, base)} left in WIP")
+        if r["status"] == "completed" and doc not in standard and wip != 0:
+            problems.append(
+                f"{doc}: completed at actual cost with {from_minor(wip, base)} left in WIP "
+                "(a back-dated re-costing: apply recost_work_order)"
+            )
+    if count == 0:  # no production: nothing to report (as wip_check)
+        return []
+    ok = not problems
+    return [
+        CheckResult(
+            name="production value in = value out",
+            ok=ok,
+            expected=Decimal(0),
+            actual=Decimal(len(problems)),
+            message=f"production value in = value out: OK ({count} work orders)"
+            if ok
+            else "production value in = value out: " + "; ".join(problems[:20]),
+        )
+    ]
+
+
 def checks(conn: Connection) -> list[CheckResult]:
     """This area's reconciliations, run by `erp check` with every other area's."""
-    return wip_check(conn)
+    return [*wip_check(conn), *value_check(conn)]
 
 
 # --- cost sheet, yield, schedule adherence, WIP as of a date --------------------------------
@@ -772,16 +924,34 @@ class CostSheetMaterial(BaseModel):
     adjustments: Decimal
     net_quantity: Decimal
     net_value: Decimal
+    planned_quantity: Decimal = Decimal(0)  # from the BOM version, for the planned quantity
+    planned_value: Decimal = Decimal(0)  # at standard, or at the cost when created
+    quantity_difference: Decimal = Decimal(0)  # net - planned
+    value_difference: Decimal = Decimal(0)
 
 
 class CostSheetCentre(BaseModel):
-    """Hours reported at one work centre and the labour and overhead absorbed."""
+    """Hours reported at one work centre and the labour and overhead absorbed, against plan."""
 
     model_config = ConfigDict(frozen=True)
     work_centre: str
     hours: Decimal
     labour: Decimal
     overhead: Decimal
+    planned_hours: Decimal = Decimal(0)
+    planned_labour: Decimal = Decimal(0)
+    planned_overhead: Decimal = Decimal(0)
+    hours_difference: Decimal = Decimal(0)
+    cost_difference: Decimal = Decimal(0)  # (labour + overhead) - planned
+
+
+class CostSheetVariance(BaseModel):
+    """A standard-cost variance booked at close (positive: unfavourable)."""
+
+    model_config = ConfigDict(frozen=True)
+    kind: str
+    code: str
+    amount: Decimal
 
 
 class CostSheetOutput(BaseModel):
@@ -818,6 +988,14 @@ class CostSheet(BaseModel):
     variance: Decimal
     wip: Decimal
     unit_cost: Decimal | None
+    basis: str | None = None  # standard, current (planned at the cost when created), or None
+    standard_unit_cost: Decimal | None = None
+    planned_material: Decimal = Decimal(0)
+    planned_labour: Decimal = Decimal(0)
+    planned_overhead: Decimal = Decimal(0)
+    planned_total: Decimal = Decimal(0)
+    planned_unit_cost: Decimal | None = None
+    variances: list[CostSheetVariance] = []
 
 
 def cost_sheet(conn: Connection, document: str) -> CostSheet | None:
@@ -849,12 +1027,16 @@ def cost_sheet(conn: Connection, document: str) -> CostSheet | None:
     def get(kind: str, code: str) -> tuple[int, int]:
         return sums.get((kind, code), (0, 0))
 
-    items = sorted({c for k, c in sums if k in ("issue", "return", "adjustment")})
+    def total(kind: str) -> Decimal:
+        return money(sum(v for (k, _), (_, v) in sums.items() if k == kind))
+
+    items = sorted({c for k, c in sums if k in ("issue", "return", "adjustment", "plan_material")})
     materials = []
     for item in items:
         iq, iv = get("issue", item)
         rq, rv = get("return", item)
         _, av = get("adjustment", item)
+        pq, pv = get("plan_material", item)
         materials.append(
             CostSheetMaterial(
                 item=item,
@@ -865,25 +1047,54 @@ def cost_sheet(conn: Connection, document: str) -> CostSheet | None:
                 adjustments=money(av),
                 net_quantity=_qty(iq - rq),
                 net_value=money(iv - rv + av),
+                planned_quantity=_qty(pq),
+                planned_value=money(pv),
+                quantity_difference=_signed_qty(iq - rq - pq),
+                value_difference=money(iv - rv + av - pv),
             )
         )
-    centres = [
-        CostSheetCentre(
-            work_centre=code,
-            hours=_qty(get("labour", code)[0]),
-            labour=money(get("labour", code)[1]),
-            overhead=money(get("overhead", code)[1]),
+    centres = []
+    for code in sorted(
+        {c for k, c in sums if k in ("labour", "overhead", "plan_labour", "plan_overhead")}
+    ):
+        h, lab = get("labour", code)
+        oh = get("overhead", code)[1]
+        ph, pl = get("plan_labour", code)
+        po = get("plan_overhead", code)[1]
+        centres.append(
+            CostSheetCentre(
+                work_centre=code,
+                hours=_qty(h),
+                labour=money(lab),
+                overhead=money(oh),
+                planned_hours=_qty(ph),
+                planned_labour=money(pl),
+                planned_overhead=money(po),
+                hours_difference=_signed_qty(h - ph),
+                cost_difference=money(lab + oh - pl - po),
+            )
         )
-        for code in sorted({c for k, c in sums if k in ("labour", "overhead")})
+    variances = [
+        CostSheetVariance(kind=VARIANCE_KINDS[kind], code=code, amount=money(v))
+        for (kind, code), (_, v) in sorted(sums.items())
+        if kind in VARIANCE_KINDS and v
     ]
+    standard = conn.execute(
+        select(t.c.quantity_micro, t.c.reason).where(
+            t.c.document == document, t.c.kind == "standard"
+        )
+    ).first()
+    planned_kinds = {"plan_material", "plan_labour", "plan_overhead"}
+    has_plan = any(k in planned_kinds for k, _ in sums)
+    planned_material = total("plan_material") if has_plan else Decimal(0)
+    planned_labour = total("plan_labour") if has_plan else Decimal(0)
+    planned_overhead = total("plan_overhead") if has_plan else Decimal(0)
+    planned_total = planned_material + planned_labour + planned_overhead
     outputs = [
         CostSheetOutput(item=code, kind=kind, quantity=_qty(q), value=money(v))
         for (kind, code), (q, v) in sorted(sums.items(), key=lambda x: (x[0][0] != "main", x[0]))
         if kind in ("main", "by_product", "scrap")
     ]
-
-    def total(kind: str) -> Decimal:
-        return money(sum(v for (k, _), (_, v) in sums.items() if k == kind))
 
     material_cost = sum((m.net_value for m in materials), Decimal(0))
     finished = total("main")
@@ -909,6 +1120,16 @@ def cost_sheet(conn: Connection, document: str) -> CostSheet | None:
         unit_cost=(finished / row.good_quantity).quantize(Decimal("0.0001"))
         if row.good_quantity
         else None,
+        basis=(standard[1] if standard else "current") if has_plan else None,
+        standard_unit_cost=_qty(standard[0]) if standard else None,
+        planned_material=planned_material,
+        planned_labour=planned_labour,
+        planned_overhead=planned_overhead,
+        planned_total=planned_total,
+        planned_unit_cost=(planned_total / row.quantity).quantize(Decimal("0.0001"))
+        if has_plan
+        else None,
+        variances=variances,
     )
 
 
