@@ -643,9 +643,13 @@ def _date(value: Any) -> dt.date | None:
 
 
 def work_orders(
-    conn: Connection, status: str | None = None, item: str | None = None
+    conn: Connection,
+    status: str | None = None,
+    item: str | None = None,
+    document: str | None = None,
 ) -> list[WorkOrderRow]:
-    """Every work order (optionally of one status or item), in number order."""
+    """Every work order (optionally of one status or item, or the one `document`), in number
+    order."""
     base = _base(conn)
     t = production_work_orders
     query = select(t).order_by(t.c.document)
@@ -653,6 +657,8 @@ def work_orders(
         query = query.where(t.c.status == status)
     if item:
         query = query.where(t.c.item == item)
+    if document:
+        query = query.where(t.c.document == document)
     rows: list[WorkOrderRow] = []
     for r in conn.execute(query).mappings():
         good = _qty(r["good_micro"])
@@ -1134,7 +1140,7 @@ def cost_sheet(conn: Connection, document: str) -> CostSheet | None:
 
 
 def work_orders_of(conn: Connection, document: str) -> list[WorkOrderRow]:
-    return [r for r in work_orders(conn) if r.document == document]
+    return work_orders(conn, document=document)
 
 
 class YieldRow(BaseModel):

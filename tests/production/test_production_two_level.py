@@ -144,3 +144,31 @@ def test_two_level_dining_set_bought_table_made_chairs(erp: Erp) -> None:
     live = dump(erp)
     erp.rebuild()
     assert dump(erp) == live
+
+
+def test_bad_purchase_plan_handovers_are_refused_and_store_nothing(erp: Erp) -> None:
+    chair_factory(erp)
+    (plan,) = erp.create_production_plan(
+        date="2026-03-10",
+        start="2026-03-01",
+        end="2026-03-31",
+        demand=[{"item": "CHAIR", "quantity": "10", "wanted": "2026-03-25"}],
+    ).documents
+    report = erp.query(production_plan, plan)
+    assert report is not None
+    make = next(o.line for o in report.orders if o.kind == "make")
+    buy = next(o.line for o in report.orders if o.kind == "buy")
+    head = erp.store.last_position()
+    for kwargs, message in (
+        ({"plan": "PP-2026-000099"}, "unknown production plan"),
+        ({"plan": plan, "lines": [make]}, f"line {make} of plan {plan} is not a planned purchase"),
+        ({"plan": plan, "lines": [buy, buy]}, "given twice"),
+        ({"plan": plan, "lines": [99]}, "is not a planned purchase"),
+    ):
+        with pytest.raises(ErpError, match=message):
+            erp.create_purchase_plan_from_production_plan(date="2026-03-10", **kwargs)
+    with pytest.raises(ErpError, match="before plan"):
+        erp.create_purchase_plan_from_production_plan(plan=plan, date="2026-03-09")
+    with pytest.raises(ErpError, match="must not be negative"):
+        erp.change_work_centre_rates(code="ASSY", date="2026-03-10", labour_rate="-1")
+    assert erp.store.last_position() == head

@@ -454,7 +454,8 @@ def pending_recostings(ctx: Context, wo: WorkOrder) -> tuple[IssueRecosted, ...]
     lines: list[IssueRecosted] = []
     for (voucher, line), (item, warehouse, value) in wo.issued_lines.items():
         stock = ctx.uow.get(StockBin, bin_stream(item, warehouse))
-        for m in stock.history:
+        # newest first: an order's issues are usually among the bin's latest movements
+        for m in reversed(stock.history):
             if (m.document, m.line) == (voucher, line):
                 delta = -m.value - value
                 if delta != 0:
