@@ -287,7 +287,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             SECTION,
             "",
             f"Measured {stamp} with `{command}` (seed {args.seed}, batch size "
-            f"{args.batch_size}) on {info.get('cpu', '?')}, {info.get('cores', '?')} cores (shared with other jobs), "
+            f"{args.batch_size}) on {info.get('cpu', '?')}, {info.get('cores', '?')} cores "
+            "(shared with other jobs), "
             f"{code_version()}, SQLite.",
             "",
             f"{args.n:,} work orders, each created, released, issued (2 to 4 components from FIFO "
