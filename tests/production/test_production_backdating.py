@@ -206,3 +206,43 @@ def test_recost_is_refused_on_an_open_order(erp: Erp) -> None:
     with pytest.raises(ErpError, match="unknown work order"):
         erp.recost_work_order(work_order="WO-2026-000099", date="2026-03-20")
     assert erp.store.last_position() == head
+
+
+def test_recosting_cascades_level_by_level_into_the_parent_order(erp: Erp) -> None:
+    """Chairs made, two of them issued to a work order for benches, both completed; then the
+    back-dated leg receipt: the chairs' order is re-costed, which re-costs the issue of two
+    chairs to the benches' order, which is re-costed in turn."""
+    five_chairs_issued(erp)
+    erp.report_progress(work_order=WO, date="2026-03-07", work_centre="ASSY", hours="1.5")
+    erp.complete_work_order(work_order=WO, date="2026-03-08", quantity="5")  # 42.40 each
+    erp.register_item(code="BENCH", name="Bench", uom="pcs")
+    erp.define_bom(item="BENCH", components=[{"item": "CHAIR", "quantity": "2"}])
+    bench = erp.create_work_order(
+        date="2026-03-09", item="BENCH", quantity="1", warehouse="MAIN"
+    ).documents[0]
+    erp.release_work_order(work_order=bench, date="2026-03-09")
+    erp.issue_to_work_order(
+        work_order=bench,
+        date="2026-03-09",
+        lines=[{"item": "CHAIR", "warehouse": "MAIN", "quantity": "2"}],
+    )  # 84.80
+    erp.complete_work_order(work_order=bench, date="2026-03-10", quantity="1")
+    cheap_legs_back_dated(erp)
+    erp.recost_work_order(work_order=WO, date="2026-03-20")
+    # the chairs are now 39.60: the two issued to the bench cost 79.20, 5.60 less, which the
+    # bench's order (completed) now holds in WIP until it is re-costed too
+    rows = {r.document: r for r in erp.query(work_orders)}
+    assert (rows[WO].wip, rows[bench].wip) == (D("0.00"), D("-5.60"))
+    (problem,) = problems(erp)
+    assert f"{bench}: completed at actual cost with -5.60 left in WIP" in problem
+    erp.recost_work_order(work_order=bench, date="2026-03-20")
+    rows = {r.document: r for r in erp.query(work_orders)}
+    assert (rows[bench].wip, rows[bench].received) == (D("0.00"), D("79.20"))
+    (receipt,) = [r for r in erp.stock_ledger("BENCH") if r.kind == "wo_receipt"]
+    assert sum((r.value for r in erp.stock_ledger("BENCH")), D(0)) == D("79.20")
+    assert receipt.quantity == D(1)
+    assert balance(erp, "1350") == D("0.00")
+    all_checks_ok(erp)
+    live = dump(erp)
+    erp.rebuild()
+    assert dump(erp) == live
