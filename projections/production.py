@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    bindparam,
     func,
     select,
     update,
@@ -160,6 +161,49 @@ VARIANCE_CODES = {
 VARIANCE_KINDS = {v: k for k, v in VARIANCE_CODES.items()}
 
 
+class Inc:
+    """An amount a projection update adds to a column (rather than sets it to)."""
+
+    __slots__ = ("amount",)
+
+    def __init__(self, amount: int) -> None:
+        self.amount = amount
+
+
+_UPDATES: dict[tuple[tuple[str, bool], ...], Any] = {}
+
+
+def _update_of(shape: tuple[tuple[str, bool], ...]) -> Any:
+    """`UPDATE production_work_orders SET ... WHERE document = :p_document`, built once per
+    shape (which columns, set or added to): building and compiling a statement per event was
+    most of the projection's time."""
+    found = _UPDATES.get(shape)
+    if found is None:
+        t = production_work_orders
+        found = (
+            update(t)
+            .where(t.c.document == bindparam("p_document"))
+            .values(
+                {
+                    name: (t.c[name] + bindparam(f"p_{name}")) if add else bindparam(f"p_{name}")
+                    for name, add in shape
+                }
+            )
+        )
+        _UPDATES[shape] = found
+    return found
+
+
+_STARTED = (
+    update(production_work_orders)
+    .where(
+        production_work_orders.c.document == bindparam("p_document"),
+        production_work_orders.c.status == "released",
+    )
+    .values(status="in_progress")
+)
+
+
 class WorkOrderProjection:
     name = "production"
     tables: Sequence[Table] = (
@@ -183,7 +227,10 @@ class WorkOrderProjection:
             return minor_from_text(text, QTY)
 
         def change(document: str, **values: Any) -> None:
-            conn.execute(update(t).where(c.document == document).values(**values))
+            """Set columns, or add to them (`Inc`), with one cached statement per shape."""
+            shape = tuple((k, isinstance(v, Inc)) for k, v in values.items())
+            params = {f"p_{k}": v.amount if isinstance(v, Inc) else v for k, v in values.items()}
+            conn.execute(_update_of(shape), {"p_document": document, **params})
 
         def lines(position: int, document: str, date: str, rows: list[dict[str, Any]]) -> None:
             insert_rows(
@@ -287,8 +334,8 @@ class WorkOrderProjection:
                 )
                 change(
                     doc,
-                    received_minor=c.received_minor + total,
-                    wip_minor=c.wip_minor - total,
+                    received_minor=Inc(total),
+                    wip_minor=Inc(-(total)),
                 )
             elif name == "WorkOrderCreated":
                 insert_rows(
@@ -347,8 +394,8 @@ class WorkOrderProjection:
                 change(
                     doc,
                     status="in_progress",
-                    materials_minor=c.materials_minor + value,
-                    wip_minor=c.wip_minor + value,
+                    materials_minor=Inc(value),
+                    wip_minor=Inc(value),
                 )
             elif name == "MaterialReturned":
                 value = sum(money(x["value"]) for x in e["lines"])
@@ -371,7 +418,7 @@ class WorkOrderProjection:
                         for i, x in enumerate(e["lines"], start=1)
                     ],
                 )
-                change(doc, returned_minor=c.returned_minor + value, wip_minor=c.wip_minor - value)
+                change(doc, returned_minor=Inc(value), wip_minor=Inc(-value))
             elif name == "ProgressReported":
                 labour, overhead = money(e["labour"]), money(e["overhead"])
                 hours = qty(e["hours"])
@@ -403,18 +450,14 @@ class WorkOrderProjection:
                         }
                     )
                 lines(position, doc, e["date"], progress)
-                conn.execute(
-                    update(t)
-                    .where(c.document == doc, c.status == "released")
-                    .values(status="in_progress")
-                )
+                conn.execute(_STARTED, {"p_document": doc})
                 change(
                     doc,
-                    hours_micro=c.hours_micro + qty(e["hours"]),
-                    rejected_micro=c.rejected_micro + qty(e["rejected_quantity"]),
-                    labour_minor=c.labour_minor + labour,
-                    overhead_minor=c.overhead_minor + overhead,
-                    wip_minor=c.wip_minor + labour + overhead,
+                    hours_micro=Inc(qty(e["hours"])),
+                    rejected_micro=Inc(qty(e["rejected_quantity"])),
+                    labour_minor=Inc(labour),
+                    overhead_minor=Inc(overhead),
+                    wip_minor=Inc(labour + overhead),
                 )
             elif name == "WorkOrderCompleted":
                 value = money(e["value"])
@@ -442,9 +485,9 @@ class WorkOrderProjection:
                 )
                 change(
                     doc,
-                    good_micro=c.good_micro + qty(e["quantity"]),
-                    received_minor=c.received_minor + value,
-                    wip_minor=c.wip_minor - value,
+                    good_micro=Inc(qty(e["quantity"])),
+                    received_minor=Inc(value),
+                    wip_minor=Inc(-(value)),
                     **extra,
                 )
             elif name == "WorkOrderClosed":
@@ -467,8 +510,8 @@ class WorkOrderProjection:
                 change(
                     doc,
                     status="closed",
-                    variance_minor=c.variance_minor + value,
-                    wip_minor=c.wip_minor - value,
+                    variance_minor=Inc(value),
+                    wip_minor=Inc(-(value)),
                 )
             else:  # WorkOrderCancelled
                 change(doc, status="cancelled")
