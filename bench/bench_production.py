@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import shlex
 import sys
@@ -287,8 +288,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             SECTION,
             "",
             f"Measured {stamp} with `{command}` (seed {args.seed}, batch size "
-            f"{args.batch_size}) on {info.get('cpu', '?')}, {info.get('cores', '?')} cores "
-            "(shared with other jobs), "
+            f"{args.batch_size}) on {info.get('cpu', '?')}, {info.get('nproc', '?')} cores "
+            f"(shared with other jobs: load average {os.getloadavg()[0]:.1f} at the end), "
             f"{code_version()}, SQLite.",
             "",
             f"{args.n:,} work orders, each created, released, issued (2 to 4 components from FIFO "
