@@ -1,7 +1,7 @@
 """Hypothesis: random work-order histories (at actual or at standard cost) keep every journal
-balanced, the WIP account equal
-to the work orders' WIP, inventory equal to the stock ledger, value in = value out + WIP for
-every order (0 WIP once closed), and a rebuilt projection equal to the live one.
+balanced, the WIP account equal to the work orders' WIP, inventory equal to the stock ledger,
+value in = value out + WIP for every order (0 WIP once closed), and a rebuilt projection equal
+to the live one.
 
 The model here is independent of the costing core: it only adds up what each action returned
 in the general ledger (the vouchers' WIP lines) and compares it with the work-order projection.
