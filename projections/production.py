@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    bindparam,
     func,
     select,
     update,
@@ -143,6 +144,66 @@ EVENTS = frozenset(
 )
 
 
+# The planned and standard side of the cost sheet, kept as lines that move no WIP:
+# plan_material (item, quantity, planned value), plan_labour / plan_overhead (work centre, hours,
+# value), standard (the item; quantity_micro holds the standard unit cost to 6 decimals) and the
+# variances a standard-costed close booked (v_<kind>, the item or work centre).
+COSTING_EVENTS = frozenset({"WorkOrderPlanned", "StandardVariancesBooked", "FinishedGoodsRecosted"})
+VARIANCE_CODES = {
+    "material_price": "v_mat_price",
+    "material_usage": "v_mat_usage",
+    "labour_rate": "v_lab_rate",
+    "labour_efficiency": "v_lab_eff",
+    "overhead_rate": "v_ovh_rate",
+    "overhead_efficiency": "v_ovh_eff",
+    "other": "v_other",
+}
+VARIANCE_KINDS = {v: k for k, v in VARIANCE_CODES.items()}
+
+
+class Inc:
+    """An amount a projection update adds to a column (rather than sets it to)."""
+
+    __slots__ = ("amount",)
+
+    def __init__(self, amount: int) -> None:
+        self.amount = amount
+
+
+_UPDATES: dict[tuple[tuple[str, bool], ...], Any] = {}
+
+
+def _update_of(shape: tuple[tuple[str, bool], ...]) -> Any:
+    """`UPDATE production_work_orders SET ... WHERE document = :p_document`, built once per
+    shape (which columns, set or added to): building and compiling a statement per event was
+    most of the projection's time."""
+    found = _UPDATES.get(shape)
+    if found is None:
+        t = production_work_orders
+        found = (
+            update(t)
+            .where(t.c.document == bindparam("p_document"))
+            .values(
+                {
+                    name: (t.c[name] + bindparam(f"p_{name}")) if add else bindparam(f"p_{name}")
+                    for name, add in shape
+                }
+            )
+        )
+        _UPDATES[shape] = found
+    return found
+
+
+_STARTED = (
+    update(production_work_orders)
+    .where(
+        production_work_orders.c.document == bindparam("p_document"),
+        production_work_orders.c.status == "released",
+    )
+    .values(status="in_progress")
+)
+
+
 class WorkOrderProjection:
     name = "production"
     tables: Sequence[Table] = (
@@ -152,7 +213,7 @@ class WorkOrderProjection:
         production_plan_rows,
         production_plan_orders,
     )
-    event_names = EVENTS | PLAN_EVENTS | {"StockCostAdjusted"}
+    event_names = EVENTS | PLAN_EVENTS | COSTING_EVENTS | {"StockCostAdjusted"}
 
     def apply(self, conn: Connection, records: Sequence[Record], base_currency: str) -> None:
         places = MINOR_UNITS[base_currency]
@@ -166,7 +227,10 @@ class WorkOrderProjection:
             return minor_from_text(text, QTY)
 
         def change(document: str, **values: Any) -> None:
-            conn.execute(update(t).where(c.document == document).values(**values))
+            """Set columns, or add to them (`Inc`), with one cached statement per shape."""
+            shape = tuple((k, isinstance(v, Inc)) for k, v in values.items())
+            params = {f"p_{k}": v.amount if isinstance(v, Inc) else v for k, v in values.items()}
+            conn.execute(_update_of(shape), {"p_document": document, **params})
 
         def lines(position: int, document: str, date: str, rows: list[dict[str, Any]]) -> None:
             insert_rows(
@@ -198,6 +262,81 @@ class WorkOrderProjection:
                 _apply_adjustment(conn, position, e, money)
             elif name in PLAN_EVENTS:
                 _apply_plan(conn, name, e)
+            elif name == "WorkOrderPlanned":
+                planned: list[dict[str, Any]] = []
+                for m in e["materials"]:
+                    planned.append(
+                        {
+                            "kind": "plan_material",
+                            "code": m["item"],
+                            "quantity": qty(m["quantity"]),
+                            "value": money(m["value"]),
+                        }
+                    )
+                for o in e["operations"]:
+                    for kind, amount in (("plan_labour", "labour"), ("plan_overhead", "overhead")):
+                        planned.append(
+                            {
+                                "kind": kind,
+                                "code": o["work_centre"],
+                                "quantity": qty(o["hours"]),
+                                "value": money(o[amount]),
+                            }
+                        )
+                if e.get("standard_unit_cost") is not None:
+                    item = conn.execute(select(c.item).where(c.document == doc)).scalar_one()
+                    planned.append(
+                        {
+                            "kind": "standard",
+                            "code": item,
+                            "quantity": qty(e["standard_unit_cost"]),
+                            "reason": e["basis"],
+                        }
+                    )
+                date = conn.execute(select(c.date).where(c.document == doc)).scalar_one()
+                lines(position, doc, str(date), planned)
+            elif name == "StandardVariancesBooked":
+                lines(
+                    position,
+                    doc,
+                    e["date"],
+                    [
+                        {
+                            "kind": VARIANCE_CODES[x["kind"]],
+                            "code": x["code"],
+                            "voucher": e.get("voucher"),
+                            "value": money(x["amount"]),
+                            "reason": x["account"],
+                        }
+                        for x in e["lines"]
+                    ],
+                )
+            elif name == "FinishedGoodsRecosted":
+                # the finished goods took the change: a main line of no quantity
+                total = sum(money(x["delta"]) for x in e["lines"])
+                lines(
+                    position,
+                    doc,
+                    e["date"],
+                    [
+                        {
+                            "kind": "main",
+                            "code": x["item"],
+                            "warehouse": x["warehouse"],
+                            "voucher": x["voucher"],
+                            "voucher_line": x["line"],
+                            "value": money(x["delta"]),
+                            "wip": -money(x["delta"]),
+                            "reason": "re-costed: " + ", ".join(e["adjustments"]),
+                        }
+                        for x in e["lines"]
+                    ],
+                )
+                change(
+                    doc,
+                    received_minor=Inc(total),
+                    wip_minor=Inc(-(total)),
+                )
             elif name == "WorkOrderCreated":
                 insert_rows(
                     conn,
@@ -255,8 +394,8 @@ class WorkOrderProjection:
                 change(
                     doc,
                     status="in_progress",
-                    materials_minor=c.materials_minor + value,
-                    wip_minor=c.wip_minor + value,
+                    materials_minor=Inc(value),
+                    wip_minor=Inc(value),
                 )
             elif name == "MaterialReturned":
                 value = sum(money(x["value"]) for x in e["lines"])
@@ -279,7 +418,7 @@ class WorkOrderProjection:
                         for i, x in enumerate(e["lines"], start=1)
                     ],
                 )
-                change(doc, returned_minor=c.returned_minor + value, wip_minor=c.wip_minor - value)
+                change(doc, returned_minor=Inc(value), wip_minor=Inc(-value))
             elif name == "ProgressReported":
                 labour, overhead = money(e["labour"]), money(e["overhead"])
                 hours = qty(e["hours"])
@@ -311,18 +450,14 @@ class WorkOrderProjection:
                         }
                     )
                 lines(position, doc, e["date"], progress)
-                conn.execute(
-                    update(t)
-                    .where(c.document == doc, c.status == "released")
-                    .values(status="in_progress")
-                )
+                conn.execute(_STARTED, {"p_document": doc})
                 change(
                     doc,
-                    hours_micro=c.hours_micro + qty(e["hours"]),
-                    rejected_micro=c.rejected_micro + qty(e["rejected_quantity"]),
-                    labour_minor=c.labour_minor + labour,
-                    overhead_minor=c.overhead_minor + overhead,
-                    wip_minor=c.wip_minor + labour + overhead,
+                    hours_micro=Inc(qty(e["hours"])),
+                    rejected_micro=Inc(qty(e["rejected_quantity"])),
+                    labour_minor=Inc(labour),
+                    overhead_minor=Inc(overhead),
+                    wip_minor=Inc(labour + overhead),
                 )
             elif name == "WorkOrderCompleted":
                 value = money(e["value"])
@@ -350,9 +485,9 @@ class WorkOrderProjection:
                 )
                 change(
                     doc,
-                    good_micro=c.good_micro + qty(e["quantity"]),
-                    received_minor=c.received_minor + value,
-                    wip_minor=c.wip_minor - value,
+                    good_micro=Inc(qty(e["quantity"])),
+                    received_minor=Inc(value),
+                    wip_minor=Inc(-(value)),
                     **extra,
                 )
             elif name == "WorkOrderClosed":
@@ -375,8 +510,8 @@ class WorkOrderProjection:
                 change(
                     doc,
                     status="closed",
-                    variance_minor=c.variance_minor + value,
-                    wip_minor=c.wip_minor - value,
+                    variance_minor=Inc(value),
+                    wip_minor=Inc(-(value)),
                 )
             else:  # WorkOrderCancelled
                 change(doc, status="cancelled")
@@ -551,9 +686,13 @@ def _date(value: Any) -> dt.date | None:
 
 
 def work_orders(
-    conn: Connection, status: str | None = None, item: str | None = None
+    conn: Connection,
+    status: str | None = None,
+    item: str | None = None,
+    document: str | None = None,
 ) -> list[WorkOrderRow]:
-    """Every work order (optionally of one status or item), in number order."""
+    """Every work order (optionally of one status or item, or the one `document`), in number
+    order."""
     base = _base(conn)
     t = production_work_orders
     query = select(t).order_by(t.c.document)
@@ -561,6 +700,8 @@ def work_orders(
         query = query.where(t.c.status == status)
     if item:
         query = query.where(t.c.item == item)
+    if document:
+        query = query.where(t.c.document == document)
     rows: list[WorkOrderRow] = []
     for r in conn.execute(query).mappings():
         good = _qty(r["good_micro"])
@@ -757,9 +898,69 @@ def _signed_qty(micro: int) -> Decimal:
     return value + 0  # -0 -> 0
 
 
+def value_check(conn: Connection) -> list[CheckResult]:
+    """Value in = value out for every work order: materials - returns + re-costings + labour +
+    overhead = finished goods + by-products + scrap + variances + WIP, the WIP equal to the sum
+    of the order's dated lines, and no WIP left on a closed order or on a completed order at
+    actual cost (whose last receipt took all of it: WIP there is a re-costing not yet carried
+    into the finished goods, see recost_work_order)."""
+    base = _base(conn)
+    w, t = production_work_orders, production_wo_lines
+    by_lines = dict(
+        conn.execute(select(t.c.document, func.sum(t.c.wip_minor)).group_by(t.c.document)).all()
+    )
+    standard = set(conn.execute(select(t.c.document).where(t.c.kind == "standard")).scalars())
+    problems: list[str] = []
+    count = 0
+    for r in conn.execute(select(w)).mappings():
+        count += 1
+        doc = r["document"]
+        value_in = (
+            r["materials_minor"]
+            - r["returned_minor"]
+            + r["adjusted_minor"]
+            + r["labour_minor"]
+            + r["overhead_minor"]
+        )
+        value_out = r["received_minor"] + r["variance_minor"]
+        wip = r["wip_minor"]
+        if value_in - value_out != wip:
+            problems.append(
+                f"{doc}: value in {from_minor(value_in, base)} - value out "
+                f"{from_minor(value_out, base)} != WIP {from_minor(wip, base)}"
+            )
+        lined = int(by_lines.get(doc) or 0)
+        if lined != wip:
+            problems.append(
+                f"{doc}: its lines add up to {from_minor(lined, base)}, "
+                f"not its WIP {from_minor(wip, base)}"
+            )
+        if r["status"] == "closed" and wip != 0:
+            problems.append(f"{doc}: closed with {from_minor(wip, base)} left in WIP")
+        if r["status"] == "completed" and doc not in standard and wip != 0:
+            problems.append(
+                f"{doc}: completed at actual cost with {from_minor(wip, base)} left in WIP "
+                "(a back-dated re-costing: apply recost_work_order)"
+            )
+    if count == 0:  # no production: nothing to report (as wip_check)
+        return []
+    ok = not problems
+    return [
+        CheckResult(
+            name="production value in = value out",
+            ok=ok,
+            expected=Decimal(0),
+            actual=Decimal(len(problems)),
+            message=f"production value in = value out: OK ({count} work orders)"
+            if ok
+            else "production value in = value out: " + "; ".join(problems[:20]),
+        )
+    ]
+
+
 def checks(conn: Connection) -> list[CheckResult]:
     """This area's reconciliations, run by `erp check` with every other area's."""
-    return wip_check(conn)
+    return [*wip_check(conn), *value_check(conn)]
 
 
 # --- cost sheet, yield, schedule adherence, WIP as of a date --------------------------------
@@ -777,16 +978,34 @@ class CostSheetMaterial(BaseModel):
     adjustments: Decimal
     net_quantity: Decimal
     net_value: Decimal
+    planned_quantity: Decimal = Decimal(0)  # from the BOM version, for the planned quantity
+    planned_value: Decimal = Decimal(0)  # at standard, or at the cost when created
+    quantity_difference: Decimal = Decimal(0)  # net - planned
+    value_difference: Decimal = Decimal(0)
 
 
 class CostSheetCentre(BaseModel):
-    """Hours reported at one work centre and the labour and overhead absorbed."""
+    """Hours reported at one work centre and the labour and overhead absorbed, against plan."""
 
     model_config = ConfigDict(frozen=True)
     work_centre: str
     hours: Decimal
     labour: Decimal
     overhead: Decimal
+    planned_hours: Decimal = Decimal(0)
+    planned_labour: Decimal = Decimal(0)
+    planned_overhead: Decimal = Decimal(0)
+    hours_difference: Decimal = Decimal(0)
+    cost_difference: Decimal = Decimal(0)  # (labour + overhead) - planned
+
+
+class CostSheetVariance(BaseModel):
+    """A standard-cost variance booked at close (positive: unfavourable)."""
+
+    model_config = ConfigDict(frozen=True)
+    kind: str
+    code: str
+    amount: Decimal
 
 
 class CostSheetOutput(BaseModel):
@@ -823,6 +1042,14 @@ class CostSheet(BaseModel):
     variance: Decimal
     wip: Decimal
     unit_cost: Decimal | None
+    basis: str | None = None  # standard, current (planned at the cost when created), or None
+    standard_unit_cost: Decimal | None = None
+    planned_material: Decimal = Decimal(0)
+    planned_labour: Decimal = Decimal(0)
+    planned_overhead: Decimal = Decimal(0)
+    planned_total: Decimal = Decimal(0)
+    planned_unit_cost: Decimal | None = None
+    variances: list[CostSheetVariance] = []
 
 
 def cost_sheet(conn: Connection, document: str) -> CostSheet | None:
@@ -854,12 +1081,16 @@ def cost_sheet(conn: Connection, document: str) -> CostSheet | None:
     def get(kind: str, code: str) -> tuple[int, int]:
         return sums.get((kind, code), (0, 0))
 
-    items = sorted({c for k, c in sums if k in ("issue", "return", "adjustment")})
+    def total(kind: str) -> Decimal:
+        return money(sum(v for (k, _), (_, v) in sums.items() if k == kind))
+
+    items = sorted({c for k, c in sums if k in ("issue", "return", "adjustment", "plan_material")})
     materials = []
     for item in items:
         iq, iv = get("issue", item)
         rq, rv = get("return", item)
         _, av = get("adjustment", item)
+        pq, pv = get("plan_material", item)
         materials.append(
             CostSheetMaterial(
                 item=item,
@@ -870,25 +1101,54 @@ def cost_sheet(conn: Connection, document: str) -> CostSheet | None:
                 adjustments=money(av),
                 net_quantity=_qty(iq - rq),
                 net_value=money(iv - rv + av),
+                planned_quantity=_qty(pq),
+                planned_value=money(pv),
+                quantity_difference=_signed_qty(iq - rq - pq),
+                value_difference=money(iv - rv + av - pv),
             )
         )
-    centres = [
-        CostSheetCentre(
-            work_centre=code,
-            hours=_qty(get("labour", code)[0]),
-            labour=money(get("labour", code)[1]),
-            overhead=money(get("overhead", code)[1]),
+    centres = []
+    for code in sorted(
+        {c for k, c in sums if k in ("labour", "overhead", "plan_labour", "plan_overhead")}
+    ):
+        h, lab = get("labour", code)
+        oh = get("overhead", code)[1]
+        ph, pl = get("plan_labour", code)
+        po = get("plan_overhead", code)[1]
+        centres.append(
+            CostSheetCentre(
+                work_centre=code,
+                hours=_qty(h),
+                labour=money(lab),
+                overhead=money(oh),
+                planned_hours=_qty(ph),
+                planned_labour=money(pl),
+                planned_overhead=money(po),
+                hours_difference=_signed_qty(h - ph),
+                cost_difference=money(lab + oh - pl - po),
+            )
         )
-        for code in sorted({c for k, c in sums if k in ("labour", "overhead")})
+    variances = [
+        CostSheetVariance(kind=VARIANCE_KINDS[kind], code=code, amount=money(v))
+        for (kind, code), (_, v) in sorted(sums.items())
+        if kind in VARIANCE_KINDS and v
     ]
+    standard = conn.execute(
+        select(t.c.quantity_micro, t.c.reason).where(
+            t.c.document == document, t.c.kind == "standard"
+        )
+    ).first()
+    planned_kinds = {"plan_material", "plan_labour", "plan_overhead"}
+    has_plan = any(k in planned_kinds for k, _ in sums)
+    planned_material = total("plan_material") if has_plan else Decimal(0)
+    planned_labour = total("plan_labour") if has_plan else Decimal(0)
+    planned_overhead = total("plan_overhead") if has_plan else Decimal(0)
+    planned_total = planned_material + planned_labour + planned_overhead
     outputs = [
         CostSheetOutput(item=code, kind=kind, quantity=_qty(q), value=money(v))
         for (kind, code), (q, v) in sorted(sums.items(), key=lambda x: (x[0][0] != "main", x[0]))
         if kind in ("main", "by_product", "scrap")
     ]
-
-    def total(kind: str) -> Decimal:
-        return money(sum(v for (k, _), (_, v) in sums.items() if k == kind))
 
     material_cost = sum((m.net_value for m in materials), Decimal(0))
     finished = total("main")
@@ -914,11 +1174,21 @@ def cost_sheet(conn: Connection, document: str) -> CostSheet | None:
         unit_cost=(finished / row.good_quantity).quantize(Decimal("0.0001"))
         if row.good_quantity
         else None,
+        basis=(standard[1] if standard else "current") if has_plan else None,
+        standard_unit_cost=_qty(standard[0]) if standard else None,
+        planned_material=planned_material,
+        planned_labour=planned_labour,
+        planned_overhead=planned_overhead,
+        planned_total=planned_total,
+        planned_unit_cost=(planned_total / row.quantity).quantize(Decimal("0.0001"))
+        if has_plan
+        else None,
+        variances=variances,
     )
 
 
 def work_orders_of(conn: Connection, document: str) -> list[WorkOrderRow]:
-    return [r for r in work_orders(conn) if r.document == document]
+    return work_orders(conn, document=document)
 
 
 class YieldRow(BaseModel):

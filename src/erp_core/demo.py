@@ -108,6 +108,8 @@ def build_demo(erp: Erp, year: int = YEAR) -> int:
         _pay(erp, dt.date(year, month, 8), "6400", "640.00", "Office supplies", department="ADMIN")
         _purchasing_month(erp, year, month)
         _sales_month(erp, year, month)
+        if month in PRODUCTION_MONTHS:
+            _production_month(erp, year, month)
         if month < 12:
             erp.close_period(f"{year}-{month:02d}")
 
@@ -369,3 +371,102 @@ def _open_amount(erp: Erp, invoice: str) -> Decimal:
     from erp_core.sales.documents import SalesInvoice, invoice_stream
 
     return erp.ledger.load(SalesInvoice, invoice_stream(invoice)).open_amount
+
+
+# --- production: a cabinet made from a frame made in-house (two levels), April to June -------
+
+PRODUCTION_MONTHS = (4, 5, 6)
+
+
+def _setup_production(erp: Erp, year: int) -> None:
+    erp.open_account("1350", "Work in progress", "asset", parent="1100")
+    erp.open_account("5410", "Applied labour", "expense", parent="5000")
+    erp.open_account("5420", "Applied overhead", "expense", parent="5000")
+    erp.open_account("5500", "Production variance", "expense", parent="5000")
+    erp.configure_production()
+    for code, name, valuation in (
+        ("PANEL", "Oak panel", "fifo"),
+        ("SCREW", "Screw (box)", "moving_average"),
+        ("FRAME", "Cabinet frame", "fifo"),
+        ("CABINET", "Oak cabinet", "fifo"),
+    ):
+        erp.register_item(code=code, name=name, uom="pcs", valuation=valuation)
+    erp.register_work_centre(
+        code="JOINERY", name="Joinery", labour_rate="30.00", overhead_rate="12.00"
+    )
+    erp.define_bom(
+        item="FRAME",
+        components=[{"item": "PANEL", "quantity": "2"}, {"item": "SCREW", "quantity": "1"}],
+        operations=[{"work_centre": "JOINERY", "hours": "0.5", "name": "frame"}],
+    )
+    erp.define_bom(
+        item="CABINET",
+        components=[{"item": "FRAME", "quantity": "1"}, {"item": "PANEL", "quantity": "3"}],
+        operations=[{"work_centre": "JOINERY", "hours": "1.25", "name": "assemble"}],
+    )
+
+
+def _production_month(erp: Erp, year: int, month: int) -> None:
+    """Buy panels and screws, make 4 frames, then 4 cabinets from them; close both orders."""
+
+    def day(d: int) -> str:
+        return dt.date(year, month, d).isoformat()
+
+    if month == PRODUCTION_MONTHS[0]:
+        _setup_production(erp, year)
+    panel_cost = str(Decimal("18.00") + month)
+    erp.receive_stock(
+        date=day(3),
+        account="1120",
+        memo="Joinery materials",
+        lines=[
+            {"item": "PANEL", "warehouse": "MAIN", "quantity": "22", "unit_cost": panel_cost},
+            {"item": "SCREW", "warehouse": "MAIN", "quantity": "5", "unit_cost": "6.40"},
+        ],
+    )
+    frames = erp.create_work_order(
+        date=day(4), item="FRAME", quantity="4", warehouse="MAIN", due=day(8)
+    ).documents[0]
+    cabinets = erp.create_work_order(
+        date=day(4), item="CABINET", quantity="4", warehouse="MAIN", due=day(14)
+    ).documents[0]
+    for wo in (frames, cabinets):
+        erp.release_work_order(work_order=wo, date=day(4))
+    erp.issue_to_work_order(
+        work_order=frames,
+        date=day(5),
+        lines=[
+            {"item": "PANEL", "warehouse": "MAIN", "quantity": "8"},
+            {"item": "SCREW", "warehouse": "MAIN", "quantity": "5", "reason": "spare box"},
+        ],
+    )
+    erp.return_from_work_order(
+        work_order=frames,
+        date=day(6),
+        lines=[{"item": "SCREW", "warehouse": "MAIN", "quantity": "1"}],
+    )
+    erp.report_progress(
+        work_order=frames, date=day(6), work_centre="JOINERY", hours="2.25", good_quantity="4"
+    )
+    erp.complete_work_order(work_order=frames, date=day(7), quantity="4")
+    erp.close_work_order(work_order=frames, date=day(7))
+    erp.issue_to_work_order(
+        work_order=cabinets,
+        date=day(9),
+        lines=[
+            {"item": "FRAME", "warehouse": "MAIN", "quantity": "4"},
+            {"item": "PANEL", "warehouse": "MAIN", "quantity": "12"},
+        ],
+    )
+    erp.report_progress(
+        work_order=cabinets,
+        date=day(10),
+        work_centre="JOINERY",
+        hours="5.5",
+        good_quantity="3",
+        rejected_quantity="1",
+        reason="split panel",
+    )
+    # three good cabinets this month: the fourth is scrapped, its cost borne by the three
+    erp.complete_work_order(work_order=cabinets, date=day(12), quantity="3", final=True)
+    erp.close_work_order(work_order=cabinets, date=day(13))

@@ -1,6 +1,7 @@
-"""Hypothesis: random work-order histories keep every journal balanced, the WIP account equal
-to the work orders' WIP, inventory equal to the stock ledger, value in = value out + WIP for
-every order (0 WIP once closed), and a rebuilt projection equal to the live one.
+"""Hypothesis: random work-order histories (at actual or at standard cost) keep every journal
+balanced, the WIP account equal to the work orders' WIP, inventory equal to the stock ledger,
+value in = value out + WIP for every order (0 WIP once closed), and a rebuilt projection equal
+to the live one.
 
 The model here is independent of the costing core: it only adds up what each action returned
 in the general ledger (the vouchers' WIP lines) and compares it with the work-order projection.
@@ -68,8 +69,10 @@ def wip_by_order_from_ledger(erp: Erp) -> dict[str, Decimal]:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-@given(history=steps)
-def test_random_work_order_histories_keep_the_books_in_step(history: list[Any]) -> None:
+@given(history=steps, standard=st.booleans())
+def test_random_work_order_histories_keep_the_books_in_step(
+    history: list[Any], standard: bool
+) -> None:
     folder = tempfile.mkdtemp()
     erp = Erp.open(f"sqlite:///{folder}/b.sqlite", actor="prop", clock=make_clock())
     try:
@@ -83,6 +86,13 @@ def test_random_work_order_histories_keep_the_books_in_step(history: list[Any]) 
         erp.register_work_centre(
             code="PAINT", name="Paint", labour_rate="19.99", overhead_rate="3.33"
         )
+        if standard:  # chairs made at standard: 4 x 3.10 + 7.90 + 0.25 h x 32.00
+            for code in ("5510", "5520", "5530", "5540", "5550", "5560"):
+                erp.open_account(code=code, name=f"Variance {code}", type="expense", parent="5000")
+            erp.configure_standard_costing()
+            erp.set_standard_cost(item="LEG", date="2026-03-04", unit_cost="3.10")
+            erp.set_standard_cost(item="SEAT", date="2026-03-04", unit_cost="7.90")
+            erp.roll_up_standard_cost(item="CHAIR", date="2026-03-04")
         orders = [
             erp.create_work_order(
                 date="2026-03-05", item="CHAIR", quantity="3", warehouse="MAIN"

@@ -154,6 +154,9 @@ class StockBin(Aggregate):
         for i, m in enumerate(self.history):
             if (m.document, m.line) == (e.document, e.line):
                 self.history[i] = Movement(**{**m.__dict__, "value": m.value + e.delta})
+                if m.inflow:  # a revalued inflow (production's re-costed receipt): refold
+                    self.pool = Pool(self.pool.method, self.pool.quantum)
+                    fold(self.pool, self.history, self.item, self.warehouse)
                 return
 
     handlers = {
@@ -215,6 +218,40 @@ class BinPlan:
             ]
         self.moves.append(valued)
         return valued
+
+    def revalue(self, document: str, line: int, delta: Decimal) -> None:
+        """Change the value of a recorded inflow (`document`/`line`) by `delta` and re-cost
+        every outflow whose value that changes. The inflow's own change is an adjustment like
+        the outflows' (posted against its counter account; production re-costs finished goods
+        with it)."""
+        from dataclasses import replace
+
+        from erp_core.inventory.valuation import Pool, fold
+
+        key = (document, line)
+        if not any((m.document, m.line) == key and m.inflow for m in self.history):
+            raise ValueError(f"no inflow {document}/{line} in {self.bin.item}@{self.bin.warehouse}")
+        self.history = [
+            replace(x, value=x.value + delta) if (x.document, x.line) == key else x
+            for x in self.history
+        ]
+        target = next(m for m in self.history if (m.document, m.line) == key)
+        previous = self.adjustments.get(key, (target, Decimal(0)))[1]
+        self.adjustments[key] = (target, previous + delta)
+        fresh = Pool(self.pool.method, self.pool.quantum)
+        values = fold(fresh, self.history, self.bin.item, self.bin.warehouse)
+        for m in list(self.history):
+            k = (m.document, m.line)
+            if m.inflow or values[k] == m.value:
+                continue
+            change = values[k] - m.value
+            before = self.adjustments.get(k, (m, Decimal(0)))[1]
+            self.adjustments[k] = (m, before + change)
+            self.history = [
+                replace(x, value=x.value + change) if (x.document, x.line) == k else x
+                for x in self.history
+            ]
+        self.pool = fresh
 
 
 def count_stream(document: str) -> str:

@@ -19,24 +19,33 @@ from erp_core.production.costing import (
     MaterialBalance,
     WorkOrderCosting,
     WorkOrderSpec,
+    add_centre_costs,
 )
 from erp_core.production.events import (
     BomVersionDefined,
+    FinishedGoodsRecosted,
     IssueRecosted,
     MaterialIssued,
     MaterialReturned,
+    PlannedPurchasesCreated,
     PlannedWorkOrdersCreated,
     ProductionConfigured,
     ProductionPlanCreated,
     ProgressReported,
+    StandardCostingConfigured,
+    StandardCostSet,
+    StandardVariancesBooked,
+    WorkCentreRatesChanged,
     WorkCentreRegistered,
     WorkOrderCancelled,
     WorkOrderClosed,
     WorkOrderCompleted,
     WorkOrderCreated,
     WorkOrderIssuesRecosted,
+    WorkOrderPlanned,
     WorkOrderReleased,
 )
+from erp_core.production.standard import StandardCentre, StandardCost, StandardMaterial
 
 ZERO = Decimal(0)
 SETTINGS_STREAM = "settings:production"
@@ -55,6 +64,38 @@ def plan_stream(document: str) -> str:
     return f"pp:{document}"
 
 
+def standard_stream(item: str) -> str:
+    return f"std:{item}"
+
+
+def standard_of(e: StandardCostSet) -> StandardCost:
+    return StandardCost(
+        e.item,
+        e.unit_cost,
+        e.bom_version,
+        tuple(StandardMaterial(m.item, m.quantity, m.price) for m in e.materials),
+        tuple(
+            StandardCentre(c.work_centre, c.hours, c.labour_rate, c.overhead_rate)
+            for c in e.centres
+        ),
+    )
+
+
+class ItemStandard(Aggregate):
+    """The standard cost of one item (the latest set or rolled up)."""
+
+    cacheable = True
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.current: StandardCostSet | None = None
+
+    def _on_set(self, e: StandardCostSet) -> None:
+        self.current = e
+
+    handlers = {StandardCostSet: _on_set}
+
+
 class ProductionPlanDoc(Aggregate):
     """A stored production plan and which of its planned work orders became work orders."""
 
@@ -62,6 +103,7 @@ class ProductionPlanDoc(Aggregate):
         super().__init__(stream)
         self.created: ProductionPlanCreated | None = None
         self.work_orders: dict[int, str] = {}
+        self.purchases: dict[int, str] = {}  # plan line -> purchase plan
 
     def _on_created(self, e: ProductionPlanCreated) -> None:
         self.created = e
@@ -69,7 +111,14 @@ class ProductionPlanDoc(Aggregate):
     def _on_converted(self, e: PlannedWorkOrdersCreated) -> None:
         self.work_orders.update(e.work_orders)
 
-    handlers = {ProductionPlanCreated: _on_created, PlannedWorkOrdersCreated: _on_converted}
+    def _on_purchases(self, e: PlannedPurchasesCreated) -> None:
+        self.purchases.update(dict.fromkeys(e.lines, e.purchase_plan))
+
+    handlers = {
+        ProductionPlanCreated: _on_created,
+        PlannedWorkOrdersCreated: _on_converted,
+        PlannedPurchasesCreated: _on_purchases,
+    }
 
     def info(self) -> ProductionPlanCreated:
         if self.created is None:
@@ -83,11 +132,15 @@ class ProductionSettings(Aggregate):
     def __init__(self, stream: str = SETTINGS_STREAM) -> None:
         super().__init__(stream)
         self.configured: ProductionConfigured | None = None
+        self.variance_accounts: dict[str, str] = {}  # standard costing, when configured
 
     def _on_configured(self, e: ProductionConfigured) -> None:
         self.configured = e
 
-    handlers = {ProductionConfigured: _on_configured}
+    def _on_standard(self, e: StandardCostingConfigured) -> None:
+        self.variance_accounts = dict(e.accounts)
+
+    handlers = {ProductionConfigured: _on_configured, StandardCostingConfigured: _on_standard}
 
     def check_configured(self) -> ProductionConfigured:
         if self.configured is None:
@@ -109,9 +162,16 @@ class WorkCentre(Aggregate):
     def _on_registered(self, e: WorkCentreRegistered) -> None:
         self.registered = e
 
-    handlers = {WorkCentreRegistered: _on_registered}
+    def _on_rates(self, e: WorkCentreRatesChanged) -> None:
+        assert self.registered is not None
+        self.registered = self.registered.model_copy(
+            update={"labour_rate": e.labour_rate, "overhead_rate": e.overhead_rate}
+        )
+
+    handlers = {WorkCentreRegistered: _on_registered, WorkCentreRatesChanged: _on_rates}
 
     def info(self, field: str = "work_centre") -> WorkCentreRegistered:
+        """The work centre as registered, with its current rates."""
         if self.registered is None:
             raise NotFound(f"{field}: unknown work centre {self.id.removeprefix('wc:')!r}")
         return self.registered
@@ -164,12 +224,40 @@ class WorkOrder(Aggregate):
         self.issued_from: dict[str, set[str]] = {}
         # each issue line (voucher, line) -> (item, warehouse, value taken into WIP so far)
         self.issued_lines: dict[tuple[str, int], tuple[str, str, Decimal]] = {}
+        self.planned: WorkOrderPlanned | None = None
+        # finished-goods receipts: (voucher, line, warehouse) -> (quantity, value so far)
+        self.receipts: dict[tuple[str, int, str], tuple[Decimal, Decimal]] = {}
 
     # -- folding ---------------------------------------------------------------------------
     def _on_created(self, e: WorkOrderCreated) -> None:
         self.created = e
         self.status = "draft"
         self.costing = WorkOrderCosting.start(spec_for(e))
+
+    def _on_planned(self, e: WorkOrderPlanned) -> None:
+        self.planned = e
+        if e.standard_unit_cost is not None and self.created is not None:
+            spec = replace(
+                spec_for(self.created),
+                standard=StandardCost(
+                    self.created.item,
+                    e.standard_unit_cost,
+                    self.created.bom_version,
+                    tuple(
+                        StandardMaterial(m.item, m.quantity, m.price) for m in e.standard_materials
+                    ),
+                    tuple(
+                        StandardCentre(c.work_centre, c.hours, c.labour_rate, c.overhead_rate)
+                        for c in e.standard_centres
+                    ),
+                ),
+                variance_accounts=dict(e.variance_accounts),
+            )
+            self.costing = replace(self._state(), spec=spec)
+
+    @property
+    def at_standard(self) -> bool:
+        return self.planned is not None and self.planned.standard_unit_cost is not None
 
     def _on_released(self, e: WorkOrderReleased) -> None:
         self.status = "released"
@@ -221,6 +309,7 @@ class WorkOrder(Aggregate):
         self.costing = replace(
             state,
             hours=hours,
+            centre_costs=add_centre_costs(state.centre_costs, e.work_centre, e.labour, e.overhead),
             labour=state.labour + e.labour,
             overhead=state.overhead + e.overhead,
             wip=state.wip + e.labour + e.overhead,
@@ -229,6 +318,9 @@ class WorkOrder(Aggregate):
             self.status = "in_progress"
 
     def _on_completed(self, e: WorkOrderCompleted) -> None:
+        for n, o in enumerate(e.outputs, start=1):
+            if o.kind == "main":
+                self.receipts[(e.voucher, n, e.warehouse)] = (o.quantity, o.value)
         state = self._state()
         main = sum((o.value for o in e.outputs if o.kind == "main"), ZERO)
         by_products = sum((o.value for o in e.outputs if o.kind == "by_product"), ZERO)
@@ -280,6 +372,29 @@ class WorkOrder(Aggregate):
     def _on_cancelled(self, e: WorkOrderCancelled) -> None:
         self.status = "cancelled"
 
+    def _on_variances(self, e: StandardVariancesBooked) -> None:
+        state = self._state()
+        booked = dict(state.booked)
+        for x in e.lines:
+            key = (x.kind, x.code)
+            booked[key] = booked.get(key, ZERO) + x.amount
+        self.costing = replace(state, booked={k: v for k, v in booked.items() if v != 0})
+
+    def _on_fg_recosted(self, e: FinishedGoodsRecosted) -> None:
+        state = self._state()
+        total = ZERO
+        for x in e.lines:
+            for key, (qty, value) in self.receipts.items():
+                if key[:2] == (x.voucher, x.line):
+                    self.receipts[key] = (qty, value + x.delta)
+            total += x.delta
+        self.costing = replace(
+            state,
+            finished_goods_value=state.finished_goods_value + total,
+            wip=state.wip - total,
+            status="closed" if self.status == "closed" else state.status,
+        )
+
     handlers = {
         WorkOrderCreated: _on_created,
         WorkOrderReleased: _on_released,
@@ -290,6 +405,9 @@ class WorkOrder(Aggregate):
         WorkOrderIssuesRecosted: _on_recosted,
         WorkOrderClosed: _on_closed,
         WorkOrderCancelled: _on_cancelled,
+        WorkOrderPlanned: _on_planned,
+        StandardVariancesBooked: _on_variances,
+        FinishedGoodsRecosted: _on_fg_recosted,
     }
 
     # -- checks ----------------------------------------------------------------------------

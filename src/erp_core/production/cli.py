@@ -154,16 +154,30 @@ def report_cost_sheet(state: Context, work_order: str, fmt_name: str) -> None:
             "adjustments",
             "net_quantity",
             "net_value",
+            "planned_quantity",
+            "planned_value",
+            "value_difference",
         ],
         fmt_name,
     )
     rows_out(
         "Labour and overhead",
         sheet.centres,
-        ["work_centre", "hours", "labour", "overhead"],
+        [
+            "work_centre",
+            "hours",
+            "labour",
+            "overhead",
+            "planned_hours",
+            "planned_labour",
+            "planned_overhead",
+            "cost_difference",
+        ],
         fmt_name,
     )
     rows_out("Outputs", sheet.outputs, ["item", "kind", "quantity", "value"], fmt_name)
+    if sheet.variances:
+        rows_out("Standard cost variances", sheet.variances, ["kind", "code", "amount"], fmt_name)
     if fmt_name == "table":
         for name in (
             "material_cost",
@@ -176,8 +190,12 @@ def report_cost_sheet(state: Context, work_order: str, fmt_name: str) -> None:
             "variance",
             "wip",
             "unit_cost",
+            "basis",
+            "standard_unit_cost",
+            "planned_total",
+            "planned_unit_cost",
         ):
-            click.echo(f"{name.replace('_', ' '):>16}: {getattr(sheet, name)}")
+            click.echo(f"{name.replace('_', ' '):>18}: {getattr(sheet, name)}")
 
 
 @click.command("yield")

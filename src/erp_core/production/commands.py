@@ -201,3 +201,65 @@ class CreateWorkOrdersFromPlan(Action):
     date: dt.date
     warehouse: Code
     lines: Annotated[list[Annotated[int, Field(ge=1)]], Field(max_length=MAX_LINES)] | None = None
+
+
+class ConfigureStandardCosting(Action):
+    """Name the account of each standard-cost variance (each must exist)."""
+
+    action: Literal["configure_standard_costing"] = "configure_standard_costing"
+    material_price_account: str = "5510"
+    material_usage_account: str = "5520"
+    labour_rate_account: str = "5530"
+    labour_efficiency_account: str = "5540"
+    overhead_rate_account: str = "5550"
+    overhead_efficiency_account: str = "5560"
+
+
+class SetStandardCost(Action):
+    """Set the standard unit cost of a bought item (a made item's is rolled up from its BOM)."""
+
+    action: Literal["set_standard_cost"] = "set_standard_cost"
+    item: Code
+    date: dt.date
+    unit_cost: Dec
+
+
+class RollUpStandardCost(Action):
+    """Roll up the standard cost of a made item, and of every made item below it, from their
+    latest BOM versions, the components' standards and the work centres' rates."""
+
+    action: Literal["roll_up_standard_cost"] = "roll_up_standard_cost"
+    item: Code
+    date: dt.date
+
+
+class ChangeWorkCentreRates(Action):
+    """Change a work centre's hourly labour and overhead rates (hours reported from now on)."""
+
+    action: Literal["change_work_centre_rates"] = "change_work_centre_rates"
+    code: Code
+    date: dt.date
+    labour_rate: Dec
+    overhead_rate: Dec = Decimal(0)
+
+
+class RecostWorkOrder(Action):
+    """Carry back-dated re-costings of a completed or closed order's issues on into its
+    finished goods (and, through inventory, cost of goods sold) or, at standard, variances."""
+
+    action: Literal["recost_work_order"] = "recost_work_order"
+    work_order: Doc
+    date: dt.date
+
+
+class CreatePurchasePlanFromProductionPlan(Action):
+    """Turn a production plan's planned purchases (all not yet planned, or the given lines)
+    into a purchase plan of procurement."""
+
+    action: Literal["create_purchase_plan_from_production_plan"] = (
+        "create_purchase_plan_from_production_plan"
+    )
+    plan: Doc
+    date: dt.date
+    title: Name | None = None
+    lines: Annotated[list[Annotated[int, Field(ge=1)]], Field(max_length=MAX_LINES)] | None = None

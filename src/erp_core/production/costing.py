@@ -52,6 +52,12 @@ from erp_core.production.errors import (
     non_negative,
     positive,
 )
+from erp_core.production.standard import (
+    ActualCentre,
+    ActualMaterial,
+    StandardCost,
+    variances,
+)
 
 Status = Literal["open", "completed", "closed"]
 UNIT_COST_PLACES = 6
@@ -232,6 +238,10 @@ class WorkOrderSpec:
     accounts: CostingAccounts = field(default_factory=CostingAccounts)
     overproduction_pct: Decimal = ZERO
     places: int = 2
+    # made at standard: the standard and the account of each variance kind ("other" is the
+    # production variance account)
+    standard: StandardCost | None = None
+    variance_accounts: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         code("work_order", self.work_order)
@@ -256,6 +266,14 @@ class WorkOrderSpec:
             if out.item in seen or out.item == self.item:
                 raise ProductionValidationError(f"outputs[{out.item}]", "duplicate output")
             seen.add(out.item)
+        if self.standard is not None:
+            for out in self.outputs:
+                if out.cost_share_pct is not None:
+                    raise ProductionValidationError(
+                        f"outputs[{out.item}]",
+                        "a work order made at standard values by-products at a fixed value "
+                        "only, not by a cost share",
+                    )
         shares = sum((o.cost_share_pct or ZERO for o in self.outputs), ZERO)
         if shares > HUNDRED:
             raise ProductionValidationError(
@@ -344,6 +362,8 @@ class CostingStep:
     journal: Journal
     value: Decimal
     outputs: tuple[ValuedOutput, ...] = ()
+    # standard costing's close: (kind, item or work centre, account, amount) booked now
+    variances: tuple[tuple[str, str, str, Decimal], ...] = ()
 
     @property
     def finished_goods(self) -> ValuedOutput | None:
@@ -357,6 +377,8 @@ class WorkOrderCosting:
     spec: WorkOrderSpec
     materials: Mapping[str, MaterialBalance] = field(default_factory=dict)
     hours: Mapping[str, Decimal] = field(default_factory=dict)
+    # labour and overhead absorbed per work centre (for the rate variances of standard costing)
+    centre_costs: Mapping[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
     labour: Decimal = ZERO
     overhead: Decimal = ZERO
     finished_goods_value: Decimal = ZERO
@@ -368,6 +390,8 @@ class WorkOrderCosting:
     completions: int = 0
     status: Status = "open"
     close_reason: str = ""
+    # standard costing: each variance (kind, code) booked by the closes so far
+    booked: Mapping[tuple[str, str], Decimal] = field(default_factory=dict)
 
     @classmethod
     def start(cls, spec: WorkOrderSpec) -> WorkOrderCosting:
@@ -498,6 +522,7 @@ class WorkOrderCosting:
         state = replace(
             self,
             hours=hours_by_centre,
+            centre_costs=add_centre_costs(self.centre_costs, work_centre.code, labour, overhead),
             labour=self.labour + labour,
             overhead=self.overhead + overhead,
             wip=self.wip + labour + overhead,
@@ -532,6 +557,8 @@ class WorkOrderCosting:
             produced[given.item] = given.quantity
         is_final = total_good >= spec.planned_quantity if final is None else bool(final)
         places = spec.places
+        if spec.standard is not None:
+            return self._complete_at_standard(good, total_good, produced, is_final)
         remaining = self.remaining_quantity
         if is_final or good >= remaining:
             cost = self.wip
@@ -598,10 +625,74 @@ class WorkOrderCosting:
         kind = "final completion" if is_final else "completion"
         return CostingStep(state, lines.journal(kind, spec.work_order), cost, tuple(valued))
 
+    def _complete_at_standard(
+        self, good: Decimal, total_good: Decimal, produced: Mapping[str, Decimal], is_final: bool
+    ) -> CostingStep:
+        """Finished goods at good x standard unit cost; fixed-value outputs at their value.
+        What WIP holds beyond (or short of) that waits for the close and its variances."""
+        spec = self.spec
+        assert spec.standard is not None
+        accounts, places = spec.accounts, spec.places
+        main_value = round_money(good * spec.standard.unit_cost, places)
+        valued = [ValuedOutput(spec.item, "main", good, main_value, accounts.finished_goods)]
+        for out_def in spec.outputs:
+            qty = produced.get(out_def.item)
+            if qty is None or out_def.fixed_value is None:
+                continue
+            value = round_money(qty * out_def.fixed_value, places)
+            account = accounts.scrap if out_def.kind == "scrap" else accounts.by_products
+            valued.append(ValuedOutput(out_def.item, out_def.kind, qty, value, account))
+        cost = sum((v.value for v in valued), ZERO)
+        lines = _Lines()
+        for v in valued:
+            lines.debit(v.account, v.value, v.item, f"{v.kind} received at standard")
+        lines.credit(accounts.wip, cost, spec.item, "completion at standard")
+        state = replace(
+            self,
+            finished_goods_value=self.finished_goods_value + main_value,
+            by_product_value=self.by_product_value
+            + sum((o.value for o in valued if o.kind == "by_product"), ZERO),
+            scrap_value=self.scrap_value
+            + sum((o.value for o in valued if o.kind == "scrap"), ZERO),
+            good_quantity=total_good,
+            wip=self.wip - cost,
+            completions=self.completions + 1,
+            status="completed" if is_final else self.status,
+        )
+        kind = "final completion" if is_final else "completion"
+        return CostingStep(state, lines.journal(kind, spec.work_order), cost, tuple(valued))
+
+    def standard_variances(self) -> dict[tuple[str, str], Decimal]:
+        """Every variance of the order as it stands (kind, code) -> amount; `other` (to the
+        production variance account) is what WIP holds beyond the rest."""
+        spec = self.spec
+        assert spec.standard is not None
+        found = variances(
+            spec.standard,
+            self.good_quantity,
+            {
+                item: ActualMaterial(m.net_quantity, m.net_value)
+                for item, m in self.materials.items()
+            },
+            {
+                wc: ActualCentre(h, *self.centre_costs.get(wc, (ZERO, ZERO)))
+                for wc, h in self.hours.items()
+            },
+            spec.places,
+        )
+        already = sum(self.booked.values(), ZERO)
+        other = self.wip + already - sum(found.values(), ZERO)
+        if other != 0:
+            found[("other", "")] = other
+        return found
+
     def close(self, reason: str = "") -> CostingStep:
-        """Close the work order: any WIP left goes to the production variance account."""
+        """Close the work order: any WIP left goes to the production variance account (at
+        standard: split into the variances, the rest to the production variance account)."""
         self.check_not_closed()
         left = self.wip
+        if self.spec.standard is not None:
+            return self._close_at_standard(reason)
         if left != 0 and (not isinstance(reason, str) or not reason.strip()):
             raise ProductionValidationError(
                 "reason", f"{left} is left in WIP: give the reason it goes to variance"
@@ -618,6 +709,61 @@ class WorkOrderCosting:
             close_reason=reason,
         )
         return CostingStep(state, lines.journal("close", self.spec.work_order), left)
+
+    def _close_at_standard(self, reason: str) -> CostingStep:
+        spec = self.spec
+        left = self.wip
+        short = self.status != "completed"
+        if left != 0 and short and (not isinstance(reason, str) or not reason.strip()):
+            raise ProductionValidationError(
+                "reason",
+                f"{left} is left in WIP of an order not completed: give the reason it goes to the "
+                "variances",
+            )
+        wanted = self.standard_variances()
+        now: list[tuple[str, str, str, Decimal]] = []
+        booked = dict(self.booked)
+        for key in sorted(set(wanted) | set(self.booked)):
+            change = wanted.get(key, ZERO) - self.booked.get(key, ZERO)
+            if change == 0:
+                continue
+            kind, code_ = key
+            account = (
+                spec.accounts.variance if kind == "other" else spec.variance_accounts.get(kind, "")
+            )
+            if not account:
+                raise ProductionValidationError(
+                    "variance_accounts", f"no account for the {kind.replace('_', ' ')} variance"
+                )
+            now.append((kind, code_, account, change))
+            booked[key] = booked.get(key, ZERO) + change
+        total = sum((x[3] for x in now), ZERO)
+        assert total == left, (total, left)  # the split is exact by construction
+        lines = _Lines()
+        by_account: dict[str, Decimal] = {}
+        for _, _, account, amount in now:
+            by_account[account] = by_account.get(account, ZERO) + amount
+        for account, amount in by_account.items():
+            lines.debit(account, amount, memo="standard cost variance")
+        lines.credit(spec.accounts.wip, left, memo=reason or "variances at close")
+        state = replace(
+            self,
+            variance=self.variance + left,
+            wip=ZERO,
+            status="closed",
+            close_reason=reason,
+            booked={k: v for k, v in booked.items() if v != 0},
+        )
+        return CostingStep(state, lines.journal("close", spec.work_order), left, (), tuple(now))
+
+
+def add_centre_costs(
+    costs: Mapping[str, tuple[Decimal, Decimal]], centre: str, labour: Decimal, overhead: Decimal
+) -> dict[str, tuple[Decimal, Decimal]]:
+    out = dict(costs)
+    before = out.get(centre, (ZERO, ZERO))
+    out[centre] = (before[0] + labour, before[1] + overhead)
+    return out
 
 
 def costing_problems(state: WorkOrderCosting) -> list[str]:

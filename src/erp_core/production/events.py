@@ -263,3 +263,120 @@ class PlannedWorkOrdersCreated(DomainEvent):
     document: str
     date: dt.date
     work_orders: dict[int, str]
+
+
+# --- standard costing, planned costs, re-costing of finished goods, purchases planned ---------
+
+
+class StandardCostingConfigured(DomainEvent):
+    """The account of each standard-cost variance kind (material_price, material_usage,
+    labour_rate, labour_efficiency, overhead_rate, overhead_efficiency)."""
+
+    accounts: dict[str, str]
+
+
+class StandardMaterialLine(_Value):
+    item: str
+    quantity: Dec  # per good unit
+    price: Dec  # the component's standard price per unit
+
+
+class StandardCentreLine(_Value):
+    work_centre: str
+    hours: Dec  # per good unit
+    labour_rate: Dec
+    overhead_rate: Dec
+
+
+class StandardCostSet(DomainEvent):
+    """The standard unit cost of `item` from `date`: set by hand (a bought item) or rolled up
+    from BOM version `bom_version` (a made item, with the quantities, hours and rates)."""
+
+    item: str
+    date: dt.date
+    unit_cost: Dec
+    bom_version: int | None = None
+    materials: tuple[StandardMaterialLine, ...] = ()
+    centres: tuple[StandardCentreLine, ...] = ()
+
+
+class WorkCentreRatesChanged(DomainEvent):
+    """A work centre's hourly labour and overhead rates from now on."""
+
+    code: str
+    date: dt.date
+    labour_rate: Dec
+    overhead_rate: Dec
+
+
+class PlannedMaterial(_Value):
+    item: str
+    quantity: Dec  # for the order's planned quantity (scrap and process loss included)
+    unit_cost: Dec  # the standard price, or the current cost in the order's warehouse
+    value: Dec  # quantity x unit cost, rounded half-up to the cent
+
+
+class PlannedHours(_Value):
+    work_centre: str
+    hours: Dec
+    labour_rate: Dec
+    overhead_rate: Dec
+    labour: Dec  # hours x rate, rounded half-up to the cent
+    overhead: Dec
+
+
+class WorkOrderPlanned(DomainEvent):
+    """What the work order should take, from the BOM version it keeps, and at what cost; made
+    at standard when `standard_unit_cost` is given (with the standard behind it)."""
+
+    document: str
+    materials: tuple[PlannedMaterial, ...]
+    operations: tuple[PlannedHours, ...]
+    basis: Literal["standard", "current"]
+    standard_unit_cost: Dec | None = None
+    standard_materials: tuple[StandardMaterialLine, ...] = ()
+    standard_centres: tuple[StandardCentreLine, ...] = ()
+    variance_accounts: dict[str, str] = {}
+
+
+class VarianceLine(_Value):
+    kind: str  # material_price, ..., overhead_efficiency, other
+    code: str  # the item or the work centre ("" for other)
+    account: str
+    amount: Dec  # positive: unfavourable (debit)
+
+
+class StandardVariancesBooked(DomainEvent):
+    """A standard-costed order's close split the WIP left into variances (voucher `voucher`)."""
+
+    document: str
+    voucher: str | None
+    date: dt.date
+    lines: tuple[VarianceLine, ...]
+
+
+class ReceiptRecosted(_Value):
+    voucher: str  # the finished-goods receipt (WF-)
+    line: int
+    item: str
+    warehouse: str
+    delta: Dec
+
+
+class FinishedGoodsRecosted(DomainEvent):
+    """Re-costings of a completed order's issues carried on into its finished-goods receipts
+    (inventory's CA- vouchers post them, and on into whatever took those goods since)."""
+
+    document: str
+    date: dt.date
+    lines: tuple[ReceiptRecosted, ...]
+    adjustments: tuple[str, ...]
+
+
+class PlannedPurchasesCreated(DomainEvent):
+    """A production plan's planned purchases became purchase plan `purchase_plan`."""
+
+    document: str
+    date: dt.date
+    purchase_plan: str
+    lines: tuple[int, ...]

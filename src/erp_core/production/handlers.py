@@ -43,9 +43,11 @@ from erp_core.production.aggregates import (
     BOMS_STREAM,
     SETTINGS_STREAM,
     BomBook,
+    ItemStandard,
     ProductionSettings,
     WorkCentre,
     WorkOrder,
+    standard_stream,
     work_centre_stream,
     work_order_stream,
 )
@@ -73,14 +75,19 @@ from erp_core.production.events import (
     MaterialLine,
     MaterialReturned,
     OutputLine,
+    PlannedHours,
+    PlannedMaterial,
     ProductionConfigured,
     ProgressReported,
+    StandardVariancesBooked,
+    VarianceLine,
     WorkCentreRegistered,
     WorkOrderCancelled,
     WorkOrderClosed,
     WorkOrderCompleted,
     WorkOrderCreated,
     WorkOrderIssuesRecosted,
+    WorkOrderPlanned,
     WorkOrderReleased,
 )
 
@@ -299,6 +306,7 @@ def create_work_order(cmd: CreateWorkOrder, ctx: Context) -> list[str]:
     )
     _percent(overproduction, "overproduction_pct")
     inventory = chart_of(uow).by_role("inventory").code
+    planned = planned_for(uow, bom, cmd)  # checks the standard, if any, before recording
     document = next_document(uow, "WO", cmd.date, ctx.actor, ctx.now)
     wo = uow.get(WorkOrder, work_order_stream(document))
     wo.trigger(
@@ -329,7 +337,94 @@ def create_work_order(cmd: CreateWorkOrder, ctx: Context) -> list[str]:
             memo=cmd.memo,
         )
     )
+    wo.trigger(ctx.event(WorkOrderPlanned, document=document, **planned))
     return [document]
+
+
+def planned_for(
+    uow: UnitOfWork, bom: core_bom.BillOfMaterials, cmd: CreateWorkOrder
+) -> dict[str, object]:
+    """What a new work order should take (from its BOM version, for its quantity) and at what
+    cost: at standard when its item has a standard rolled up from that BOM version (standard
+    costing configured), else at the components' standard or current cost in the order's
+    warehouse and the work centres' current rates."""
+    settings = uow.get(ProductionSettings, SETTINGS_STREAM)
+    std = uow.get(ItemStandard, standard_stream(cmd.item)).current
+    at_standard = std is not None and std.bom_version is not None
+    if at_standard:
+        assert std is not None
+        if not settings.variance_accounts:
+            raise ValidationError(
+                "item",
+                f"{cmd.item} has a standard cost but standard costing is not configured: apply "
+                "configure_standard_costing first",
+            )
+        if std.bom_version != bom.version:
+            raise ValidationError(
+                "bom_version",
+                f"the standard cost of {cmd.item} was rolled up from BOM version "
+                f"{std.bom_version}, not {bom.version}: roll it up again (roll_up_standard_cost)",
+            )
+        for o in bom.outputs:
+            if o.cost_share_pct is not None:
+                raise ValidationError(
+                    "item",
+                    f"{cmd.item} is made at standard but its BOM gives by-product {o.item} a "
+                    "cost share: give it a fixed value",
+                )
+    places = MINOR_UNITS[company_of(uow).base_currency]
+    prices = {m.item: m.price for m in std.materials} if at_standard and std else {}
+    materials = []
+    for item, quantity in core_bom.component_requirements(bom, cmd.quantity).items():
+        price = prices.get(item)
+        if price is None:
+            item_std = uow.get(ItemStandard, standard_stream(item)).current
+            if item_std is not None:
+                price = item_std.unit_cost
+            else:
+                stock = uow.get(StockBin, bin_stream(item, cmd.warehouse))
+                price = (
+                    stock.pool.unit_cost().quantize(Decimal("0.000001")) if stock.exists else ZERO
+                )
+        materials.append(
+            PlannedMaterial(
+                item=item,
+                quantity=quantity,
+                unit_cost=price,
+                value=core.round_money(quantity * price, places),
+            )
+        )
+    std_rates = (
+        {c.work_centre: (c.labour_rate, c.overhead_rate) for c in std.centres}
+        if at_standard and std
+        else {}
+    )
+    operations = []
+    for wc, hours in core_bom.planned_hours(bom, cmd.quantity).items():
+        if wc in std_rates:
+            lr, orate = std_rates[wc]
+        else:
+            centre = uow.get(WorkCentre, work_centre_stream(wc)).info()
+            lr, orate = centre.labour_rate, centre.overhead_rate
+        operations.append(
+            PlannedHours(
+                work_centre=wc,
+                hours=hours,
+                labour_rate=lr,
+                overhead_rate=orate,
+                labour=core.round_money(hours * lr, places),
+                overhead=core.round_money(hours * orate, places),
+            )
+        )
+    return {
+        "materials": tuple(materials),
+        "operations": tuple(operations),
+        "basis": "standard" if at_standard else "current",
+        "standard_unit_cost": std.unit_cost if at_standard and std else None,
+        "standard_materials": std.materials if at_standard and std else (),
+        "standard_centres": std.centres if at_standard and std else (),
+        "variance_accounts": dict(settings.variance_accounts) if at_standard else {},
+    }
 
 
 @handles(ReleaseWorkOrder)
@@ -359,7 +454,8 @@ def pending_recostings(ctx: Context, wo: WorkOrder) -> tuple[IssueRecosted, ...]
     lines: list[IssueRecosted] = []
     for (voucher, line), (item, warehouse, value) in wo.issued_lines.items():
         stock = ctx.uow.get(StockBin, bin_stream(item, warehouse))
-        for m in stock.history:
+        # newest first: an order's issues are usually among the bin's latest movements
+        for m in reversed(stock.history):
             if (m.document, m.line) == (voucher, line):
                 delta = -m.value - value
                 if delta != 0:
@@ -670,7 +766,8 @@ def complete_work_order(cmd: CompleteWorkOrder, ctx: Context) -> list[str]:
         series="WF",
         kind="wo_receipt",
         date=cmd.date,
-        memo=f"{plain(cmd.quantity)} {info.item} received from {cmd.work_order} at actual cost",
+        memo=f"{plain(cmd.quantity)} {info.item} received from {cmd.work_order} at "
+        + ("standard cost" if wo.at_standard else "actual cost"),
         lines=_posted(step.journal, base, info.wip_account),
         actor=actor,
         now=now,
@@ -709,18 +806,34 @@ def close_work_order(cmd: CloseWorkOrder, ctx: Context) -> list[str]:
     with core_rules():
         step = wo.recosted(recostings).close(cmd.reason or "")
     voucher: str | None = None
-    if step.value != 0:
+    if step.journal.lines:
         check_period(uow, cmd.date)
-        chart_of(uow).check_postable(info.variance_account, base, "variance_account")
+        chart = chart_of(uow)
+        chart.check_postable(info.variance_account, base, "variance_account")
+        for _, _, account, _ in step.variances:
+            chart.check_postable(account, base, "variance_accounts")
         voucher = post(
             ctx,
             series="WV",
             kind="wo_variance",
             date=cmd.date,
-            memo=f"{cmd.work_order} closed: {cmd.reason}",
+            memo=f"{cmd.work_order} closed: {cmd.reason or 'standard cost variances'}",
             lines=_posted(step.journal, base, info.wip_account),
         )
     record_recostings(ctx, wo, cmd.date, recostings)
+    if step.variances:
+        wo.trigger(
+            ctx.event(
+                StandardVariancesBooked,
+                document=cmd.work_order,
+                voucher=voucher,
+                date=cmd.date,
+                lines=tuple(
+                    VarianceLine(kind=k, code=c, account=a, amount=v)
+                    for k, c, a, v in step.variances
+                ),
+            )
+        )
     wo.trigger(
         ctx.event(
             WorkOrderClosed,
@@ -754,3 +867,4 @@ def cancel_work_order(cmd: CancelWorkOrder, ctx: Context) -> list[str]:
 
 # the production plan's handlers use create_work_order above; importing them registers them
 from erp_core.production import plan_handlers as _plan_handlers  # noqa: E402,F401
+from erp_core.production import standard_handlers as _standard_handlers  # noqa: E402,F401
