@@ -1,4 +1,5 @@
-"""Fixed assets: assets under construction and the costs they collect.
+"""Fixed assets: assets under construction and the costs they collect; voucher kinds up to 32
+characters (``depreciation_reversal`` is 21: PostgreSQL refused it in a 16-character column).
 
 Revision ID: assets_0002
 Revises: assets_0001
@@ -37,9 +38,15 @@ def upgrade() -> None:
         sa.Column("source", sa.String(48)),
     )
     op.create_index("ix_construction_entries", "construction_entries", ["construction", "date"])
+    if op.get_context().dialect.name != "sqlite":  # SQLite does not enforce VARCHAR lengths
+        for table in ("vouchers", "gl_lines"):
+            op.alter_column(table, "kind", type_=sa.String(32), existing_nullable=False)
 
 
 def downgrade() -> None:
+    if op.get_context().dialect.name != "sqlite":
+        for table in ("vouchers", "gl_lines"):
+            op.alter_column(table, "kind", type_=sa.String(16), existing_nullable=False)
     op.drop_index("ix_construction_entries", table_name="construction_entries")
     op.drop_table("construction_entries")
     op.drop_table("asset_constructions")

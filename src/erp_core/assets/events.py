@@ -21,7 +21,7 @@ VOUCHER_KINDS.register(
     "asset_adjustment",
     "asset_disposal",
     "depreciation_reversal",
-    "construction_cost",
+    "construction",
 )
 
 

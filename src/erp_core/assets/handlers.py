@@ -987,7 +987,7 @@ def add_construction_cost(cmd: AddConstructionCost, ctx: Context) -> list[str]:
         document = post_document(
             uow,
             series="AUC",
-            kind="construction_cost",
+            kind="construction",
             date=cmd.date,
             memo=memo,
             lines=[
