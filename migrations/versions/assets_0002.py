@@ -38,15 +38,19 @@ def upgrade() -> None:
         sa.Column("source", sa.String(48)),
     )
     op.create_index("ix_construction_entries", "construction_entries", ["construction", "date"])
-    if op.get_context().dialect.name != "sqlite":  # SQLite does not enforce VARCHAR lengths
-        for table in ("vouchers", "gl_lines"):
-            op.alter_column(table, "kind", type_=sa.String(32), existing_nullable=False)
+    for table in ("vouchers", "gl_lines"):  # on SQLite a batch copies the table
+        with op.batch_alter_table(table) as batch:
+            batch.alter_column(
+                "kind", type_=sa.String(32), existing_type=sa.String(16), existing_nullable=False
+            )
 
 
 def downgrade() -> None:
-    if op.get_context().dialect.name != "sqlite":
-        for table in ("vouchers", "gl_lines"):
-            op.alter_column(table, "kind", type_=sa.String(16), existing_nullable=False)
+    for table in ("vouchers", "gl_lines"):
+        with op.batch_alter_table(table) as batch:
+            batch.alter_column(
+                "kind", type_=sa.String(16), existing_type=sa.String(32), existing_nullable=False
+            )
     op.drop_index("ix_construction_entries", table_name="construction_entries")
     op.drop_table("construction_entries")
     op.drop_table("asset_constructions")
