@@ -647,3 +647,63 @@ def test_bad_capitalisation_life_is_refused_for_negative_months(books: Erp) -> N
     assert info.value.field == "useful_life_months"
     assert log_head(books) == head
     assert capitalise(books) == "FA-000001"  # no number was used up
+
+
+# --- the command line ----------------------------------------------------------------------
+
+
+def test_cli_register_and_movements_show_constructions(books: Erp, sqlite_url: str) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from erp_core.cli import cli
+
+    books.open_construction(code="HALL", name="New hall", account="1620", date="2026-01-02")
+    books.add_construction_cost(
+        construction="HALL", date="2026-01-31", amount="5000.00", credit_account="1120"
+    )
+    capitalise(
+        books,
+        date="2026-02-01",
+        available_for_use="2026-02-01",
+        cost="3000.00",
+        residual_value="0.00",
+        credit_account=None,
+        construction="HALL",
+    )
+    books.close()
+    runner = CliRunner()
+    db = ["--db", sqlite_url]
+    out = runner.invoke(cli, [*db, "report", "asset-register", "--as-of", "2026-02-28"])
+    assert out.exit_code == 0, out.output
+    assert "Assets under construction" in out.output
+    assert "HALL" in out.output
+    out = runner.invoke(
+        cli, [*db, "report", "asset-register", "--as-of", "2026-02-28", "--format", "json"]
+    )
+    data = json.loads(out.output)
+    assert data["under_construction"] == "2000.00"
+    assert data["constructions"][0]["capitalised"] == "3000.00"
+    out = runner.invoke(
+        cli,
+        [
+            *db,
+            "report",
+            "asset-movements",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-02-28",
+            "--format",
+            "csv",
+        ],
+    )
+    assert out.exit_code == 0, out.output
+    lines = out.output.splitlines()
+    assert lines[0].startswith("category,opening_cost,additions,transfers,disposals,closing_cost")
+    assert lines[1].startswith("EQ,0.00,0.00,3000.00,0.00,3000.00")
+    assert lines[2].startswith("under construction,0.00,5000.00,-3000.00,0.00,2000.00")
+    assert lines[3].startswith("total,0.00,5000.00,0.00,0.00,5000.00")
+    out = runner.invoke(cli, [*db, "check"])
+    assert out.exit_code == 0, out.output
