@@ -707,3 +707,29 @@ def test_cli_register_and_movements_show_constructions(books: Erp, sqlite_url: s
     assert lines[3].startswith("total,0.00,5000.00,0.00,0.00,5000.00")
     out = runner.invoke(cli, [*db, "check"])
     assert out.exit_code == 0, out.output
+
+
+def test_foreign_currency_invoice_line_capitalises_its_base_amount(books: Erp) -> None:
+    """A USD invoice at 0.92: the asset costs the line's base amount, USD 5,000.00 = EUR
+    4,600.00; the payable stays in USD."""
+    books.set_exchange_rate(currency="USD", date="2026-01-01", rate="0.92", source="ECB")
+    books.register_supplier(code="YANK", name="Yankee Tools", currency="USD")
+    pi = books.post_supplier_invoice(
+        supplier="YANK",
+        supplier_reference="Y-1",
+        date="2026-01-10",
+        account_lines=[{"account": "1650", "amount": "5000.00", "memo": "compressor"}],
+    ).documents[0]
+    assert voucher_lines(books, pi) == [("1650", D("4600.00")), ("2100", D("-4600.00"))]
+    number, document = books.capitalise_asset(
+        category="EQ",
+        name="Compressor",
+        date="2026-01-10",
+        available_for_use="2026-01-10",
+        supplier_invoice=pi,
+        invoice_line=1,
+    ).documents
+    assert voucher_lines(books, document) == [("1610", D("4600.00")), ("1650", D("-4600.00"))]
+    row = books.query(asset_register, dt.date(2026, 1, 31)).rows[0]
+    assert (row.asset, row.cost) == (number, D("4600.00"))
+    all_checks_pass(books)
