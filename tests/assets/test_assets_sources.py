@@ -733,3 +733,37 @@ def test_foreign_currency_invoice_line_capitalises_its_base_amount(books: Erp) -
     row = books.query(asset_register, dt.date(2026, 1, 31)).rows[0]
     assert (row.asset, row.cost) == (number, D("4600.00"))
     all_checks_pass(books)
+
+
+def test_a_credit_line_takes_cost_off_a_construction(books: Erp) -> None:
+    books.open_construction(code="HALL", name="New hall", account="1620", date="2026-01-02")
+    first = invoice(books, "MW-4001", {"account": "1620", "amount": "8000.00"})
+    books.add_construction_cost(
+        construction="HALL", date="2026-01-10", supplier_invoice=first, invoice_line=1
+    )
+    credit = invoice(
+        books,
+        "MW-4002",
+        {"account": "6400", "amount": "900.00", "memo": "site cleaning"},
+        {"account": "1620", "amount": "-500.00", "memo": "rebate on the frame"},
+        date="2026-01-20",
+    )
+    assert asset_checks_of(books)["fixed assets 1620"] is False  # not applied yet
+    head = log_head(books)
+    with pytest.raises(ValidationError) as info:
+        books.add_construction_cost(
+            construction="HALL",
+            date="2026-01-20",
+            amount="100.00",
+            supplier_invoice=credit,
+            invoice_line=2,
+        )
+    assert info.value.field == "amount"
+    assert log_head(books) == head
+    books.add_construction_cost(
+        construction="HALL", date="2026-01-20", supplier_invoice=credit, invoice_line=2
+    )
+    site = books.query(asset_register, dt.date(2026, 1, 31)).constructions[0]
+    assert (site.collected, site.balance) == (D("7500.00"), D("7500.00"))
+    assert balance(books, "1620") == D("7500.00")
+    all_checks_pass(books)

@@ -261,6 +261,28 @@ def _left_of_line(
     return amount
 
 
+def _credit_of_line(
+    invoice: str, line: InvoiceAccountLine, use: InvoiceLineUse, amount: Decimal | None, base: str
+) -> Decimal:
+    """The part of a credit line (negative) to apply: `amount` (negative), or all that is left."""
+    where = f"{invoice} line {line.line}"
+    left = line.base - use.used
+    if not left:
+        raise ValidationError(
+            "invoice_line",
+            f"{where} ({line.base}) is already applied ({', '.join(use.targets)}); nothing is "
+            "left of it",
+        )
+    if amount is None:
+        return left
+    if amount >= 0 or amount < left:
+        raise ValidationError(
+            "amount", f"{where} is a credit: give a negative amount down to {left}, not {amount}"
+        )
+    check_money(-amount, base, "amount")
+    return amount
+
+
 def _one_source(**given: bool) -> None:
     named = [name for name, on in given.items() if on]
     if len(named) > 1:
@@ -951,9 +973,18 @@ def add_construction_cost(cmd: AddConstructionCost, ctx: Context) -> list[str]:
                 "(leave credit_account out)",
             )
         invoice_date, line, use = source
-        if cmd.amount is not None:
-            check_money(cmd.amount, base, "amount")
-        amount = _left_of_line(cmd.supplier_invoice, line, use, cmd.amount, "amount")
+        if line.base < 0:  # a credit (discount, credit note) takes collected cost back off
+            amount = _credit_of_line(cmd.supplier_invoice, line, use, cmd.amount, base)
+            if construction.balance + amount < 0:
+                raise ValidationError(
+                    "invoice_line",
+                    f"{site.code} holds {construction.balance}; a credit of {-amount} would take "
+                    "it below zero",
+                )
+        else:
+            if cmd.amount is not None:
+                check_money(cmd.amount, base, "amount")
+            amount = _left_of_line(cmd.supplier_invoice, line, use, cmd.amount, "amount")
         credit_code = line.account
         if cmd.date < invoice_date:
             raise ValidationError(
