@@ -85,6 +85,30 @@ asset_entries = Table(
     Index("ix_asset_entries_asset", "asset", "date"),
 )
 
+asset_constructions = Table(
+    "asset_constructions",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("account", String(20), nullable=False),
+    Column("opened", Date, nullable=False),
+    Column("cost_centre", String(32)),
+)
+
+construction_entries = Table(
+    "construction_entries",
+    metadata,
+    Column("position", BigInteger, primary_key=True),
+    Column("construction", String(32), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("kind", String(16), nullable=False),  # cost or capitalised
+    Column("document", String(32)),
+    Column("amount_minor", BigInteger, nullable=False),  # + collected, - capitalised
+    Column("asset", String(16)),
+    Column("source", String(48)),  # the supplier invoice line: PI-2026-000001/1
+    Index("ix_construction_entries", "construction", "date"),
+)
+
 cash_flow_tags = Table(
     "cash_flow_tags",
     metadata,
@@ -106,7 +130,14 @@ ENTRY_KINDS = (
 
 class AssetsProjection:
     name = "assets"
-    tables: Sequence[Table] = (asset_categories, fixed_assets, asset_entries, cash_flow_tags)
+    tables: Sequence[Table] = (
+        asset_categories,
+        fixed_assets,
+        asset_entries,
+        cash_flow_tags,
+        asset_constructions,
+        construction_entries,
+    )
     event_names = frozenset(
         {
             "AssetCategoryDefined",
@@ -119,6 +150,9 @@ class AssetsProjection:
             "AssetDepreciationReversed",
             "AssetDisposed",
             "CashFlowAccountTagged",
+            "ConstructionOpened",
+            "ConstructionCostAdded",
+            "ConstructionCapitalised",
         }
     )
 
@@ -131,6 +165,8 @@ class AssetsProjection:
         categories: list[tuple[Any, ...]] = []
         assets: list[tuple[Any, ...]] = []
         entries: list[tuple[Any, ...]] = []
+        sites: list[tuple[Any, ...]] = []
+        site_entries: list[tuple[Any, ...]] = []
 
         def entry(position: int, asset: str, date: str, kind: str, **values: Any) -> None:
             entries.append(
@@ -155,9 +191,13 @@ class AssetsProjection:
             insert_rows(conn, asset_categories, categories)
             insert_rows(conn, fixed_assets, assets)
             insert_rows(conn, asset_entries, entries)
+            insert_rows(conn, asset_constructions, sites)
+            insert_rows(conn, construction_entries, site_entries)
             categories.clear()
             assets.clear()
             entries.clear()
+            sites.clear()
+            site_entries.clear()
 
         for position, stream, name, e in records:
             number = stream.removeprefix("asset:")
@@ -208,6 +248,7 @@ class AssetsProjection:
                     cost=minor(e["cost"]),
                     depreciation=minor(e.get("opening_accumulated")),
                     month=e.get("opening_month"),
+                    detail=_source(e),
                 )
             elif name == "AssetDepreciated":
                 entry(
@@ -286,11 +327,38 @@ class AssetsProjection:
                         disposal_document=e["document"],
                     )
                 )
+            elif name == "ConstructionOpened":
+                sites.append((e["code"], e["name"], e["account"], e["date"], e.get("cost_centre")))
+            elif name in ("ConstructionCostAdded", "ConstructionCapitalised"):
+                cost = name == "ConstructionCostAdded"
+                source = f"{e['invoice']}/{e['line']}" if cost and e.get("invoice") else None
+                site_entries.append(
+                    (
+                        position,
+                        stream.removeprefix("construction:"),
+                        e["date"],
+                        "cost" if cost else "capitalised",
+                        e.get("document") or None,
+                        minor(e["amount"]) if cost else -minor(e["amount"]),
+                        None if cost else e["asset"],
+                        source,
+                    )
+                )
             elif name == "CashFlowAccountTagged":
                 flush()
                 conn.execute(delete(cash_flow_tags).where(cash_flow_tags.c.account == e["account"]))
                 insert_rows(conn, cash_flow_tags, [(e["account"], e["tag"])])
         flush()
+
+
+def _source(e: dict[str, Any]) -> str | None:
+    """Where a capitalised asset's cost came from (a supplier invoice line, a construction)."""
+    source = {
+        key: e[key]
+        for key in ("supplier_invoice", "invoice_line", "construction")
+        if e.get(key) is not None
+    }
+    return json.dumps(source, sort_keys=True) if source else None
 
 
 def projections() -> list[Projection]:

@@ -1,6 +1,8 @@
-"""Hypothesis: random books with fixed assets. Whatever the history, both cash-flow methods
+"""Hypothesis: random books with fixed assets (bought by journal, on supplier invoice lines,
+built through assets under construction). Whatever the history, both cash-flow methods
 reconcile to the change in the cash accounts (never a plug) and give the same net change; the
-asset accounts equal the asset register; book value never goes below residual value; the
+asset and AUC accounts equal the asset register (and `erp check` passes); book value never goes
+below residual value; no invoice line or construction is capitalised beyond what it holds; the
 trial balance balances; a rebuilt projection equals the live one."""
 
 from __future__ import annotations
@@ -44,7 +46,27 @@ asset = st.tuples(
 )
 run = st.tuples(st.just("run"), st.integers(min_value=1, max_value=12))
 disposal = st.tuples(st.just("dispose"), days, st.integers(min_value=1, max_value=8), amounts)
-steps = st.one_of(voucher, asset, run, disposal)
+invoice = st.tuples(
+    st.just("invoice"),
+    days,
+    st.sampled_from(["1650", "1620"]),  # asset clearing, or straight onto the construction
+    amounts,
+    st.integers(min_value=1, max_value=150),  # percent of the line to capitalise (>100: refused)
+)
+auc_cost = st.tuples(st.just("auc_cost"), days, amounts)
+auc_capitalise = st.tuples(st.just("auc_capitalise"), days, st.integers(min_value=1, max_value=100))
+steps = st.one_of(voucher, asset, run, disposal, invoice, auc_cost, auc_capitalise)
+
+
+def setup_sources(erp: Erp) -> None:
+    erp.open_account(code="1650", name="Asset clearing", type="asset", parent="1600")
+    erp.open_account(code="1620", name="Assets under construction", type="asset", parent="1600")
+    erp.register_supplier(code="MACH", name="Machine Works")
+    erp.open_construction(code="HALL", name="Hall", account="1620", date="2026-01-01")
+
+
+def under_construction(erp: Erp) -> Decimal:
+    return erp.query(asset_register, dt.date(2026, 12, 31)).under_construction
 
 
 def apply(erp: Erp, step: tuple[Any, ...], assets: list[str]) -> None:
@@ -75,6 +97,58 @@ def apply(erp: Erp, step: tuple[Any, ...], assets: list[str]) -> None:
                 credit_account="1120",
             ).documents[0]
             assets.append(number)
+        elif kind == "invoice":
+            _, day, account, amount, percent = step
+            document = erp.post_supplier_invoice(
+                supplier="MACH",
+                supplier_reference=f"R{erp.store.last_position()}",
+                date=day.isoformat(),
+                account_lines=[{"account": account, "amount": str(amount)}],
+            ).documents[0]
+            part = str(max(D("0.01"), (amount * percent / 100).quantize(D("0.01"))))
+            if account == "1650":
+                number = erp.capitalise_asset(
+                    category="EQ",
+                    name="Bought",
+                    date=day.isoformat(),
+                    available_for_use=day.isoformat(),
+                    cost=part,
+                    residual_value="0.00",
+                    supplier_invoice=document,
+                    invoice_line=1,
+                ).documents[0]
+                assets.append(number)
+            else:  # collect the part, then the rest: the AUC account must match its constructions
+                for amount_of in (part, None):
+                    try:
+                        erp.add_construction_cost(
+                            construction="HALL",
+                            date=day.isoformat(),
+                            amount=amount_of,
+                            supplier_invoice=document,
+                            invoice_line=1,
+                        )
+                    except ValidationError:
+                        assert percent >= 100  # beyond the line, or nothing left of it
+        elif kind == "auc_cost":
+            _, day, amount = step
+            erp.add_construction_cost(
+                construction="HALL", date=day.isoformat(), amount=str(amount), credit_account="1120"
+            )
+        elif kind == "auc_capitalise":
+            _, day, percent = step
+            held = under_construction(erp)
+            part = (held * percent / 100).quantize(D("0.01"))
+            number = erp.capitalise_asset(
+                category="EQ",
+                name="Built",
+                date=day.isoformat(),
+                available_for_use=day.isoformat(),
+                cost=str(part) if percent < 100 else None,
+                residual_value="0.00",
+                construction="HALL",
+            ).documents[0]
+            assets.append(number)
         elif kind == "run":
             erp.depreciate_assets(month=f"2026-{step[1]:02d}")
         else:
@@ -102,14 +176,22 @@ def test_random_books_reconcile(history: list[tuple[Any, ...]], split: dt.date) 
         try:
             erp.init("Test Co", "EUR", dt.date(2026, 1, 1))
             setup_books(erp)
+            setup_sources(erp)
             assets: list[str] = []
             for step in history:
                 apply(erp, step, assets)
             tb = erp.trial_balance()
             assert tb.total_debit == tb.total_credit
             assert all(r.ok for r in erp.query(asset_checks))
-            for row in erp.query(asset_register, dt.date(2026, 12, 31)).rows:
+            assert [r.message for r in erp.check() if not r.ok] == []
+            register = erp.query(asset_register, dt.date(2026, 12, 31))
+            for row in register.rows:
                 assert row.book_value >= 0
+            for site in register.constructions:
+                assert 0 <= site.balance <= site.collected
+            assert under_construction(erp) == sum(
+                (r.debit - r.credit for r in tb.rows if r.account == "1620"), D("0.00")
+            )
             for start, end in (
                 (dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
                 (dt.date(2026, 1, 1), split),

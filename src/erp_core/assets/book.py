@@ -35,16 +35,22 @@ from erp_core.assets.events import (
     AssetEstimateChanged,
     AssetImpaired,
     AssetNumberIssued,
+    AssetsConfigured,
     AssetUsageRecorded,
     CashFlowAccountTagged,
+    ConstructionCapitalised,
+    ConstructionCostAdded,
+    ConstructionOpened,
     DepreciationRun,
     DepreciationRunReversed,
+    InvoiceLineCapitalised,
 )
 from erp_core.assets.values import YearMonth
 from erp_core.kernel.aggregate import Aggregate
 from erp_core.kernel.errors import NotFound, ValidationError
 
 REGISTER_STREAM = "assets:register"
+SETTINGS_STREAM = "assets:settings"
 TAGS_STREAM = "cash-flow-tags"
 ZERO = Decimal(0)
 T = TypeVar("T")
@@ -56,6 +62,14 @@ def category_stream(code: str) -> str:
 
 def asset_stream(number: str) -> str:
     return f"asset:{number}"
+
+
+def construction_stream(code: str) -> str:
+    return f"construction:{code}"
+
+
+def invoice_line_stream(invoice: str, line: int) -> str:
+    return f"asset-source:{invoice}/{line}"
 
 
 def core(call: Callable[[], T], field: str | None = None) -> T:
@@ -313,3 +327,75 @@ class CashFlowTags(Aggregate):
         self.tags[e.account] = e.tag
 
     handlers = {CashFlowAccountTagged: _on_tagged}
+
+
+class AssetSettings(Aggregate):
+    """How depreciation runs itemise their vouchers."""
+
+    cacheable = True
+
+    def __init__(self, stream: str = SETTINGS_STREAM) -> None:
+        super().__init__(stream)
+        self.run_lines = "asset"
+
+    def _on_configured(self, e: AssetsConfigured) -> None:
+        self.run_lines = e.run_lines
+
+    handlers = {AssetsConfigured: _on_configured}
+
+
+class InvoiceLineUse(Aggregate):
+    """What of one supplier invoice account line was capitalised, and into what: a line is
+    never capitalised for more than it posted."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.used = ZERO
+        self.targets: list[str] = []
+
+    def _on_capitalised(self, e: InvoiceLineCapitalised) -> None:
+        self.used += e.amount
+        self.targets.append(e.target)
+
+    handlers = {InvoiceLineCapitalised: _on_capitalised}
+
+
+class Construction(Aggregate):
+    """An asset under construction: the costs collected on its account and what of them was
+    capitalised into assets."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.opened: ConstructionOpened | None = None
+        self.collected = ZERO
+        self.capitalised = ZERO
+        self.assets: list[str] = []
+
+    def _on_opened(self, e: ConstructionOpened) -> None:
+        self.opened = e
+
+    def _on_cost(self, e: ConstructionCostAdded) -> None:
+        self.collected += e.amount
+
+    def _on_capitalised(self, e: ConstructionCapitalised) -> None:
+        self.capitalised += e.amount
+        self.assets.append(e.asset)
+
+    handlers = {
+        ConstructionOpened: _on_opened,
+        ConstructionCostAdded: _on_cost,
+        ConstructionCapitalised: _on_capitalised,
+    }
+
+    @property
+    def code(self) -> str:
+        return self.id.removeprefix("construction:")
+
+    @property
+    def balance(self) -> Decimal:
+        return self.collected - self.capitalised
+
+    def info(self, field: str = "construction") -> ConstructionOpened:
+        if self.opened is None:
+            raise NotFound(f"{field}: unknown asset under construction {self.code!r}")
+        return self.opened

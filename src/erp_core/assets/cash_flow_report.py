@@ -3,9 +3,10 @@
 Balances come from the ledger projection's daily balances WITHOUT closing entries; the direct
 method reads the period's journal lines (closing vouchers left out). Every account gets a
 cash-flow tag (`effective_tags`): an explicit `tag_cash_flow_account` first, then the role an
-asset category gives it, its control role, the standard chart's defaults, a bank or cash name,
-the tag of its nearest tagged parent, and finally its type (equity: financing; income and
-expense: profit). A balance-sheet account left without a tag is reported by name, never plugged.
+asset category or an asset under construction gives it, its control role, the standard chart's
+defaults, a bank or cash name, the tag of its nearest tagged parent, and finally its type
+(equity: financing; income and expense: profit). A balance-sheet account left without a tag
+is reported by name, never plugged.
 """
 
 from __future__ import annotations
@@ -111,6 +112,10 @@ def effective_tags(conn: Connection) -> dict[str, CashFlowTag | None]:
     for row in conn.execute(select(*[c.c[name] for name in CATEGORY_TAGS])):
         for name, code in zip(CATEGORY_TAGS, row, strict=True):
             from_categories.setdefault(code, CATEGORY_TAGS[name])
+    from erp_core.projections.assets import asset_constructions as auc
+
+    for (code,) in conn.execute(select(auc.c.account)):
+        from_categories.setdefault(code, CashFlowTag.INVESTING)  # assets under construction
 
     def own(code: str) -> CashFlowTag | None:
         account = chart[code]

@@ -100,6 +100,13 @@ def report_asset_register(state: Context, as_of: dt.date | None, fmt_name: str) 
             ],
             fmt_name,
         )
+    if fmt_name == "table" and report.constructions:
+        rows_out(
+            f"Assets under construction: {fmt(report.under_construction, report.currency)}",
+            list(report.constructions),
+            ["construction", "name", "account", "collected", "capitalised", "balance"],
+            fmt_name,
+        )
 
 
 @click.command("depreciation-schedule")
@@ -143,7 +150,8 @@ def report_depreciation_schedule(state: Context, asset: str, fmt_name: str) -> N
 def report_asset_movements(
     state: Context, date_from: dt.date, date_to: dt.date, fmt_name: str
 ) -> None:
-    """Per category: opening, additions, disposals, depreciation, impairment, closing."""
+    """Per category and for assets under construction: opening, additions, transfers,
+    disposals, depreciation, impairment, closing."""
     from erp_core.assets.reports import movement_schedule
 
     report = state.erp().query(movement_schedule, date_from, date_to)
@@ -157,6 +165,7 @@ def report_asset_movements(
             "category",
             "opening_cost",
             "additions",
+            "transfers",
             "disposals",
             "closing_cost",
             "opening_accumulated",

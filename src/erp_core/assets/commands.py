@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
 
 from erp_core.kernel.commands import Action, Code, Name, Text, month_text
 from erp_core.kernel.money import Dec
@@ -54,18 +54,43 @@ class DefineAssetCategory(Action):
     switch_to_straight_line: bool = False
 
 
+RunLines = Literal["asset", "category_cost_centre"]
+LineNumber = Annotated[int, Field(ge=1)]
+
+
+class ConfigureAssets(Action):
+    """Settings of fixed assets: a depreciation run's voucher has a line pair per asset
+    (`asset`, the default) or per category and cost centre (`category_cost_centre`)."""
+
+    action: Literal["configure_assets"] = "configure_assets"
+    run_lines: RunLines = "asset"
+
+
 class CapitaliseAsset(Action):
-    """Register an asset: Dr the category's cost account / Cr `credit_account` (AP clearing,
-    bank, assets under construction, opening balances). With `opening_accumulated` and
-    `opening_month` an existing asset is imported with its depreciation to date."""
+    """Register an asset, from one of three sources:
+
+    * a journal: Dr the category's cost account / Cr `credit_account` (bank, AP clearing,
+      opening balances) for `cost`;
+    * a supplier invoice's account line (`supplier_invoice`, `invoice_line`): its cost (default:
+      what of the line is not capitalised yet) moves from the line's account (an asset-clearing
+      account: Dr cost / Cr clearing), or, when the line was posted to the cost account itself,
+      the asset is registered on it with no further voucher;
+    * an asset under construction (`construction`): Dr cost / Cr the construction's account for
+      `cost` (default: all it has collected and not yet capitalised).
+
+    With `opening_accumulated` and `opening_month` an existing asset is imported with its
+    depreciation to date."""
 
     action: Literal["capitalise_asset"] = "capitalise_asset"
     category: Code
     name: Name
     date: dt.date
     available_for_use: dt.date
-    cost: Dec
-    credit_account: str
+    cost: Dec | None = None
+    credit_account: str | None = None
+    supplier_invoice: Code | None = None
+    invoice_line: LineNumber | None = None  # 1 = the invoice's first account line
+    construction: Code | None = None
     residual_value: Dec | None = None  # default: the category's residual rate x cost
     useful_life_months: int | None = None
     method: MethodName | None = None
@@ -125,13 +150,43 @@ class ImpairAsset(Action):
 
 class AdjustAssetCost(Action):
     """A capitalised cost (addition, repair: > 0) or a cost reduction (< 0), spread over the
-    remaining life: Dr/Cr cost against `account`."""
+    remaining life: Dr/Cr cost against `account`; or from a supplier invoice's account line
+    (`supplier_invoice`, `invoice_line`: a later invoice adds cost, a credit line reduces it)."""
 
     action: Literal["adjust_asset_cost"] = "adjust_asset_cost"
     asset: Code
     date: dt.date
-    amount: Dec
+    amount: Dec | None = None
+    account: str | None = None
+    supplier_invoice: Code | None = None
+    invoice_line: LineNumber | None = None
+    memo: Text | None = None
+
+
+class OpenConstruction(Action):
+    """Open an asset under construction: costs are collected on `account` (an asset account
+    kept for assets under construction) until they are capitalised into assets."""
+
+    action: Literal["open_construction"] = "open_construction"
+    code: Code
+    name: Name
     account: str
+    date: dt.date
+    cost_centre: Code | None = None
+
+
+class AddConstructionCost(Action):
+    """Collect a cost on an asset under construction: by a journal (Dr its account /
+    Cr `credit_account` for `amount`) or from a supplier invoice's account line
+    (`supplier_invoice`, `invoice_line`; `amount` defaults to what of the line is unused)."""
+
+    action: Literal["add_construction_cost"] = "add_construction_cost"
+    construction: Code
+    date: dt.date
+    amount: Dec | None = None
+    credit_account: str | None = None
+    supplier_invoice: Code | None = None
+    invoice_line: LineNumber | None = None
     memo: Text | None = None
 
 
@@ -165,13 +220,16 @@ class TagCashFlowAccount(Action):
 
 
 __all__ = [
+    "AddConstructionCost",
     "AdjustAssetCost",
     "CapitaliseAsset",
     "ChangeAssetEstimate",
+    "ConfigureAssets",
     "DefineAssetCategory",
     "DepreciateAssets",
     "DisposeAsset",
     "ImpairAsset",
+    "OpenConstruction",
     "RecordAssetUsage",
     "ReverseDepreciationRun",
     "TagCashFlowAccount",

@@ -21,6 +21,7 @@ VOUCHER_KINDS.register(
     "asset_adjustment",
     "asset_disposal",
     "depreciation_reversal",
+    "construction",
 )
 
 
@@ -75,6 +76,10 @@ class AssetCapitalised(DomainEvent):
     accumulated_impairment_account: str
     cost_centre: str | None = None
     document: str
+    # Where the cost came from (optional: payloads stored before read as journals).
+    supplier_invoice: str | None = None
+    invoice_line: int | None = None
+    construction: str | None = None
 
 
 class AssetEstimateChanged(DomainEvent):
@@ -100,6 +105,8 @@ class AssetCostAdjusted(DomainEvent):
     amount: Dec
     account: str
     document: str
+    supplier_invoice: str | None = None
+    invoice_line: int | None = None
 
 
 class AssetUsageRecorded(DomainEvent):
@@ -163,3 +170,53 @@ class DepreciationRunReversed(DomainEvent):
 class CashFlowAccountTagged(DomainEvent):
     account: str
     tag: str
+
+
+class AssetsConfigured(DomainEvent):
+    """Settings of fixed assets: how a depreciation run's voucher is itemised
+    (`asset`: a line pair per asset; `category_cost_centre`: per category and cost centre)."""
+
+    run_lines: str
+
+
+class InvoiceLineCapitalised(DomainEvent):
+    """On ``asset-source:<invoice>/<line>``: `amount` (base currency) of a supplier invoice's
+    account line went to `target` (an asset, or a construction) by `document`."""
+
+    invoice: str
+    line: int
+    target: str
+    amount: Dec
+    document: str | None = None
+
+
+class ConstructionOpened(DomainEvent):
+    """An asset under construction (``construction:<code>``) collecting costs on `account`."""
+
+    code: str
+    name: str
+    account: str
+    date: dt.date
+    cost_centre: str | None = None
+
+
+class ConstructionCostAdded(DomainEvent):
+    """A cost collected on the construction: by a journal (Dr AUC / Cr `credit_account`) or
+    from a supplier invoice's account line (`invoice`, `line`)."""
+
+    date: dt.date
+    amount: Dec
+    credit_account: str | None = None
+    invoice: str | None = None
+    line: int | None = None
+    document: str | None = None
+    memo: str | None = None
+
+
+class ConstructionCapitalised(DomainEvent):
+    """`amount` of the construction's costs became asset `asset` (Dr its cost / Cr AUC)."""
+
+    date: dt.date
+    asset: str
+    amount: Dec
+    document: str

@@ -7,29 +7,39 @@ only then records the events and posts the vouchers.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from erp_core.assets.book import (
     REGISTER_STREAM,
+    SETTINGS_STREAM,
     TAGS_STREAM,
     ZERO,
     AssetCategory,
     AssetRegister,
+    AssetSettings,
     CashFlowTags,
+    Construction,
     FixedAsset,
+    InvoiceLineUse,
     asset_stream,
     category_stream,
+    construction_stream,
     core,
+    invoice_line_stream,
     method_of,
 )
 from erp_core.assets.commands import (
+    AddConstructionCost,
     AdjustAssetCost,
     CapitaliseAsset,
     ChangeAssetEstimate,
+    ConfigureAssets,
     DefineAssetCategory,
     DepreciateAssets,
     DisposeAsset,
     ImpairAsset,
+    OpenConstruction,
     RecordAssetUsage,
     ReverseDepreciationRun,
     TagCashFlowAccount,
@@ -55,14 +65,19 @@ from erp_core.assets.events import (
     AssetEstimateChanged,
     AssetImpaired,
     AssetNumberIssued,
+    AssetsConfigured,
     AssetUsageRecorded,
     CashFlowAccountTagged,
+    ConstructionCapitalised,
+    ConstructionCostAdded,
+    ConstructionOpened,
     DepreciationRun,
     DepreciationRunReversed,
+    InvoiceLineCapitalised,
 )
 from erp_core.assets.values import YearMonth
 from erp_core.kernel.context import Context
-from erp_core.kernel.errors import ValidationError
+from erp_core.kernel.errors import NotFound, ValidationError
 from erp_core.kernel.registry import handles
 from erp_core.kernel.unit_of_work import UnitOfWork
 from erp_core.ledger import journal
@@ -79,6 +94,8 @@ from erp_core.ledger.posting import (
     post_document,
     round_money,
 )
+from erp_core.procurement.documents import SupplierInvoice, invoice_stream
+from erp_core.procurement.events import InvoiceAccountLine
 
 ASSET_TYPES = ("asset",)
 PL_TYPES = ("income", "expense")
@@ -183,6 +200,97 @@ def define_asset_category(cmd: DefineAssetCategory, ctx: Context) -> list[str]:
 # --- capitalisation ------------------------------------------------------------------------
 
 
+def _invoice_line(
+    uow: UnitOfWork, invoice: str | None, line: int | None
+) -> tuple[dt.date, InvoiceAccountLine, InvoiceLineUse] | None:
+    """The supplier invoice's account line a cost comes from, and what of it is used."""
+    if invoice is None and line is None:
+        return None
+    if invoice is None:
+        raise ValidationError("supplier_invoice", "name the supplier invoice of invoice_line")
+    if line is None:
+        raise ValidationError(
+            "invoice_line", f"name the account line of {invoice} (1 = its first account line)"
+        )
+    posted = uow.get(SupplierInvoice, invoice_stream(invoice)).posted
+    if posted is None:
+        raise NotFound(f"supplier_invoice: unknown supplier invoice {invoice!r}")
+    count = len(posted.account_lines)
+    if not 1 <= line <= count:
+        raise ValidationError(
+            "invoice_line",
+            f"{invoice} has {count} account line{'' if count == 1 else 's'}; no line {line}"
+            + (" (its order lines went to stock)" if not count else ""),
+        )
+    return (
+        posted.date,
+        posted.account_lines[line - 1],
+        uow.get(InvoiceLineUse, invoice_line_stream(invoice, line)),
+    )
+
+
+def _left_of_line(
+    invoice: str,
+    line: InvoiceAccountLine,
+    use: InvoiceLineUse,
+    amount: Decimal | None,
+    field: str = "cost",
+) -> Decimal:
+    """The part of a (debit) invoice line to capitalise: `amount`, or all that is left."""
+    where = f"{invoice} line {line.line}"
+    if line.base <= 0:
+        raise ValidationError(
+            "invoice_line",
+            f"{where} is a credit of {-line.base}; a credit reduces an asset's cost "
+            "(adjust_asset_cost), it capitalises nothing",
+        )
+    left = line.base - use.used
+    if left <= 0:
+        raise ValidationError(
+            "invoice_line",
+            f"{where} ({line.base}) is already capitalised ({', '.join(use.targets)}); "
+            "nothing is left of it",
+        )
+    if amount is None:
+        return left
+    if amount > left:
+        used = f" ({use.used} already went to {', '.join(use.targets)})" if use.used else ""
+        raise ValidationError(
+            field, f"{amount} is more than what is left of {where}: {left} of {line.base}{used}"
+        )
+    return amount
+
+
+def _credit_of_line(
+    invoice: str, line: InvoiceAccountLine, use: InvoiceLineUse, amount: Decimal | None, base: str
+) -> Decimal:
+    """The part of a credit line (negative) to apply: `amount` (negative), or all that is left."""
+    where = f"{invoice} line {line.line}"
+    left = line.base - use.used
+    if not left:
+        raise ValidationError(
+            "invoice_line",
+            f"{where} ({line.base}) is already applied ({', '.join(use.targets)}); nothing is "
+            "left of it",
+        )
+    if amount is None:
+        return left
+    if amount >= 0 or amount < left:
+        raise ValidationError(
+            "amount", f"{where} is a credit: give a negative amount down to {left}, not {amount}"
+        )
+    check_money(-amount, base, "amount")
+    return amount
+
+
+def _one_source(**given: bool) -> None:
+    named = [name for name, on in given.items() if on]
+    if len(named) > 1:
+        raise ValidationError(
+            named[1], f"the cost comes from one source, not from {' and '.join(named)}"
+        )
+
+
 @handles(CapitaliseAsset)
 def capitalise_asset(cmd: CapitaliseAsset, ctx: Context) -> list[str]:
     uow = ctx.uow
@@ -190,18 +298,99 @@ def capitalise_asset(cmd: CapitaliseAsset, ctx: Context) -> list[str]:
     base = company.base_currency
     chart = chart_of(uow)
     cat = uow.get(AssetCategory, category_stream(cmd.category)).info()
-    check_money(cmd.cost, base, "cost")
+    _one_source(
+        supplier_invoice=cmd.supplier_invoice is not None or cmd.invoice_line is not None,
+        construction=cmd.construction is not None,
+    )
+    source = _invoice_line(uow, cmd.supplier_invoice, cmd.invoice_line)
+    construction: Construction | None = None
+    cost_centre = cmd.cost_centre
+    if (source is not None or cmd.construction is not None) and (
+        cmd.opening_accumulated is not None or cmd.opening_month is not None
+    ):
+        raise ValidationError(
+            "opening_accumulated",
+            "an existing asset is imported from a journal (credit_account: opening balances), "
+            "not from a supplier invoice or a construction",
+        )
+    if source is not None:
+        invoice_date, line, use = source
+        assert cmd.supplier_invoice is not None
+        if cmd.cost is not None:
+            check_money(cmd.cost, base, "cost")
+        cost = _left_of_line(cmd.supplier_invoice, line, use, cmd.cost)
+        if cmd.credit_account is not None and cmd.credit_account != line.account:
+            raise ValidationError(
+                "credit_account",
+                f"{cmd.supplier_invoice} line {line.line} was posted to {line.account}; the "
+                "cost moves from there (leave credit_account out)",
+            )
+        credit_code = line.account
+        if cmd.date < invoice_date:
+            raise ValidationError(
+                "date", f"{cmd.date} is before the invoice {cmd.supplier_invoice} of {invoice_date}"
+            )
+        cost_centre = cost_centre or line.cost_centre
+    elif cmd.construction is not None:
+        construction = uow.get(Construction, construction_stream(cmd.construction))
+        site = construction.info()
+        if cmd.cost is not None:
+            check_money(cmd.cost, base, "cost")
+        if construction.balance <= 0:
+            raise ValidationError(
+                "construction",
+                f"{site.code} has nothing left to capitalise (collected {construction.collected},"
+                f" capitalised {construction.capitalised}"
+                + (f" as {', '.join(construction.assets)}" if construction.assets else "")
+                + ")",
+            )
+        cost = construction.balance if cmd.cost is None else cmd.cost
+        if cost > construction.balance:
+            raise ValidationError(
+                "cost",
+                f"{cost} is more than {site.code} holds: {construction.balance} not yet "
+                "capitalised",
+            )
+        if cmd.credit_account is not None and cmd.credit_account != site.account:
+            raise ValidationError(
+                "credit_account",
+                f"{site.code} collects its costs on {site.account}; the cost moves from there "
+                "(leave credit_account out)",
+            )
+        credit_code = site.account
+        if cmd.date < site.date:
+            raise ValidationError(
+                "date", f"{cmd.date} is before {site.code} was opened ({site.date})"
+            )
+        cost_centre = cost_centre or site.cost_centre
+    else:
+        if cmd.cost is None:
+            raise ValidationError(
+                "cost",
+                "give the cost (or capitalise from a supplier invoice line or a construction)",
+            )
+        if cmd.credit_account is None:
+            raise ValidationError(
+                "credit_account",
+                "name the account credited (bank, asset clearing, opening balances), or "
+                "capitalise from a supplier invoice line or a construction",
+            )
+        cost, credit_code = cmd.cost, cmd.credit_account
+    check_money(cost, base, "cost")
     for field, code in (
         ("cost_account", cat.cost_account),
         ("accumulated_depreciation_account", cat.accumulated_depreciation_account),
         ("depreciation_expense_account", cat.depreciation_expense_account),
     ):
         chart.check_postable(code, base, f"category.{field}")
-    credit = chart.check_postable(cmd.credit_account, base, "credit_account")
-    if credit.code == cat.cost_account:
-        raise ValidationError("credit_account", "must differ from the asset's cost account")
-    if cmd.cost_centre is not None:
-        chart.check_dimensions({"cost_centre": cmd.cost_centre}, "cost_centre")
+    # the invoice line may have been posted straight to the cost account: nothing to move then
+    direct = source is not None and credit_code == cat.cost_account
+    if not direct:
+        credit = chart.check_postable(credit_code, base, "credit_account")
+        if credit.code == cat.cost_account:
+            raise ValidationError("credit_account", "must differ from the asset's cost account")
+    if cost_centre is not None:
+        chart.check_dimensions({"cost_centre": cost_centre}, "cost_centre")
     _check_life(cmd.useful_life_months)
     method_name = cmd.method or cat.method
     factor = cmd.factor if cmd.factor is not None else (cat.factor if cmd.method is None else None)
@@ -215,7 +404,7 @@ def capitalise_asset(cmd: CapitaliseAsset, ctx: Context) -> list[str]:
         check_money(cmd.residual_value, base, "residual_value", positive=False)
         residual = cmd.residual_value
     else:
-        residual = round_money(cmd.cost * cat.residual_rate, base)
+        residual = round_money(cost * cat.residual_rate, base)
     if cmd.opening_accumulated is not None:
         check_money(cmd.opening_accumulated, base, "opening_accumulated", positive=False)
     life = cmd.useful_life_months or cat.useful_life_months
@@ -227,7 +416,7 @@ def capitalise_asset(cmd: CapitaliseAsset, ctx: Context) -> list[str]:
     )
     terms = core(
         lambda: AssetTerms(
-            cost=cmd.cost,
+            cost=cost,
             residual_value=residual,
             useful_life_months=life,
             available_for_use=cmd.available_for_use,
@@ -249,21 +438,25 @@ def capitalise_asset(cmd: CapitaliseAsset, ctx: Context) -> list[str]:
     number = register.next_number()
     opening = cmd.opening_accumulated or ZERO
     memo = cmd.memo or f"{number} {cmd.name}"
-    lines = [gl(cat.cost_account, cmd.cost, base, memo, _dims_of(cmd.cost_centre))]
-    if opening:
-        lines.append(gl(cat.accumulated_depreciation_account, -opening, base, memo))
-    lines.append(gl(cmd.credit_account, -(cmd.cost - opening), base, memo))
-    lines = [line for line in lines if line.base]
-    document = post_document(
-        uow,
-        series="CAP",
-        kind="asset_capitalise",
-        date=cmd.date,
-        memo=memo,
-        lines=lines,
-        actor=ctx.actor,
-        now=ctx.now,
-    )
+    if direct:
+        assert cmd.supplier_invoice is not None
+        document = cmd.supplier_invoice  # the invoice itself debited the cost account
+    else:
+        lines = [gl(cat.cost_account, cost, base, memo, _dims_of(cost_centre))]
+        if opening:
+            lines.append(gl(cat.accumulated_depreciation_account, -opening, base, memo))
+        lines.append(gl(credit_code, -(cost - opening), base, memo))
+        lines = [line for line in lines if line.base]
+        document = post_document(
+            uow,
+            series="CAP",
+            kind="asset_capitalise",
+            date=cmd.date,
+            memo=memo,
+            lines=lines,
+            actor=ctx.actor,
+            now=ctx.now,
+        )
     register.trigger(ctx.event(AssetNumberIssued, number=number))
     asset = uow.get(FixedAsset, asset_stream(number))
     asset.trigger(
@@ -274,7 +467,7 @@ def capitalise_asset(cmd: CapitaliseAsset, ctx: Context) -> list[str]:
             category=cat.code,
             date=cmd.date,
             available_for_use=cmd.available_for_use,
-            cost=cmd.cost,
+            cost=cost,
             residual_value=residual,
             useful_life_months=life,
             method=method_name,
@@ -285,7 +478,7 @@ def capitalise_asset(cmd: CapitaliseAsset, ctx: Context) -> list[str]:
             opening_accumulated=cmd.opening_accumulated,
             opening_month=cmd.opening_month,
             fiscal_year_start_month=fy_start,
-            credit_account=cmd.credit_account,
+            credit_account=credit_code,
             cost_account=cat.cost_account,
             accumulated_depreciation_account=cat.accumulated_depreciation_account,
             depreciation_expense_account=cat.depreciation_expense_account,
@@ -293,11 +486,36 @@ def capitalise_asset(cmd: CapitaliseAsset, ctx: Context) -> list[str]:
             loss_account=cat.loss_account,
             impairment_loss_account=cat.impairment_loss_account,
             accumulated_impairment_account=cat.accumulated_impairment_account,
-            cost_centre=cmd.cost_centre,
+            cost_centre=cost_centre,
             document=document,
+            supplier_invoice=cmd.supplier_invoice,
+            invoice_line=cmd.invoice_line,
+            construction=cmd.construction,
         )
     )
-    return [number, document]
+    if source is not None:
+        assert cmd.supplier_invoice is not None and cmd.invoice_line is not None
+        source[2].trigger(
+            ctx.event(
+                InvoiceLineCapitalised,
+                invoice=cmd.supplier_invoice,
+                line=cmd.invoice_line,
+                target=number,
+                amount=cost,
+                document=None if direct else document,
+            )
+        )
+    if construction is not None:
+        construction.trigger(
+            ctx.event(
+                ConstructionCapitalised,
+                date=cmd.date,
+                asset=number,
+                amount=cost,
+                document=document,
+            )
+        )
+    return [number] if direct else [number, document]
 
 
 def _dims_of(cost_centre: str | None) -> dict[str, str]:
@@ -353,10 +571,11 @@ def depreciate_assets(cmd: DepreciateAssets, ctx: Context) -> list[str]:
         if rows:
             plan.append((m, rows))
         m = m + 1
+    per_asset = uow.get(AssetSettings, SETTINGS_STREAM).run_lines == "asset"
     documents: list[str] = []
     for m, rows in plan:
-        lines: list[PostedLine] = []
-        for a, amount in rows:
+        lines = _run_lines(rows, m, base) if not per_asset else []
+        for a, amount in rows if per_asset else ():
             if not amount:
                 continue
             info = a.info()
@@ -491,6 +710,32 @@ def reverse_depreciation_run(cmd: ReverseDepreciationRun, ctx: Context) -> list[
     return [document] if document else []
 
 
+def _run_lines(
+    rows: list[tuple[FixedAsset, Decimal]], month: YearMonth, base: str
+) -> list[PostedLine]:
+    """A run's lines per category and cost centre: one expense line (with the cost centre) and
+    one accumulated-depreciation line per category, cost centre and pair of accounts."""
+    totals: dict[tuple[str, str, str, str], Decimal] = {}
+    for a, amount in rows:
+        info = a.info()
+        key = (
+            info.category,
+            info.cost_centre or "",
+            info.depreciation_expense_account,
+            info.accumulated_depreciation_account,
+        )
+        totals[key] = totals.get(key, ZERO) + amount
+    lines: list[PostedLine] = []
+    for (category, centre, expense, accumulated), amount in sorted(totals.items()):
+        if not amount:
+            continue
+        memo = f"Depreciation {category}{' ' + centre if centre else ''} {month}"
+        dims = _dims_of(centre or None)
+        lines.append(gl(expense, amount, base, memo, dims))
+        lines.append(gl(accumulated, -amount, base, memo))
+    return lines
+
+
 def _amount_for(asset: FixedAsset, month: YearMonth, posted: Decimal) -> Decimal:
     """What brings the asset's posted depreciation to its schedule at the end of `month`."""
     return core(
@@ -589,40 +834,239 @@ def adjust_asset_cost(cmd: AdjustAssetCost, ctx: Context) -> list[str]:
     base = company_of(uow).base_currency
     asset = _load(uow, cmd.asset)
     info = asset.check_active()
-    if cmd.amount == 0:
+    source = _invoice_line(uow, cmd.supplier_invoice, cmd.invoice_line)
+    if source is not None:
+        invoice_date, line, use = source
+        where = f"{cmd.supplier_invoice} line {line.line}"
+        left = line.base - use.used
+        if not left:
+            raise ValidationError(
+                "invoice_line",
+                f"{where} ({line.base}) is already capitalised ({', '.join(use.targets)}); "
+                "nothing is left of it",
+            )
+        amount = left if cmd.amount is None else cmd.amount
+        if amount * line.base < 0 or abs(amount) > abs(left):
+            raise ValidationError(
+                "amount",
+                f"{amount} does not fit {where}: {left} of its {line.base} is left to capitalise",
+            )
+        if cmd.account is not None and cmd.account != line.account:
+            raise ValidationError(
+                "account",
+                f"{where} was posted to {line.account}; the cost moves from there "
+                "(leave account out)",
+            )
+        account = line.account
+        if cmd.date < invoice_date:
+            raise ValidationError(
+                "date", f"{cmd.date} is before the invoice {cmd.supplier_invoice} of {invoice_date}"
+            )
+    else:
+        if cmd.amount is None:
+            raise ValidationError("amount", "give the amount (or a supplier invoice line)")
+        if cmd.account is None:
+            raise ValidationError(
+                "account", "name the account on the other side (or a supplier invoice line)"
+            )
+        amount, account = cmd.amount, cmd.account
+    if amount == 0:
         raise ValidationError("amount", "a cost adjustment must not be zero")
-    check_money(abs(cmd.amount), base, "amount")
+    check_money(abs(amount), base, "amount")
     chart = chart_of(uow)
-    chart.check_postable(cmd.account, base, "account")
-    if cmd.account == info.cost_account:
-        raise ValidationError("account", "must differ from the asset's cost account")
+    direct = source is not None and account == info.cost_account
+    if not direct:
+        chart.check_postable(account, base, "account")
+        if account == info.cost_account:
+            raise ValidationError("account", "must differ from the asset's cost account")
     asset.check_prospective(cmd.date, "date")
-    asset.check_schedule(CostAdjustment(cmd.date, cmd.amount))
+    asset.check_schedule(CostAdjustment(cmd.date, amount))
     check_period(uow, cmd.date)
     memo = cmd.memo or f"{asset.number} {info.name} cost adjustment"
-    document = post_document(
-        uow,
-        series="FAA",
-        kind="asset_adjustment",
-        date=cmd.date,
-        memo=memo,
-        lines=[
-            gl(info.cost_account, cmd.amount, base, memo, _dims(asset)),
-            gl(cmd.account, -cmd.amount, base, memo),
-        ],
-        actor=ctx.actor,
-        now=ctx.now,
-    )
+    if direct:
+        assert cmd.supplier_invoice is not None
+        document = cmd.supplier_invoice
+    else:
+        document = post_document(
+            uow,
+            series="FAA",
+            kind="asset_adjustment",
+            date=cmd.date,
+            memo=memo,
+            lines=[
+                gl(info.cost_account, amount, base, memo, _dims(asset)),
+                gl(account, -amount, base, memo),
+            ],
+            actor=ctx.actor,
+            now=ctx.now,
+        )
     asset.trigger(
         ctx.event(
             AssetCostAdjusted,
             date=cmd.date,
-            amount=cmd.amount,
-            account=cmd.account,
+            amount=amount,
+            account=account,
             document=document,
+            supplier_invoice=cmd.supplier_invoice,
+            invoice_line=cmd.invoice_line,
         )
     )
-    return [document]
+    if source is not None:
+        assert cmd.supplier_invoice is not None and cmd.invoice_line is not None
+        source[2].trigger(
+            ctx.event(
+                InvoiceLineCapitalised,
+                invoice=cmd.supplier_invoice,
+                line=cmd.invoice_line,
+                target=asset.number,
+                amount=amount,
+                document=None if direct else document,
+            )
+        )
+    return [] if direct else [document]
+
+
+# --- assets under construction -------------------------------------------------------------
+
+
+@handles(OpenConstruction)
+def open_construction(cmd: OpenConstruction, ctx: Context) -> list[str]:
+    uow = ctx.uow
+    base = company_of(uow).base_currency
+    chart = chart_of(uow)
+    _account(chart, cmd.account, "account", base, ASSET_TYPES)
+    if cmd.cost_centre is not None:
+        chart.check_dimensions({"cost_centre": cmd.cost_centre}, "cost_centre")
+    check_period(uow, cmd.date)
+    construction = uow.get(Construction, construction_stream(cmd.code))
+    if construction.opened is not None:
+        raise ValidationError("code", f"asset under construction {cmd.code!r} already exists")
+    construction.trigger(
+        ctx.event(
+            ConstructionOpened,
+            code=cmd.code,
+            name=cmd.name,
+            account=cmd.account,
+            date=cmd.date,
+            cost_centre=cmd.cost_centre,
+        )
+    )
+    return [cmd.code]
+
+
+@handles(AddConstructionCost)
+def add_construction_cost(cmd: AddConstructionCost, ctx: Context) -> list[str]:
+    uow = ctx.uow
+    base = company_of(uow).base_currency
+    chart = chart_of(uow)
+    construction = uow.get(Construction, construction_stream(cmd.construction))
+    site = construction.info()
+    if cmd.date < site.date:
+        raise ValidationError("date", f"{cmd.date} is before {site.code} was opened ({site.date})")
+    source = _invoice_line(uow, cmd.supplier_invoice, cmd.invoice_line)
+    if source is not None:
+        assert cmd.supplier_invoice is not None
+        if cmd.credit_account is not None:
+            raise ValidationError(
+                "credit_account",
+                "a cost from a supplier invoice line moves from the line's account "
+                "(leave credit_account out)",
+            )
+        invoice_date, line, use = source
+        if line.base < 0:  # a credit (discount, credit note) takes collected cost back off
+            amount = _credit_of_line(cmd.supplier_invoice, line, use, cmd.amount, base)
+            if construction.balance + amount < 0:
+                raise ValidationError(
+                    "invoice_line",
+                    f"{site.code} holds {construction.balance}; a credit of {-amount} would take "
+                    "it below zero",
+                )
+        else:
+            if cmd.amount is not None:
+                check_money(cmd.amount, base, "amount")
+            amount = _left_of_line(cmd.supplier_invoice, line, use, cmd.amount, "amount")
+        credit_code = line.account
+        if cmd.date < invoice_date:
+            raise ValidationError(
+                "date", f"{cmd.date} is before the invoice {cmd.supplier_invoice} of {invoice_date}"
+            )
+    else:
+        if cmd.amount is None:
+            raise ValidationError("amount", "give the amount (or a supplier invoice line)")
+        if cmd.credit_account is None:
+            raise ValidationError(
+                "credit_account",
+                "name the account credited (bank, payroll, stock), or a supplier invoice line",
+            )
+        check_money(cmd.amount, base, "amount")
+        amount, credit_code = cmd.amount, cmd.credit_account
+    chart.check_postable(site.account, base, "construction.account")
+    direct = source is not None and credit_code == site.account
+    if not direct:
+        chart.check_postable(credit_code, base, "credit_account")
+        if credit_code == site.account:
+            raise ValidationError(
+                "credit_account", f"must differ from the construction's account {site.account}"
+            )
+    check_period(uow, cmd.date)
+    memo = cmd.memo or f"{site.code} {site.name}"
+    if direct:
+        assert cmd.supplier_invoice is not None
+        document = cmd.supplier_invoice
+    else:
+        dims = _dims_of(site.cost_centre)
+        document = post_document(
+            uow,
+            series="AUC",
+            kind="construction",
+            date=cmd.date,
+            memo=memo,
+            lines=[
+                gl(site.account, amount, base, memo, dims),
+                gl(credit_code, -amount, base, memo),
+            ],
+            actor=ctx.actor,
+            now=ctx.now,
+        )
+    construction.trigger(
+        ctx.event(
+            ConstructionCostAdded,
+            date=cmd.date,
+            amount=amount,
+            credit_account=None if direct else credit_code,
+            invoice=cmd.supplier_invoice,
+            line=cmd.invoice_line,
+            document=document,
+            memo=cmd.memo,
+        )
+    )
+    if source is not None:
+        assert cmd.supplier_invoice is not None and cmd.invoice_line is not None
+        source[2].trigger(
+            ctx.event(
+                InvoiceLineCapitalised,
+                invoice=cmd.supplier_invoice,
+                line=cmd.invoice_line,
+                target=site.code,
+                amount=amount,
+                document=None if direct else document,
+            )
+        )
+    return [] if direct else [document]
+
+
+# --- settings ------------------------------------------------------------------------------
+
+
+@handles(ConfigureAssets)
+def configure_assets(cmd: ConfigureAssets, ctx: Context) -> list[str]:
+    uow = ctx.uow
+    company_of(uow)
+    settings = uow.get(AssetSettings, SETTINGS_STREAM)
+    if settings.exists and settings.run_lines == cmd.run_lines:
+        raise ValidationError("run_lines", f"depreciation runs already itemise per {cmd.run_lines}")
+    settings.trigger(ctx.event(AssetsConfigured, run_lines=cmd.run_lines))
+    return []
 
 
 @handles(RecordAssetUsage)

@@ -42,6 +42,15 @@ class CategoryTotal(_Report):
     book_value: Dec
 
 
+class ConstructionRow(_Report):
+    construction: str
+    name: str
+    account: str
+    collected: Dec
+    capitalised: Dec
+    balance: Dec  # collected and not yet capitalised: what the AUC account holds for it
+
+
 class AssetRegisterReport(_Report):
     as_of: dt.date
     currency: str
@@ -51,6 +60,8 @@ class AssetRegisterReport(_Report):
     accumulated_depreciation: Dec
     accumulated_impairment: Dec
     book_value: Dec
+    constructions: list[ConstructionRow] = []
+    under_construction: Dec = Decimal(0)  # the constructions' balances together
 
 
 class ScheduleRow(_Report):
@@ -138,6 +149,7 @@ def asset_register(conn: Connection, as_of: dt.date) -> AssetRegisterReport:
         )
         for code, items in sorted(by_category.items())
     ]
+    sites = construction_rows(conn, as_of, base)
     return AssetRegisterReport(
         as_of=as_of,
         currency=base,
@@ -147,7 +159,39 @@ def asset_register(conn: Connection, as_of: dt.date) -> AssetRegisterReport:
         accumulated_depreciation=total(rows, "accumulated_depreciation"),
         accumulated_impairment=total(rows, "accumulated_impairment"),
         book_value=total(rows, "book_value"),
+        constructions=sites,
+        under_construction=sum((r.balance for r in sites), from_minor(0, base)),
     )
+
+
+def construction_rows(conn: Connection, as_of: dt.date, base: str) -> list[ConstructionRow]:
+    """Every asset under construction opened by `as_of`: collected, capitalised, balance."""
+    from erp_core.projections.assets import asset_constructions as c
+    from erp_core.projections.assets import construction_entries as ce
+
+    sums: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    query = (
+        select(ce.c.construction, ce.c.kind, func.sum(ce.c.amount_minor))
+        .where(ce.c.date <= as_of)
+        .group_by(ce.c.construction, ce.c.kind)
+    )
+    for code, kind, amount in conn.execute(query):
+        sums[code][kind] += int(amount)
+    rows = []
+    query2 = select(c.c.code, c.c.name, c.c.account).where(c.c.opened <= as_of).order_by(c.c.code)
+    for code, name, account in conn.execute(query2):
+        collected, capitalised = sums[code]["cost"], -sums[code]["capitalised"]
+        rows.append(
+            ConstructionRow(
+                construction=code,
+                name=name,
+                account=account,
+                collected=from_minor(collected, base),
+                capitalised=from_minor(capitalised, base),
+                balance=from_minor(collected - capitalised, base),
+            )
+        )
+    return rows
 
 
 def _asset_inputs(conn: Connection, number: str) -> tuple[dict[str, Any], list[Any]]:
@@ -295,7 +339,9 @@ def asset_checks(conn: Connection) -> list[CheckResult]:
     """Each account that holds asset cost, accumulated depreciation or accumulated impairment
     equals what the asset sub-ledger puts there (credit balances shown as negative)."""
     from erp_core.ledger.checks import _check
+    from erp_core.projections.assets import asset_constructions as c
     from erp_core.projections.assets import asset_entries as e
+    from erp_core.projections.assets import construction_entries as ce
     from erp_core.projections.assets import fixed_assets as a
     from erp_core.projections.schema import daily_balances as b
 
@@ -321,6 +367,28 @@ def asset_checks(conn: Connection) -> list[CheckResult]:
         expected[cost_acc] += int(cost)
         expected[dep_acc] -= int(dep)
         expected[imp_acc] -= int(imp)
+    # a category's accounts hold nothing until its first asset: a cost posted there before is
+    # a difference too
+    from erp_core.projections.assets import asset_categories as cat
+
+    for row in conn.execute(
+        select(
+            cat.c.cost_account,
+            cat.c.accumulated_depreciation_account,
+            cat.c.accumulated_impairment_account,
+        )
+    ):
+        for account in row:
+            expected[account] += 0
+    # assets under construction: each AUC account holds what its constructions collected and
+    # did not capitalise yet
+    sites = (
+        select(c.c.account, func.coalesce(func.sum(ce.c.amount_minor), 0))
+        .select_from(c.outerjoin(ce, ce.c.construction == c.c.code))
+        .group_by(c.c.account)
+    )
+    for account, amount in conn.execute(sites):
+        expected[account] += int(amount)
     if not expected:
         return []
     actual = {
@@ -336,16 +404,20 @@ def asset_checks(conn: Connection) -> list[CheckResult]:
             f"fixed assets {account}",
             from_minor(expected[account], base),
             from_minor(actual.get(account, 0), base),
-            f"account {account} and the asset register",
+            f"account {account} and the asset register (assets and assets under construction)",
         )
         for account in sorted(expected)
     ]
 
 
+UNDER_CONSTRUCTION = "under construction"
+
+
 class MovementRow(_Report):
     category: str
     opening_cost: Dec
-    additions: Dec  # capitalisations and cost adjustments
+    additions: Dec  # capitalisations and cost adjustments (not from constructions)
+    transfers: Dec  # from assets under construction (+ on the assets, - on the construction)
     disposals: Dec  # cost removed
     closing_cost: Dec
     opening_accumulated: Dec  # depreciation and impairment
@@ -367,7 +439,9 @@ class MovementSchedule(_Report):
 
 
 def movement_schedule(conn: Connection, date_from: dt.date, date_to: dt.date) -> MovementSchedule:
-    """Per category: opening, additions, disposals, depreciation, impairment, closing."""
+    """Per category: opening, additions, transfers from assets under construction, disposals,
+    depreciation, impairment, closing; and a row for assets under construction (costs
+    collected as additions, capitalised ones as negative transfers)."""
     from erp_core.projections.assets import asset_entries as e
     from erp_core.projections.assets import fixed_assets as a
 
@@ -381,11 +455,12 @@ def movement_schedule(conn: Connection, date_from: dt.date, date_to: dt.date) ->
             e.c.cost_minor,
             e.c.depreciation_minor,
             e.c.impairment_minor,
+            e.c.detail,
         )
         .select_from(e.join(a, a.c.number == e.c.asset))
         .where(e.c.date <= date_to)
     )
-    for category, kind, date, cost, dep, imp in conn.execute(query):
+    for category, kind, date, cost, dep, imp, detail in conn.execute(query):
         f = figures[category]
         accumulated = int(dep) + int(imp)
         if date < date_from:
@@ -395,6 +470,8 @@ def movement_schedule(conn: Connection, date_from: dt.date, date_to: dt.date) ->
         if kind == "disposal":
             f["disposals"] -= int(cost)
             f["disposals_accumulated"] -= accumulated
+        elif kind == "capitalise" and detail and "construction" in json.loads(detail):
+            f["transfers"] += int(cost)
         elif kind == "capitalise":
             f["additions"] += int(cost)
             f["acquired_accumulated"] += int(dep)
@@ -405,8 +482,23 @@ def movement_schedule(conn: Connection, date_from: dt.date, date_to: dt.date) ->
         elif kind == "impairment":
             f["impairment"] += int(imp)
 
+    from erp_core.projections.assets import construction_entries as ce
+
+    sites: dict[str, int] = defaultdict(int)
+    for date, kind, amount in conn.execute(
+        select(ce.c.date, ce.c.kind, ce.c.amount_minor).where(ce.c.date <= date_to)
+    ):
+        if date < date_from:
+            sites["opening_cost"] += int(amount)
+        elif kind == "cost":
+            sites["additions"] += int(amount)
+        else:
+            sites["transfers"] += int(amount)
+    if sites:
+        figures[UNDER_CONSTRUCTION] = sites
+
     def row(category: str, f: dict[str, int]) -> MovementRow:
-        closing_cost = f["opening_cost"] + f["additions"] - f["disposals"]
+        closing_cost = f["opening_cost"] + f["additions"] + f["transfers"] - f["disposals"]
         closing_acc = (
             f["opening_accumulated"]
             + f["acquired_accumulated"]
@@ -422,6 +514,7 @@ def movement_schedule(conn: Connection, date_from: dt.date, date_to: dt.date) ->
             category=category,
             opening_cost=m(f["opening_cost"]),
             additions=m(f["additions"]),
+            transfers=m(f["transfers"]),
             disposals=m(f["disposals"]),
             closing_cost=m(closing_cost),
             opening_accumulated=m(f["opening_accumulated"]),

@@ -159,16 +159,38 @@ class InvoiceLine(Line):
     tax_rate: Dec = Decimal(0)
 
 
+class AccountInvoiceLine(Line):
+    """An invoice line not matched to an order (a fixed asset, a service, a discount): its net
+    `amount` (negative for a credit) is posted to `account`, e.g. an asset-clearing or
+    assets-under-construction account, from which the asset is capitalised."""
+
+    account: str
+    amount: Dec
+    tax_rate: Dec = Decimal(0)
+    memo: Text | None = None
+    cost_centre: Code | None = None
+
+
 class PostSupplierInvoice(Action):
-    """Book a supplier invoice, matched against order and receipts."""
+    """Book a supplier invoice: order lines matched against order and receipts, and account
+    lines (not ordered through stock) posted to the accounts they name."""
 
     action: Literal["post_supplier_invoice"] = "post_supplier_invoice"
     supplier: Code
     supplier_reference: Code
     date: dt.date
-    lines: Annotated[list[InvoiceLine], Field(min_length=1, max_length=MAX_LINES)]
+    lines: Annotated[list[InvoiceLine], Field(max_length=MAX_LINES)] = Field(default_factory=list)
+    account_lines: Annotated[list[AccountInvoiceLine], Field(max_length=MAX_LINES)] = Field(
+        default_factory=list
+    )
     total: Dec | None = None  # the invoice's printed total, checked when given
     rate: Dec | None = None  # a foreign document's rate; default: the rate table's
+
+    @model_validator(mode="after")
+    def _some_lines(self) -> PostSupplierInvoice:
+        if not self.lines and not self.account_lines:
+            raise ValueError("lines: an invoice needs at least one line or account line")
+        return self
 
 
 class PaySupplier(Action):

@@ -25,6 +25,13 @@ from erp_core.procurement.events import (
 )
 
 ZERO = Decimal(0)
+
+
+def invoice_stream(document: str) -> str:
+    """The stream of supplier invoice `document` (read by areas after procurement)."""
+    return f"pinv:{document}"
+
+
 OrderStatus = Literal["draft", "approved", "partly_received", "received", "closed", "cancelled"]
 
 

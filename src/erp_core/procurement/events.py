@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -121,6 +122,19 @@ class GoodsInvoiced(DomainEvent):
     lines: dict[int, InvoicedLine]  # by order line
 
 
+class InvoiceAccountLine(BaseModel):
+    """An invoice line posted to an account (not matched to an order), numbered from 1."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    line: int
+    account: str
+    amount: Dec  # net, in the invoice's currency (negative: a credit)
+    base: Dec  # net, in the base currency (what the account was debited)
+    tax: Dec = Decimal(0)  # in the invoice's currency
+    memo: str | None = None
+    cost_centre: str | None = None
+
+
 class SupplierInvoicePosted(DomainEvent):
     document: str
     supplier: str
@@ -138,6 +152,8 @@ class SupplierInvoicePosted(DomainEvent):
     rate_date: dt.date | None = None
     base_tax: Dec | None = None
     base_total: Dec | None = None  # the payable booked in the base currency
+    # Lines posted to accounts (not ordered through stock); empty in payloads stored before.
+    account_lines: tuple[InvoiceAccountLine, ...] = ()
 
 
 class SupplierReferenceClaimed(DomainEvent):

@@ -60,10 +60,12 @@ from erp_core.procurement.documents import (
     SupplierInvoice,
     SupplierPayment,
     SupplierReference,
+    invoice_stream,
 )
 from erp_core.procurement.events import (
     GoodsInvoiced,
     GoodsReceived,
+    InvoiceAccountLine,
     InvoicedLine,
     OrderLine,
     PlanLine,
@@ -92,10 +94,6 @@ def order_stream(document: str) -> str:
 
 def plan_stream(document: str) -> str:
     return f"plan:{document}"
-
-
-def invoice_stream(document: str) -> str:
-    return f"pinv:{document}"
 
 
 def payment_stream(document: str) -> str:
@@ -621,7 +619,61 @@ def post_supplier_invoice(cmd: PostSupplierInvoice, ctx: Context) -> list[str]:
             lines.append(gl(conf.input_tax_account, line_tax, base, f"tax {memo}"))
         net += amount
         tax += line_tax
+    account_lines: list[InvoiceAccountLine] = []
+    for i, acc_line in enumerate(cmd.account_lines):
+        where = f"account_lines[{i}]"
+        chart.check_postable(acc_line.account, currency, f"{where}.account")
+        if acc_line.amount == 0:
+            raise ValidationError(f"{where}.amount", "must not be zero")
+        check_money(abs(acc_line.amount), currency, f"{where}.amount")
+        if not 0 <= acc_line.tax_rate <= 1:
+            raise ValidationError(f"{where}.tax_rate", "a fraction between 0 and 1 (0.2 = 20%)")
+        dims = {} if acc_line.cost_centre is None else {"cost_centre": acc_line.cost_centre}
+        chart.check_dimensions(dims, f"{where}.cost_centre")
+        line_tax = round_money(acc_line.amount * acc_line.tax_rate, currency)
+        memo = acc_line.memo or f"{cmd.supplier_reference} line {i + 1}"
+        if rate is None:
+            line_base = acc_line.amount
+            lines.append(gl(acc_line.account, line_base, base, memo, dims))
+            if line_tax:
+                lines.append(gl(conf.input_tax_account, line_tax, base, f"tax {memo}"))
+        else:
+            line_base = to_base(acc_line.amount, rate, base)
+            posted = foreign_line(
+                acc_line.account, acc_line.amount, line_base, currency, rate, memo
+            )
+            lines.append(posted.model_copy(update={"dimensions": dims}))
+            if line_tax:
+                lines.append(
+                    foreign_line(
+                        conf.input_tax_account,
+                        line_tax,
+                        to_base(line_tax, rate, base),
+                        currency,
+                        rate,
+                        f"tax {memo}",
+                    )
+                )
+        account_lines.append(
+            InvoiceAccountLine(
+                line=i + 1,
+                account=acc_line.account,
+                amount=acc_line.amount,
+                base=line_base,
+                tax=line_tax,
+                memo=acc_line.memo,
+                cost_centre=acc_line.cost_centre,
+            )
+        )
+        net += acc_line.amount
+        tax += line_tax
     total = net + tax
+    if total <= 0:
+        raise ValidationError(
+            "total",
+            f"the invoice comes to {total:f}; an invoice must come to more than zero "
+            "(credit lines may only reduce it)",
+        )
     if cmd.total is not None and cmd.total != total:
         raise ValidationError(
             "total",
@@ -698,6 +750,7 @@ def post_supplier_invoice(cmd: PostSupplierInvoice, ctx: Context) -> list[str]:
             net=net,
             tax=tax,
             total=total,
+            account_lines=tuple(account_lines),
             **foreign,
         )
     )
