@@ -171,3 +171,48 @@ def test_register_cost_and_year_to_date(erp: Erp) -> None:
     assert (a.employer_contributions, a.paid, a.open) == (D("480.00"), D("3904.00"),
                                                           D("3904.00"))  # fmt: skip
     assert erp.query(year_to_date, 2026, "2026-02", bob)[0].net == D("3003.00")
+
+
+def test_the_reports_and_remittance_through_the_cli(erp: Erp) -> None:
+    from click.testing import CliRunner
+
+    from erp_core.cli import cli
+
+    setup_payroll(erp, WITH_EMPLOYER)
+    erp.define_leave_type(code="annual", name="Annual", accrual_per_month="2")
+    ada = hire(erp, department="ENG")
+    erp.record_attendance(employee=ada, days=[{"day": "2026-03-02", "hours": "8",
+                                               "overtime_hours": "1.5"}])  # fmt: skip
+    run = erp.run_payroll(month="2026-03").documents[0]
+    db = ["--db", f"sqlite:///{erp.url.path}"]
+
+    def erp_cli(*args: str) -> str:
+        out = CliRunner().invoke(cli, [*db, *args])
+        assert out.exit_code == 0, out.output
+        return out.output
+
+    register = erp_cli("report", "payroll-register", run, "--format", "csv")
+    assert register.splitlines()[0] == (
+        "employee,name,department,payment_days,pension,allowance,basic,er_pension,income_tax,"
+        "gross,deductions,net,employer_contributions"
+    )
+    assert register.splitlines()[-1].startswith("TOTAL,,,31,160.00,400.00,4000.00,240.00,336.00")
+    assert "3,904.00" in erp_cli("report", "payslip", ada, "2026-03")
+    cost = erp_cli("report", "payroll-cost", "--from-month", "2026-03", "--format", "csv")
+    assert "ENG,er_pension,employer_contribution,240.00" in cost
+    assert "4400.00" in erp_cli("report", "payroll-ytd", "--year", "2026", "--format", "csv")
+    out = erp_cli("payroll", "remit", "2026-03", "--date", "2026-04-10", "--bank-account",
+                  "1120", "--authority", "Tax office", "--account", "2420")  # fmt: skip
+    assert out.startswith("payroll 2026-03 remitted to Tax office: PLR-2026-")
+    liabilities = erp_cli("report", "payroll-liabilities", "--format", "csv")
+    assert "2026-03,PR-2026-000001,2420,336.00,336.00,0.00" in liabilities
+    assert "payroll liabilities (2430)" in erp_cli("payroll", "check")
+    balances = erp_cli("report", "leave-balances", "--as-of", "2026-03-31", "--format", "csv")
+    assert f"{ada},Ada Lovelace,annual,6,0,0,6,false" in balances
+    assert f"{ada},Ada Lovelace,1,0,0,8,1.5" in erp_cli(
+        "report", "attendance", "2026-03", "--format", "csv"
+    )
+    bad = CliRunner().invoke(cli, [*db, "report", "payroll-register", "PR-2026-000099"])
+    assert bad.exit_code != 0 and "no payroll run 'PR-2026-000099'" in bad.output
+    bad = CliRunner().invoke(cli, [*db, "report", "payroll-cost", "--from-month", "March"])
+    assert bad.exit_code != 0 and "--from-month" in bad.output
