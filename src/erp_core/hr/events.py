@@ -16,6 +16,19 @@ from erp_core.kernel.events import DomainEvent
 from erp_core.kernel.money import Dec
 
 PERSONAL_FIELDS: tuple[str, ...] = ("birth_date", "national_id", "bank_account")
+PERSONAL_EVENTS: frozenset[str] = frozenset({"PersonalDataRecorded"})
+REDACTED = "***"
+
+
+def redact_personal(event: str, details: dict[str, object]) -> dict[str, object]:
+    """An event's stored fields with personal data masked (for trails and exports that show
+    events as stored); other events are returned as they are."""
+    if event not in PERSONAL_EVENTS:
+        return details
+    fields = details.get("fields")
+    if not isinstance(fields, dict):
+        return details
+    return {**details, "fields": {k: (REDACTED if v else v) for k, v in fields.items()}}
 
 
 class EmployeeNumberIssued(DomainEvent):
