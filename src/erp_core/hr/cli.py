@@ -104,6 +104,15 @@ def report_appraisals(state: Context, cycle: str, distribution: bool, fmt_name: 
     rows_out(f"Appraisals, cycle {cycle}", rows_a, APPRAISAL_COLUMNS, fmt_name)
 
 
+# `erp report reviews CYCLE`: the name for the same report.
+report_reviews = click.Command(
+    "reviews",
+    callback=report_appraisals.callback,
+    params=report_appraisals.params,
+    help="A review cycle's appraisals (the same report as `appraisals`).",
+)
+
+
 RECRUITMENT_COLUMNS = [
     "requisition",
     "position",
@@ -238,5 +247,6 @@ reports: list[click.Command] = [
     report_attendance,
     report_headcount,
     report_appraisals,
+    report_reviews,
     report_recruitment,
 ]
