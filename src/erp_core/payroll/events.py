@@ -11,9 +11,7 @@ from erp_core.kernel.events import DomainEvent
 from erp_core.kernel.money import Dec
 from erp_core.ledger.events import VOUCHER_KINDS
 
-VOUCHER_KINDS.register(
-    "payroll_accrual", "salary_payment", "payroll_reversal", "payroll_remittance"
-)
+VOUCHER_KINDS.register("payroll_accrual", "salary_payment", "payroll_reversal", "payroll_remit")
 
 
 class PayrollConfigured(DomainEvent):

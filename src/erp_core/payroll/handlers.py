@@ -735,7 +735,7 @@ def remit_payroll_liabilities(cmd: RemitPayrollLiabilities, ctx: Context) -> lis
     document = post_document(
         uow,
         series="PLR",
-        kind="payroll_remittance",
+        kind="payroll_remit",
         date=cmd.date,
         memo=f"Payroll {cmd.month}: tax and contributions to {cmd.authority}",
         lines=lines,
