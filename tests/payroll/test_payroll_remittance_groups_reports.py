@@ -27,11 +27,12 @@ WITH_EMPLOYER: list[dict[str, Any]] = [
 ]  # fmt: skip
 
 
-def remit(erp: Erp, month: str, *lines: dict[str, str]) -> list[str]:
+def remit(
+    erp: Erp, month: str, *lines: dict[str, str], date: str = "2026-04-10", bank: str = "1120"
+) -> list[str]:
     return erp.remit_payroll_liabilities(
-        month=month, date="2026-04-10", bank_account="1120", authority="Tax office",
-        lines=list(lines),
-    ).documents  # fmt: skip
+        month=month, date=date, bank_account=bank, authority="Tax office", lines=list(lines)
+    ).documents
 
 
 def failing(erp: Erp) -> list[str]:
@@ -216,3 +217,20 @@ def test_the_reports_and_remittance_through_the_cli(erp: Erp) -> None:
     assert bad.exit_code != 0 and "no payroll run 'PR-2026-000099'" in bad.output
     bad = CliRunner().invoke(cli, [*db, "report", "payroll-cost", "--from-month", "March"])
     assert bad.exit_code != 0 and "--from-month" in bad.output
+
+
+def test_remitting_into_a_closed_period_or_before_the_run_is_refused(erp: Erp) -> None:
+    from erp_core.kernel.errors import PeriodClosed
+
+    setup_payroll(erp)
+    hire(erp)
+    erp.run_payroll(month="2026-03")
+    with pytest.raises(ValidationError, match="is before the payroll date 2026-03-31"):
+        remit(erp, "2026-03", {"account": "2420"}, date="2026-03-30")
+    erp.close_period("2026-04")
+    with pytest.raises(PeriodClosed):
+        remit(erp, "2026-03", {"account": "2420"})
+    with pytest.raises(ValidationError, match="is not an asset account"):
+        remit(erp, "2026-03", {"account": "2420"}, date="2026-05-04", bank="2430")
+    open_amounts = [r.open for r in erp.query(payroll_liabilities_report, 2026)]
+    assert open_amounts == [D("336.00"), D("160.00")]
