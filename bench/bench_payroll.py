@@ -161,6 +161,12 @@ def main() -> None:
         f"projection {rebuild:.2f} s, payslips equal to the live ones: {same}. No target was set "
         "by the issue.",
         "",
+        "Where the time goes (cProfile of one run of 60 employees): about 40% reading each "
+        "employee's two streams (the record and the leave account) from the store, 25% "
+        "computing the slips, the rest the voucher, the save and the projections. A group's run "
+        "reads every employee's record to find its members, so a small group's run costs about "
+        "as much per employee of the company as a large one's.",
+        "",
     ]
     path = ROOT / "docs" / "performance.md"
     text = path.read_text()
