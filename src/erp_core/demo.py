@@ -136,6 +136,7 @@ def _setup_people(erp: Erp, year: int) -> None:
         ("2463", "Pensions payable"),
     ):
         erp.open_account(code, name, "liability", parent="2000")
+        erp.tag_cash_flow_account(account=code, tag="operating_working_capital")
     erp.configure_payroll(salaries_payable="2461", tax_payable="2462")
     erp.define_tax_table(
         effective_from=f"{year}-01-01",
