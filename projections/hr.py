@@ -84,6 +84,13 @@ ACTIVITY_EVENTS = frozenset(
         "OfferAccepted",
         "OfferDeclined",
         "ApplicantHired",
+        "LeaveTypeDefined",
+        "LeaveAllocated",
+        "LeaveRequested",
+        "LeaveRequestApproved",
+        "LeaveRequestRejected",
+        "LeaveRequestCancelled",
+        "AttendanceRecorded",
     }
 )
 
@@ -141,6 +148,7 @@ class HrProjection:
                             "working_pattern",
                         )
                     },
+                    "pay_group": e.get("pay_group", ""),
                 }
                 changes.append((position, e["employee"], e["joining_date"], json.dumps(first)))
             elif name == "EmployeeRecordChanged":
@@ -474,3 +482,153 @@ def headcount(conn: Connection, as_of: dt.date, since: dt.date | None = None) ->
         b["open_requisitions"] += 1
         b["vacancies"] += req.vacancies
     return [HeadcountRow(department=d, **v) for d, v in sorted(out.items())]
+
+
+# --- time and leave --------------------------------------------------------------------------
+
+
+class LeaveBalanceRow(BaseModel):
+    employee: str
+    name: str
+    leave_type: str
+    credited: Decimal  # allocations and accrual up to `as_of`
+    taken: Decimal  # approved days up to `as_of`
+    booked: Decimal  # approved days after `as_of` and pending requests
+    balance: Decimal  # credited - taken - booked
+    allow_negative: bool
+
+
+def leave_balances(
+    conn: Connection, as_of: dt.date, employee: str | None = None
+) -> list[LeaveBalanceRow]:
+    """Each employee's balance per leave type as of a date (types with accrual, allocations or
+    requests), by the handlers' own fold of the leave streams."""
+    from erp_core.hr.leave import LEAVE_TYPES_STREAM, LeaveAccount, LeaveTypes, leave_stream
+
+    types = fold_stream(conn, LEAVE_TYPES_STREAM, LeaveTypes()).types
+    out: list[LeaveBalanceRow] = []
+    for row in employees_as_of(conn, as_of, False, True):
+        if employee and row.employee != employee:
+            continue
+        stream = leave_stream(row.employee)
+        account = fold_stream(conn, stream, LeaveAccount(stream))
+        for code, kind in sorted(types.items()):
+            mine = [r for r in account.requests.values() if r.leave_type == code and r.booked]
+            allocated = any(a.leave_type == code for a in account.allocations)
+            if not (mine or allocated or kind.accrual_per_month):
+                continue
+            credited = account.credited(kind, row.joining_date, row.leaving_date, as_of)
+            taken = Decimal(
+                sum(1 for r in mine if r.status == "approved" for d in r.days if d <= as_of)
+            )
+            booked = account.used(code) - taken
+            out.append(
+                LeaveBalanceRow(
+                    employee=row.employee,
+                    name=row.name,
+                    leave_type=code,
+                    credited=credited,
+                    taken=taken,
+                    booked=booked,
+                    balance=credited - taken - booked,
+                    allow_negative=kind.allow_negative,
+                )
+            )
+    return out
+
+
+class LeaveRequestRow(BaseModel):
+    request: str
+    employee: str
+    leave_type: str
+    date_from: dt.date
+    date_to: dt.date
+    days: int
+    status: str
+    paid_fraction: Decimal | None
+    reason: str
+
+
+def leave_requests(
+    conn: Connection, status: str | None = None, employee: str | None = None
+) -> list[LeaveRequestRow]:
+    """Every leave request (numbered LR-...), with its status."""
+    from erp_core.hr.leave import LeaveAccount
+
+    streams = [
+        s
+        for (s,) in conn.execute(
+            select(hr_activity.c.stream)
+            .where(hr_activity.c.topic == "LeaveRequested")
+            .distinct()
+            .order_by(hr_activity.c.stream)
+        ).all()
+    ]
+    out = []
+    for stream in streams:
+        if employee and stream != f"leave:{employee}":
+            continue
+        account = fold_stream(conn, stream, LeaveAccount(stream))
+        for r in account.requests.values():
+            if status and r.status != status:
+                continue
+            out.append(
+                LeaveRequestRow(
+                    request=r.request,
+                    employee=stream.removeprefix("leave:"),
+                    leave_type=r.leave_type,
+                    date_from=r.date_from,
+                    date_to=r.date_to,
+                    days=len(r.days),
+                    status=r.status,
+                    paid_fraction=r.paid_fraction if r.status == "approved" else None,
+                    reason=r.reason,
+                )
+            )
+    return sorted(out, key=lambda r: r.request)
+
+
+class AttendanceRow(BaseModel):
+    employee: str
+    name: str
+    present: int
+    half_days: int
+    absent: int
+    hours: Decimal
+    overtime_hours: Decimal
+
+
+def attendance_summary(conn: Connection, month: str) -> list[AttendanceRow]:
+    """Attendance per employee in a month (YYYY-MM): days present, half days, absences, hours
+    and overtime hours (what payroll reads)."""
+    from erp_core.hr.leave import LeaveAccount
+
+    names = dict(conn.execute(select(hr_employees.c.employee, hr_employees.c.name)).all())
+    streams = [
+        s
+        for (s,) in conn.execute(
+            select(hr_activity.c.stream)
+            .where(hr_activity.c.topic == "AttendanceRecorded")
+            .distinct()
+            .order_by(hr_activity.c.stream)
+        ).all()
+    ]
+    out = []
+    for stream in streams:
+        account = fold_stream(conn, stream, LeaveAccount(stream))
+        days = [a for d, a in account.attendance.items() if d.isoformat()[:7] == month]
+        if not days:
+            continue
+        emp = stream.removeprefix("leave:")
+        out.append(
+            AttendanceRow(
+                employee=emp,
+                name=names.get(emp, ""),
+                present=sum(1 for a in days if a.status == "present"),
+                half_days=sum(1 for a in days if a.status == "half_day"),
+                absent=sum(1 for a in days if a.status == "absent"),
+                hours=sum((a.hours for a in days), Decimal(0)),
+                overtime_hours=sum((a.overtime_hours for a in days), Decimal(0)),
+            )
+        )
+    return out

@@ -54,6 +54,7 @@ payroll_runs = Table(
     Column("tax_minor", BigInteger, nullable=False),
     Column("employer_minor", BigInteger, nullable=False),
     Column("reversed_by", String(32)),
+    Column("pay_group", String(32), nullable=False, server_default=""),
 )
 payroll_slips = Table(
     "payroll_slips",
@@ -86,6 +87,21 @@ payroll_slip_lines = Table(
     Column("kind", String(32), nullable=False),
     Column("amount_minor", BigInteger, nullable=False),
 )
+# The payroll sub-ledger of tax and contributions owed to the authorities: + what each run's
+# voucher credits a liability account, - each remittance; rows of a reversed run are marked.
+payroll_liabilities = Table(
+    "payroll_liabilities",
+    metadata,
+    Column("position", BigInteger, primary_key=True),
+    Column("account", String(20), primary_key=True),
+    Column("run", String(32), nullable=False, index=True),
+    Column("month", String(7), nullable=False),
+    Column("document", String(32), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("authority", String(200), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("reversed", Boolean, nullable=False),
+)
 payroll_payments = Table(
     "payroll_payments",
     metadata,
@@ -106,9 +122,11 @@ class PayrollProjection:
         payroll_slips,
         payroll_slip_lines,
         payroll_payments,
+        payroll_liabilities,
     )
     event_names = frozenset(
         {
+            "PayrollLiabilityRemitted",
             "PayrollConfigured",
             "PayslipIssued",
             "PayrollRunPosted",
@@ -132,7 +150,7 @@ class PayrollProjection:
             slips.clear()
             lines.clear()
 
-        for _position, _stream, name, e in records:
+        for position, _stream, name, e in records:
             if name == "PayslipIssued":
                 slips.append(
                     (
@@ -179,6 +197,33 @@ class PayrollProjection:
                             m(e["tax"]),
                             m(e["employer_contributions"]),
                             None,
+                            e.get("pay_group", ""),
+                        )
+                    ],
+                )
+                insert_rows(
+                    conn,
+                    payroll_liabilities,
+                    [
+                        (position, a, e["run"], e["month"], e["run"], e["date"], "", m(v), False)
+                        for a, v in sorted((e.get("liabilities") or {}).items())
+                    ],
+                )
+            elif name == "PayrollLiabilityRemitted":
+                insert_rows(
+                    conn,
+                    payroll_liabilities,
+                    [
+                        (
+                            position,
+                            e["account"],
+                            e["run"],
+                            e["month"],
+                            e["payment"],
+                            e["date"],
+                            e["authority"],
+                            -m(e["amount"]),
+                            False,
                         )
                     ],
                 )
@@ -204,6 +249,11 @@ class PayrollProjection:
                 conn.execute(
                     update(payroll_slips)
                     .where(payroll_slips.c.run == e["run"])
+                    .values(reversed=True)
+                )
+                conn.execute(
+                    update(payroll_liabilities)
+                    .where(payroll_liabilities.c.run == e["run"])
                     .values(reversed=True)
                 )
         flush()
@@ -410,10 +460,277 @@ def salaries_payable_check(conn: Connection) -> CheckResult:
     return result
 
 
+def liabilities_owed(conn: Connection) -> dict[str, Decimal]:
+    """Tax and contributions still owed to the authorities per liability account, from the
+    runs and remittances (the payroll sub-ledger)."""
+    base = _base(conn)
+    t = payroll_liabilities
+    rows = conn.execute(
+        select(t.c.account, func.sum(t.c.amount_minor))
+        .where(t.c.reversed.is_(False))
+        .group_by(t.c.account)
+        .order_by(t.c.account)
+    ).all()
+    return {a: from_minor(int(v), base) for a, v in rows}
+
+
+def liabilities_checks(conn: Connection) -> list[CheckResult]:
+    """Each payroll liability account's balance (a credit) equals what the payroll sub-ledger
+    says is still owed on it (the runs' tax and contributions less the remittances)."""
+    base = _base(conn)
+    g = gl_lines
+    out = []
+    for account, owed in liabilities_owed(conn).items():
+        balance = conn.execute(
+            select(func.coalesce(func.sum(g.c.base_minor), 0)).where(g.c.account == account)
+        ).scalar()
+        out.append(
+            _check(
+                f"payroll liabilities ({account})",
+                owed,
+                -from_minor(int(balance or 0), base),
+                "the account and the tax and contributions the payroll runs still owe",
+            )
+        )
+    return out
+
+
+class RemittanceRow(BaseModel):
+    month: str
+    run: str
+    account: str
+    owed: Decimal
+    remitted: Decimal
+    open: Decimal
+
+
+def payroll_liabilities_report(conn: Connection, year: int | None = None) -> list[RemittanceRow]:
+    """Per month and liability account: owed by the run, remitted, still open."""
+    base = _base(conn)
+    t = payroll_liabilities
+    query = select(t).where(t.c.reversed.is_(False)).order_by(t.c.month, t.c.account)
+    if year is not None:
+        query = query.where(t.c.month.like(f"{year:04d}-%"))
+    acc: dict[tuple[str, str, str], list[int]] = {}
+    for r in conn.execute(query).mappings():
+        v = acc.setdefault((r["month"], r["run"], r["account"]), [0, 0])
+        if r["document"] == r["run"]:
+            v[0] += r["amount_minor"]
+        else:
+            v[1] -= r["amount_minor"]
+    return [
+        RemittanceRow(
+            month=month,
+            run=run,
+            account=account,
+            owed=from_minor(o, base),
+            remitted=from_minor(p, base),
+            open=from_minor(o - p, base),
+        )
+        for (month, run, account), (o, p) in sorted(acc.items())
+    ]
+
+
 def checks(conn: Connection) -> list[CheckResult]:
     """This area's reconciliations, run by `erp check` with every other area's: salaries
-    payable against the open payslips (only once payroll is configured or has payslips)."""
+    payable against the open payslips (only once payroll is configured or has payslips), and
+    each tax or contribution account against what the runs still owe on it."""
     configured = conn.execute(select(payroll_config.c.salaries_payable)).scalar()
     if configured is None and not salaries_payable_by_employee(conn):
         return []
-    return [salaries_payable_check(conn)]
+    return [salaries_payable_check(conn), *liabilities_checks(conn)]
+
+
+# --- registers and cost reports ---------------------------------------------------------------
+
+
+class RegisterRow(BaseModel):
+    """One employee's payslip in a run's register: every line by component code."""
+
+    run: str
+    month: str
+    pay_group: str
+    employee: str
+    name: str
+    department: str
+    cost_centre: str
+    payment_days: Decimal
+    working_days: Decimal
+    lines: dict[str, Decimal]
+    gross: Decimal
+    deductions: Decimal
+    tax: Decimal
+    net: Decimal
+    employer_contributions: Decimal
+    reversed: bool
+
+
+def payroll_register(conn: Connection, run: str) -> list[RegisterRow]:
+    """The register of one run (its voucher number, e.g. PR-2026-000001): a row per payslip
+    with every component, and the totals row last (employee `TOTAL`)."""
+    found = conn.execute(select(payroll_runs).where(payroll_runs.c.run == run)).mappings().first()
+    if found is None:
+        from erp_core.kernel.errors import NotFound
+
+        raise NotFound(f"run: no payroll run {run!r}")
+    slips = payslips(conn, found["month"], None, include_reversed=True)
+    rows = []
+    for s in slips:
+        if s.run != run:
+            continue
+        rows.append(
+            RegisterRow(
+                run=run,
+                month=s.month,
+                pay_group=found["pay_group"] or "",
+                employee=s.employee,
+                name=s.name,
+                department=s.department,
+                cost_centre=s.cost_centre,
+                payment_days=s.payment_days,
+                working_days=s.working_days,
+                lines={ln.code: ln.amount for ln in s.lines},
+                gross=s.gross,
+                deductions=s.deductions,
+                tax=s.tax,
+                net=s.net,
+                employer_contributions=s.employer_contributions,
+                reversed=s.reversed,
+            )
+        )
+    if rows:
+        totals: dict[str, Decimal] = {}
+        for r in rows:
+            for code, amount in r.lines.items():
+                totals[code] = totals.get(code, Decimal(0)) + amount
+
+        def total(field: str) -> Decimal:
+            return sum((getattr(r, field) for r in rows), Decimal(0))
+
+        rows.append(
+            RegisterRow(
+                run=run,
+                month=rows[0].month,
+                pay_group=rows[0].pay_group,
+                employee="TOTAL",
+                name="",
+                department="",
+                cost_centre="",
+                payment_days=total("payment_days"),
+                working_days=total("working_days"),
+                lines=totals,
+                gross=total("gross"),
+                deductions=total("deductions"),
+                tax=total("tax"),
+                net=total("net"),
+                employer_contributions=total("employer_contributions"),
+                reversed=rows[0].reversed,
+            )
+        )
+    return rows
+
+
+class CostRow(BaseModel):
+    group: str  # the department or cost centre ("" : none)
+    component: str
+    kind: str  # earning | employer_contribution
+    amount: Decimal
+
+
+def payroll_cost(
+    conn: Connection,
+    from_month: str,
+    to_month: str,
+    by: str = "department",
+) -> list[CostRow]:
+    """The employer's cost of the runs (not reversed) of `from_month`..`to_month`: earnings and
+    employer contributions per department (or cost centre, with `by`) and component."""
+    base = _base(conn)
+    s, ln = payroll_slips, payroll_slip_lines
+    key = s.c.department if by == "department" else s.c.cost_centre
+    rows = conn.execute(
+        select(key, ln.c.code, ln.c.kind, func.sum(ln.c.amount_minor))
+        .select_from(ln.join(s, (ln.c.run == s.c.run) & (ln.c.employee == s.c.employee)))
+        .where(
+            s.c.reversed.is_(False),
+            s.c.month >= from_month,
+            s.c.month <= to_month,
+            ln.c.kind.in_(("earning", "employer_contribution")),
+        )
+        .group_by(key, ln.c.code, ln.c.kind)
+        .order_by(key, ln.c.kind, ln.c.code)
+    ).all()
+    return [
+        CostRow(group=g or "", component=c, kind=k, amount=from_minor(int(v), base))
+        for g, c, k, v in rows
+        if v
+    ]
+
+
+class YearToDateRow(BaseModel):
+    employee: str
+    name: str
+    months: int
+    gross: Decimal
+    taxable: Decimal
+    tax: Decimal
+    other_deductions: Decimal
+    net: Decimal
+    employer_contributions: Decimal
+    paid: Decimal
+    open: Decimal
+
+
+def year_to_date(
+    conn: Connection, year: int, to_month: str | None = None, employee: str | None = None
+) -> list[YearToDateRow]:
+    """Per employee, the runs (not reversed) of the calendar year up to `to_month`: gross,
+    taxable pay, tax, other deductions, net, employer contributions, paid and open."""
+    from erp_core.projections.hr import hr_employees
+
+    base = _base(conn)
+    names: dict[str, str] = {
+        e: n for e, n in conn.execute(select(hr_employees.c.employee, hr_employees.c.name))
+    }
+    s = payroll_slips
+    last = to_month or f"{year:04d}-12"
+    query = (
+        select(
+            s.c.employee,
+            func.count(),
+            func.sum(s.c.gross_minor),
+            func.sum(s.c.taxable_minor),
+            func.sum(s.c.tax_minor),
+            func.sum(s.c.deductions_minor),
+            func.sum(s.c.net_minor),
+            func.sum(s.c.employer_minor),
+            func.sum(s.c.paid_minor),
+        )
+        .where(s.c.reversed.is_(False), s.c.month >= f"{year:04d}-01", s.c.month <= last)
+        .group_by(s.c.employee)
+        .order_by(s.c.employee)
+    )
+    if employee:
+        query = query.where(s.c.employee == employee)
+    out = []
+    for emp, n, gross, taxable, tax, ded, net, employer, paid in conn.execute(query).all():
+
+        def d(v: Any) -> Decimal:
+            return from_minor(int(v or 0), base)
+
+        out.append(
+            YearToDateRow(
+                employee=emp,
+                name=names.get(emp, ""),
+                months=int(n),
+                gross=d(gross),
+                taxable=d(taxable),
+                tax=d(tax),
+                other_deductions=d(int(ded or 0) - int(tax or 0)),
+                net=d(net),
+                employer_contributions=d(employer),
+                paid=d(paid),
+                open=d(int(net or 0) - int(paid or 0)),
+            )
+        )
+    return out

@@ -13,6 +13,12 @@ Its warehouse side: three items (FIFO, moving average, batch tracked), two wareh
 suppliers. Every month it orders, receives (rejecting damaged goods), is invoiced and pays,
 and issues material to departments; it transfers stock, counts it in June, and books one
 receipt late (back-dated), which re-costs an issue made after it.
+
+Its people (set up at the end of January): three employees (one hired through a requisition,
+an offer and a mid-March start), leave types with accrual, an approved holiday and unpaid
+leave, attendance, a monthly payroll from February (salaries paid and tax and pensions
+remitted within the month) and a review cycle. The monthly salaries voucher carries what
+payroll does not, so the statements are the same as without people.
 """
 
 from __future__ import annotations
@@ -63,11 +69,13 @@ def build_demo(erp: Erp, year: int = YEAR) -> int:
     for month in range(1, 13):
         first = dt.date(year, month, 1)
         _pay(erp, first, "6200", "4500.00", f"Rent {first:%B}", cost_centre="HQ")
+        # Payroll goes live in February; the voucher carries the salaries it does not.
+        payroll_cost = _payroll_cost(erp, year, month) if month > 1 else Decimal(0)
         _pay(
             erp,
             dt.date(year, month, 25),
             "6100",
-            "38000.00",
+            f"{Decimal('38000.00') - payroll_cost:f}",
             f"Salaries {first:%B}",
             department="OPS",
         )
@@ -110,12 +118,142 @@ def build_demo(erp: Erp, year: int = YEAR) -> int:
         _sales_month(erp, year, month)
         if month in PRODUCTION_MONTHS:
             _production_month(erp, year, month)
+        if month == 1:
+            _setup_people(erp, year)
+        else:
+            _payroll_month(erp, year, month)
         if month < 12:
             erp.close_period(f"{year}-{month:02d}")
 
     erp.open_fiscal_year(year + 1)
     erp.close_fiscal_year(year)
     return year
+
+
+def _setup_people(erp: Erp, year: int) -> None:
+    """Employees, a hire through recruitment, leave, payroll set-up and a review cycle."""
+    for code, name in (
+        ("2461", "Net salaries payable"),
+        ("2462", "Payroll tax payable"),
+        ("2463", "Pensions payable"),
+    ):
+        erp.open_account(code, name, "liability", parent="2000")
+        erp.tag_cash_flow_account(account=code, tag="operating_working_capital")
+    erp.configure_payroll(salaries_payable="2461", tax_payable="2462")
+    erp.define_tax_table(
+        effective_from=f"{year}-01-01",
+        basis="monthly",
+        slabs=[
+            {"lower": "0", "rate_percent": "0"},
+            {"lower": "2000", "rate_percent": "15"},
+            {"lower": "5000", "rate_percent": "30"},
+        ],
+    )
+    erp.define_salary_structure(
+        code="STAFF",
+        name="Staff",
+        effective_from=f"{year}-01-01",
+        components=[
+            {"code": "basic", "type": "earning", "formula": "base", "taxable": True,
+             "prorated": True},
+            {"code": "allowance", "type": "earning", "formula": "min(basic * 0.10, 500)",
+             "taxable": True, "prorated": True},
+            {"code": "pension", "type": "deduction", "formula": "basic * 0.04",
+             "pre_tax": True, "prorated": True, "payable_account": "2463"},
+            {"code": "employer_pension", "type": "employer_contribution",
+             "formula": "basic * 0.05", "payable_account": "2463"},
+        ],
+    )  # fmt: skip
+    erp.define_leave_type(code="ANNUAL", name="Annual leave", accrual_per_month="2")
+    erp.define_leave_type(
+        code="UNPAID", name="Unpaid leave", paid_fraction="0", allow_negative=True
+    )
+    staff = []
+    for name, dept, pay, bank in (
+        ("Maria Rossi", "OPS", "4200.00", "DE44 5001 0517 5407 3249 31"),
+        ("Tom Berg", "SALES", "3600.00", "DE89 3704 0044 0532 0130 00"),
+    ):
+        emp = erp.hire_employee(
+            name=name,
+            joining_date=f"{year}-01-01",
+            department=dept,
+            cost_centre="HQ",
+            bank_account=bank,
+        ).documents[0]
+        erp.assign_salary(employee=emp, effective=f"{year}-01-01", structure="STAFF",
+                          base_pay=pay)  # fmt: skip
+        staff.append(emp)
+    maria, tom = staff
+    # A buyer hired through recruitment, starting mid-March (her first month is prorated).
+    req = erp.raise_requisition(date=f"{year}-02-02", position="Buyer", department="OPS",
+                                budget="3500.00").documents[0]  # fmt: skip
+    erp.approve_requisition(requisition=req, date=f"{year}-02-03")
+    erp.open_job(requisition=req, date=f"{year}-02-04", title="Buyer")
+    lena = erp.add_applicant(requisition=req, date=f"{year}-02-10", name="Lena Park")
+    applicant = lena.documents[0]
+    erp.record_interview(requisition=req, applicant=applicant, date=f"{year}-02-16",
+                         interviewer=maria, scores={"negotiation": "4", "analysis": "5"},
+                         recommendation="hire")  # fmt: skip
+    offer = erp.make_offer(
+        requisition=req,
+        applicant=applicant,
+        date=f"{year}-02-20",
+        base_pay="3400.00",
+        joining_date=f"{year}-03-16",
+    ).documents[0]
+    erp.accept_offer(requisition=req, offer=offer, date=f"{year}-02-23")
+    buyer = erp.hire_applicant(requisition=req, offer=offer, cost_centre="HQ").documents[0]
+    erp.assign_salary(employee=buyer, effective=f"{year}-03-16", structure="STAFF",
+                      base_pay="3400.00")  # fmt: skip
+    holiday = erp.request_leave(employee=tom, leave_type="ANNUAL", date_from=f"{year}-07-13",
+                                date_to=f"{year}-07-17", reason="summer").documents[0]  # fmt: skip
+    erp.approve_leave(employee=tom, request=holiday)
+    unpaid = erp.request_leave(employee=maria, leave_type="UNPAID", date_from=f"{year}-09-14",
+                               date_to=f"{year}-09-15").documents[0]  # fmt: skip
+    erp.approve_leave(employee=maria, request=unpaid)
+    erp.record_attendance(employee=buyer, days=[
+        {"day": f"{year}-04-01", "hours": "8", "overtime_hours": "2"},
+        {"day": f"{year}-04-02", "status": "absent"},
+    ])  # fmt: skip
+    cycle = f"FY{year}"
+    erp.open_appraisal_cycle(code=cycle, name=f"Reviews {year}", period_from=f"{year}-01-01",
+                             period_to=f"{year}-12-31")  # fmt: skip
+    kras = [{"code": "delivery", "weight": "60"}, {"code": "teamwork", "weight": "40"}]
+    for emp, own, boss in ((maria, "4", "4"), (tom, "5", "3")):
+        erp.set_appraisal_goals(cycle=cycle, employee=emp, kras=kras)
+        erp.rate_appraisal(cycle=cycle, employee=emp, rater="self",
+                           ratings={"delivery": own, "teamwork": own})  # fmt: skip
+        erp.rate_appraisal(cycle=cycle, employee=emp, rater="manager",
+                           ratings={"delivery": boss, "teamwork": "4"})  # fmt: skip
+        erp.finalise_appraisal(cycle=cycle, employee=emp)
+    erp.close_appraisal_cycle(cycle=cycle)
+
+
+def _payroll_cost(erp: Erp, year: int, month: int) -> Decimal:
+    """The month's payroll cost (gross pay and employer contributions), from a dry run."""
+    from erp_core.payroll.handlers import PayrollPreview
+
+    try:
+        erp.run_payroll(month=f"{year}-{month:02d}", dry_run=True)
+    except PayrollPreview as preview:
+        return sum((s.gross + s.employer_contributions for s in preview.slips), Decimal(0))
+    raise AssertionError("a dry run always answers with a preview")  # pragma: no cover
+
+
+def _payroll_month(erp: Erp, year: int, month: int) -> None:
+    """Run the month's payroll, pay it and remit its tax and pensions on the last day."""
+    last = dt.date(year, month, 1) + dt.timedelta(days=31)
+    end = (last - dt.timedelta(days=last.day)).isoformat()
+    label = f"{year}-{month:02d}"
+    erp.run_payroll(month=label)
+    erp.pay_salaries(month=label, date=end, bank_account="1120")
+    erp.remit_payroll_liabilities(
+        month=label,
+        date=end,
+        bank_account="1120",
+        authority="Tax office and pension fund",
+        lines=[{"account": "2462"}, {"account": "2463"}],
+    )
 
 
 def _setup_purchasing(erp: Erp, year: int) -> None:

@@ -201,6 +201,8 @@ def test_report_through_the_cli(staff: tuple[Erp, str, str, str]) -> None:
     out = CliRunner().invoke(cli, [*db, "report", "appraisals", "FY2026", "--format", "json"])
     assert out.exit_code == 0, out.output
     assert '"final": "4.00"' in out.output and "Exceeds expectations" in out.output
+    reviews = CliRunner().invoke(cli, [*db, "report", "reviews", "FY2026", "--format", "json"])
+    assert reviews.exit_code == 0 and reviews.output == out.output  # the name for it
     dist = CliRunner().invoke(cli, [*db, "report", "appraisals", "FY2026", "--distribution"])
     assert dist.exit_code == 0 and "ENG" in dist.output
     missing = CliRunner().invoke(cli, [*db, "report", "appraisals", "NOPE"])

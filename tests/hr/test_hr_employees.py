@@ -108,3 +108,25 @@ def test_a_manager_must_be_employed(books: Erp) -> None:
     with pytest.raises(ValidationError, match="not employed on 2026-04-01"):
         books.change_employee_record(employee=emp, effective="2026-04-01", manager=boss)
     assert as_of(books, "2026-02-01")[emp]["manager"] == boss
+
+
+def test_the_audit_trail_marks_personal_data_and_redact_masks_it(erp: Erp) -> None:
+    from click.testing import CliRunner
+
+    from erp_core.cli import cli
+
+    emp = erp.hire_employee(name="Ada", joining_date="2026-01-01", national_id="AB-123",
+                            bank_account="DE89 3704").documents[0]  # fmt: skip
+    db = ["--db", f"sqlite:///{erp.url.path}"]
+    plain = CliRunner().invoke(cli, [*db, "audit", "trail", f"employee:{emp}", "--format", "json"])
+    assert plain.exit_code == 0 and "AB-123" in plain.output
+    masked = CliRunner().invoke(
+        cli, [*db, "audit", "trail", f"employee:{emp}", "--format", "json", "--redact"]
+    )
+    assert masked.exit_code == 0, masked.output
+    assert "AB-123" not in masked.output and "DE89" not in masked.output
+    assert '"national_id": "***"' in masked.output and '"name": "Ada"' in masked.output
+    table = CliRunner(env={"COLUMNS": "200"}).invoke(
+        cli, [*db, "audit", "trail", f"employee:{emp}", "--redact"]
+    )
+    assert "PersonalDataRecorded *" in table.output and "AB-123" not in table.output

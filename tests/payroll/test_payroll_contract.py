@@ -50,6 +50,51 @@ def test_run_pay_reverse_and_rebuild_on_both_databases(any_erp: Erp) -> None:
     assert after == before
 
 
+def test_leave_groups_remittances_and_reports_on_both_databases(any_erp: Erp) -> None:
+    from erp_core.projections.hr import attendance_summary, leave_balances, leave_requests
+    from erp_core.projections.payroll import (
+        payroll_cost,
+        payroll_liabilities_report,
+        payroll_register,
+        year_to_date,
+    )
+
+    erp = any_erp
+    setup_payroll(erp)
+    erp.define_pay_group(code="EXEC", name="Executives")
+    erp.define_leave_type(code="annual", name="Annual", accrual_per_month="2")
+    ada = hire(erp, department="ENG")
+    hire(erp, "3000", name="Bob", pay_group="EXEC")
+    r = erp.request_leave(employee=ada, leave_type="annual", date_from="2026-03-02",
+                          date_to="2026-03-03").documents[0]  # fmt: skip
+    erp.approve_leave(employee=ada, request=r)
+    erp.record_attendance(employee=ada, days=[{"day": "2026-03-04", "status": "absent"}])
+    run = erp.run_payroll(month="2026-03").documents[0]
+    erp.run_payroll(month="2026-03", pay_group="EXEC")
+    erp.remit_payroll_liabilities(month="2026-03", date="2026-04-10", bank_account="1120",
+                                  authority="Tax office", lines=[{"account": "2420"}])  # fmt: skip
+    # Ada: one absence of 31 days -> 30/31 of 4,000.00 = 3,870.97 basic
+    (slip,) = [s for s in erp.query(payslips, "2026-03") if s.employee == ada]
+    assert slip.payment_days == 30 and slip.lines[-1].code == "income_tax"
+    assert [c.message for c in erp.check() if not c.ok] == []
+
+    def reports() -> object:
+        return (
+            erp.query(leave_balances, dt.date(2026, 3, 31), None),
+            erp.query(leave_requests),
+            erp.query(attendance_summary, "2026-03"),
+            erp.query(payroll_register, run),
+            erp.query(payroll_cost, "2026-03", "2026-03", "department"),
+            erp.query(year_to_date, 2026, None, None),
+            erp.query(payroll_liabilities_report, 2026),
+        )
+
+    before = reports()
+    assert before[3][0].lines["basic"] == D("3870.97")  # type: ignore[index]
+    erp.rebuild()
+    assert reports() == before
+
+
 def test_the_command_line(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/cli.sqlite"
     erp = Erp.open(url, actor="tester")

@@ -271,3 +271,15 @@ def test_amounts_out_of_range_are_refused_not_crashing() -> None:
     s = SalaryStructure("s", (formula("huge", "base * 1e20"),))
     with pytest.raises(PayrollError, match=r"^huge: amount 1E\+20 is out of range"):
         evaluate_structure(s, {"base": D(1)})
+
+
+def test_length_depth_and_size_limits_are_refused_naming_the_component() -> None:
+    from erp_core.kernel.formulas import FormulaError
+
+    with pytest.raises(FormulaError, match="bonus: formula is longer than 2000 characters"):
+        parse_formula("1 + " * 600 + "1", "bonus")
+    with pytest.raises(FormulaError, match="bonus: formula is nested deeper than 60 levels"):
+        parse_formula("-(" * 70 + "1" + ")" * 70, "bonus")
+    structure = SalaryStructure(code="S", components=(formula("huge", "base * base * base"),))
+    with pytest.raises(PayrollError, match="huge: amount .* is out of range"):
+        evaluate_structure(structure, {"base": D(10) ** 6})

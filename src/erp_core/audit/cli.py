@@ -212,10 +212,19 @@ def audit_replay(
 @audit_group.command("trail")
 @click.argument("document")
 @click.option("--format", "fmt_name", type=click.Choice(["table", "json"]), default="table")
+@click.option("--redact", is_flag=True, help="Mask personal data (events marked *).")
 @pass_ctx
-def audit_trail(state: Context, document: str, fmt_name: str) -> None:
-    """Every stored event of a DOCUMENT such as JV-2026-000001, or of a stream (fy:2026, chart)."""
+def audit_trail(state: Context, document: str, fmt_name: str, redact: bool) -> None:
+    """Every stored event of a DOCUMENT such as JV-2026-000001, or of a stream (fy:2026, chart,
+    employee:EMP-000001); events holding personal data are marked * and --redact masks it."""
+    from erp_core.hr.events import PERSONAL_EVENTS, redact_personal
+
     entries = state.erp().trail(document)
+    if redact:
+        entries = [
+            e.model_copy(update={"details": redact_personal(e.event, dict(e.details))})
+            for e in entries
+        ]
     if fmt_name == "json":
         click.echo(json.dumps([e.model_dump(mode="json") for e in entries], indent=2))
         return
@@ -228,7 +237,8 @@ def audit_trail(state: Context, document: str, fmt_name: str) -> None:
         details = dict(e.details)
         lines: list[dict[str, Any]] = details.pop("lines", None) or []  # type: ignore[assignment]
         summary = ", ".join(f"{k}={v}" for k, v in details.items() if v not in (None, "", {}))
-        row = [str(e.position), e.stream, str(e.version), e.recorded_at, e.actor, e.event, summary]
+        name = f"{e.event} *" if e.event in PERSONAL_EVENTS else e.event
+        row = [str(e.position), e.stream, str(e.version), e.recorded_at, e.actor, name, summary]
         table.add_row(*(row if several else row[:1] + row[2:]))
         for line in lines:
             blank = [""] * (6 if several else 5)

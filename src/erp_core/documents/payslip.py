@@ -74,7 +74,7 @@ def build_payslip(view: LogView, number: str) -> Document:
     found = _find_slip(view, number)
     slip = found.event
     assert isinstance(slip, PayslipIssued)
-    run_records = view.stream(run_stream(slip.month))
+    run_records = view.stream(run_stream(slip.month, slip.pay_group))
     posted = next(
         (
             r.event

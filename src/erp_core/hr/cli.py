@@ -104,6 +104,15 @@ def report_appraisals(state: Context, cycle: str, distribution: bool, fmt_name: 
     rows_out(f"Appraisals, cycle {cycle}", rows_a, APPRAISAL_COLUMNS, fmt_name)
 
 
+# `erp report reviews CYCLE`: the issue's name for the same report.
+report_reviews = click.Command(
+    "reviews",
+    callback=report_appraisals.callback,
+    params=report_appraisals.params,
+    help="A review cycle's appraisals (the same report as `appraisals`).",
+)
+
+
 RECRUITMENT_COLUMNS = [
     "requisition",
     "position",
@@ -161,10 +170,83 @@ def report_headcount(
     rows_out(f"Headcount on {day}", rows, columns, fmt_name)
 
 
+@click.command("leave-balances")
+@with_period("as_of")
+@click.option(
+    "--as-of",
+    callback=parse_date,
+    help="Balances at the end of this date, inclusive (YYYY-MM-DD; default today).",
+)
+@click.option("--employee", help="One employee only.")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_leave_balances(
+    state: Context, as_of: dt.date | None, employee: str | None, fmt_name: str
+) -> None:
+    """Leave balances per employee and type: credited (allocations and accrual), taken,
+    booked (approved later or pending) and the balance."""
+    from erp_core.projections.hr import leave_balances
+
+    day = as_of or dt.date.today()
+    rows = state.erp().query(leave_balances, day, employee)
+    columns = ["employee", "name", "leave_type", "credited", "taken", "booked", "balance"]
+    rows_out(f"Leave balances on {day}", rows, columns, fmt_name)
+
+
+@click.command("leave-requests")
+@click.option(
+    "--status", type=click.Choice(["pending", "approved", "rejected", "cancelled"]), default=None
+)
+@click.option("--employee", help="One employee only.")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_leave_requests(
+    state: Context, status: str | None, employee: str | None, fmt_name: str
+) -> None:
+    """Leave requests (LR-...): employee, type, dates, working days and status."""
+    from erp_core.projections.hr import leave_requests
+
+    rows = state.erp().query(leave_requests, status, employee)
+    columns = [
+        "request",
+        "employee",
+        "leave_type",
+        "date_from",
+        "date_to",
+        "days",
+        "status",
+        "paid_fraction",
+    ]
+    rows_out("Leave requests", rows, columns, fmt_name)
+
+
+@click.command("attendance")
+@click.argument("month")
+@click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
+@pass_ctx
+def report_attendance(state: Context, month: str, fmt_name: str) -> None:
+    """Attendance of MONTH (YYYY-MM) per employee: present, half days, absent, hours and
+    overtime hours (what payroll reads)."""
+    from erp_core.kernel.commands import month_text
+    from erp_core.projections.hr import attendance_summary
+
+    try:
+        month_text(month)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="MONTH") from None
+    rows = state.erp().query(attendance_summary, month)
+    columns = ["employee", "name", "present", "half_days", "absent", "hours", "overtime_hours"]
+    rows_out(f"Attendance {month}", rows, columns, fmt_name)
+
+
 commands: list[click.Command] = []
 reports: list[click.Command] = [
     report_employees,
+    report_leave_balances,
+    report_leave_requests,
+    report_attendance,
     report_headcount,
     report_appraisals,
+    report_reviews,
     report_recruitment,
 ]

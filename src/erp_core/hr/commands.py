@@ -24,6 +24,7 @@ class HireEmployee(Action):
     manager: Code | None = None
     cost_centre: Code | None = None
     working_pattern: Text = ""
+    pay_group: Code | None = None
     birth_date: dt.date | None = None
     national_id: Text | None = None
     bank_account: Text | None = None
@@ -42,6 +43,7 @@ class ChangeEmployeeRecord(Action):
     manager: Code | None = None
     cost_centre: Code | None = None
     working_pattern: Text | None = None
+    pay_group: Text | None = None  # "" moves the employee back to the default group
     name: Name | None = None
     reason: Text | None = None
 
@@ -302,3 +304,136 @@ class HireApplicant(Action):
     birth_date: dt.date | None = None
     national_id: Text | None = None
     bank_account: Text | None = None
+
+
+class DefinePayGroup(Action):
+    """A pay group: its employees (record field `pay_group`) are paid by their own payroll run
+    per period. Runs are monthly."""
+
+    action: Literal["define_pay_group"] = "define_pay_group"
+    code: Code
+    name: Name
+    frequency: Literal["monthly"] = "monthly"
+
+
+# --- time and leave ------------------------------------------------------------------------------
+
+
+class DefineLeaveType(Action):
+    """Define a leave type (or change its terms): paid, unpaid (`paid_fraction` 0) or partly
+    paid; days accrued per month of employment; whether requests may overdraw the balance."""
+
+    action: Literal["define_leave_type"] = "define_leave_type"
+    code: Code
+    name: Name
+    paid_fraction: Dec = Decimal(1)
+    accrual_per_month: Dec = Decimal(0)
+    allow_negative: bool = False
+
+    @model_validator(mode="after")
+    def _terms(self) -> DefineLeaveType:
+        if not self.paid_fraction.is_finite() or not 0 <= self.paid_fraction <= 1:
+            raise ValueError("paid_fraction: must be from 0 to 1")
+        if not self.accrual_per_month.is_finite() or not 0 <= self.accrual_per_month <= 31:
+            raise ValueError("accrual_per_month: must be from 0 to 31 days")
+        return self
+
+
+class AllocateLeave(Action):
+    """Credit days to an employee's leave balance (negative days take them off): an opening
+    balance, a yearly grant, a carry-over or a correction."""
+
+    action: Literal["allocate_leave"] = "allocate_leave"
+    employee: Code
+    leave_type: Code
+    date: dt.date
+    days: Dec
+    reason: Reason
+
+    @model_validator(mode="after")
+    def _days(self) -> AllocateLeave:
+        if not self.days.is_finite() or self.days == 0 or abs(self.days) > 366:
+            raise ValueError("days: must be non-zero and at most 366 either way")
+        if self.days != self.days.quantize(Decimal("0.01")):
+            raise ValueError("days: at most two decimals")
+        return self
+
+
+class RequestLeave(Action):
+    """Ask for leave from `date_from` to `date_to` (working days count); numbered
+    LR-<fy>-nnnnnn. Refused when it overlaps other leave or attendance, or when it overdraws
+    the balance of a type that does not allow it."""
+
+    action: Literal["request_leave"] = "request_leave"
+    employee: Code
+    leave_type: Code
+    date_from: dt.date
+    date_to: dt.date
+    reason: Text = ""
+
+    @model_validator(mode="after")
+    def _range(self) -> RequestLeave:
+        if self.date_to < self.date_from:
+            raise ValueError("date_to: is before date_from")
+        if (self.date_to - self.date_from).days > 366:
+            raise ValueError("date_to: a leave request spans at most a year")
+        return self
+
+
+class ApproveLeave(Action):
+    """Approve a pending leave request (the balance is checked again)."""
+
+    action: Literal["approve_leave"] = "approve_leave"
+    employee: Code
+    request: Code
+
+
+class RejectLeave(Action):
+    action: Literal["reject_leave"] = "reject_leave"
+    employee: Code
+    request: Code
+    reason: Reason
+
+
+class CancelLeave(Action):
+    """Withdraw a pending or approved request; its days return to the balance (a payroll
+    already posted for those days is not changed: reverse and run it again)."""
+
+    action: Literal["cancel_leave"] = "cancel_leave"
+    employee: Code
+    request: Code
+    reason: Reason
+
+
+class AttendanceLine(Line):
+    day: dt.date
+    status: Literal["present", "absent", "half_day"] = "present"
+    hours: Dec = Decimal(0)
+    overtime_hours: Dec = Decimal(0)
+
+
+class RecordAttendance(Action):
+    """Attendance of one employee per day: present, absent (a day without pay) or half_day
+    (half a day without pay), with hours worked and overtime hours (the payroll variable
+    `overtime_hours`). A day recorded again is replaced."""
+
+    action: Literal["record_attendance"] = "record_attendance"
+    employee: Code
+    days: Annotated[list[AttendanceLine], Field(min_length=1, max_length=400)]
+
+    @model_validator(mode="after")
+    def _days(self) -> RecordAttendance:
+        seen: set[dt.date] = set()
+        for i, d in enumerate(self.days):
+            if d.day in seen:
+                raise ValueError(f"days[{i}].day: {d.day} appears twice")
+            seen.add(d.day)
+            for name in ("hours", "overtime_hours"):
+                v = getattr(d, name)
+                if not v.is_finite() or not 0 <= v <= 24:
+                    raise ValueError(f"days[{i}].{name}: must be from 0 to 24")
+            if d.hours + d.overtime_hours > 24:
+                raise ValueError(f"days[{i}]: hours and overtime exceed 24")
+            if d.status == "absent" and (d.hours or d.overtime_hours):
+                raise ValueError(f"days[{i}]: an absent day has no hours")
+        return self

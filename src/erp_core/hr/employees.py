@@ -16,6 +16,7 @@ from erp_core.hr.events import (
     EmployeeNumberIssued,
     EmployeeRecordChanged,
     LeaveRecorded,
+    PayGroupDefined,
     PersonalDataRecorded,
 )
 from erp_core.hr.records import EmployeeRecord, HrError, RecordChange, record_as_of
@@ -25,6 +26,7 @@ from erp_core.kernel.errors import NotFound, ValidationError
 from erp_core.kernel.unit_of_work import UnitOfWork
 
 NUMBERS_STREAM = "hr:employee-numbers"
+PAY_GROUPS_STREAM = "hr:pay-groups"
 
 
 def employee_stream(number: str) -> str:
@@ -88,6 +90,7 @@ class Employee(Aggregate):
                 "manager": e.manager,
                 "cost_centre": e.cost_centre,
                 "working_pattern": e.working_pattern,
+                "pay_group": e.pay_group,
             },
         )
 
@@ -142,6 +145,29 @@ class Employee(Aggregate):
     def summary(self) -> dict[str, Any]:
         hired = self.check_exists()
         return {"employee": hired.employee, "name": hired.name}
+
+
+class PayGroups(Aggregate):
+    """The pay groups defined (code -> event); "" is the default group of every employee."""
+
+    cacheable = True
+
+    def __init__(self, stream: str = PAY_GROUPS_STREAM) -> None:
+        super().__init__(stream)
+        self.groups: dict[str, PayGroupDefined] = {}
+
+    def _on_defined(self, e: PayGroupDefined) -> None:
+        self.groups[e.code] = e
+
+    handlers = {PayGroupDefined: _on_defined}
+
+    def check(self, code: str | None, field: str = "pay_group") -> str:
+        if not code:
+            return ""
+        if code not in self.groups:
+            known = ", ".join(sorted(self.groups)) or "none defined (define_pay_group)"
+            raise ValidationError(field, f"unknown pay group {code!r} (known: {known})")
+        return code
 
 
 def employee_of(uow: UnitOfWork, number: str, field: str = "employee") -> Employee:

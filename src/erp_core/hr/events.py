@@ -16,6 +16,19 @@ from erp_core.kernel.events import DomainEvent
 from erp_core.kernel.money import Dec
 
 PERSONAL_FIELDS: tuple[str, ...] = ("birth_date", "national_id", "bank_account")
+PERSONAL_EVENTS: frozenset[str] = frozenset({"PersonalDataRecorded"})
+REDACTED = "***"
+
+
+def redact_personal(event: str, details: dict[str, object]) -> dict[str, object]:
+    """An event's stored fields with personal data masked (for trails and exports that show
+    events as stored); other events are returned as they are."""
+    if event not in PERSONAL_EVENTS:
+        return details
+    fields = details.get("fields")
+    if not isinstance(fields, dict):
+        return details
+    return {**details, "fields": {k: (REDACTED if v else v) for k, v in fields.items()}}
 
 
 class EmployeeNumberIssued(DomainEvent):
@@ -35,6 +48,7 @@ class EmployeeHired(DomainEvent):
     cost_centre: str
     working_pattern: str
     offer: str | None = None
+    pay_group: str = ""  # "" : the default group (runs without a pay group)
 
 
 class EmployeeRecordChanged(DomainEvent):
@@ -243,3 +257,91 @@ class ApplicantHired(DomainEvent):
     applicant: str
     employee: str
     joining_date: dt.date
+
+
+class PayGroupDefined(DomainEvent):
+    """A pay group: employees paid together in one run per period (`frequency`)."""
+
+    code: str
+    name: str
+    frequency: str  # monthly
+
+
+# --- time and leave (stream leave-types; stream leave:<employee>) --------------------------------
+
+
+class LeaveTypeDefined(DomainEvent):
+    """A leave type (defined again: the new terms apply to requests approved from then on).
+
+    `paid_fraction` is the share of a day's pay kept on a day of it (1 paid, 0 unpaid, 0.5
+    half paid); `accrual_per_month` the days credited at the end of each month of employment
+    (prorated in the months of joining and leaving); `allow_negative` lets requests overdraw
+    the balance (e.g. unpaid leave, which needs no balance at all)."""
+
+    code: str
+    name: str
+    paid_fraction: Dec
+    accrual_per_month: Dec
+    allow_negative: bool
+
+
+class LeaveAllocated(DomainEvent):
+    """Days credited (or taken off when negative) to an employee's balance of a leave type on
+    `date`: an opening balance, a yearly grant, a carry-over or a correction."""
+
+    employee: str
+    leave_type: str
+    date: dt.date
+    days: Dec
+    reason: str
+
+
+class LeaveRequested(DomainEvent):
+    """A request, numbered LR-<fy>-nnnnnn, for the working days `days` between `date_from` and
+    `date_to` (rest days are not leave)."""
+
+    employee: str
+    request: str
+    leave_type: str
+    date_from: dt.date
+    date_to: dt.date
+    days: tuple[dt.date, ...]
+    reason: str
+
+
+class LeaveRequestApproved(DomainEvent):
+    """The request's days become leave, paid at the type's `paid_fraction` as of approval."""
+
+    employee: str
+    request: str
+    paid_fraction: Dec
+
+
+class LeaveRequestRejected(DomainEvent):
+    employee: str
+    request: str
+    reason: str
+
+
+class LeaveRequestCancelled(DomainEvent):
+    """A pending or approved request withdrawn: its days go back to the balance."""
+
+    employee: str
+    request: str
+    reason: str
+
+
+class AttendanceDayIn(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    day: dt.date
+    status: str  # present | absent | half_day
+    hours: Dec
+    overtime_hours: Dec
+
+
+class AttendanceRecorded(DomainEvent):
+    """Attendance per day; an absence without leave is a day without pay (half a day for
+    `half_day`), and overtime hours reach payroll as the variable `overtime_hours`."""
+
+    employee: str
+    days: tuple[AttendanceDayIn, ...]

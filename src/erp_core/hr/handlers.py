@@ -7,6 +7,7 @@ import datetime as dt
 
 from erp_core.hr.commands import (
     ChangeEmployeeRecord,
+    DefinePayGroup,
     HireEmployee,
     RecordLeave,
     RecordLeaving,
@@ -14,8 +15,10 @@ from erp_core.hr.commands import (
 )
 from erp_core.hr.employees import (
     NUMBERS_STREAM,
+    PAY_GROUPS_STREAM,
     Employee,
     EmployeeNumbers,
+    PayGroups,
     employee_of,
     employee_stream,
     record_change,
@@ -26,6 +29,7 @@ from erp_core.hr.events import (
     EmployeeNumberIssued,
     LeaveDayIn,
     LeaveRecorded,
+    PayGroupDefined,
     PersonalDataRecorded,
 )
 from erp_core.kernel.context import Context
@@ -76,6 +80,7 @@ def hire(cmd: HireEmployee, ctx: Context, offer: str | None = None) -> str:
     department = _check_dimension(uow, "department", cmd.department, "department")
     cost_centre = _check_dimension(uow, "cost_centre", cmd.cost_centre, "cost_centre")
     manager = _check_manager(uow, cmd.manager, cmd.joining_date, None)
+    pay_group = uow.get(PayGroups, PAY_GROUPS_STREAM).check(cmd.pay_group)
     if cmd.birth_date is not None and cmd.birth_date >= cmd.joining_date:
         raise ValidationError("birth_date", "is not before the joining date")
     numbers = uow.get(EmployeeNumbers, NUMBERS_STREAM)
@@ -97,6 +102,7 @@ def hire(cmd: HireEmployee, ctx: Context, offer: str | None = None) -> str:
             cost_centre=cost_centre,
             working_pattern=cmd.working_pattern,
             offer=offer,
+            pay_group=pay_group,
         )
     )
     personal = _personal(cmd)
@@ -118,6 +124,8 @@ def change_employee_record(cmd: ChangeEmployeeRecord, ctx: Context) -> list[str]
         )
     if cmd.manager is not None:
         changes["manager"] = _check_manager(uow, cmd.manager, cmd.effective, cmd.employee)
+    if cmd.pay_group is not None:
+        changes["pay_group"] = uow.get(PayGroups, PAY_GROUPS_STREAM).check(cmd.pay_group)
     for name in ("position", "grade", "working_pattern", "name"):
         value = getattr(cmd, name)
         if value is not None:
@@ -159,19 +167,28 @@ def record_personal_data(cmd: RecordPersonalData, ctx: Context) -> list[str]:
     return []
 
 
+@handles(DefinePayGroup)
+def define_pay_group(cmd: DefinePayGroup, ctx: Context) -> list[str]:
+    company_of(ctx.uow)
+    ctx.uow.get(PayGroups, PAY_GROUPS_STREAM).trigger(
+        ctx.event(PayGroupDefined, code=cmd.code, name=cmd.name, frequency=cmd.frequency)
+    )
+    return []
+
+
 @handles(RecordLeave)
 def record_leave(cmd: RecordLeave, ctx: Context) -> list[str]:
+    from erp_core.hr.leave_handlers import account_of, check_day_free
+
     emp = employee_of(ctx.uow, cmd.employee)
+    account = account_of(ctx.uow, cmd.employee)
     days: list[LeaveDayIn] = []
     day = cmd.date_from
     while day <= cmd.date_to:
         record = emp.as_of(day)
         if record is None or not record.is_employed(day):
             raise ValidationError("date_from", f"{cmd.employee} is not employed on {day}")
-        if day in emp.leave:
-            raise ValidationError(
-                "date_from", f"{cmd.employee} has leave recorded on {day} already"
-            )
+        check_day_free(emp, account, day, "date_from")
         days.append(LeaveDayIn(day=day, paid_fraction=cmd.paid_fraction))
         day += dt.timedelta(days=1)
     emp.trigger(
@@ -180,5 +197,6 @@ def record_leave(cmd: RecordLeave, ctx: Context) -> list[str]:
     return []
 
 
+import erp_core.hr.leave_handlers  # noqa: E402  (registers leave and attendance)
 import erp_core.hr.recruitment_handlers  # noqa: E402  (registers recruitment)
 import erp_core.hr.review_handlers  # noqa: E402,F401  (registers the review actions)

@@ -41,6 +41,7 @@ class EmployeeRecord:
     base_pay: Decimal = Decimal(0)
     salary_structure: str = ""
     working_pattern: str = ""
+    pay_group: str = ""
 
     def is_employed(self, on: dt.date) -> bool:
         return self.joining_date <= on and (self.leaving_date is None or on <= self.leaving_date)

@@ -188,6 +188,9 @@ def appraisal_score(
         )
     weights_used = {p: w / total for p, w in counted.items()}
     weighted = sum((parts[p] * counted[p] for p in parts), ZERO) / total
+    # A weighted mean lies between its parts; 28-digit division can overshoot in the last
+    # digit (e.g. one part 1.6 / 3), so that noise is clamped away.
+    weighted = min(max(weighted, min(parts.values())), max(parts.values()))
     missing = tuple(p for p in PARTS if p not in parts and rule.weights.get(p, ZERO) > 0)
     formula = rule.parsed or Formula(rule.formula, "final_score_formula")
     for name in sorted(formula.names):

@@ -94,6 +94,7 @@ class RunPayroll(Action):
 
     action: Literal["run_payroll"] = "run_payroll"
     month: str
+    pay_group: Code | None = None
     date: dt.date | None = None
     dry_run: bool = False
 
@@ -106,6 +107,7 @@ class PaySalaries(Action):
 
     action: Literal["pay_salaries"] = "pay_salaries"
     month: str
+    pay_group: Code | None = None
     date: dt.date
     bank_account: str
     allocations: Annotated[list[Allocation], Field(max_length=MAX_LINES)] = Field(
@@ -121,7 +123,29 @@ class ReversePayrollRun(Action):
 
     action: Literal["reverse_payroll_run"] = "reverse_payroll_run"
     month: str
+    pay_group: Code | None = None
     date: dt.date
     reason: Reason
+
+    _check_month = field_validator("month")(month_text)
+
+
+class RemitLine(Line):
+    account: str
+    amount: Dec | None = None  # None: all that is still open on the account for the month
+
+
+class RemitPayrollLiabilities(Action):
+    """Pay the tax withheld and the contributions (employee and employer shares) of a month's
+    run to the authority from a bank account: Dr each liability account, Cr the bank.
+    Refused beyond what the run left open on an account."""
+
+    action: Literal["remit_payroll_liabilities"] = "remit_payroll_liabilities"
+    month: str
+    pay_group: Code | None = None
+    date: dt.date
+    bank_account: str
+    authority: Name
+    lines: Annotated[list[RemitLine], Field(min_length=1, max_length=50)]
 
     _check_month = field_validator("month")(month_text)

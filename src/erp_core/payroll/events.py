@@ -11,7 +11,7 @@ from erp_core.kernel.events import DomainEvent
 from erp_core.kernel.money import Dec
 from erp_core.ledger.events import VOUCHER_KINDS
 
-VOUCHER_KINDS.register("payroll_accrual", "salary_payment", "payroll_reversal")
+VOUCHER_KINDS.register("payroll_accrual", "salary_payment", "payroll_reversal", "payroll_remit")
 
 
 class PayrollConfigured(DomainEvent):
@@ -86,6 +86,7 @@ class PayslipIssued(DomainEvent):
     net: Dec
     employer_contributions: Dec
     payslip: str | None = None  # its own number, PS-<fy>-nnnnnn (gapless; None in a dry run)
+    pay_group: str = ""  # "" : the default group
 
 
 class PayrollRunPosted(DomainEvent):
@@ -97,6 +98,10 @@ class PayrollRunPosted(DomainEvent):
     net: Dec
     tax: Dec
     employer_contributions: Dec
+    # What the run owes the authorities per liability account (tax payable and the deductions'
+    # and contributions' payables); empty in runs recorded before remittances existed.
+    liabilities: dict[str, Dec] = {}
+    pay_group: str = ""
 
 
 class SalaryPaid(DomainEvent):
@@ -115,3 +120,16 @@ class PayrollRunReversed(DomainEvent):
     reversal: str
     date: dt.date
     reason: str
+
+
+class PayrollLiabilityRemitted(DomainEvent):
+    """Part of a run's tax or contributions paid to the authority (voucher `payment`)."""
+
+    run: str
+    month: str
+    payment: str
+    date: dt.date
+    account: str
+    amount: Dec
+    authority: str
+    bank_account: str

@@ -10,11 +10,14 @@ from decimal import Decimal
 
 from erp_core.hr.employees import (
     NUMBERS_STREAM,
+    PAY_GROUPS_STREAM,
     Employee,
     EmployeeNumbers,
+    PayGroups,
     employee_of,
     record_change,
 )
+from erp_core.hr.leave import LeaveAccount, leave_stream, unpaid_attendance
 from erp_core.hr.records import EmployeeRecord
 from erp_core.kernel.context import Context
 from erp_core.kernel.errors import ErpError, NotFound, ValidationError
@@ -42,6 +45,7 @@ from erp_core.payroll.commands import (
     DefineSalaryStructure,
     DefineTaxTable,
     PaySalaries,
+    RemitPayrollLiabilities,
     ReversePayrollRun,
     RunPayroll,
 )
@@ -49,6 +53,7 @@ from erp_core.payroll.errors import PayrollError
 from erp_core.payroll.events import (
     ComponentSpec,
     PayrollConfigured,
+    PayrollLiabilityRemitted,
     PayrollRunPosted,
     PayrollRunReversed,
     PayslipIssued,
@@ -276,7 +281,7 @@ def _tax_position(uow: UnitOfWork, employee: str, period: PayPeriod) -> TaxPosit
     remaining = (fy_end.year - period.start.year) * 12 + fy_end.month - period.start.month + 1
     taxable = withheld = ZERO
     for month in _months_between(fy_start, period):
-        slip = uow.get(PayrollRun, run_stream(month)).slips.get(employee)
+        slip = posted_slip(uow, month, employee)
         if slip is not None:
             taxable += slip.taxable
             withheld += slip.tax
@@ -288,8 +293,44 @@ def _tax_position(uow: UnitOfWork, employee: str, period: PayPeriod) -> TaxPosit
     )
 
 
-def compute_run(uow: UnitOfWork, month: str) -> list[Computed]:
-    """Every payslip of the month, checked; refuses when anyone cannot be paid."""
+def _leave_and_overtime(
+    uow: UnitOfWork, emp: Employee, number: str, period: PayPeriod
+) -> tuple[tuple[LeaveDay, ...], Decimal]:
+    """The month's leave days (recorded leave, approved requests, absences) and overtime hours."""
+    account = uow.get(LeaveAccount, leave_stream(number))
+    days = [
+        (day, fraction, leave_type)
+        for day, (fraction, leave_type) in emp.leave.items()
+        if period.start <= day <= period.end
+    ]
+    days += account.approved_days(period.start, period.end)
+    attendance = [a for d, a in account.attendance.items() if period.start <= d <= period.end]
+    days += unpaid_attendance(attendance)
+    overtime = sum((a.overtime_hours for a in attendance), ZERO)
+    return tuple(LeaveDay(d, f, t) for d, f, t in sorted(days)), overtime
+
+
+def pay_groups(uow: UnitOfWork) -> list[str]:
+    """Every pay group's code, "" (the default group) first."""
+    return ["", *sorted(uow.get(PayGroups, PAY_GROUPS_STREAM).groups)]
+
+
+def posted_slip(
+    uow: UnitOfWork, month: str, employee: str, skip: str | None = None
+) -> PayslipIssued | None:
+    """The employee's payslip in a posted run of the month, whatever the pay group."""
+    for group in pay_groups(uow):
+        if group == skip:
+            continue
+        slip = uow.get(PayrollRun, run_stream(month, group)).slips.get(employee)
+        if slip is not None:
+            return slip
+    return None
+
+
+def compute_run(uow: UnitOfWork, month: str, pay_group: str = "") -> list[Computed]:
+    """Every payslip of the month for the pay group, checked; refuses when anyone cannot be
+    paid, or has been paid for the month in another group's run."""
     conf = settings_of(uow).check()
     period = month_period(month)
     out: list[Computed] = []
@@ -300,14 +341,22 @@ def compute_run(uow: UnitOfWork, month: str) -> list[Computed]:
             record.leaving_date is not None and record.leaving_date < period.start
         ):
             continue
+        if record.pay_group != pay_group:
+            continue
         where = f"employees.{number}"
+        elsewhere = posted_slip(uow, month, number, skip=pay_group)
+        if elsewhere is not None:
+            raise ValidationError(
+                where,
+                f"is paid for {month} already by run {elsewhere.run} "
+                f"(pay group {elsewhere.pay_group or 'default'})",
+            )
         if not record.salary_structure:
             raise ValidationError(where, f"has no salary structure on {period.end} (assign_salary)")
         version = structure_of(uow, record.salary_structure, period.end, where)
-        leave = tuple(
-            LeaveDay(day, fraction, leave_type)
-            for day, (fraction, leave_type) in sorted(emp.leave.items())
-            if period.start <= day <= period.end
+        leave, overtime = _leave_and_overtime(uow, emp, number, period)
+        variables = (
+            {"overtime_hours": overtime} if "overtime_hours" in version.structure.variables else {}
         )
         try:
             slip = compute_payslip(
@@ -319,6 +368,7 @@ def compute_run(uow: UnitOfWork, month: str) -> list[Computed]:
                     joining_date=record.joining_date,
                     leaving_date=record.leaving_date,
                     leave=leave,
+                    variables=variables,
                     basis=ProrationBasis(conf.proration),
                     cost_centres={record.cost_centre: Decimal(100)} if record.cost_centre else {},
                     tax=_tax_position(uow, number, period),
@@ -329,7 +379,8 @@ def compute_run(uow: UnitOfWork, month: str) -> list[Computed]:
             raise ValidationError(f"{where}.{exc.field}", exc.reason) from None
         out.append(Computed(record, version, slip))
     if not out:
-        raise ValidationError("month", f"nobody is employed in {month}")
+        group = f" in pay group {pay_group}" if pay_group else ""
+        raise ValidationError("month", f"nobody is employed in {month}{group}")
     return out
 
 
@@ -379,7 +430,7 @@ def run_journal(uow: UnitOfWork, computed: list[Computed], base: str) -> list[Po
 
 
 def _slip_event(
-    ctx: Context, run: str, month: str, c: Computed, number: str | None = None
+    ctx: Context, run: str, month: str, c: Computed, number: str | None = None, group: str = ""
 ) -> PayslipIssued:
     s = c.slip
     tax = sum((ln.amount for ln in s.lines if ln.kind is LineKind.TAX), ZERO)
@@ -407,6 +458,7 @@ def _slip_event(
         net=s.net,
         employer_contributions=s.employer_contributions,
         payslip=number,
+        pay_group=group,
     )
 
 
@@ -419,30 +471,41 @@ def run_payroll(cmd: RunPayroll, ctx: Context) -> list[str]:
     if not period.start <= date <= period.end + dt.timedelta(days=31):
         raise ValidationError("date", f"{date} is not in or just after {cmd.month}")
     check_period(uow, date)
-    run = uow.get(PayrollRun, run_stream(cmd.month))
+    group = uow.get(PayGroups, PAY_GROUPS_STREAM).check(cmd.pay_group)
+    run = uow.get(PayrollRun, run_stream(cmd.month, group))
     if run.posted is not None:
         raise ValidationError(
-            "month", f"payroll for {cmd.month} is already posted as {run.posted.run}"
+            "month", f"payroll for {cmd.month}{_of(group)} is already posted as {run.posted.run}"
         )
-    computed = compute_run(uow, cmd.month)
+    computed = compute_run(uow, cmd.month, group)
     lines = run_journal(uow, computed, base)
     if cmd.dry_run:
         number = placeholder(uow, "PR", date)
         raise PayrollPreview(
-            number, cmd.month, [_slip_event(ctx, number, cmd.month, c) for c in computed], lines
+            number,
+            cmd.month,
+            [_slip_event(ctx, number, cmd.month, c, None, group) for c in computed],
+            lines,
         )
     document = post_document(
         uow,
         series="PR",
         kind="payroll_accrual",
         date=date,
-        memo=f"Payroll {cmd.month}",
+        memo=f"Payroll {cmd.month}{_of(group)}",
         lines=lines,
         actor=ctx.actor,
         now=ctx.now,
     )
     slips = [
-        _slip_event(ctx, document, cmd.month, c, next_document(uow, "PS", date, ctx.actor, ctx.now))
+        _slip_event(
+            ctx,
+            document,
+            cmd.month,
+            c,
+            next_document(uow, "PS", date, ctx.actor, ctx.now),
+            group,
+        )
         for c in computed
     ]
     for slip in slips:
@@ -458,9 +521,41 @@ def run_payroll(cmd: RunPayroll, ctx: Context) -> list[str]:
             net=sum((s.net for s in slips), ZERO),
             tax=sum((s.tax for s in slips), ZERO),
             employer_contributions=sum((s.employer_contributions for s in slips), ZERO),
+            liabilities=run_liabilities(uow, computed, lines),
+            pay_group=group,
         )
     )
     return [document, *(s.payslip for s in slips if s.payslip)]
+
+
+def run_liabilities(
+    uow: UnitOfWork, computed: list[Computed], lines: list[PostedLine]
+) -> dict[str, Decimal]:
+    """What the run's voucher leaves owed to the authorities, per liability account: the tax
+    payable and every deduction's and contribution's payable account (net of any refund)."""
+    conf = settings_of(uow).check()
+    accounts = {conf.tax_payable} | {
+        s.payable_account for c in computed for s in c.version.specs if s.payable_account
+    }
+    owed: dict[str, Decimal] = defaultdict(Decimal)
+    for ln in lines:
+        if ln.account in accounts:
+            owed[ln.account] -= ln.base
+    return {a: v for a, v in sorted(owed.items()) if v}
+
+
+def _of(group: str) -> str:
+    return f" (pay group {group})" if group else ""
+
+
+def posted_run(
+    uow: UnitOfWork, month: str, pay_group: str | None
+) -> tuple[PayrollRun, PayrollRunPosted]:
+    group = uow.get(PayGroups, PAY_GROUPS_STREAM).check(pay_group)
+    run = uow.get(PayrollRun, run_stream(month, group))
+    if run.posted is None:
+        raise NotFound(f"month: no payroll is posted for {month}{_of(group)}")
+    return run, run.posted
 
 
 @dataclass
@@ -478,18 +573,16 @@ def pay_salaries(cmd: PaySalaries, ctx: Context) -> list[str]:
     uow = ctx.uow
     base = _check_two_places(uow)
     conf = settings_of(uow).check()
-    run = uow.get(PayrollRun, run_stream(cmd.month))
-    if run.posted is None:
-        raise NotFound(f"month: no payroll is posted for {cmd.month}")
+    run, posted = posted_run(uow, cmd.month, cmd.pay_group)
     check_period(uow, cmd.date)
-    if cmd.date < run.posted.date:
-        raise ValidationError("date", f"is before the payroll date {run.posted.date}")
+    if cmd.date < posted.date:
+        raise ValidationError("date", f"is before the payroll date {posted.date}")
     bank = chart_of(uow).check_postable(cmd.bank_account, base, "bank_account")
     if bank.type != "asset":
         raise ValidationError("bank_account", f"{bank.code} is not an asset account")
     pay: dict[str, Decimal] = defaultdict(Decimal)
     if cmd.allocations:
-        posted_date = run.posted.date
+        posted_date = posted.date
 
         def load(item: str) -> tuple[_OpenSlip, str, dt.date] | None:
             month, _, employee = item.partition("/")
@@ -539,7 +632,7 @@ def pay_salaries(cmd: PaySalaries, ctx: Context) -> list[str]:
         run.trigger(
             ctx.event(
                 SalaryPaid,
-                run=run.posted.run,
+                run=posted.run,
                 month=cmd.month,
                 employee=emp,
                 payment=document,
@@ -555,19 +648,22 @@ def pay_salaries(cmd: PaySalaries, ctx: Context) -> list[str]:
 def reverse_payroll_run(cmd: ReversePayrollRun, ctx: Context) -> list[str]:
     uow = ctx.uow
     base = _check_two_places(uow)
-    run = uow.get(PayrollRun, run_stream(cmd.month))
-    if run.posted is None:
-        raise NotFound(f"month: no payroll is posted for {cmd.month}")
+    run, posted = posted_run(uow, cmd.month, cmd.pay_group)
     if any(run.paid.values()):
         raise ValidationError(
             "month", f"salaries of {cmd.month} have been paid; a paid run cannot be reversed"
         )
-    if cmd.date < run.posted.date:
-        raise ValidationError("date", f"is before the payroll date {run.posted.date}")
+    if any(run.remitted.values()):
+        raise ValidationError(
+            "month",
+            f"tax or contributions of {cmd.month} have been remitted; the run cannot be reversed",
+        )
+    if cmd.date < posted.date:
+        raise ValidationError("date", f"is before the payroll date {posted.date}")
     check_period(uow, cmd.date)
-    voucher = uow.get(journal.Voucher, journal.stream_id(run.posted.run))
+    voucher = uow.get(journal.Voucher, journal.stream_id(posted.run))
     if voucher.posted is None:
-        raise NotFound(f"run: voucher {run.posted.run} is missing")
+        raise NotFound(f"run: voucher {posted.run} is missing")
     lines = [
         gl(ln.account, -ln.base, base, ln.memo, dict(ln.dimensions), ln.party)
         for ln in voucher.posted.lines
@@ -577,7 +673,7 @@ def reverse_payroll_run(cmd: ReversePayrollRun, ctx: Context) -> list[str]:
         series="PRR",
         kind="payroll_reversal",
         date=cmd.date,
-        memo=f"Reversal of payroll {cmd.month} ({run.posted.run}): {cmd.reason}",
+        memo=f"Reversal of payroll {cmd.month} ({posted.run}): {cmd.reason}",
         lines=lines,
         actor=ctx.actor,
         now=ctx.now,
@@ -585,13 +681,81 @@ def reverse_payroll_run(cmd: ReversePayrollRun, ctx: Context) -> list[str]:
     run.trigger(
         ctx.event(
             PayrollRunReversed,
-            run=run.posted.run,
+            run=posted.run,
             month=cmd.month,
             reversal=document,
             date=cmd.date,
             reason=cmd.reason,
         )
     )
+    return [document]
+
+
+@handles(RemitPayrollLiabilities)
+def remit_payroll_liabilities(cmd: RemitPayrollLiabilities, ctx: Context) -> list[str]:
+    uow = ctx.uow
+    base = _check_two_places(uow)
+    run, posted = posted_run(uow, cmd.month, cmd.pay_group)
+    check_period(uow, cmd.date)
+    if cmd.date < posted.date:
+        raise ValidationError("date", f"is before the payroll date {posted.date}")
+    chart = chart_of(uow)
+    bank = chart.check_postable(cmd.bank_account, base, "bank_account")
+    if bank.type != "asset":
+        raise ValidationError("bank_account", f"{bank.code} is not an asset account")
+    pay: dict[str, Decimal] = {}
+    for i, line in enumerate(cmd.lines):
+        where = f"lines[{i}]"
+        if line.account in pay:
+            raise ValidationError(f"{where}.account", f"{line.account} is named twice")
+        open_amount = run.open_liability(line.account)
+        if line.account not in posted.liabilities:
+            owed = ", ".join(sorted(posted.liabilities)) or "nothing"
+            raise ValidationError(
+                f"{where}.account",
+                f"payroll {cmd.month} owes nothing on {line.account} (it owes on: {owed})",
+            )
+        amount = open_amount if line.amount is None else line.amount
+        if line.amount is not None:
+            check_money(line.amount, base, f"{where}.amount")
+        if amount <= 0:
+            raise ValidationError(
+                f"{where}.amount", f"nothing of {line.account} is open for {cmd.month}"
+            )
+        if amount > open_amount:
+            raise ValidationError(
+                f"{where}.amount",
+                f"{amount:f} exceeds the {open_amount:f} open on {line.account} for {cmd.month}",
+            )
+        pay[line.account] = amount
+    total = sum(pay.values(), ZERO)
+    memo = f"{cmd.authority} {cmd.month}"
+    lines = [gl(account, amount, base, memo) for account, amount in pay.items()]
+    lines.append(gl(cmd.bank_account, -total, base, memo))
+    document = post_document(
+        uow,
+        series="PLR",
+        kind="payroll_remit",
+        date=cmd.date,
+        memo=f"Payroll {cmd.month}: tax and contributions to {cmd.authority}",
+        lines=lines,
+        actor=ctx.actor,
+        now=ctx.now,
+    )
+    for account, amount in pay.items():
+        run.trigger(
+            ctx.event(
+                PayrollLiabilityRemitted,
+                run=posted.run,
+                month=cmd.month,
+                payment=document,
+                date=cmd.date,
+                account=account,
+                amount=amount,
+                authority=cmd.authority,
+                bank_account=cmd.bank_account,
+            )
+        )
     return [document]
 
 

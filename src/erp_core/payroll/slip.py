@@ -204,7 +204,9 @@ def payment_days(
             reasons.append(f"leave on {d.isoformat()} ignored: not a working day")
             continue
         unpaid += missing
-        if entry.paid_fraction == 0:
+        if entry.leave_type in ("absent", "half day"):
+            reasons.append(f"{entry.leave_type} on {d.isoformat()}: {missing} day unpaid")
+        elif entry.paid_fraction == 0:
             reasons.append(f"leave without pay on {d.isoformat()}: 1 day unpaid")
         else:
             reasons.append(

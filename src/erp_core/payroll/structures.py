@@ -15,6 +15,7 @@ from erp_core.payroll.errors import PayrollError
 from erp_core.payroll.events import (
     ComponentSpec,
     PayrollConfigured,
+    PayrollLiabilityRemitted,
     PayrollRunPosted,
     PayrollRunReversed,
     PayslipIssued,
@@ -26,6 +27,9 @@ from erp_core.payroll.formulas import Component, SalaryStructure
 from erp_core.payroll.tax import Slab, TaxTable
 
 SETTINGS_STREAM = "settings:payroll"
+# Variables a payslip supplies besides the formula language's standard ones (a structure whose
+# component has one of these codes keeps its component: the variable is then not offered).
+PAYROLL_VARIABLES = frozenset({"overtime_hours"})
 TAX_STREAM = "payroll:tax-tables"
 ZERO = Decimal(0)
 
@@ -34,8 +38,9 @@ def structure_stream(code: str) -> str:
     return f"salary-structure:{code}"
 
 
-def run_stream(month: str) -> str:
-    return f"payroll-run:{month}"
+def run_stream(month: str, pay_group: str = "") -> str:
+    """The stream of a month's run of a pay group ("" the default group: no suffix)."""
+    return f"payroll-run:{month}:{pay_group}" if pay_group else f"payroll-run:{month}"
 
 
 def payslip_id(month: str, employee: str) -> str:
@@ -82,7 +87,9 @@ def to_component(spec: ComponentSpec) -> Component:
 def build_structure(code: str, specs: tuple[ComponentSpec, ...]) -> SalaryStructure:
     """The core structure; a refusal becomes a ValidationError naming the component."""
     try:
-        return SalaryStructure(code=code, components=tuple(to_component(s) for s in specs))
+        components = tuple(to_component(s) for s in specs)
+        extra = PAYROLL_VARIABLES - {c.code for c in components}
+        return SalaryStructure(code=code, components=components, variables=extra)
     except (PayrollError, FormulaError) as exc:
         raise ValidationError(f"components.{exc.field}", exc.reason) from None
 
@@ -173,6 +180,7 @@ class PayrollRun(Aggregate):
         self.slips: dict[str, PayslipIssued] = {}
         self.paid: dict[str, Decimal] = {}
         self.reversed_runs: list[str] = []
+        self.remitted: dict[str, Decimal] = {}
         self._pending: dict[str, PayslipIssued] = {}
 
     def _on_slip(self, e: PayslipIssued) -> None:
@@ -183,22 +191,32 @@ class PayrollRun(Aggregate):
         self.slips = self._pending
         self._pending = {}
         self.paid = {}
+        self.remitted = {}
 
     def _on_paid(self, e: SalaryPaid) -> None:
         self.paid[e.employee] = self.paid.get(e.employee, ZERO) + e.amount
+
+    def _on_remitted(self, e: PayrollLiabilityRemitted) -> None:
+        self.remitted[e.account] = self.remitted.get(e.account, ZERO) + e.amount
 
     def _on_reversed(self, e: PayrollRunReversed) -> None:
         self.reversed_runs.append(e.run)
         self.posted = None
         self.slips = {}
         self.paid = {}
+        self.remitted = {}
 
     handlers = {
         PayslipIssued: _on_slip,
         PayrollRunPosted: _on_posted,
         SalaryPaid: _on_paid,
         PayrollRunReversed: _on_reversed,
+        PayrollLiabilityRemitted: _on_remitted,
     }
+
+    def open_liability(self, account: str) -> Decimal:
+        owed = ZERO if self.posted is None else self.posted.liabilities.get(account, ZERO)
+        return owed - self.remitted.get(account, ZERO)
 
     def open_amount(self, employee: str) -> Decimal:
         slip = self.slips.get(employee)
