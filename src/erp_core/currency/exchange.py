@@ -163,6 +163,20 @@ def carrying_of(uow: UnitOfWork, invoice: str) -> CarryingAmount:
     return uow.get(CarryingAmount, carrying_stream(invoice))
 
 
+def check_not_before_kept(
+    uow: UnitOfWork, invoice: str, date: dt.date, field: str
+) -> CarryingAmount:
+    """Refuse settling an item before the date its revaluation was kept on (it is carried at
+    that revaluation from then on)."""
+    carry = carrying_of(uow, invoice)
+    if carry.date is not None and date < carry.date:
+        raise ValidationError(
+            field,
+            f"{invoice} was revalued on {carry.date} (kept): allocate to it on or after that date",
+        )
+    return carry
+
+
 def settled_in_base(
     uow: UnitOfWork,
     *,

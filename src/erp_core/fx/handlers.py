@@ -241,6 +241,27 @@ def revalue_open_items(cmd: RevalueOpenItems, ctx: Context) -> list[str]:
         changes[(item.ledger, item.party, currency)][item.invoice] = change
         if difference:
             kept.append((working, difference))
+    # every rate is found before anything is posted
+    accounts = foreign_accounts(chart, base)
+    account_workings: list[RevaluedAccount] = []
+    for code, (balance, booked) in sorted(account_balances(ctx, accounts, cmd.date).items()):
+        if balance == 0 and booked == 0:
+            continue
+        held = accounts[code].currency
+        assert held is not None
+        rate = closing_rate(held)
+        revalued = to_base(balance, rate, base)
+        account_workings.append(
+            RevaluedAccount(
+                account=code,
+                currency=held,
+                balance=balance,
+                booked=booked,
+                rate=rate,
+                revalued=revalued,
+                difference=revalued - booked,
+            )
+        )
     documents: list[str] = []
     posted_on: dict[str, str] = {}  # invoice -> the voucher that revalued it
     for (ledger, party, currency), items in sorted(changes.items()):
@@ -270,26 +291,6 @@ def revalue_open_items(cmd: RevalueOpenItems, ctx: Context) -> list[str]:
                 documents.append(document)
                 if sign > 0:
                     posted_on.update(dict.fromkeys(items, document))
-    accounts = foreign_accounts(chart, base)
-    account_workings: list[RevaluedAccount] = []
-    for code, (balance, booked) in sorted(account_balances(ctx, accounts, cmd.date).items()):
-        if balance == 0 and booked == 0:
-            continue
-        held = accounts[code].currency
-        assert held is not None
-        rate = closing_rate(held)
-        revalued = to_base(balance, rate, base)
-        account_workings.append(
-            RevaluedAccount(
-                account=code,
-                currency=held,
-                balance=balance,
-                booked=booked,
-                rate=rate,
-                revalued=revalued,
-                difference=revalued - booked,
-            )
-        )
     account_documents = post_account_revaluation(ctx, account_workings, cmd.date, reversal)
     documents.extend(account_documents)
     if keep:

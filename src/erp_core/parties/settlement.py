@@ -7,7 +7,12 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
-from erp_core.currency.exchange import part_in_base, post_exchange_difference, settled_in_base
+from erp_core.currency.exchange import (
+    check_not_before_kept,
+    part_in_base,
+    post_exchange_difference,
+    settled_in_base,
+)
 from erp_core.kernel.errors import NotFound, ValidationError
 from erp_core.kernel.events import DomainEvent
 from erp_core.kernel.money import ZERO, check_scale
@@ -35,13 +40,15 @@ def check_allocations(
     currency: str,
     date: dt.date,
     noun: str,
+    uow: UnitOfWork | None = None,
 ) -> list[tuple[I, Decimal]]:
     """Check allocations of `available` money to invoices of `party` on `date`.
 
     `load` returns an invoice's aggregate, its party and its date, or None when unknown.
     Each allocation must be positive, on the currency's scale, for an invoice of this party
     dated on or before the allocation, and within what is still open on it; together they
-    may not exceed `available`.
+    may not exceed `available`. With `uow`, an invoice whose revaluation was kept on a date
+    takes allocations only from that date on (settlement starts from its carrying amount).
     """
     out: list[tuple[I, Decimal]] = []
     total = ZERO
@@ -67,6 +74,8 @@ def check_allocations(
                 f"{where}.invoice",
                 f"{a.invoice} is dated {dated}, after the allocation date {date}",
             )
+        if uow is not None:
+            check_not_before_kept(uow, a.invoice, date, f"{where}.invoice")
         open_amount = invoice.open_amount - pending.get(a.invoice, ZERO)
         if a.amount > open_amount:
             raise ValidationError(

@@ -730,6 +730,7 @@ def _check_allocations(
         currency=base,
         date=date,
         noun="supplier",
+        uow=uow,
     )
 
 

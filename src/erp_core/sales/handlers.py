@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from erp_core.currency.exchange import (
+    check_not_before_kept,
     foreign_line,
     to_base,
 )
@@ -670,6 +671,7 @@ def _check_allocations(
         currency=currency,
         date=date,
         noun="sales",
+        uow=uow,
     )
 
 
@@ -832,6 +834,7 @@ def post_credit_note(cmd: PostCreditNote, ctx: Context) -> list[str]:
     posted = invoice.posted
     if cmd.date < posted.date:
         raise ValidationError("date", f"is before the invoice date {posted.date}")
+    check_not_before_kept(uow, cmd.invoice, cmd.date, "date")
     if not posted.order:
         raise ValidationError(
             "invoice",
