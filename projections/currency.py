@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from erp_core.projections.engine import Projection, Record, insert_rows
 from erp_core.projections.schema import metadata
@@ -368,6 +369,37 @@ def exchange_adjustments(
     if kind is not None:
         query = query.where(d.c.kind == kind)
     return {party: int(total) for party, total in conn.execute(query.group_by(d.c.party))}
+
+
+def unrealised_by_invoice(conn: Connection, ledger: str, as_of: dt.date) -> dict[str, int]:
+    """Per open item, the revaluations (and their reversals) booked on it up to a date, in
+    minor units of base and in the item's own sign (more owed to a supplier, or by a
+    customer): what the base aging adds to an item's booked amount so that it shows the item
+    as the control account carries it."""
+    d = exchange_differences
+    sign = 1 if ledger == "receivables" else -1
+    return {
+        invoice: sign * int(total)
+        for invoice, total in conn.execute(
+            select(d.c.invoice, func.sum(d.c.base_minor))
+            .where((d.c.ledger == ledger) & (d.c.kind != "realised") & (d.c.date <= as_of))
+            .group_by(d.c.invoice)
+        )
+    }
+
+
+def with_unrealised(conn: Connection, ledger: str, as_of: dt.date, items: list[Any]) -> list[Any]:
+    """Open items (party, document, due, open in base) with their unrealised differences
+    added; items that are then zero (settled in full at a kept carrying amount) dropped."""
+    extra = unrealised_by_invoice(conn, ledger, as_of)
+    if not extra:
+        return items
+    out = []
+    for party, document, due, left in items:
+        left = int(left) + extra.get(document, 0)
+        if left:
+            out.append((party, document, due, left))
+    return out
 
 
 class RevaluationRow(BaseModel):
