@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 from currency_book import D, all_checks_ok, balance, day, events, sell, setup_sales, voucher
+from erp_core.projections.currency import document_aging
 
 from erp_core import Erp
 from erp_core.kernel.errors import UnknownAccount, ValidationError
-from erp_core.projections.currency import document_aging
 
 
 @pytest.fixture
