@@ -1,4 +1,5 @@
-"""Currency: revaluation of foreign-currency accounts, payments in their document currency.
+"""Currency: revaluation of foreign-currency accounts, payments in their document currency;
+voucher kinds up to 32 characters ("exchange_difference" did not fit 16 on PostgreSQL).
 
 Revision ID: currency_0002
 Revises: currency_0001
@@ -17,6 +18,12 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # batch mode: SQLite cannot alter a column in place (it copies the table)
+    for table in ("vouchers", "gl_lines"):
+        with op.batch_alter_table(table) as batch:
+            batch.alter_column(
+                "kind", existing_type=sa.String(16), type_=sa.String(32), existing_nullable=False
+            )
     op.create_table(
         "revaluation_accounts",
         sa.Column("date", sa.Date, primary_key=True),
@@ -47,3 +54,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("foreign_payments")
     op.drop_table("revaluation_accounts")
+    for table in ("vouchers", "gl_lines"):
+        with op.batch_alter_table(table) as batch:
+            batch.alter_column(
+                "kind", existing_type=sa.String(32), type_=sa.String(16), existing_nullable=False
+            )

@@ -20,6 +20,10 @@ from erp_core.cli import cli
 
 @pytest.fixture
 def books(erp: Erp) -> Erp:
+    return build(erp)
+
+
+def build(erp: Erp) -> Erp:
     setup_sales(erp)
     erp.set_exchange_rate(currency="USD", date="2026-01-01", rate="0.90")
     # USD 1,000.00 at 0.90 = EUR 900.00, due 9 February
@@ -210,3 +214,15 @@ def test_currency_cli_reports_in_the_document_currency(books: Erp) -> None:
     )
     assert unknown.exit_code != 0
     assert "unknown customer 'NOPE'" in unknown.output
+
+
+def test_currency_reports_and_checks_agree_on_sqlite_and_postgresql(any_erp: Erp) -> None:
+    build(any_erp)
+    any_erp.revalue_open_items(date="2026-03-31", rates={"USD": "0.97"}, keep=True)
+    (row,) = any_erp.query(document_aging, "receivables", day("2026-03-31"))
+    # USD 500.00 open at 0.97 = 485.00, less the unallocated USD 50.00 at 0.93 (46.50)
+    assert (row.balance, row.balance_base) == (D("450.00"), D("438.50"))
+    assert any_erp.query(party_ledger, "receivables", "ACME")[-1].base_balance == D("438.50")
+    rows = any_erp.query(fx_differences, day("2026-01-01"), day("2026-12-31"))
+    assert sum((r.gain for r in rows), D(0)) == D("8.00") + D("35.00")
+    all_checks_ok(any_erp)
