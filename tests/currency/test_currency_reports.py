@@ -150,7 +150,7 @@ def test_currency_check_compares_usd_items_with_the_control_accounts_usd_balance
     results = {r.name: r for r in books.check()}
     usd = results["accounts receivable in USD"]
     assert (usd.ok, usd.expected, usd.actual) == (True, D("450.00"), D("450.00"))
-    assert results["vouchers balance per currency"].ok
+    assert "vouchers balance per currency" not in results  # listed only when one does not
     all_checks_ok(books)
     # a sub-ledger row lost: the USD check names the difference
     from erp_core.projections.currency import foreign_payments
