@@ -51,6 +51,19 @@ def upgrade() -> None:
     )
 
 
+    # the currency projection is replayed from the log on the next catch-up, so that a book
+    # written before fills the new tables (its payments in the document currency)
+    for table in (
+        "exchange_rates",
+        "exchange_differences",
+        "revaluation_items",
+        "foreign_items",
+        "foreign_settlements",
+    ):
+        op.execute(sa.text(f"DELETE FROM {table}"))
+    op.execute(sa.text("DELETE FROM projection_position WHERE name = 'currency'"))
+
+
 def downgrade() -> None:
     op.drop_table("foreign_payments")
     op.drop_table("revaluation_accounts")

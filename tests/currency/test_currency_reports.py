@@ -226,3 +226,34 @@ def test_currency_reports_and_checks_agree_on_sqlite_and_postgresql(any_erp: Erp
     rows = any_erp.query(fx_differences, day("2026-01-01"), day("2026-12-31"))
     assert sum((r.gain for r in rows), D(0)) == D("8.00") + D("35.00")
     all_checks_ok(any_erp)
+
+
+def test_currency_a_book_from_before_replays_its_currency_projection(sqlite_url: str) -> None:
+    from conftest import open_company
+    from sqlalchemy import create_engine, text
+
+    erp = build(open_company(sqlite_url))
+    erp.close()
+    # as the book was before migration currency_0002: no foreign payments, no account workings
+    engine = create_engine(sqlite_url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE foreign_payments"))
+        conn.execute(text("DROP TABLE revaluation_accounts"))
+        conn.execute(
+            text(
+                "UPDATE erp_schema_version SET version_num = 'currency_0001' "
+                "WHERE version_num = 'currency_0002'"
+            )
+        )
+    engine.dispose()
+    erp = Erp.open(sqlite_url, actor="tester")
+    try:
+        (row,) = erp.query(document_aging, "receivables", day("2026-02-28"))
+        assert (row.unallocated, row.balance, row.balance_base) == (
+            D("50.00"),
+            D("450.00"),
+            D("428.50"),
+        )
+        all_checks_ok(erp)
+    finally:
+        erp.close()
