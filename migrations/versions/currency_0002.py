@@ -50,7 +50,6 @@ def upgrade() -> None:
         sa.Column("base_minor", sa.BigInteger, nullable=False),
     )
 
-
     # the currency projection is replayed from the log on the next catch-up, so that a book
     # written before fills the new tables (its payments in the document currency)
     for table in (
