@@ -148,3 +148,30 @@ def test_currency_accounts_need_a_rate_only_when_they_hold_money(erp: Erp) -> No
         erp.revalue_open_items(date="2026-02-28", rates={"USD": "0.95"})
     assert err.value.field == "rates.GBP"
     assert erp.store.last_position() == head
+
+
+def test_currency_cli_revalue_keep_prints_the_accounts_and_posts_no_reversal(
+    books: Erp,
+) -> None:
+    from click.testing import CliRunner
+
+    from erp_core.cli import cli
+
+    url = books.url.raw
+    books.close()
+    result = CliRunner().invoke(
+        cli, ["--db", url, "fx", "revalue", "--as-of", "2026-01-31", "--rate", "USD=0.95", "--keep"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split() == [
+        "account", "1125", "USD", "600.00", "x", "0.95", "=", "570.00,", "booked", "532.00,",
+        "difference", "38.00",
+    ]  # fmt: skip
+    assert lines[1].split()[:2] == ["account", "2510"]
+    assert lines[-1] == "Revalued 0 open item(s) and 2 account(s) on 2026-01-31: FX-2026-000001."
+    bad = CliRunner().invoke(
+        cli, ["--db", url, "fx", "revalue", "--as-of", "2026-02-28", "--rate", "USD"]
+    )
+    assert bad.exit_code == 2
+    assert "write CUR=RATE" in bad.output
