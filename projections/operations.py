@@ -259,14 +259,28 @@ def payables_aging(conn: Connection, as_of: dt.date) -> PayablesAging:
     """Open supplier invoices as of a date, by days past due; unallocated payments apart."""
     _, base = company(conn)
     inv, alloc, pay = supplier_invoices, supplier_allocations, supplier_payments
+    from erp_core.projections.currency import exchange_adjustments, with_unrealised
+
+    # an item revalued shows as the control account carries it (issue 17)
     table = age_open_items(
         as_of,
-        open_amounts(
-            conn, inv, inv.c.supplier, inv.c.total_minor, alloc, alloc.c.invoice, as_of, inv.c.due
+        with_unrealised(
+            conn,
+            "payables",
+            as_of,
+            open_amounts(
+                conn,
+                inv,
+                inv.c.supplier,
+                inv.c.total_minor,
+                alloc,
+                alloc.c.invoice,
+                as_of,
+                inv.c.due,
+            ),
         ),
         open_amounts(conn, pay, pay.c.supplier, pay.c.amount_minor, alloc, alloc.c.payment, as_of),
     )
-    from erp_core.projections.currency import exchange_adjustments
 
     # allocations hold the base amount each settled on its invoice; what they took from the
     # payment differs by the realised exchange difference (issue 17)

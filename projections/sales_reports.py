@@ -37,16 +37,30 @@ def receivables_aging(conn: Connection, as_of: dt.date) -> ReceivablesAging:
     """Open customer invoices as of a date, by days past due; unallocated credits apart."""
     _, base = company(conn)
     inv, alloc, cred = sales_invoices, customer_allocations, customer_credits
+    from erp_core.projections.currency import exchange_adjustments, with_unrealised
+
+    # an item revalued shows as the control account carries it (issue 17)
     table = age_open_items(
         as_of,
-        open_amounts(
-            conn, inv, inv.c.customer, inv.c.total_minor, alloc, alloc.c.invoice, as_of, inv.c.due
+        with_unrealised(
+            conn,
+            "receivables",
+            as_of,
+            open_amounts(
+                conn,
+                inv,
+                inv.c.customer,
+                inv.c.total_minor,
+                alloc,
+                alloc.c.invoice,
+                as_of,
+                inv.c.due,
+            ),
         ),
         open_amounts(
             conn, cred, cred.c.customer, cred.c.amount_minor, alloc, alloc.c.receipt, as_of
         ),
     )
-    from erp_core.projections.currency import exchange_adjustments
 
     # allocations hold the base amount each settled on its invoice; what they took from the
     # receipt differs by the realised exchange difference (issue 17)

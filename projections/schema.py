@@ -71,7 +71,7 @@ vouchers = Table(
     "vouchers",
     metadata,
     Column("document", String(32), primary_key=True),
-    Column("kind", String(32), nullable=False),  # 32 since assets_0002
+    Column("kind", String(32), nullable=False),  # 32 since assets_0002 / currency_0002
     Column("date", Date, nullable=False),
     Column("fiscal_year", String(8), nullable=False),
     Column("period", Integer, nullable=False),
@@ -90,7 +90,7 @@ gl_lines = Table(
     Column("line_no", Integer, primary_key=True),
     Column("position", BigInteger, nullable=False),
     Column("date", Date, nullable=False),
-    Column("kind", String(32), nullable=False),  # 32 since assets_0002
+    Column("kind", String(32), nullable=False),  # 32 since assets_0002 / currency_0002
     Column("account", String(20), nullable=False),
     Column("currency", String(3), nullable=False),
     Column("amount_minor", BigInteger, nullable=False),

@@ -31,3 +31,5 @@ class ConfigureCurrency(Action):
     realised_loss_account: str = "6800"
     unrealised_gain_account: str = "6800"
     unrealised_loss_account: str = "6800"
+    # keep period-end revaluations instead of reversing them on the next period's first day
+    keep_revaluation: bool = False

@@ -28,6 +28,8 @@ class CurrencyConfigured(DomainEvent):
     realised_loss_account: str
     unrealised_gain_account: str
     unrealised_loss_account: str
+    # added after the first release (optional): a stored setting reads as "reverse"
+    keep_revaluation: bool = False
 
 
 class ExchangeDifferenceBooked(DomainEvent):
@@ -45,3 +47,18 @@ class ExchangeDifferenceBooked(DomainEvent):
     currency: str
     kind: str  # "realised", "unrealised", "reversal"
     items: dict[str, Dec]
+
+
+class RevaluationKept(DomainEvent):
+    """A revaluation of an open item was kept (not reversed): from `date` the item's base
+    amount carries `adjustment` more (in the item's own sign: more owed to a supplier, or by
+    a customer), so that `open_amount` of its currency is carried at `rate`. Recorded on
+    `carry:<invoice>` in the save of the revaluation; settlement realises only the difference
+    between the payment and this carrying amount."""
+
+    invoice: str
+    date: dt.date
+    document: str  # the revaluation voucher
+    open_amount: Dec
+    rate: Dec
+    adjustment: Dec

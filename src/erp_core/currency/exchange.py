@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from erp_core.currency.events import ExchangeDifferenceBooked
+from erp_core.currency.events import ExchangeDifferenceBooked, RevaluationKept
 from erp_core.currency.rates import currency_settings
 from erp_core.kernel.aggregate import Aggregate
+from erp_core.kernel.errors import ValidationError
 from erp_core.kernel.money import ZERO
 from erp_core.kernel.unit_of_work import UnitOfWork
 from erp_core.ledger.events import PostedLine
@@ -135,6 +136,70 @@ def post_exchange_difference(
     )
     uow.add(record)
     return document
+
+
+class CarryingAmount(Aggregate):
+    """What kept revaluations added to an open item's base amount (`carry:<invoice>`)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.adjustment = ZERO  # in the item's own sign
+        self.rate: Decimal | None = None  # the latest kept closing rate
+        self.date: dt.date | None = None
+
+    def _on_kept(self, e: RevaluationKept) -> None:
+        self.adjustment += e.adjustment
+        self.rate = e.rate
+        self.date = e.date
+
+    handlers = {RevaluationKept: _on_kept}
+
+
+def carrying_stream(invoice: str) -> str:
+    return f"carry:{invoice}"
+
+
+def carrying_of(uow: UnitOfWork, invoice: str) -> CarryingAmount:
+    return uow.get(CarryingAmount, carrying_stream(invoice))
+
+
+def check_not_before_kept(
+    uow: UnitOfWork, invoice: str, date: dt.date, field: str
+) -> CarryingAmount:
+    """Refuse settling an item before the date its revaluation was kept on (it is carried at
+    that revaluation from then on)."""
+    carry = carrying_of(uow, invoice)
+    if carry.date is not None and date < carry.date:
+        raise ValidationError(
+            field,
+            f"{invoice} was revalued on {carry.date} (kept): allocate to it on or after that date",
+        )
+    return carry
+
+
+def settled_in_base(
+    uow: UnitOfWork,
+    *,
+    invoice: str,
+    amount: Decimal,
+    open_amount: Decimal,
+    open_base: Decimal,
+    rate: Decimal | None,
+    base: str,
+    date: dt.date,
+    field: str,
+) -> Decimal:
+    """The base amount an allocation of `amount` settles of an open foreign item: its share of
+    the item's carrying amount (its booked base plus what kept revaluations added), converted
+    at the latest kept closing rate (else the item's own rate), and exactly what is left when
+    it settles the item in full."""
+    carry = carrying_of(uow, invoice)
+    if carry.date is not None and date < carry.date:
+        raise ValidationError(
+            field,
+            f"{invoice} was revalued on {carry.date} (kept): allocate to it on or after that date",
+        )
+    return part_in_base(amount, open_amount, open_base + carry.adjustment, carry.rate or rate, base)
 
 
 def chart_base(uow: UnitOfWork) -> str:

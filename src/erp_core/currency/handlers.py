@@ -41,8 +41,18 @@ def configure_currency(cmd: ConfigureCurrency, ctx: Context) -> list[str]:
         "unrealised_loss_account",
     )
     for field in fields:
-        chart.check_postable(getattr(cmd, field), base, field)
+        account = chart.check_postable(getattr(cmd, field), base, field)
+        if not account.is_profit_and_loss:
+            raise ValidationError(
+                field,
+                f"account {account.code!r} ({account.name}) is a balance-sheet account "
+                f"({account.type}); exchange differences go to an income or expense account",
+            )
     currency_settings(ctx.uow).trigger(
-        ctx.event(CurrencyConfigured, **{f: getattr(cmd, f) for f in fields})
+        ctx.event(
+            CurrencyConfigured,
+            keep_revaluation=cmd.keep_revaluation,
+            **{f: getattr(cmd, f) for f in fields},
+        )
     )
     return []

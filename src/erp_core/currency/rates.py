@@ -60,12 +60,14 @@ class CurrencySettings(Aggregate):
         self.realised_loss_account = "6800"
         self.unrealised_gain_account = "6800"
         self.unrealised_loss_account = "6800"
+        self.keep_revaluation = False
 
     def _on_configured(self, e: CurrencyConfigured) -> None:
         self.realised_gain_account = e.realised_gain_account
         self.realised_loss_account = e.realised_loss_account
         self.unrealised_gain_account = e.unrealised_gain_account
         self.unrealised_loss_account = e.unrealised_loss_account
+        self.keep_revaluation = e.keep_revaluation
 
     handlers = {CurrencyConfigured: _on_configured}
 

@@ -11,7 +11,7 @@ from erp_core.cli_base import Context, parse_date, pass_ctx
 
 @click.group("fx")
 def fx() -> None:
-    """Foreign currency: period-end revaluation of open items."""
+    """Foreign currency: period-end revaluation of open items and foreign-currency accounts."""
 
 
 @fx.command("revalue")
@@ -19,10 +19,17 @@ def fx() -> None:
 @click.option(
     "--rate", "rates", multiple=True, help="CUR=RATE, instead of the rate table's (repeatable)."
 )
+@click.option(
+    "--keep/--reverse",
+    default=None,
+    help="Keep the revaluation (the next run books only the difference) or reverse it on "
+    "the first day of the next period (default: as configure_currency says; reverse).",
+)
 @pass_ctx
-def fx_revalue(state: Context, as_of: dt.date, rates: tuple[str, ...]) -> None:
-    """Revalue open foreign invoices at the closing rate (posted on the date, reversed the
-    next day) and print the workings per open item."""
+def fx_revalue(state: Context, as_of: dt.date, rates: tuple[str, ...], keep: bool | None) -> None:
+    """Revalue open foreign invoices and foreign-currency accounts at the closing rate
+    (posted on the date, reversed on the first day of the next period unless kept) and print
+    the workings per open item and per account."""
     given: dict[str, str] = {}
     for text in rates:
         currency, sep, rate = text.partition("=")
@@ -32,8 +39,15 @@ def fx_revalue(state: Context, as_of: dt.date, rates: tuple[str, ...]) -> None:
             )
         given[currency.strip().upper()] = rate.strip()
     erp = state.erp()
-    result = erp.apply({"action": "revalue_open_items", "date": as_of.isoformat(), "rates": given})
-    from erp_core.projections.currency import revaluation_rows
+    action: dict[str, object] = {
+        "action": "revalue_open_items",
+        "date": as_of.isoformat(),
+        "rates": given,
+    }
+    if keep is not None:
+        action["keep"] = keep
+    result = erp.apply(action)
+    from erp_core.projections.currency import revaluation_account_rows, revaluation_rows
 
     run = erp.query(revaluation_rows, as_of)
     for x in run:
@@ -42,8 +56,16 @@ def fx_revalue(state: Context, as_of: dt.date, rates: tuple[str, ...]) -> None:
             f"x {x.rate:<10f} = {x.revalued:>12f}, booked {x.booked:>12f}, "
             f"difference {x.difference:f}"
         )
+    accounts = erp.query(revaluation_account_rows, as_of)
+    for a in accounts:
+        click.echo(
+            f"{'account':<12} {a.account:<25} {a.currency} {a.balance:>14f} "
+            f"x {a.rate:<10f} = {a.revalued:>12f}, booked {a.booked:>12f}, "
+            f"difference {a.difference:f}"
+        )
     posted = ", ".join(result.documents) or "nothing to post"
-    click.echo(f"Revalued {len(run)} open item(s) on {as_of}: {posted}.")
+    extra = f" and {len(accounts)} account(s)" if accounts else ""
+    click.echo(f"Revalued {len(run)} open item(s){extra} on {as_of}: {posted}.")
 
 
 commands: list[click.Command] = [fx]

@@ -62,19 +62,48 @@ def report_grni(state: Context, fmt_name: str) -> None:
 @click.command("payables-aging")
 @with_period("as_of")
 @click.option("--as-of", callback=parse_date, help=AS_OF_HELP)
+@click.option(
+    "--currency",
+    "in_currency",
+    type=click.Choice(["base", "document"]),
+    default="base",
+    show_default=True,
+    help="Amounts in the base currency, or in each supplier's own (base alongside).",
+)
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
-def report_payables_aging(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
+def report_payables_aging(
+    state: Context, as_of: dt.date | None, in_currency: str, fmt_name: str
+) -> None:
     """What is owed to each supplier, by days past the invoices' due dates."""
-    payables_aging_out(state.erp().payables_aging(as_of or dt.date.today()), fmt_name)
+    day = as_of or dt.date.today()
+    if in_currency == "document":
+        from erp_core.currency.cli import document_aging_out
+
+        document_aging_out(state.erp(), "payables", day, fmt_name)
+        return
+    payables_aging_out(state.erp().payables_aging(day), fmt_name)
 
 
 @click.command("supplier-ledger")
 @click.argument("supplier")
+@click.option(
+    "--currency",
+    "in_currency",
+    type=click.Choice(["base", "document"]),
+    default="base",
+    show_default=True,
+    help="Amounts in the base currency, or in the supplier's own (base alongside).",
+)
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
-def report_supplier_ledger(state: Context, supplier: str, fmt_name: str) -> None:
+def report_supplier_ledger(state: Context, supplier: str, in_currency: str, fmt_name: str) -> None:
     """Every invoice and payment of one supplier with the running balance."""
+    if in_currency == "document":
+        from erp_core.currency.cli import party_ledger_out
+
+        party_ledger_out(state.erp(), "payables", supplier, fmt_name)
+        return
     rows_out(
         f"Supplier ledger {supplier}",
         list(state.erp().supplier_ledger(supplier)),

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
 from erp_core.currency.exchange import (
     foreign_line,
-    part_in_base,
-    post_exchange_difference,
     to_base,
 )
 from erp_core.currency.rates import currency_settings, rate_for
@@ -37,7 +36,7 @@ from erp_core.ledger.posting import (
     settings,
 )
 from erp_core.parties.commands import Allocation
-from erp_core.parties.settlement import check_allocations, due_date
+from erp_core.parties.settlement import check_allocations, due_date, record_allocations
 from erp_core.procurement.commands import (
     AllocateSupplierPayment,
     ApprovePurchaseOrder,
@@ -784,6 +783,7 @@ def _check_allocations(
         currency=base,
         date=date,
         noun="supplier",
+        uow=uow,
     )
 
 
@@ -796,61 +796,46 @@ def _allocate(
     now: Now,
 ) -> list[str]:
     """Record the allocations; in a foreign currency, book the realised exchange difference
-    between the invoice's booked base and the payment's base in the same save."""
+    between the invoice's carrying base and the payment's base in the same save."""
     posted = payment.posted
     assert posted is not None
-    base = company_of(uow).base_currency
-    currency = posted.currency or base
-    events: list[tuple[SupplierInvoice, SupplierPaymentAllocated]] = []
-    differences: dict[str, Decimal] = {}
-    left, left_base = payment.unallocated, payment.unallocated_base
-    for invoice, amount in allocations:
+
+    def invoice_of(invoice: SupplierInvoice) -> tuple[str, Decimal | None]:
         assert invoice.posted is not None
-        fields: dict[str, object] = {}
-        if posted.rate is not None:
-            settled = part_in_base(
-                amount, invoice.open_amount, invoice.open_base, invoice.posted.rate, base
-            )
-            paid = part_in_base(amount, left, left_base, posted.rate, base)
-            left, left_base = left - amount, left_base - paid
-            # the payable was credited `settled` and is debited `paid`: the control account
-            # moves by settled - paid to close the item, against a gain or a loss
-            differences[invoice.posted.document] = (
-                differences.get(invoice.posted.document, ZERO) + settled - paid
-            )
-            fields = {"base_settled": settled, "base_paid": paid}
-        events.append(
-            (
-                invoice,
-                SupplierPaymentAllocated(
-                    actor=actor,
-                    recorded_at=now,
-                    payment=posted.document,
-                    invoice=invoice.posted.document,
-                    date=date,
-                    amount=amount,
-                    **fields,
-                ),
-            )
+        return invoice.posted.document, invoice.posted.rate
+
+    def make_event(
+        invoice: SupplierInvoice, amount: Decimal, fields: dict[str, Any]
+    ) -> SupplierPaymentAllocated:
+        assert invoice.posted is not None
+        return SupplierPaymentAllocated(
+            actor=actor,
+            recorded_at=now,
+            payment=posted.document,
+            invoice=invoice.posted.document,
+            date=date,
+            amount=amount,
+            **fields,
         )
-    exchange = post_exchange_difference(
+
+    exchange, _ = record_allocations(
         uow,
         ledger="payables",
-        control_account=chart_of(uow).by_role("payables").code,
         party=posted.supplier,
-        currency=currency,
+        document=posted.document,
+        currency=posted.currency or company_of(uow).base_currency,
+        rate=posted.rate,
+        unallocated=payment.unallocated,
+        unallocated_base=payment.unallocated_base,
+        allocations=allocations,
+        invoice_of=invoice_of,
+        sign=1,
+        make_event=make_event,
+        payment=payment,
         date=date,
-        items=differences,
-        kind="realised",
         actor=actor,
         now=now,
-        memo=f"Realised exchange difference, {posted.document}",
     )
-    for invoice, event in events:
-        if exchange is not None and event.base_settled is not None:
-            event = event.model_copy(update={"exchange_document": exchange})
-        payment.trigger(event)
-        invoice.trigger(event)
     return [exchange] if exchange else []
 
 

@@ -22,19 +22,48 @@ from erp_core.render import echo_json, new_table, print_table, rows_out
 @click.command("receivables-aging")
 @with_period("as_of")
 @click.option("--as-of", callback=parse_date, help=AS_OF_HELP)
+@click.option(
+    "--currency",
+    "in_currency",
+    type=click.Choice(["base", "document"]),
+    default="base",
+    show_default=True,
+    help="Amounts in the base currency, or in each customer's own (base alongside).",
+)
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
-def report_receivables_aging(state: Context, as_of: dt.date | None, fmt_name: str) -> None:
+def report_receivables_aging(
+    state: Context, as_of: dt.date | None, in_currency: str, fmt_name: str
+) -> None:
     """What each customer owes, by days past the invoices' due dates."""
-    receivables_aging_out(state.erp().receivables_aging(as_of or dt.date.today()), fmt_name)
+    day = as_of or dt.date.today()
+    if in_currency == "document":
+        from erp_core.currency.cli import document_aging_out
+
+        document_aging_out(state.erp(), "receivables", day, fmt_name)
+        return
+    receivables_aging_out(state.erp().receivables_aging(day), fmt_name)
 
 
 @click.command("customer-ledger")
 @click.argument("customer")
+@click.option(
+    "--currency",
+    "in_currency",
+    type=click.Choice(["base", "document"]),
+    default="base",
+    show_default=True,
+    help="Amounts in the base currency, or in the customer's own (base alongside).",
+)
 @click.option("--format", "fmt_name", type=FORMATS, default="table", show_default=True)
 @pass_ctx
-def report_customer_ledger(state: Context, customer: str, fmt_name: str) -> None:
+def report_customer_ledger(state: Context, customer: str, in_currency: str, fmt_name: str) -> None:
     """Every invoice, receipt and credit note of one customer with the running balance."""
+    if in_currency == "document":
+        from erp_core.currency.cli import party_ledger_out
+
+        party_ledger_out(state.erp(), "receivables", customer, fmt_name)
+        return
     rows_out(
         f"Customer ledger {customer}",
         list(state.erp().customer_ledger(customer)),

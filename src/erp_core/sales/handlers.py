@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from erp_core.currency.exchange import (
+    check_not_before_kept,
     foreign_line,
-    part_in_base,
-    post_exchange_difference,
     to_base,
 )
 from erp_core.currency.rates import rate_for
@@ -42,7 +42,7 @@ from erp_core.ledger.posting import (
     round_money,
 )
 from erp_core.parties.commands import Allocation
-from erp_core.parties.settlement import check_allocations, due_date
+from erp_core.parties.settlement import check_allocations, due_date, record_allocations
 from erp_core.sales.commands import (
     AllocateCustomerReceipt,
     ApproveSalesCredit,
@@ -671,6 +671,7 @@ def _check_allocations(
         currency=currency,
         date=date,
         noun="sales",
+        uow=uow,
     )
 
 
@@ -683,58 +684,44 @@ def _allocate(
     now: Now,
 ) -> list[str]:
     """Record the allocations; in a foreign currency, book the realised exchange difference
-    between the invoice's booked base and the receipt's base in the same save."""
-    base = company_of(uow).base_currency
-    currency = receipt.currency or base
-    events: list[tuple[SalesInvoice, CustomerReceiptAllocated]] = []
-    differences: dict[str, Decimal] = {}
-    left, left_base = receipt.unallocated, receipt.unallocated_base
-    for invoice, amount in allocations:
+    between the invoice's carrying base and the receipt's base in the same save."""
+
+    def invoice_of(invoice: SalesInvoice) -> tuple[str, Decimal | None]:
         assert invoice.posted is not None
-        fields: dict[str, Decimal] = {}
-        if receipt.rate is not None:
-            settled = part_in_base(
-                amount, invoice.open_amount, invoice.open_base, invoice.posted.rate, base
-            )
-            paid = part_in_base(amount, left, left_base, receipt.rate, base)
-            left, left_base = left - amount, left_base - paid
-            # the receivable was debited `settled` and is credited `paid`: the control account
-            # moves by paid - settled to close the item, against a gain or a loss
-            key = invoice.posted.document
-            differences[key] = differences.get(key, ZERO) + paid - settled
-            fields = {"base_settled": settled, "base_paid": paid}
-        events.append(
-            (
-                invoice,
-                CustomerReceiptAllocated(
-                    actor=actor,
-                    recorded_at=now,
-                    receipt=receipt.document,
-                    invoice=invoice.posted.document,
-                    date=date,
-                    amount=amount,
-                    **fields,
-                ),
-            )
+        return invoice.posted.document, invoice.posted.rate
+
+    def make_event(
+        invoice: SalesInvoice, amount: Decimal, fields: dict[str, Any]
+    ) -> CustomerReceiptAllocated:
+        assert invoice.posted is not None
+        return CustomerReceiptAllocated(
+            actor=actor,
+            recorded_at=now,
+            receipt=receipt.document,
+            invoice=invoice.posted.document,
+            date=date,
+            amount=amount,
+            **fields,
         )
-    exchange = post_exchange_difference(
+
+    exchange, differences = record_allocations(
         uow,
         ledger="receivables",
-        control_account=chart_of(uow).by_role("receivables").code,
         party=receipt.customer,
-        currency=currency,
+        document=receipt.document,
+        currency=receipt.currency or company_of(uow).base_currency,
+        rate=receipt.rate,
+        unallocated=receipt.unallocated,
+        unallocated_base=receipt.unallocated_base,
+        allocations=allocations,
+        invoice_of=invoice_of,
+        sign=-1,
+        make_event=make_event,
+        payment=receipt,
         date=date,
-        items=differences,
-        kind="realised",
         actor=actor,
         now=now,
-        memo=f"Realised exchange difference, {receipt.document}",
     )
-    for invoice, event in events:
-        if exchange is not None and event.base_settled is not None:
-            event = event.model_copy(update={"exchange_document": exchange})
-        receipt.trigger(event)
-        invoice.trigger(event)
     if exchange is None:
         return []
     change = sum(differences.values(), ZERO)
@@ -847,6 +834,7 @@ def post_credit_note(cmd: PostCreditNote, ctx: Context) -> list[str]:
     posted = invoice.posted
     if cmd.date < posted.date:
         raise ValidationError("date", f"is before the invoice date {posted.date}")
+    check_not_before_kept(uow, cmd.invoice, cmd.date, "date")
     if not posted.order:
         raise ValidationError(
             "invoice",
