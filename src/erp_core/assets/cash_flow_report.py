@@ -116,6 +116,8 @@ def effective_tags(conn: Connection) -> dict[str, CashFlowTag | None]:
 
     for (code,) in conn.execute(select(auc.c.account)):
         from_categories.setdefault(code, CashFlowTag.INVESTING)  # assets under construction
+    for code in _working_capital_roles(conn):
+        from_categories.setdefault(code, CashFlowTag.WORKING_CAPITAL)
 
     def own(code: str) -> CashFlowTag | None:
         account = chart[code]
@@ -146,6 +148,25 @@ def effective_tags(conn: Connection) -> dict[str, CashFlowTag | None]:
                 tag = CashFlowTag.PROFIT
         tags[code] = tag
     return tags
+
+
+def _working_capital_roles(conn: Connection) -> set[str]:
+    """Accounts other areas hold to a sub-ledger of working capital: work in progress, net
+    salaries payable, and the payroll liabilities (tax, contributions) owed to authorities."""
+    from erp_core.projections.payroll import payroll_config, payroll_liabilities
+    from erp_core.projections.production import production_work_orders
+
+    found: set[str] = {
+        str(code)
+        for (code,) in conn.execute(select(production_work_orders.c.wip_account).distinct())
+    }
+    config = select(payroll_config.c.salaries_payable, payroll_config.c.tax_payable)
+    for row in conn.execute(config):
+        found.update(str(code) for code in row)
+    found.update(
+        str(code) for (code,) in conn.execute(select(payroll_liabilities.c.account).distinct())
+    )
+    return found
 
 
 def _balances(
