@@ -54,6 +54,31 @@ MATRIX: dict[str, set[str] | frozenset[str]] = {
     "record_asset_usage": {"accountant"},
     "reverse_depreciation_run": {"accountant"},
     "tag_cash_flow_account": {"accountant"},
+    "open_construction": {"accountant"},
+    "add_construction_cost": {"accountant"},
+    "configure_assets": {"accountant"},
+    # budgets are the accountant's; a customer's or supplier's document language and the
+    # record of an import batch are set-up work for the administrator
+    "set_budget": {"accountant"},
+    "set_document_language": NOBODY,
+    "record_import_batch": NOBODY,
+    # production: standard costs, rates, re-costing and plan hand-overs are the planner's
+    "configure_standard_costing": {"production_planner"},
+    "set_standard_cost": {"production_planner"},
+    "roll_up_standard_cost": {"production_planner"},
+    "change_work_centre_rates": {"production_planner"},
+    "recost_work_order": {"production_planner"},
+    "create_purchase_plan_from_production_plan": {"production_planner"},
+    # people: pay groups, leave and attendance are HR's; remitting what payroll owes is payroll's
+    "define_pay_group": {"hr"},
+    "define_leave_type": {"hr"},
+    "allocate_leave": {"hr"},
+    "request_leave": {"hr"},
+    "approve_leave": {"hr"},
+    "reject_leave": {"hr"},
+    "cancel_leave": {"hr"},
+    "record_attendance": {"hr"},
+    "remit_payroll_liabilities": {"payroll"},
     # currency
     "configure_currency": {"accountant"},
     "set_exchange_rate": {"accountant"},

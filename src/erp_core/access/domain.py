@@ -114,6 +114,7 @@ TEMPLATES: Mapping[str, Role] = dict(
             "area:currency",
             "area:fx",
             "area:assets",
+            "set_budget",
             "record_opening_payable",
             "record_opening_receivable",
             "post_supplier_invoice",
