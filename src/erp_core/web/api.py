@@ -197,7 +197,9 @@ def assets(request: Request, erp: Erp) -> str:
 
 
 def audit(request: Request, erp: Erp) -> str:
-    report = erp.verify()
+    from erp_core.web.app import digest_status
+
+    report, digest = digest_status(request.app.state.console, erp)
     position, head = erp.freshness()
     return json.dumps(
         {
@@ -206,6 +208,7 @@ def audit(request: Request, erp: Erp) -> str:
             "projections": [s.model_dump(mode="json") for s in erp.projection_status()],
             "position": position,
             "head": head,
+            "latest_digest": digest,
         },
         indent=2,
     )

@@ -17,7 +17,7 @@ import hmac
 import re
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -38,6 +38,7 @@ from erp_core.kernel.money import fmt
 
 if TYPE_CHECKING:
     from erp_core.api import Erp
+    from erp_core.audit.verify import ChainReport, Digest
 
 SESSION_COOKIE = "erp_session"
 CSRF_COOKIE = "erp_csrf"
@@ -179,8 +180,17 @@ def _check_path(value: str, pattern: re.Pattern[str], what: str) -> str:
 class Console:
     """The application's state: the books, the lock that serialises reads, the sessions."""
 
-    def __init__(self, erp: Erp, *, secure_cookies: bool = False) -> None:
+    def __init__(
+        self,
+        erp: Erp,
+        *,
+        secure_cookies: bool = False,
+        digests: Sequence[Digest] = (),
+        trusted_public_key: str | None = None,
+    ) -> None:
         self.erp = erp
+        self.digests = list(digests)
+        self.trusted_public_key = trusted_public_key
         self.lock = threading.RLock()
         self.sessions: dict[str, Session] = {}
         self.secure_cookies = secure_cookies
@@ -1056,8 +1066,32 @@ def process(console: Console, request: Request, erp: Erp) -> HTMLResponse:
     )
 
 
+def digest_status(console: Console, erp: Erp) -> tuple[ChainReport, dict[str, Any] | None]:
+    """The chain verified (with the digests the console was given), and the latest digest:
+    its position, hash, time, whether it is signed, and whether the log still extends it."""
+    report = erp.verify(console.digests, console.trusted_public_key)
+    if not console.digests:
+        return report, None
+    latest = max(console.digests, key=lambda d: (d.position, d.time))
+    problems = [
+        p.message for p in report.problems if p.kind == "digest" and p.position == latest.position
+    ]
+    return report, {
+        "position": latest.position,
+        "hash": latest.hash,
+        "time": latest.time.isoformat(),
+        "company": latest.company,
+        "signed": latest.signature is not None,
+        "public_key": latest.public_key,
+        "key_trusted": console.trusted_public_key is not None,
+        "holds": not problems,
+        "problems": problems,
+        "digests_given": len(console.digests),
+    }
+
+
 def audit(console: Console, request: Request, erp: Erp) -> HTMLResponse:
-    report = erp.verify()
+    report, digest = digest_status(console, erp)
     statuses = erp.projection_status()
     position, head = erp.freshness()
     return console.page(
@@ -1065,6 +1099,7 @@ def audit(console: Console, request: Request, erp: Erp) -> HTMLResponse:
         "audit.html",
         title="Audit status",
         report=report,
+        digest=digest,
         statuses=statuses,
         position=position,
         head=head,
@@ -1198,10 +1233,18 @@ def create_app(
     *,
     allowed_hosts: list[str] | None = None,
     secure_cookies: bool = False,
+    digests: Sequence[Digest] = (),
+    trusted_public_key: str | None = None,
 ) -> Starlette:
     """The console over `erp`; `allowed_hosts` guards against DNS rebinding (default: the
-    loopback names)."""
-    console = Console(erp, secure_cookies=secure_cookies)
+    loopback names). `digests` (from `erp audit digest`) are checked on the audit page, the
+    latest shown; with `trusted_public_key` they must be signed with it."""
+    console = Console(
+        erp,
+        secure_cookies=secure_cookies,
+        digests=digests,
+        trusted_public_key=trusted_public_key,
+    )
     from erp_core.projections.queries import company
 
     with erp.reader.connect() as conn:
