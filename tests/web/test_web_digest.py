@@ -16,8 +16,8 @@ from erp_core.web.cli import serve
 
 
 def post(erp: Erp, memo: str) -> None:
-    erp.post_voucher(dt.date(2026, 1, 5), [{"account": "1120", "debit": "10.00"},
-                                           {"account": "3100", "credit": "10.00"}], memo=memo)  # fmt: skip
+    lines = [{"account": "1120", "debit": "10.00"}, {"account": "3100", "credit": "10.00"}]
+    erp.post_voucher(dt.date(2026, 1, 5), lines, memo=memo)
 
 
 def test_web_audit_page_shows_the_latest_signed_digest(erp: Erp) -> None:
