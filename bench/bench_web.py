@@ -39,6 +39,7 @@ PATHS = [
     "/work-orders",
     "/assets?as_of=2026-12-31",
     "/process",
+    "/kpi?from=2026-01-01&to=2026-12-31",
     "/audit",
     "/api/trial-balance?as_of=2026-12-31",
     "/api/balance-sheet?as_of=2026-12-31",

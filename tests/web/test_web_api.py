@@ -71,6 +71,10 @@ SAME_AS_CLI = [
     ("/api/stock/ledger", ["report", "stock-ledger"]),
     ("/api/work-orders", ["report", "work-orders"]),
     ("/api/assets?as_of=2026-12-31", ["report", "asset-register", "--as-of", "2026-12-31"]),
+    (
+        "/api/kpi?from=2026-04-01&to=2026-06-30",
+        ["report", "kpi", "--from", "2026-04-01", "--to", "2026-06-30"],
+    ),
 ]
 
 

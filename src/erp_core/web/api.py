@@ -196,6 +196,14 @@ def assets(request: Request, erp: Erp) -> str:
     return model_json(erp.query(asset_register, as_of))
 
 
+def kpi(request: Request, erp: Erp) -> str:
+    from erp_core.insight.reports import kpis_of, to_plain
+    from erp_core.web.app import period
+
+    start, end = period(erp, _params(request))
+    return json.dumps(to_plain(kpis_of(erp, start, end)), indent=2)
+
+
 def audit(request: Request, erp: Erp) -> str:
     from erp_core.web.app import digest_status
 
@@ -248,6 +256,7 @@ def _schemas() -> dict[str, Any]:
         "work-orders": [WorkOrderRow],
         "assets": AssetRegisterReport,
         "audit": None,
+        "kpi": None,
     }
 
 
@@ -286,6 +295,8 @@ ENDPOINTS: list[tuple[str, Callable[[Request, Erp], str], str, str, tuple[Any, .
      "erp report work-orders --format json"),
     ("/api/assets", assets, "assets", "Asset register", (AS_OF,),
      "erp report asset-register --as-of D --format json"),
+    ("/api/kpi", kpi, "kpi", "Gross margin, DSO, DIO, DPO, cash-conversion cycle", (FROM, TO),
+     "erp report kpi --from D --to D --format json"),
     ("/api/audit", audit, "audit", "Hash chain verification and projection positions", (),
      "erp audit verify"),
 ]  # fmt: skip

@@ -61,6 +61,7 @@ NAV = (
     ("/assets", "Assets"),
     ("/payroll", "Payroll"),
     ("/process", "Process"),
+    ("/kpi", "KPIs"),
     ("/audit", "Audit"),
 )
 
@@ -1025,6 +1026,45 @@ def _base(erp: Erp) -> str:
         return str(company(conn)[1])
 
 
+def kpi(console: Console, request: Request, erp: Erp) -> HTMLResponse:
+    """Gross margin, DSO, DIO, DPO and the cash-conversion cycle of a period (the figures of
+    `erp report kpi`), and a chart of the days figures month by month over it."""
+    from erp_core.insight.reports import kpis_of
+    from erp_core.web.svg import line_chart
+
+    start, end = period(erp, request.query_params)
+    report = kpis_of(erp, start, end)
+    months: list[tuple[dt.date, dt.date]] = []
+    first = start
+    while first <= end and len(months) < 36:
+        following = (first.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+        months.append((first, min(end, following - dt.timedelta(days=1))))
+        first = following
+    chart = None
+    if len(months) > 1:
+        monthly = [kpis_of(erp, a, b).working_capital for a, b in months]
+
+        def values(name: str) -> list[float | None]:
+            return [
+                None if getattr(w, name).value is None else float(getattr(w, name).value)
+                for w in monthly
+            ]
+
+        chart = line_chart(
+            [a.strftime("%Y-%m") for a, _ in months],
+            [(n.upper(), values(n)) for n in ("dso", "dio", "dpo", "ccc")],
+        )
+    return console.page(
+        request,
+        "kpi.html",
+        title=f"KPIs {start} to {end} ({report.currency})",
+        picker=[("from", "From", start), ("to", "To", end)],
+        report=report,
+        chart=chart,
+        fmt=lambda amount: fmt(amount, report.currency),
+    )
+
+
 def _hours(d: dt.timedelta) -> str:
     return f"{d.total_seconds() / 3600:,.1f} h"
 
@@ -1268,6 +1308,7 @@ def create_app(
         ("/payroll", payroll_runs),
         ("/payroll/{run}", payroll_run),
         ("/process", process),
+        ("/kpi", kpi),
         ("/audit", audit),
     ]
     from erp_core.web.api import routes as api_routes
