@@ -72,6 +72,25 @@ SAME_AS_CLI = [
     ("/api/work-orders", ["report", "work-orders"]),
     ("/api/assets?as_of=2026-12-31", ["report", "asset-register", "--as-of", "2026-12-31"]),
     (
+        "/api/process?object_type=purchase_order",
+        ["report", "process", "--object-type", "purchase_order"],
+    ),
+    (
+        "/api/process?object_type=sales_order&time=effective&from=2026-03-01&to=2026-08-31",
+        [
+            "report",
+            "process",
+            "--object-type",
+            "sales_order",
+            "--time",
+            "effective",
+            "--from",
+            "2026-03-01",
+            "--to",
+            "2026-08-31",
+        ],
+    ),
+    (
         "/api/kpi?from=2026-04-01&to=2026-06-30",
         ["report", "kpi", "--from", "2026-04-01", "--to", "2026-06-30"],
     ),
@@ -184,6 +203,10 @@ def test_web_api_refuses_every_write_method(client: TestClient, method: str, pat
         ("/api/documents/access:users/events", 404),
         ("/api/documents/JV-2099-000001/events", 404),
         ("/api/nothing", 404),
+        ("/api/process", 400),
+        ("/api/process?object_type=purchase_order&time=sideways", 400),
+        ("/api/payroll?year=20x6", 400),
+        ("/api/payroll/NO-SUCH-RUN/payslips", 404),
     ],
 )
 def test_web_api_bad_requests_are_4xx_json(client: TestClient, path: str, status: int) -> None:
@@ -216,7 +239,9 @@ def guarded_api(erp: Erp) -> Any:
 def test_web_api_refuses_without_a_session_or_token(guarded_api: Any) -> None:
     client, _ = guarded_api
     for path, *_ in ENDPOINTS:
-        response = client.get(path.replace("{code}", "1120").replace("{number}", "X"))
+        response = client.get(
+            path.replace("{code}", "1120").replace("{number}", "X").replace("{run}", "R")
+        )
         assert response.status_code == 401, path
         assert response.headers["www-authenticate"].startswith("Bearer")
         assert "log in first" in response.json()["error"]

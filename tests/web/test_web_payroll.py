@@ -54,6 +54,14 @@ def test_web_payroll_runs_and_payslips_equal_the_library(erp: Erp) -> None:
     assert total[7].amount == str(expected[0].net)
     assert sum(s.net for s in library) == expected[0].net
     assert client.get("/payroll/NO-SUCH-RUN").status_code == 404
+    # the API: the runs as `erp report payroll-summary --format json`, the run's payslips
+    api = client.get("/api/payroll").json()
+    assert [r["run"] for r in api] == [r.run for r in expected]
+    assert [r["net"] for r in api] == [str(r.net) for r in expected]
+    slips_api = client.get(f"/api/payroll/{march}/payslips").json()
+    assert [(s["employee"], s["net"]) for s in slips_api] == [
+        (s.employee, str(s.net)) for s in library
+    ]
     assert client.get("/payroll?year=20x6").status_code == 400
 
 
@@ -80,6 +88,9 @@ def test_web_payslips_are_redacted_without_the_permission(erp: Erp) -> None:
         assert "report:payslips" in page.text
         totals = read_page(page.text).tables["payslips"]
         assert totals.classes[-1] == "total"
+        refused = carol.get(f"/api/payroll/{march}/payslips")
+        assert refused.status_code == 403 and "report:payslips" in refused.json()["error"]
+        assert carol.get("/api/payroll").status_code == 200
         dave = TestClient(app, follow_redirects=False)
         log_in(dave, tokens["dave"], "/payroll")
         shown = dave.get(f"/payroll/{march}")

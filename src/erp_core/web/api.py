@@ -196,6 +196,43 @@ def assets(request: Request, erp: Erp) -> str:
     return model_json(erp.query(asset_register, as_of))
 
 
+def payroll(request: Request, erp: Erp) -> str:
+    from erp_core.projections.payroll import payroll_summary
+
+    raw = _params(request).get("year", "").strip()
+    if raw and (not raw.isdigit() or len(raw) != 4):
+        raise ValidationError("year", f"expected a year such as 2026, got {raw[:20]!r}")
+    return rows_json(erp.query(payroll_summary, int(raw) if raw else None))
+
+
+def payslips(request: Request, erp: Erp) -> str:
+    """One run's payslips (personal data: needs `report:payslips`, else 403)."""
+    from erp_core.projections.payroll import payroll_summary
+    from erp_core.projections.payroll import payslips as query
+    from erp_core.web.app import CODE, _check_path
+
+    run = _check_path(request.path_params["run"], CODE, "payroll run")
+    found = [r for r in erp.query(payroll_summary, None) if r.run == run]
+    if not found:
+        raise NotFound(f"no payroll run {run!r}")
+    return rows_json([s for s in erp.query(query, found[0].month, None, True) if s.run == run])
+
+
+def process(request: Request, erp: Erp) -> str:
+    from erp_core.insight.reports import load_log, process_report, to_plain
+    from erp_core.web.app import _date
+
+    params = _params(request)
+    basis = params.get("time", "recorded")
+    if basis not in ("recorded", "effective"):
+        raise ValidationError("time", "must be recorded or effective")
+    object_type = params.get("object_type", "").strip()
+    if not object_type:
+        raise ValidationError("object_type", "name an object type, e.g. purchase_order")
+    log = load_log(erp, basis, _date(params, "from", None), _date(params, "to", None))
+    return json.dumps(to_plain(process_report(log, object_type, basis)), indent=2)
+
+
 def kpi(request: Request, erp: Erp) -> str:
     from erp_core.insight.reports import kpis_of, to_plain
     from erp_core.web.app import period
@@ -238,6 +275,7 @@ def _schemas() -> dict[str, Any]:
     from erp_core.assets.cash_flow_report import CashFlowReport
     from erp_core.assets.reports import AssetRegisterReport
     from erp_core.ledger import reports as r
+    from erp_core.projections.payroll import PayslipRow, RunSummaryRow
     from erp_core.projections.production import WorkOrderRow
 
     return {
@@ -257,6 +295,9 @@ def _schemas() -> dict[str, Any]:
         "assets": AssetRegisterReport,
         "audit": None,
         "kpi": None,
+        "payroll": [RunSummaryRow],
+        "payslips": [PayslipRow],
+        "process": None,
     }
 
 
@@ -295,6 +336,16 @@ ENDPOINTS: list[tuple[str, Callable[[Request, Erp], str], str, str, tuple[Any, .
      "erp report work-orders --format json"),
     ("/api/assets", assets, "assets", "Asset register", (AS_OF,),
      "erp report asset-register --as-of D --format json"),
+    ("/api/payroll", payroll, "payroll", "Payroll runs (totals)",
+     (("year", "integer", "Only this year's runs."),),
+     "erp report payroll-summary --format json"),
+    ("/api/payroll/{run}/payslips", payslips, "payslips",
+     "A payroll run's payslips (personal data: report:payslips)", (),
+     "erp report payslips MONTH --include-reversed --format json, the run's slips"),
+    ("/api/process", process, "process", "Process mining report of one object type",
+     (("object_type", "string", "e.g. purchase_order (required)."), FROM, TO,
+      ("time", "string", "recorded (default) or effective")),
+     "erp report process --object-type T --format json"),
     ("/api/kpi", kpi, "kpi", "Gross margin, DSO, DIO, DPO, cash-conversion cycle", (FROM, TO),
      "erp report kpi --from D --to D --format json"),
     ("/api/audit", audit, "audit", "Hash chain verification and projection positions", (),
