@@ -143,3 +143,73 @@ def test_web_browser_clicks_from_a_figure_to_the_chain(
     browser.save_screenshot(str(shots / "audit.png"))
     assert all(p.stat().st_size > 1000 for p in shots.iterdir())
     print(f"screenshots in {shots}")
+
+
+def test_web_browser_clicks_from_the_inventory_figure_to_a_goods_receipts_events(
+    server: str, browser: Any, demo_url: str, tmp_path: Path
+) -> None:
+    """Balance sheet -> the inventory figure -> account 1300's ledger -> a goods receipt ->
+    its events; every figure shown equals the CLI's JSON."""
+    import json
+    from decimal import Decimal
+
+    from click.testing import CliRunner
+    from selenium.webdriver.common.by import By
+
+    from erp_core.cli import cli
+
+    def cli_json(*args: str) -> Any:
+        result = CliRunner().invoke(cli, ["--db", demo_url, *args, "--format", "json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    sheet = cli_json("report", "balance-sheet", "--as-of", "2026-12-31")
+    inventory = next(x for x in sheet["assets"]["lines"] if x["account"] == "1300")
+    browser.get(f"{server}/balance-sheet?as_of=2026-12-31")
+    assert "Balance sheet as of 2026-12-31" in browser.find_element(By.TAG_NAME, "h1").text
+    browser.save_screenshot(str(shots / "balance-sheet.png"))
+    figure = browser.find_element(
+        By.CSS_SELECTOR, "#balance-sheet td.num a[href^='/accounts/1300']"
+    )
+    cell = figure.find_element(By.XPATH, "..")
+    assert cell.get_attribute("data-amount") == inventory["amount"]
+    figure.click()
+    # the general ledger of inventory up to the date: its last running balance is the figure
+    assert browser.current_url.startswith(f"{server}/accounts/1300")
+    assert "General ledger 1300" in browser.find_element(By.TAG_NAME, "h1").text
+    browser.save_screenshot(str(shots / "inventory-ledger.png"))
+    lines = cli_json("report", "general-ledger", "--account", "1300", "--to", "2026-12-31")
+    total = browser.find_element(By.CSS_SELECTOR, "#general-ledger tr.total td.num")
+    assert (
+        Decimal(total.get_attribute("data-amount") or "")
+        == sum((Decimal(x["base"]) for x in lines), Decimal(0))
+        == Decimal(inventory["amount"])
+    )
+    # a goods receipt in it
+    receipt = browser.find_element(By.CSS_SELECTOR, "#general-ledger a[href^='/documents/GR-']")
+    number = receipt.text
+    ledger_amounts = sorted(Decimal(x["base"]) for x in lines if x["document"] == number)
+    receipt.click()
+    assert browser.current_url == f"{server}/documents/{number}"
+    assert number in browser.find_element(By.TAG_NAME, "h1").text
+    browser.save_screenshot(str(shots / "goods-receipt.png"))
+    # its events: the ones `erp audit trail` lists, with positions and the chain hash
+    trail = cli_json("audit", "trail", number)
+    rows = browser.find_elements(By.CSS_SELECTOR, "#trail > tbody > tr")
+    positions = [r.find_element(By.CSS_SELECTOR, "td").text for r in rows]
+    assert [p for p in positions if p.isdigit()] == [str(e["position"]) for e in trail]
+    text = browser.find_element(By.ID, "trail").text
+    for entry in trail:
+        assert entry["event"] in text and entry["actor"] in text
+    hashes = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#trail td.chain-hash")]
+    assert len(hashes) == len(trail) and all(re.fullmatch(r"[0-9a-f]{64}", h) for h in hashes)
+    # the inventory lines of the receipt's journal entry are in the events' content
+    posted = [
+        Decimal(line["base"])
+        for e in trail
+        for line in e["details"].get("lines", []) or []
+        if line["account"] == "1300"
+    ]
+    assert sorted(posted) == ledger_amounts

@@ -4,17 +4,15 @@ locally unless access control is on, and then serves nobody without a login."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 import sys
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from starlette.testclient import TestClient
+from web.web_fixtures import Users, csrf_of, log_in
 
 from erp_core import Erp
-from erp_core.access.tokens import create_token
 from erp_core.cli import cli
 from erp_core.kernel.errors import ValidationError
 from erp_core.web.app import create_app
@@ -167,16 +165,6 @@ def test_web_serve_names_the_extra_when_starlette_is_missing(
 # -- access control on ----------------------------------------------------------------------
 
 
-class Users:
-    def __init__(self, admin: Erp) -> None:
-        self.tokens = {"tester": create_token(admin, "tester")}
-        for code, role in (("dave", "auditor"), ("wendy", "warehouse_keeper")):
-            admin.create_user(code=code, name=code.title())
-            admin.grant_role(user=code, role=role)
-            self.tokens[code] = create_token(admin, code)
-        admin.enable_access_control()
-
-
 @pytest.fixture
 def guarded(erp: Erp) -> Iterator[tuple[TestClient, Users]]:
     users = Users(erp)
@@ -187,20 +175,6 @@ def guarded(erp: Erp) -> Iterator[tuple[TestClient, Users]]:
         users,
     )
     server.close()
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found
-    return found.group(1)
-
-
-def log_in(client: TestClient, token: str, next_path: str = "/trial-balance") -> Any:
-    form = client.get(f"/login?next={next_path}")
-    assert form.status_code == 200
-    return client.post(
-        "/login", data={"csrf": csrf_of(form.text), "token": token, "next": next_path}
-    )
 
 
 def test_web_no_page_without_a_login(guarded: tuple[TestClient, Users]) -> None:

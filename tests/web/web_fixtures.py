@@ -4,15 +4,18 @@ client over it, and a small HTML reader for the tables the pages show."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
 from erp_core import Erp
+from erp_core.access.tokens import create_token
 from erp_core.web.app import create_app
 
 
@@ -119,3 +122,30 @@ YEAR_END = dt.date(2026, 12, 31)
 @pytest.fixture
 def reader() -> Callable[[str], PageReader]:
     return read_page
+
+
+# -- access control on: users, and logging in through the form ------------------------------
+
+
+class Users:
+    def __init__(self, admin: Erp) -> None:
+        self.tokens = {"tester": create_token(admin, "tester")}
+        for code, role in (("dave", "auditor"), ("wendy", "warehouse_keeper")):
+            admin.create_user(code=code, name=code.title())
+            admin.grant_role(user=code, role=role)
+            self.tokens[code] = create_token(admin, code)
+        admin.enable_access_control()
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found
+    return found.group(1)
+
+
+def log_in(client: TestClient, token: str, next_path: str = "/trial-balance") -> Any:
+    form = client.get(f"/login?next={next_path}")
+    assert form.status_code == 200
+    return client.post(
+        "/login", data={"csrf": csrf_of(form.text), "token": token, "next": next_path}
+    )

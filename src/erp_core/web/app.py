@@ -17,7 +17,7 @@ import hmac
 import re
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -38,6 +38,7 @@ from erp_core.kernel.money import fmt
 
 if TYPE_CHECKING:
     from erp_core.api import Erp
+    from erp_core.audit.verify import ChainReport, Digest
 
 SESSION_COOKIE = "erp_session"
 CSRF_COOKIE = "erp_csrf"
@@ -58,7 +59,9 @@ NAV = (
     ("/stock", "Stock"),
     ("/work-orders", "Work orders"),
     ("/assets", "Assets"),
+    ("/payroll", "Payroll"),
     ("/process", "Process"),
+    ("/kpi", "KPIs"),
     ("/audit", "Audit"),
 )
 
@@ -93,7 +96,7 @@ def money(amount: Decimal | None, currency: str, href: str | None = None) -> Cel
 def account_href(code: str, **query: object) -> str:
     from urllib.parse import quote, urlencode
 
-    extra = {k: v for k, v in query.items() if v}
+    extra = {k: v for k, v in query.items() if v is not None and v != ""}
     return f"/accounts/{quote(code, safe='')}" + (f"?{urlencode(extra)}" if extra else "")
 
 
@@ -124,6 +127,51 @@ def _code(params: QueryParams, name: str) -> str | None:
     return raw
 
 
+def known_at(params: QueryParams) -> dict[str, Any] | None:
+    """`position=N` or `known_at=<ISO 8601 moment with a zone>`: the page as the log knew it
+    then (`Erp.replay`); None for the live books."""
+    position = params.get("position", "").strip()
+    moment = params.get("known_at", "").strip()
+    if position and moment:
+        raise ValidationError("position", "give a log position or a moment, not both")
+    if position:
+        if not position.isdigit() or len(position) > 12:
+            raise ValidationError(
+                "position", f"a log position is a whole number, got {position[:40]!r}"
+            )
+        return {"position": int(position)}
+    if moment:
+        try:
+            when = dt.datetime.fromisoformat(moment[:40])
+        except ValueError:
+            raise ValidationError(
+                "known_at", f"expected an ISO 8601 moment, got {moment[:40]!r}"
+            ) from None
+        if when.tzinfo is None:
+            raise ValidationError(
+                "known_at", "give the moment's zone (e.g. 2026-03-01T12:00:00+00:00)"
+            )
+        return {"known_at": when}
+    return None
+
+
+def period(erp: Erp, params: QueryParams) -> tuple[dt.date, dt.date]:
+    """`from` and `to` (default: today, and the start of its fiscal year), in order."""
+    end = _date(params, "to", dt.date.today())
+    assert end is not None
+    start = _date(params, "from", None) or erp.fiscal_year_of(end)[0]
+    if start > end:
+        raise ValidationError("from", f"{start} is after the end {end}")
+    return start, end
+
+
+def cash_flow_method(params: QueryParams) -> str:
+    method = params.get("method", "indirect")
+    if method not in ("indirect", "direct"):
+        raise ValidationError("method", "must be indirect or direct")
+    return method
+
+
 def _check_path(value: str, pattern: re.Pattern[str], what: str) -> str:
     if not pattern.match(value):
         raise NotFound(f"no {what} {value[:80]!r}")
@@ -133,8 +181,17 @@ def _check_path(value: str, pattern: re.Pattern[str], what: str) -> str:
 class Console:
     """The application's state: the books, the lock that serialises reads, the sessions."""
 
-    def __init__(self, erp: Erp, *, secure_cookies: bool = False) -> None:
+    def __init__(
+        self,
+        erp: Erp,
+        *,
+        secure_cookies: bool = False,
+        digests: Sequence[Digest] = (),
+        trusted_public_key: str | None = None,
+    ) -> None:
         self.erp = erp
+        self.digests = list(digests)
+        self.trusted_public_key = trusted_public_key
         self.lock = threading.RLock()
         self.sessions: dict[str, Session] = {}
         self.secure_cookies = secure_cookies
@@ -240,15 +297,26 @@ def index(console: Console, request: Request, erp: Erp) -> HTMLResponse:
 
 def trial_balance(console: Console, request: Request, erp: Erp) -> HTMLResponse:
     as_of = _date(request.query_params, "as_of", None)
-    tb = erp.trial_balance(as_of)
+    moment = known_at(request.query_params)
+    if moment is None:
+        tb = erp.trial_balance(as_of)
+    else:
+        erp.authorise_report("trial-balance")
+        with erp.replay(**moment) as then:
+            tb = then.trial_balance(as_of)
     to = as_of.isoformat() if as_of else None
+    pos = tb.as_known_at
     rows = [
         [
-            Cell(r.account, account_href(r.account, to=to)),
+            Cell(r.account, account_href(r.account, to=to, position=pos)),
             Cell(r.name),
             Cell(r.currency),
-            money(r.debit, tb.currency, account_href(r.account, to=to)) if r.debit else Cell(""),
-            money(r.credit, tb.currency, account_href(r.account, to=to)) if r.credit else Cell(""),
+            money(r.debit, tb.currency, account_href(r.account, to=to, position=pos))
+            if r.debit
+            else Cell(""),
+            money(r.credit, tb.currency, account_href(r.account, to=to, position=pos))
+            if r.credit
+            else Cell(""),
             money(r.amount, r.currency) if r.currency != tb.currency else Cell(""),
         ]
         for r in tb.rows
@@ -267,6 +335,8 @@ def trial_balance(console: Console, request: Request, erp: Erp) -> HTMLResponse:
         title=f"Trial balance ({'as of ' + str(tb.as_of) if tb.as_of else 'all periods'}, "
         f"{tb.currency})",
         picker=[("as_of", "As of", as_of)],
+        filters=known_filters(request.query_params),
+        known=tb.as_known_at,
         columns=["Account", "Name", "Cur", "Debit", "Credit", "Amount (cur)"],
         rows=rows,
         totals=[total],
@@ -274,13 +344,28 @@ def trial_balance(console: Console, request: Request, erp: Erp) -> HTMLResponse:
     )
 
 
+def known_filters(params: QueryParams) -> list[tuple[str, str, str]]:
+    return [
+        ("position", "As known at log position", params.get("position", "")[:20]),
+        ("known_at", "or at moment", params.get("known_at", "")[:40]),
+    ]
+
+
 def _section_rows(
-    section: Any, currency: str, date_from: dt.date | None, date_to: dt.date
+    section: Any,
+    currency: str,
+    date_from: dt.date | None,
+    date_to: dt.date,
+    position: int | None = None,
 ) -> list[list[Cell]]:
     rows = [[Cell(section.title), Cell("")]]
     f, t = (date_from.isoformat() if date_from else None), date_to.isoformat()
     for line in section.lines:
-        href = None if line.is_group else account_href(line.account, **{"from": f, "to": t})
+        href = (
+            None
+            if line.is_group
+            else account_href(line.account, **{"from": f, "to": t, "position": position})
+        )
         rows.append(
             [
                 Cell("\u2003" * (line.depth + 1) + f"{line.account} {line.name}", href),
@@ -294,10 +379,16 @@ def _section_rows(
 def balance_sheet(console: Console, request: Request, erp: Erp) -> HTMLResponse:
     as_of = _date(request.query_params, "as_of", dt.date.today())
     assert as_of is not None
-    bs = erp.balance_sheet(as_of)
+    moment = known_at(request.query_params)
+    if moment is None:
+        bs = erp.balance_sheet(as_of)
+    else:
+        erp.authorise_report("balance-sheet")
+        with erp.replay(**moment) as then:
+            bs = then.balance_sheet(as_of)
     rows = []
     for section in (bs.assets, bs.liabilities, bs.equity):
-        rows += _section_rows(section, bs.currency, None, as_of)
+        rows += _section_rows(section, bs.currency, None, as_of, bs.as_known_at)
     rows.append(
         [Cell("Current earnings (unclosed profit)"), money(bs.current_earnings, bs.currency)]
     )
@@ -312,6 +403,8 @@ def balance_sheet(console: Console, request: Request, erp: Erp) -> HTMLResponse:
         "table.html",
         title=f"Balance sheet as of {bs.as_of} ({bs.currency})",
         picker=[("as_of", "As of", as_of)],
+        filters=known_filters(request.query_params),
+        known=bs.as_known_at,
         columns=["", "Amount"],
         rows=rows,
         totals=totals,
@@ -320,17 +413,23 @@ def balance_sheet(console: Console, request: Request, erp: Erp) -> HTMLResponse:
 
 
 def income_statement(console: Console, request: Request, erp: Erp) -> HTMLResponse:
-    end = _date(request.query_params, "to", dt.date.today())
-    assert end is not None
-    start = _date(request.query_params, "from", None) or erp.fiscal_year_of(end)[0]
-    inc = erp.income_statement(start, end)
-    rows = _section_rows(inc.income, inc.currency, start, end)
-    rows += _section_rows(inc.expenses, inc.currency, start, end)
+    start, end = period(erp, request.query_params)
+    moment = known_at(request.query_params)
+    if moment is None:
+        inc = erp.income_statement(start, end)
+    else:
+        erp.authorise_report("income-statement")
+        with erp.replay(**moment) as then:
+            inc = then.income_statement(start, end)
+    rows = _section_rows(inc.income, inc.currency, start, end, inc.as_known_at)
+    rows += _section_rows(inc.expenses, inc.currency, start, end, inc.as_known_at)
     return console.page(
         request,
         "table.html",
         title=f"Income statement {inc.date_from} to {inc.date_to} ({inc.currency})",
         picker=[("from", "From", start), ("to", "To", end)],
+        filters=known_filters(request.query_params),
+        known=inc.as_known_at,
         columns=["", "Amount"],
         rows=rows,
         totals=[[Cell("Net profit"), money(inc.net_profit, inc.currency)]],
@@ -341,14 +440,8 @@ def income_statement(console: Console, request: Request, erp: Erp) -> HTMLRespon
 def cash_flow(console: Console, request: Request, erp: Erp) -> HTMLResponse:
     from erp_core.assets.cash_flow_report import cash_flow as cash_flow_query
 
-    end = _date(request.query_params, "to", dt.date.today())
-    assert end is not None
-    start = _date(request.query_params, "from", None) or erp.fiscal_year_of(end)[0]
-    if start > end:
-        raise ValidationError("from", f"{start} is after the end {end}")
-    method = request.query_params.get("method", "indirect")
-    if method not in ("indirect", "direct"):
-        raise ValidationError("method", "must be indirect or direct")
+    start, end = period(erp, request.query_params)
+    method = cash_flow_method(request.query_params)
     report = erp.query(cash_flow_query, start, end, method)
     totals = [
         (label, amount)
@@ -377,7 +470,19 @@ def general_ledger(console: Console, request: Request, erp: Erp) -> HTMLResponse
     code = _check_path(request.path_params["code"], CODE, "account")
     params = request.query_params
     start, end = _date(params, "from", None), _date(params, "to", None)
-    lines = erp.general_ledger(code, start, end)
+    moment = known_at(params)
+    position = None
+    if moment is None:
+        lines = erp.general_ledger(code, start, end)
+    else:
+        erp.authorise_report("general-ledger")
+        with erp.replay(**moment) as then:
+            position = then.position
+            lines = [
+                x
+                for x in then.general_ledger(code)
+                if (start is None or x.date >= start) and (end is None or x.date <= end)
+            ]
     name = _account_name(erp, code)
     page = _page_number(params)
     shown = lines[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
@@ -410,6 +515,8 @@ def general_ledger(console: Console, request: Request, erp: Erp) -> HTMLResponse
         "table.html",
         title=f"General ledger {code} {name} ({base})",
         picker=[("from", "From", start), ("to", "To", end)],
+        filters=known_filters(params),
+        known=position,
         columns=[
             "Pos",
             "Document",
@@ -787,6 +894,177 @@ def asset_register(console: Console, request: Request, erp: Erp) -> HTMLResponse
     )
 
 
+def payroll_runs(console: Console, request: Request, erp: Erp) -> HTMLResponse:
+    """Every payroll run (totals only: no person is named), each linking to its payslips."""
+    from erp_core.projections.payroll import payroll_summary
+
+    raw = request.query_params.get("year", "").strip()
+    if raw and (not raw.isdigit() or len(raw) != 4):
+        raise ValidationError("year", f"expected a year such as 2026, got {raw[:20]!r}")
+    runs = erp.query(payroll_summary, int(raw) if raw else None)
+    base = _base(erp)
+    rows = [
+        [
+            Cell(r.run, f"/payroll/{r.run}" if CODE.match(r.run) else None),
+            Cell(r.month),
+            Cell(str(r.date)),
+            Cell(str(r.employees), None, str(r.employees)),
+            money(r.gross, base),
+            money(r.tax, base),
+            money(r.net, base),
+            money(r.employer_contributions, base),
+            money(r.paid, base),
+            money(r.open, base),
+            Cell(r.reversed_by or "", document_href(r.reversed_by) if r.reversed_by else None),
+        ]
+        for r in runs
+    ]
+    return console.page(
+        request,
+        "table.html",
+        title=f"Payroll runs ({base})",
+        picker=[],
+        filters=[("year", "Year", raw)],
+        columns=[
+            "Run",
+            "Month",
+            "Date",
+            "Employees",
+            "Gross",
+            "Tax",
+            "Net",
+            "Employer contributions",
+            "Paid",
+            "Open",
+            "Reversed by",
+        ],
+        rows=rows,
+        totals=[],
+        table_id="payroll-runs",
+    )
+
+
+def payroll_run(console: Console, request: Request, erp: Erp) -> HTMLResponse:
+    """One run's totals and, for a user allowed `report:payslips`, its payslips; without that
+    permission the people's pay stays hidden (redacted) and the page says which permission
+    would show it."""
+    from erp_core.projections.payroll import payroll_summary, payslips
+
+    run = _check_path(request.path_params["run"], CODE, "payroll run")
+    found = [r for r in erp.query(payroll_summary, None) if r.run == run]
+    if not found:
+        raise NotFound(f"no payroll run {run!r}")
+    summary = found[0]
+    base = _base(erp)
+    redacted = ""
+    rows: list[list[Cell]] = []
+    try:
+        slips = [s for s in erp.query(payslips, summary.month, None, True) if s.run == run]
+    except AccessDenied as exc:
+        redacted = f"The payslips (personal data) are hidden: {exc}"
+        slips = []
+    for slip in slips:
+        rows.append(
+            [
+                Cell(slip.employee),
+                Cell(slip.name),
+                Cell(slip.department),
+                Cell(str(slip.payment_days), None, str(slip.payment_days)),
+                money(slip.gross, base),
+                money(slip.deductions, base),
+                money(slip.tax, base),
+                money(slip.net, base),
+                money(slip.employer_contributions, base),
+                money(slip.paid, base),
+                money(slip.open, base),
+            ]
+        )
+    totals = [
+        [
+            Cell("Total"),
+            Cell(f"{summary.employees} employees"),
+            Cell(""),
+            Cell(""),
+            money(summary.gross, base),
+            money(summary.gross - summary.net, base),  # every deduction, the tax included
+            money(summary.tax, base),
+            money(summary.net, base),
+            money(summary.employer_contributions, base),
+            money(summary.paid, base),
+            money(summary.open, base),
+        ]
+    ]
+    return console.page(
+        request,
+        "table.html",
+        title=f"Payroll run {run} ({summary.month}, {base})",
+        picker=[],
+        note=redacted,
+        columns=[
+            "Employee",
+            "Name",
+            "Department",
+            "Payment days",
+            "Gross",
+            "Deductions",
+            "Tax",
+            "Net",
+            "Employer contributions",
+            "Paid",
+            "Open",
+        ],
+        rows=rows,
+        totals=totals,
+        table_id="payslips",
+    )
+
+
+def _base(erp: Erp) -> str:
+    from erp_core.projections.queries import company
+
+    with erp.reader.connect() as conn:
+        return str(company(conn)[1])
+
+
+def kpi(console: Console, request: Request, erp: Erp) -> HTMLResponse:
+    """Gross margin, DSO, DIO, DPO and the cash-conversion cycle of a period (the figures of
+    `erp report kpi`), and a chart of the days figures month by month over it."""
+    from erp_core.insight.reports import kpis_of
+    from erp_core.web.svg import line_chart
+
+    start, end = period(erp, request.query_params)
+    report = kpis_of(erp, start, end)
+    months: list[tuple[dt.date, dt.date]] = []
+    first = start
+    while first <= end and len(months) < 36:
+        following = (first.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+        months.append((first, min(end, following - dt.timedelta(days=1))))
+        first = following
+    chart = None
+    if len(months) > 1:
+        monthly = [kpis_of(erp, a, b).working_capital for a, b in months]
+
+        def values(name: str) -> list[float | None]:
+            return [
+                None if getattr(w, name).value is None else float(getattr(w, name).value)
+                for w in monthly
+            ]
+
+        chart = line_chart(
+            [a.strftime("%Y-%m") for a, _ in months],
+            [(n.upper(), values(n)) for n in ("dso", "dio", "dpo", "ccc")],
+        )
+    return console.page(
+        request,
+        "kpi.html",
+        title=f"KPIs {start} to {end} ({report.currency})",
+        picker=[("from", "From", start), ("to", "To", end)],
+        report=report,
+        chart=chart,
+        fmt=lambda amount: fmt(amount, report.currency),
+    )
+
+
 def _hours(d: dt.timedelta) -> str:
     return f"{d.total_seconds() / 3600:,.1f} h"
 
@@ -828,8 +1106,32 @@ def process(console: Console, request: Request, erp: Erp) -> HTMLResponse:
     )
 
 
+def digest_status(console: Console, erp: Erp) -> tuple[ChainReport, dict[str, Any] | None]:
+    """The chain verified (with the digests the console was given), and the latest digest:
+    its position, hash, time, whether it is signed, and whether the log still extends it."""
+    report = erp.verify(console.digests, console.trusted_public_key)
+    if not console.digests:
+        return report, None
+    latest = max(console.digests, key=lambda d: (d.position, d.time))
+    problems = [
+        p.message for p in report.problems if p.kind == "digest" and p.position == latest.position
+    ]
+    return report, {
+        "position": latest.position,
+        "hash": latest.hash,
+        "time": latest.time.isoformat(),
+        "company": latest.company,
+        "signed": latest.signature is not None,
+        "public_key": latest.public_key,
+        "key_trusted": console.trusted_public_key is not None,
+        "holds": not problems,
+        "problems": problems,
+        "digests_given": len(console.digests),
+    }
+
+
 def audit(console: Console, request: Request, erp: Erp) -> HTMLResponse:
-    report = erp.verify()
+    report, digest = digest_status(console, erp)
     statuses = erp.projection_status()
     position, head = erp.freshness()
     return console.page(
@@ -837,6 +1139,7 @@ def audit(console: Console, request: Request, erp: Erp) -> HTMLResponse:
         "audit.html",
         title="Audit status",
         report=report,
+        digest=digest,
         statuses=statuses,
         position=position,
         head=head,
@@ -970,10 +1273,18 @@ def create_app(
     *,
     allowed_hosts: list[str] | None = None,
     secure_cookies: bool = False,
+    digests: Sequence[Digest] = (),
+    trusted_public_key: str | None = None,
 ) -> Starlette:
     """The console over `erp`; `allowed_hosts` guards against DNS rebinding (default: the
-    loopback names)."""
-    console = Console(erp, secure_cookies=secure_cookies)
+    loopback names). `digests` (from `erp audit digest`) are checked on the audit page, the
+    latest shown; with `trusted_public_key` they must be signed with it."""
+    console = Console(
+        erp,
+        secure_cookies=secure_cookies,
+        digests=digests,
+        trusted_public_key=trusted_public_key,
+    )
     from erp_core.projections.queries import company
 
     with erp.reader.connect() as conn:
@@ -994,10 +1305,16 @@ def create_app(
         ("/stock/ledger", stock_ledger),
         ("/work-orders", work_orders),
         ("/assets", asset_register),
+        ("/payroll", payroll_runs),
+        ("/payroll/{run}", payroll_run),
         ("/process", process),
+        ("/kpi", kpi),
         ("/audit", audit),
     ]
+    from erp_core.web.api import routes as api_routes
+
     routes = [Route(path, _view(console, handler), methods=["GET"]) for path, handler in pages]
+    routes += api_routes(console)
     routes += [
         Route("/login", login_form(console), methods=["GET"]),
         Route("/login", login_post(console), methods=["POST"]),
@@ -1008,6 +1325,11 @@ def create_app(
         status = exc.status_code if isinstance(exc, HTTPException) else 500
         title = {404: "Not found", 405: "Method not allowed"}.get(status, "Error")
         message = "this console is read-only" if status == 405 else "no such page"
+        if request.url.path.startswith("/api/"):
+            from erp_core.web.api import error
+
+            allow = {"Allow": "GET, HEAD"} if status == 405 else {}
+            return error(status, message, **allow)
         response = console.page(request, "error.html", status, title=title, message=message)
         if status == 405:
             response.headers["Allow"] = "GET, HEAD"

@@ -47,10 +47,37 @@ def check_bind(host: str, access_on: bool) -> None:
     multiple=True,
     help="Also accept requests naming this host (repeatable; guards against DNS rebinding).",
 )
+@click.option(
+    "--digest",
+    "digest_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="An earlier digest file (`erp audit digest`) the audit page checks the log still "
+    "extends; the latest is shown (repeatable).",
+)
+@click.option(
+    "--public-key",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Trusted Ed25519 public key (PEM): the digests must be signed with it.",
+)
 @pass_ctx
-def serve(state: Context, host: str, port: int, allow_hosts: tuple[str, ...]) -> None:
+def serve(
+    state: Context,
+    host: str,
+    port: int,
+    allow_hosts: tuple[str, ...],
+    digest_files: tuple[str, ...],
+    public_key: str | None,
+) -> None:
     """Serve a read-only web console over the books (statements with drill-down to the
-    events, aging, stock, work orders, assets, process maps, audit status)."""
+    events, aging, stock, work orders, assets, payroll, process maps, audit status)."""
+    from pathlib import Path
+
+    from erp_core.audit import verify as audit
+    from erp_core.audit.cli import _read_digest
+
+    digests = [_read_digest(p) for p in digest_files]
+    trusted = audit.load_public_key(Path(public_key).read_bytes()) if public_key else None
     try:
         import uvicorn
 
@@ -63,7 +90,7 @@ def serve(state: Context, host: str, port: int, allow_hosts: tuple[str, ...]) ->
     hosts = ["127.0.0.1", "localhost", "::1", "[::1]", *allow_hosts]
     if not is_local(host):
         hosts += [host, socket.getfqdn()]
-    app = create_app(erp, allowed_hosts=hosts)
+    app = create_app(erp, allowed_hosts=hosts, digests=digests, trusted_public_key=trusted)
     shown = f"[{host}]" if ":" in host else host
     click.echo(
         f"Serving {erp.url.redacted()} read-only on http://{shown}:{port}/ "

@@ -113,3 +113,66 @@ def layout(arrows: Iterable[tuple[str, str, int, str]]) -> ProcessMap:
     width = max((n.x + NODE_W for n in placed.values()), default=0) + MARGIN + 40
     height = max((n.y + NODE_H for n in placed.values()), default=0) + MARGIN + 60
     return ProcessMap(width, height, tuple(placed.values()), tuple(edges))
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    colour: str
+    points: str  # "x,y x,y ..." for a polyline
+    dots: tuple[tuple[float, float, str], ...]  # x, y, the value shown on hover
+
+
+@dataclass(frozen=True)
+class LineChart:
+    width: int
+    height: int
+    series: tuple[Series, ...]
+    x_labels: tuple[tuple[float, str], ...]
+    y_ticks: tuple[tuple[float, str], ...]
+    zero_y: float
+
+
+COLOURS = ("#23395b", "#b5452b", "#3c7d3c", "#8a5fb0", "#a0782a")
+
+
+def line_chart(
+    labels: list[str],
+    series: list[tuple[str, list[float | None]]],
+    *,
+    width: int = 760,
+    height: int = 280,
+) -> LineChart:
+    """Geometry of a line chart: one polyline per series over the `labels` (an undefined value,
+    None, breaks nothing: the point is left out). The template draws it and escapes the text."""
+    left, right, top, bottom = 56, 110, 14, 30
+    values = [v for _, vs in series for v in vs if v is not None]
+    low, high = min([0.0, *values]), max([0.0, *values])
+    if high == low:
+        high = low + 1
+    span = high - low
+    inner_w, inner_h = width - left - right, height - top - bottom
+
+    def x(i: int) -> float:
+        return left + (inner_w * i / (len(labels) - 1) if len(labels) > 1 else inner_w / 2)
+
+    def y(v: float) -> float:
+        return top + inner_h * (high - v) / span
+
+    drawn = []
+    for n, (name, vs) in enumerate(series):
+        dots = tuple(
+            (round(x(i), 1), round(y(v), 1), f"{v:,.2f}") for i, v in enumerate(vs) if v is not None
+        )
+        drawn.append(
+            Series(name, COLOURS[n % len(COLOURS)], " ".join(f"{a},{b}" for a, b, _ in dots), dots)
+        )
+    ticks = tuple((round(y(low + span * k / 4), 1), f"{low + span * k / 4:,.0f}") for k in range(5))
+    return LineChart(
+        width,
+        height,
+        tuple(drawn),
+        tuple((round(x(i), 1), label) for i, label in enumerate(labels)),
+        ticks,
+        round(y(0.0), 1),
+    )
