@@ -70,10 +70,10 @@ def test_web_payslips_are_redacted_without_the_permission(erp: Erp) -> None:
     erp.define_role(
         code="payroll_viewer", name="Payroll totals", permissions=["report:payroll-summary"]
     )
-    for user, role in (("carol", "payroll_viewer"), ("dave", "auditor")):
+    for user, role in (("carol", "payroll_viewer"), ("dave", "payroll"), ("erin", "auditor")):
         erp.create_user(code=user, name=user.title())
         erp.grant_role(user=user, role=role)
-    tokens = {u: create_token(erp, u) for u in ("tester", "carol", "dave")}
+    tokens = {u: create_token(erp, u) for u in ("tester", "carol", "dave", "erin")}
     erp.enable_access_control()
     server = Erp.open(erp.url.raw, actor="web")
     try:
@@ -95,6 +95,12 @@ def test_web_payslips_are_redacted_without_the_permission(erp: Erp) -> None:
         log_in(dave, tokens["dave"], "/payroll")
         shown = dave.get(f"/payroll/{march}")
         assert "Bob Secret" in shown.text and 'id="redacted"' not in shown.text
+        # an auditor's report:* does not reach payroll (personal data): refused, naming why
+        erin = TestClient(app, follow_redirects=False)
+        log_in(erin, tokens["erin"], "/payroll")
+        kept_out = erin.get(f"/payroll/{march}")
+        assert kept_out.status_code == 403 and "Bob Secret" not in kept_out.text
+        assert "area:payroll" in kept_out.text
         # nobody logged in: nothing
         assert TestClient(app, follow_redirects=False).get("/payroll").status_code == 303
     finally:

@@ -234,11 +234,14 @@ def process(request: Request, erp: Erp) -> str:
 
 
 def kpi(request: Request, erp: Erp) -> str:
-    from erp_core.insight.reports import kpis_of, to_plain
+    """As `erp report kpi --format json`: the period's KPIs with the previous period's."""
+    from erp_core.insight.reports import kpi_columns_of, to_plain
     from erp_core.web.app import period
 
     start, end = period(erp, _params(request))
-    return json.dumps(to_plain(kpis_of(erp, start, end)), indent=2)
+    column = kpi_columns_of(erp, start, end)[0]
+    body = to_plain(column.current) | {"previous": to_plain(column.previous)}
+    return json.dumps(body, indent=2)
 
 
 def audit(request: Request, erp: Erp) -> str:
