@@ -200,9 +200,11 @@ def define_asset_category(cmd: DefineAssetCategory, ctx: Context) -> list[str]:
 # --- capitalisation ------------------------------------------------------------------------
 
 
-def _invoice_line(
-    uow: UnitOfWork, invoice: str | None, line: int | None
-) -> tuple[dt.date, InvoiceAccountLine, InvoiceLineUse] | None:
+InvoiceSource = tuple[dt.date, InvoiceAccountLine, InvoiceLineUse]
+"""A supplier invoice's date, the account line a cost comes from, and what of that line is used."""
+
+
+def _invoice_line(uow: UnitOfWork, invoice: str | None, line: int | None) -> InvoiceSource | None:
     """The supplier invoice's account line a cost comes from, and what of it is used."""
     if invoice is None and line is None:
         return None
@@ -281,6 +283,32 @@ def _credit_of_line(
         )
     check_money(-amount, base, "amount")
     return amount
+
+
+def _record_line_use(
+    ctx: Context,
+    source: InvoiceSource | None,
+    invoice: str | None,
+    line: int | None,
+    *,
+    target: str,
+    amount: Decimal,
+    document: str | None,
+) -> None:
+    """Record on a supplier invoice line (when the cost came from one) what of it `target` took."""
+    if source is None:
+        return
+    assert invoice is not None and line is not None
+    source[2].trigger(
+        ctx.event(
+            InvoiceLineCapitalised,
+            invoice=invoice,
+            line=line,
+            target=target,
+            amount=amount,
+            document=document,
+        )
+    )
 
 
 def _one_source(**given: bool) -> None:
@@ -493,18 +521,15 @@ def capitalise_asset(cmd: CapitaliseAsset, ctx: Context) -> list[str]:
             construction=cmd.construction,
         )
     )
-    if source is not None:
-        assert cmd.supplier_invoice is not None and cmd.invoice_line is not None
-        source[2].trigger(
-            ctx.event(
-                InvoiceLineCapitalised,
-                invoice=cmd.supplier_invoice,
-                line=cmd.invoice_line,
-                target=number,
-                amount=cost,
-                document=None if direct else document,
-            )
-        )
+    _record_line_use(
+        ctx,
+        source,
+        cmd.supplier_invoice,
+        cmd.invoice_line,
+        target=number,
+        amount=cost,
+        document=None if direct else document,
+    )
     if construction is not None:
         construction.trigger(
             ctx.event(
@@ -911,18 +936,15 @@ def adjust_asset_cost(cmd: AdjustAssetCost, ctx: Context) -> list[str]:
             invoice_line=cmd.invoice_line,
         )
     )
-    if source is not None:
-        assert cmd.supplier_invoice is not None and cmd.invoice_line is not None
-        source[2].trigger(
-            ctx.event(
-                InvoiceLineCapitalised,
-                invoice=cmd.supplier_invoice,
-                line=cmd.invoice_line,
-                target=asset.number,
-                amount=amount,
-                document=None if direct else document,
-            )
-        )
+    _record_line_use(
+        ctx,
+        source,
+        cmd.supplier_invoice,
+        cmd.invoice_line,
+        target=asset.number,
+        amount=amount,
+        document=None if direct else document,
+    )
     return [] if direct else [document]
 
 
@@ -1040,18 +1062,15 @@ def add_construction_cost(cmd: AddConstructionCost, ctx: Context) -> list[str]:
             memo=cmd.memo,
         )
     )
-    if source is not None:
-        assert cmd.supplier_invoice is not None and cmd.invoice_line is not None
-        source[2].trigger(
-            ctx.event(
-                InvoiceLineCapitalised,
-                invoice=cmd.supplier_invoice,
-                line=cmd.invoice_line,
-                target=site.code,
-                amount=amount,
-                document=None if direct else document,
-            )
-        )
+    _record_line_use(
+        ctx,
+        source,
+        cmd.supplier_invoice,
+        cmd.invoice_line,
+        target=site.code,
+        amount=amount,
+        document=None if direct else document,
+    )
     return [] if direct else [document]
 
 
