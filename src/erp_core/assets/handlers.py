@@ -285,6 +285,45 @@ def _credit_of_line(
     return amount
 
 
+def _check_after_invoice(date: dt.date, invoice: str | None, invoice_date: dt.date) -> None:
+    """A cost taken from a supplier invoice line is booked on or after the invoice's date."""
+    if date < invoice_date:
+        raise ValidationError("date", f"{date} is before the invoice {invoice} of {invoice_date}")
+
+
+def _move_cost(
+    ctx: Context,
+    direct: bool,
+    invoice: str | None,
+    *,
+    series: str,
+    kind: str,
+    date: dt.date,
+    memo: str,
+    to_account: str,
+    from_account: str,
+    amount: Decimal,
+    base: str,
+    dims: dict[str, str],
+) -> str:
+    """The document that moves `amount` of cost from one account to another: a voucher of
+    two lines (Dr `to_account`, with `dims` / Cr `from_account`), or, `direct`, the supplier
+    invoice itself (its line already debited `to_account`; nothing is posted)."""
+    if direct:
+        assert invoice is not None
+        return invoice
+    return post_document(
+        ctx.uow,
+        series=series,
+        kind=kind,
+        date=date,
+        memo=memo,
+        lines=[gl(to_account, amount, base, memo, dims), gl(from_account, -amount, base, memo)],
+        actor=ctx.actor,
+        now=ctx.now,
+    )
+
+
 def _record_line_use(
     ctx: Context,
     source: InvoiceSource | None,
@@ -354,10 +393,7 @@ def capitalise_asset(cmd: CapitaliseAsset, ctx: Context) -> list[str]:
                 "cost moves from there (leave credit_account out)",
             )
         credit_code = line.account
-        if cmd.date < invoice_date:
-            raise ValidationError(
-                "date", f"{cmd.date} is before the invoice {cmd.supplier_invoice} of {invoice_date}"
-            )
+        _check_after_invoice(cmd.date, cmd.supplier_invoice, invoice_date)
         cost_centre = cost_centre or line.cost_centre
     elif cmd.construction is not None:
         construction = uow.get(Construction, construction_stream(cmd.construction))
@@ -883,10 +919,7 @@ def adjust_asset_cost(cmd: AdjustAssetCost, ctx: Context) -> list[str]:
                 "(leave account out)",
             )
         account = line.account
-        if cmd.date < invoice_date:
-            raise ValidationError(
-                "date", f"{cmd.date} is before the invoice {cmd.supplier_invoice} of {invoice_date}"
-            )
+        _check_after_invoice(cmd.date, cmd.supplier_invoice, invoice_date)
     else:
         if cmd.amount is None:
             raise ValidationError("amount", "give the amount (or a supplier invoice line)")
@@ -908,23 +941,20 @@ def adjust_asset_cost(cmd: AdjustAssetCost, ctx: Context) -> list[str]:
     asset.check_schedule(CostAdjustment(cmd.date, amount))
     check_period(uow, cmd.date)
     memo = cmd.memo or f"{asset.number} {info.name} cost adjustment"
-    if direct:
-        assert cmd.supplier_invoice is not None
-        document = cmd.supplier_invoice
-    else:
-        document = post_document(
-            uow,
-            series="FAA",
-            kind="asset_adjustment",
-            date=cmd.date,
-            memo=memo,
-            lines=[
-                gl(info.cost_account, amount, base, memo, _dims(asset)),
-                gl(account, -amount, base, memo),
-            ],
-            actor=ctx.actor,
-            now=ctx.now,
-        )
+    document = _move_cost(
+        ctx,
+        direct,
+        cmd.supplier_invoice,
+        series="FAA",
+        kind="asset_adjustment",
+        date=cmd.date,
+        memo=memo,
+        to_account=info.cost_account,
+        from_account=account,
+        amount=amount,
+        base=base,
+        dims=_dims(asset),
+    )
     asset.trigger(
         ctx.event(
             AssetCostAdjusted,
@@ -1008,10 +1038,7 @@ def add_construction_cost(cmd: AddConstructionCost, ctx: Context) -> list[str]:
                 check_money(cmd.amount, base, "amount")
             amount = _left_of_line(cmd.supplier_invoice, line, use, cmd.amount, "amount")
         credit_code = line.account
-        if cmd.date < invoice_date:
-            raise ValidationError(
-                "date", f"{cmd.date} is before the invoice {cmd.supplier_invoice} of {invoice_date}"
-            )
+        _check_after_invoice(cmd.date, cmd.supplier_invoice, invoice_date)
     else:
         if cmd.amount is None:
             raise ValidationError("amount", "give the amount (or a supplier invoice line)")
@@ -1032,24 +1059,20 @@ def add_construction_cost(cmd: AddConstructionCost, ctx: Context) -> list[str]:
             )
     check_period(uow, cmd.date)
     memo = cmd.memo or f"{site.code} {site.name}"
-    if direct:
-        assert cmd.supplier_invoice is not None
-        document = cmd.supplier_invoice
-    else:
-        dims = _dims_of(site.cost_centre)
-        document = post_document(
-            uow,
-            series="AUC",
-            kind="construction",
-            date=cmd.date,
-            memo=memo,
-            lines=[
-                gl(site.account, amount, base, memo, dims),
-                gl(credit_code, -amount, base, memo),
-            ],
-            actor=ctx.actor,
-            now=ctx.now,
-        )
+    document = _move_cost(
+        ctx,
+        direct,
+        cmd.supplier_invoice,
+        series="AUC",
+        kind="construction",
+        date=cmd.date,
+        memo=memo,
+        to_account=site.account,
+        from_account=credit_code,
+        amount=amount,
+        base=base,
+        dims=_dims_of(site.cost_centre),
+    )
     construction.trigger(
         ctx.event(
             ConstructionCostAdded,
