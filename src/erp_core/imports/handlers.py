@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import erp_core.imports.events  # noqa: F401  (registers the voucher kind)
 from erp_core.imports.commands import (
     RecordImportBatch,
@@ -43,6 +45,17 @@ def reference_stream(supplier: str, reference: str) -> str:
     return f"supref:{supplier}/{reference}"
 
 
+def _invoice_date(cmd: RecordOpeningPayable | RecordOpeningReceivable) -> dt.date:
+    """The open invoice's own date (default: the opening day), checked against the opening
+    day and the due date."""
+    invoice_date = cmd.invoice_date or cmd.date
+    if invoice_date > cmd.date:
+        raise ValidationError("invoice_date", f"{invoice_date} is after the opening day {cmd.date}")
+    if cmd.due < invoice_date:
+        raise ValidationError("due", f"{cmd.due} is before the invoice date {invoice_date}")
+    return invoice_date
+
+
 @handles(RecordOpeningPayable)
 def record_opening_payable(cmd: RecordOpeningPayable, ctx: Context) -> list[str]:
     uow, actor, now = ctx.uow, ctx.actor, ctx.now
@@ -57,11 +70,7 @@ def record_opening_payable(cmd: RecordOpeningPayable, ctx: Context) -> list[str]
             f"the base currency {base} only",
         )
     check_money(cmd.amount, base, "amount")
-    invoice_date = cmd.invoice_date or cmd.date
-    if invoice_date > cmd.date:
-        raise ValidationError("invoice_date", f"{invoice_date} is after the opening day {cmd.date}")
-    if cmd.due < invoice_date:
-        raise ValidationError("due", f"{cmd.due} is before the invoice date {invoice_date}")
+    invoice_date = _invoice_date(cmd)
     chart.check_postable(cmd.offset_account, base, "offset_account")
     payables = chart.by_role("payables").code
     claimed = uow.get(SupplierReference, reference_stream(cmd.supplier, cmd.supplier_reference))
@@ -139,11 +148,7 @@ def record_opening_receivable(cmd: RecordOpeningReceivable, ctx: Context) -> lis
             "an open invoice's amount must be greater than zero (take a credit over "
             "as an opening balance or a receipt)",
         )
-    invoice_date = cmd.invoice_date or cmd.date
-    if invoice_date > cmd.date:
-        raise ValidationError("invoice_date", f"{invoice_date} is after the opening day {cmd.date}")
-    if cmd.due < invoice_date:
-        raise ValidationError("due", f"{cmd.due} is before the invoice date {invoice_date}")
+    invoice_date = _invoice_date(cmd)
     chart.check_postable(cmd.offset_account, base, "offset_account")
     receivables = chart.by_role("receivables").code
     if cmd.offset_account == receivables:

@@ -283,10 +283,6 @@ NAME: Normaliser = normalise_name
 TEXT: Normaliser = normalise_whitespace
 
 
-def _spec(**kwargs: Any) -> KindSpec:
-    return KindSpec(**kwargs)
-
-
 _CHART_MAPPING = """\
 [kinds.chart]
 external_id = "Account"
@@ -415,78 +411,41 @@ column = "Text"
 total = "37000.00"
 """
 
-_PAYABLES_MAPPING = """\
-[kinds.open_payables]
-external_id = ["Supplier", "Invoice"]
+_OPEN_ITEMS_MAPPING = """\
+[kinds.{kind}]
+external_id = ["{Party}", "Invoice"]
 
-[kinds.open_payables.fields.supplier]
-column = "Supplier"
+[kinds.{kind}.fields.{party}]
+column = "{Party}"
 required = true
 
-[kinds.open_payables.fields.supplier_reference]
+[kinds.{kind}.fields.{reference}]
 column = "Invoice"
 required = true
 
-[kinds.open_payables.fields.invoice_date]
+[kinds.{kind}.fields.invoice_date]
 column = "Invoice date"
-transform = [{ date = ["%d.%m.%Y"] }]
+transform = [{{ date = ["%d.%m.%Y"] }}]
 
-[kinds.open_payables.fields.due]
+[kinds.{kind}.fields.due]
 column = "Due"
 required = true
-transform = [{ date = ["%d.%m.%Y"] }]
+transform = [{{ date = ["%d.%m.%Y"] }}]
 
-[kinds.open_payables.fields.amount]
+[kinds.{kind}.fields.amount]
 column = "Open amount"
 required = true
-transform = [{ number = { decimal = ",", thousands = "." } }]
+transform = [{{ number = {{ decimal = ",", thousands = "." }} }}]
 
-[kinds.open_payables.fields.date]      # the opening day the items are posted on (a constant)
+[kinds.{kind}.fields.date]      # the opening day the items are posted on (a constant)
 default = "2026-01-01"
 
-[kinds.open_payables.fields.offset_account]
+[kinds.{kind}.fields.offset_account]
 column = "Offset"
 default = "3200"
 
-[kinds.open_payables.control]      # the old books' totals: nothing is stored unless they agree
-total = "1730.50"                  # the payables control account
-"""
-
-_RECEIVABLES_MAPPING = """\
-[kinds.open_receivables]
-external_id = ["Customer", "Invoice"]
-
-[kinds.open_receivables.fields.customer]
-column = "Customer"
-required = true
-
-[kinds.open_receivables.fields.invoice_reference]
-column = "Invoice"
-required = true
-
-[kinds.open_receivables.fields.invoice_date]
-column = "Invoice date"
-transform = [{ date = ["%d.%m.%Y"] }]
-
-[kinds.open_receivables.fields.due]
-column = "Due"
-required = true
-transform = [{ date = ["%d.%m.%Y"] }]
-
-[kinds.open_receivables.fields.amount]
-column = "Open amount"
-required = true
-transform = [{ number = { decimal = ",", thousands = "." } }]
-
-[kinds.open_receivables.fields.date]      # the opening day the items are posted on (a constant)
-default = "2026-01-01"
-
-[kinds.open_receivables.fields.offset_account]
-column = "Offset"
-default = "3200"
-
-[kinds.open_receivables.control]   # the old books' totals: nothing is stored unless they agree
-total = "2710.75"                  # the receivables control account
+{control:35}# the old books' totals: nothing is stored unless they agree
+total = "{total}"                  # the {ledger} control account
 """
 
 _STOCK_MAPPING = """\
@@ -698,8 +657,58 @@ column = "Source"
 default = "ECB"
 """
 
+
+def _open_items(
+    ledger: str,
+    *,
+    action: str,
+    party: str,
+    reference: str,
+    description: str,
+    sample_rows: tuple[tuple[str, ...], ...],
+    sample_total: str,
+) -> KindSpec:
+    """Open invoices of a sub-ledger (payables, receivables): the two kinds mirror each other,
+    one row per invoice of a `party`, identified by the party and its `reference`."""
+    kind = f"open_{ledger}"
+    return KindSpec(
+        name=kind,
+        action=action,
+        fields=(
+            party,
+            reference,
+            "date",
+            "invoice_date",
+            "due",
+            "amount",
+            "offset_account",
+            "memo",
+        ),
+        required=(party, reference, "date", "due", "amount"),
+        cleansing={party: CODE, reference: TEXT, "offset_account": CODE},
+        description=description,
+        sample_header=(party.title(), "Invoice", "Invoice date", "Due", "Open amount", "Offset"),
+        sample_rows=sample_rows,
+        sample_mapping=_OPEN_ITEMS_MAPPING.format(
+            kind=kind,
+            party=party,
+            Party=party.title(),
+            reference=reference,
+            control=f"[kinds.{kind}.control]",
+            total=sample_total,
+            ledger=ledger,
+        ),
+        links=((party, f"{party}s"), ("offset_account", "posting_accounts")),
+        unique=(party, reference),
+        controls=(
+            Control("total", _sum_of("amount"), "open items"),
+            Control(f"per_{party}", _sum_of("amount"), "open items", by=party),
+        ),
+    )
+
+
 KINDS: dict[str, KindSpec] = {
-    "chart": _spec(
+    "chart": KindSpec(
         name="chart",
         action="open_account",
         fields=("code", "name", "type", "parent", "is_group", "control", "currency"),
@@ -717,7 +726,7 @@ KINDS: dict[str, KindSpec] = {
         existing="accounts",
         links=(("parent", "accounts"),),
     ),
-    "customers": _spec(
+    "customers": KindSpec(
         name="customers",
         action="register_customer",
         fields=(
@@ -751,7 +760,7 @@ KINDS: dict[str, KindSpec] = {
         name_field="name",
         existing="customers",
     ),
-    "suppliers": _spec(
+    "suppliers": KindSpec(
         name="suppliers",
         action="register_supplier",
         fields=("code", "name", "contact", "currency", "payment_terms_days"),
@@ -765,7 +774,7 @@ KINDS: dict[str, KindSpec] = {
         name_field="name",
         existing="suppliers",
     ),
-    "items": _spec(
+    "items": KindSpec(
         name="items",
         action="register_item",
         fields=("code", "name", "uom", "valuation", "batch_tracked", "expense_account"),
@@ -783,7 +792,7 @@ KINDS: dict[str, KindSpec] = {
         existing="stock_items",
         links=(("expense_account", "accounts"),),
     ),
-    "warehouses": _spec(
+    "warehouses": KindSpec(
         name="warehouses",
         action="register_warehouse",
         fields=("code", "name"),
@@ -797,7 +806,7 @@ KINDS: dict[str, KindSpec] = {
         name_field=None,
         existing="warehouses",
     ),
-    "opening_balances": _spec(
+    "opening_balances": KindSpec(
         name="opening_balances",
         action="post_voucher",
         fields=("date", "account", "debit", "credit", "memo", "currency"),
@@ -816,65 +825,31 @@ KINDS: dict[str, KindSpec] = {
         whole_file=True,
         controls=(Control("total", _debit, "the opening debits"),),
     ),
-    "open_payables": _spec(
-        name="open_payables",
+    "open_payables": _open_items(
+        "payables",
         action="record_opening_payable",
-        fields=(
-            "supplier",
-            "supplier_reference",
-            "date",
-            "invoice_date",
-            "due",
-            "amount",
-            "offset_account",
-            "memo",
-        ),
-        required=("supplier", "supplier_reference", "date", "due", "amount"),
-        cleansing={"supplier": CODE, "supplier_reference": TEXT, "offset_account": CODE},
+        party="supplier",
+        reference="supplier_reference",
         description="open supplier invoices (record_opening_payable), aged by their due dates",
-        sample_header=("Supplier", "Invoice", "Invoice date", "Due", "Open amount", "Offset"),
         sample_rows=(
             ("S200", "INV-8812", "15.11.2025", "30.12.2025", "1.250,00", ""),
             ("S200", "INV-8840", "10.12.2025", "24.01.2026", "480,50", ""),
         ),
-        sample_mapping=_PAYABLES_MAPPING,
-        links=(("supplier", "suppliers"), ("offset_account", "posting_accounts")),
-        unique=("supplier", "supplier_reference"),
-        controls=(
-            Control("total", _sum_of("amount"), "open items"),
-            Control("per_supplier", _sum_of("amount"), "open items", by="supplier"),
-        ),
+        sample_total="1730.50",
     ),
-    "open_receivables": _spec(
-        name="open_receivables",
+    "open_receivables": _open_items(
+        "receivables",
         action="record_opening_receivable",
-        fields=(
-            "customer",
-            "invoice_reference",
-            "date",
-            "invoice_date",
-            "due",
-            "amount",
-            "offset_account",
-            "memo",
-        ),
-        required=("customer", "invoice_reference", "date", "due", "amount"),
-        cleansing={"customer": CODE, "invoice_reference": TEXT, "offset_account": CODE},
+        party="customer",
+        reference="invoice_reference",
         description="open customer invoices (record_opening_receivable), aged by their due dates",
-        sample_header=("Customer", "Invoice", "Invoice date", "Due", "Open amount", "Offset"),
         sample_rows=(
             ("C100", "R-2025-311", "20.11.2025", "20.12.2025", "2.400,00", ""),
             ("C100", "R-2025-342", "15.12.2025", "14.01.2026", "310,75", ""),
         ),
-        sample_mapping=_RECEIVABLES_MAPPING,
-        links=(("customer", "customers"), ("offset_account", "posting_accounts")),
-        unique=("customer", "invoice_reference"),
-        controls=(
-            Control("total", _sum_of("amount"), "open items"),
-            Control("per_customer", _sum_of("amount"), "open items", by="customer"),
-        ),
+        sample_total="2710.75",
     ),
-    "opening_stock": _spec(
+    "opening_stock": KindSpec(
         name="opening_stock",
         action="receive_stock",
         fields=("date", "item", "warehouse", "quantity", "unit_cost", "batch", "account", "memo"),
@@ -904,7 +879,7 @@ KINDS: dict[str, KindSpec] = {
             Control("value_per_item", _stock_value, "stock value", by="item"),
         ),
     ),
-    "fixed_assets": _spec(
+    "fixed_assets": KindSpec(
         name="fixed_assets",
         action="capitalise_asset",
         fields=(
@@ -954,7 +929,7 @@ KINDS: dict[str, KindSpec] = {
             Control("accumulated", _sum_of("opening_accumulated"), "accumulated depreciation"),
         ),
     ),
-    "employees": _spec(
+    "employees": KindSpec(
         name="employees",
         action="hire_employee",
         fields=(
@@ -1014,7 +989,7 @@ KINDS: dict[str, KindSpec] = {
         links=(("department", "departments"), ("cost_centre", "cost_centres")),
         personal=("birth_date", "national_id", "bank_account"),
     ),
-    "journal_lines": _spec(
+    "journal_lines": KindSpec(
         name="journal_lines",
         action="post_voucher",
         fields=(
@@ -1062,7 +1037,7 @@ KINDS: dict[str, KindSpec] = {
         unique=(),
         controls=(Control("total", _debit, "the debits"),),
     ),
-    "bank_statement": _spec(
+    "bank_statement": KindSpec(
         name="bank_statement",
         action="post_voucher",
         fields=("date", "amount", "bank_account", "account", "counterparty", "memo"),
@@ -1083,7 +1058,7 @@ KINDS: dict[str, KindSpec] = {
         unique=(),
         controls=(Control("total", _sum_of("amount"), "the statement's net amount"),),
     ),
-    "exchange_rates": _spec(
+    "exchange_rates": KindSpec(
         name="exchange_rates",
         action="set_exchange_rate",
         fields=("currency", "date", "rate", "per_base", "source"),
