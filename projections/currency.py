@@ -254,9 +254,7 @@ class CurrencyProjection:
                             a["currency"],
                             a["balance"],
                             a["rate"],
-                            minor_from_text(a["booked"], places),
-                            minor_from_text(a["revalued"], places),
-                            minor_from_text(a["difference"], places),
+                            *_base_minor(a, places),
                             # the accounts' voucher holds every account that moved
                             documents[0] if moved else None,
                             e["reversal_date"] if moved and len(documents) > 1 else None,
@@ -278,9 +276,7 @@ class CurrencyProjection:
                             x["currency"],
                             x["open_amount"],
                             x["rate"],
-                            minor_from_text(x["booked"], places),
-                            minor_from_text(x["revalued"], places),
-                            minor_from_text(x["difference"], places),
+                            *_base_minor(x, places),
                         )
                         for x in e["items"]
                     ],
@@ -415,29 +411,53 @@ class RevaluationRow(BaseModel):
     difference: Decimal
 
 
-def revaluation_rows(conn: Connection, day: dt.date) -> list[RevaluationRow]:
-    """The workings of the revaluation run of a date, per open item."""
+def _base_minor(working: dict[str, Any], places: int) -> tuple[int, int, int]:
+    """A revaluation working's booked, revalued and difference (text in base) in minor units."""
+    return (
+        minor_from_text(working["booked"], places),
+        minor_from_text(working["revalued"], places),
+        minor_from_text(working["difference"], places),
+    )
+
+
+def _workings(
+    conn: Connection, table: Table, day: dt.date, *order: Any
+) -> list[tuple[Any, dict[str, Any]]]:
+    """The stored workings of the revaluation run of a date (`revaluation_items` or
+    `revaluation_accounts`), each row with the fields both share: currency, rate, and
+    booked, revalued and difference in base."""
     from erp_core.projections.queries import company
 
     from erp_core.kernel.money import from_minor
 
     _, base = company(conn)
+    return [
+        (
+            row,
+            {
+                "currency": row.currency,
+                "rate": Decimal(row.rate),
+                "booked": from_minor(row.booked_minor, base),
+                "revalued": from_minor(row.revalued_minor, base),
+                "difference": from_minor(row.difference_minor, base),
+            },
+        )
+        for row in conn.execute(select(table).where(table.c.date == day).order_by(*order))
+    ]
+
+
+def revaluation_rows(conn: Connection, day: dt.date) -> list[RevaluationRow]:
+    """The workings of the revaluation run of a date, per open item."""
     r = revaluation_items
     return [
         RevaluationRow(
             ledger=row.ledger,
             party=row.party,
             invoice=row.invoice,
-            currency=row.currency,
             open_amount=Decimal(row.open_amount),
-            rate=Decimal(row.rate),
-            booked=from_minor(row.booked_minor, base),
-            revalued=from_minor(row.revalued_minor, base),
-            difference=from_minor(row.difference_minor, base),
+            **shared,
         )
-        for row in conn.execute(
-            select(r).where(r.c.date == day).order_by(r.c.ledger, r.c.party, r.c.invoice)
-        )
+        for row, shared in _workings(conn, r, day, r.c.ledger, r.c.party, r.c.invoice)
     ]
 
 
@@ -528,23 +548,10 @@ class RevaluationAccountRow(BaseModel):
 
 def revaluation_account_rows(conn: Connection, day: dt.date) -> list[RevaluationAccountRow]:
     """The workings of the revaluation run of a date, per foreign-currency account."""
-    from erp_core.projections.queries import company
-
-    from erp_core.kernel.money import from_minor
-
-    _, base = company(conn)
     r = revaluation_accounts
     return [
-        RevaluationAccountRow(
-            account=row.account,
-            currency=row.currency,
-            balance=Decimal(row.balance),
-            rate=Decimal(row.rate),
-            booked=from_minor(row.booked_minor, base),
-            revalued=from_minor(row.revalued_minor, base),
-            difference=from_minor(row.difference_minor, base),
-        )
-        for row in conn.execute(select(r).where(r.c.date == day).order_by(r.c.account))
+        RevaluationAccountRow(account=row.account, balance=Decimal(row.balance), **shared)
+        for row, shared in _workings(conn, r, day, r.c.account)
     ]
 
 
