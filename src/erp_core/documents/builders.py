@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Protocol
 
 from erp_core.documents.details import STREAM as DETAILS_STREAM
 from erp_core.documents.details import language_stream
@@ -42,7 +43,6 @@ from erp_core.sales.events import (
     CustomerRegistered,
     GoodsDelivered,
     SalesInvoicePosted,
-    SalesLine,
     SalesOrderCancelled,
     SalesOrderConfirmed,
     SalesOrderCreated,
@@ -558,58 +558,17 @@ def build_sales_order(view: LogView, number: str) -> Document:
             company=company,
             party=party,
             fields=tuple(fields),
-            tables=(_sales_lines(order.lines, names, currency, f),),
-            totals=(
-                (f.t("Net"), f.money(order.net, currency)),
-                (f.t("Tax"), f.money(order.tax, currency)),
-                (f.t("Total"), f.money(order.total, currency)),
-                *base_total(f, currency, base, order.base_total),
+            tables=(
+                _billed_lines(dict(enumerate(order.lines, start=1)), order, names, currency, f),
             ),
+            totals=_net_tax_total(f, order, currency, base, label="Total"),
             notes=tuple(notes),
             status=status,
-            figures={
-                "net": f.money(order.net, currency),
-                "tax": f.money(order.tax, currency),
-                "total": f.money(order.total, currency),
-            },
+            figures=_net_tax_figures(f, order, currency),
             language=f.language,
             position=at,
         ),
     )
-
-
-def _sales_columns(f: Formats) -> tuple[Column, ...]:
-    return (
-        Column("line", "#"),
-        Column("item", f.t("Item")),
-        Column("description", f.t("Description")),
-        Column("quantity", f.t("Quantity"), True),
-        Column("price", f.t("Unit price"), True),
-        Column("discount", f.t("Discount"), True),
-        Column("net", f.t("Net"), True),
-        Column("tax_rate", f.t("Tax rate"), True),
-        Column("tax", f.t("Tax"), True),
-    )
-
-
-def _sales_lines(
-    lines: tuple[SalesLine, ...], names: dict[str, str], currency: str, f: Formats
-) -> Table:
-    rows = [
-        {
-            "line": str(i),
-            "item": line.item,
-            "description": names[line.item],
-            "quantity": f.qty(line.quantity),
-            "price": f.money(line.price, currency),
-            "discount": f.percent(line.discount),
-            "net": f.money(line.net, currency),
-            "tax_rate": f.percent(line.tax_rate),
-            "tax": f.money(line.tax, currency),
-        }
-        for i, line in enumerate(lines, start=1)
-    ]
-    return Table("lines", f.t("Lines"), _sales_columns(f), tuple(rows))
 
 
 def build_delivery_note(view: LogView, number: str) -> Document:
@@ -712,13 +671,27 @@ def _tax_breakdown(
     )
 
 
+class _Billed(Protocol):
+    """What a sales document's line bills of an order line: an order's own lines, or the
+    lines of an invoice or a credit note."""
+
+    @property
+    def quantity(self) -> Decimal: ...
+    @property
+    def net(self) -> Decimal: ...
+    @property
+    def tax(self) -> Decimal: ...
+
+
 def _billed_lines(
-    lines: dict[int, object],
+    lines: Mapping[int, _Billed],
     order: SalesOrderCreated,
     names: dict[str, str],
     currency: str,
     f: Formats,
 ) -> Table:
+    """The lines of a sales document, by order line number: item, quantity and amounts
+    billed, at the order's price, discount and tax rate."""
     rows = []
     for line_no in sorted(lines):
         b = lines[line_no]
@@ -728,15 +701,60 @@ def _billed_lines(
                 "line": str(line_no),
                 "item": o.item,
                 "description": names[o.item],
-                "quantity": f.qty(b.quantity),  # type: ignore[attr-defined]
+                "quantity": f.qty(b.quantity),
                 "price": f.money(o.price, currency),
                 "discount": f.percent(o.discount),
-                "net": f.money(b.net, currency),  # type: ignore[attr-defined]
+                "net": f.money(b.net, currency),
                 "tax_rate": f.percent(o.tax_rate),
-                "tax": f.money(b.tax, currency),  # type: ignore[attr-defined]
+                "tax": f.money(b.tax, currency),
             }
         )
-    return Table("lines", f.t("Lines"), _sales_columns(f), tuple(rows))
+    columns = (
+        Column("line", "#"),
+        Column("item", f.t("Item")),
+        Column("description", f.t("Description")),
+        Column("quantity", f.t("Quantity"), True),
+        Column("price", f.t("Unit price"), True),
+        Column("discount", f.t("Discount"), True),
+        Column("net", f.t("Net"), True),
+        Column("tax_rate", f.t("Tax rate"), True),
+        Column("tax", f.t("Tax"), True),
+    )
+    return Table("lines", f.t("Lines"), columns, tuple(rows))
+
+
+class _Taxed(Protocol):
+    """A sales document's amounts: an order, an invoice or a credit note."""
+
+    @property
+    def net(self) -> Decimal: ...
+    @property
+    def tax(self) -> Decimal: ...
+    @property
+    def total(self) -> Decimal: ...
+    @property
+    def base_total(self) -> Decimal | None: ...
+
+
+def _net_tax_total(
+    f: Formats, doc: _Taxed, currency: str, base: str, label: str
+) -> tuple[tuple[str, str], ...]:
+    """The totals of a sales document: net, tax, the total under `label`, and for a foreign
+    one the total in base."""
+    return (
+        (f.t("Net"), f.money(doc.net, currency)),
+        (f.t("Tax"), f.money(doc.tax, currency)),
+        (f.t(label), f.money(doc.total, currency)),
+        *base_total(f, currency, base, doc.base_total),
+    )
+
+
+def _net_tax_figures(f: Formats, doc: _Taxed, currency: str) -> dict[str, str]:
+    return {
+        "net": f.money(doc.net, currency),
+        "tax": f.money(doc.tax, currency),
+        "total": f.money(doc.total, currency),
+    }
 
 
 def build_sales_invoice(view: LogView, number: str) -> Document:
@@ -772,15 +790,10 @@ def build_sales_invoice(view: LogView, number: str) -> Document:
             party=party,
             fields=tuple(fields),
             tables=(
-                _billed_lines(dict(invoice.lines), order, names, currency, f),
+                _billed_lines(invoice.lines, order, names, currency, f),
                 _tax_breakdown(billed, order, currency, f),
             ),
-            totals=(
-                (f.t("Net"), f.money(invoice.net, currency)),
-                (f.t("Tax"), f.money(invoice.tax, currency)),
-                (f.t("Total due"), f.money(invoice.total, currency)),
-                *base_total(f, currency, base, invoice.base_total),
-            ),
+            totals=_net_tax_total(f, invoice, currency, base, label="Total due"),
             notes=(
                 (
                     f.t("Payment"),
@@ -794,9 +807,7 @@ def build_sales_invoice(view: LogView, number: str) -> Document:
                 ),
             ),
             figures={
-                "net": f.money(invoice.net, currency),
-                "tax": f.money(invoice.tax, currency),
-                "total": f.money(invoice.total, currency),
+                **_net_tax_figures(f, invoice, currency),
                 "due": f.date(invoice.due),
             },
             language=f.language,
@@ -835,21 +846,12 @@ def build_credit_note(view: LogView, number: str) -> Document:
                 *currency_fields(f, currency, base, note.rate, note.rate_date),
             ),
             tables=(
-                _billed_lines(dict(note.lines), order, names, currency, f),
+                _billed_lines(note.lines, order, names, currency, f),
                 _tax_breakdown(credited, order, currency, f),
             ),
-            totals=(
-                (f.t("Net"), f.money(note.net, currency)),
-                (f.t("Tax"), f.money(note.tax, currency)),
-                (f.t("Total credited"), f.money(note.total, currency)),
-                *base_total(f, currency, base, note.base_total),
-            ),
+            totals=_net_tax_total(f, note, currency, base, label="Total credited"),
             notes=((f.t("Reason"), note.reason),),
-            figures={
-                "net": f.money(note.net, currency),
-                "tax": f.money(note.tax, currency),
-                "total": f.money(note.total, currency),
-            },
+            figures=_net_tax_figures(f, note, currency),
             language=f.language,
             position=at,
         ),

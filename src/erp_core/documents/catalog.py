@@ -1,13 +1,16 @@
 # ruff: noqa: RUF001  (Chinese text rightly uses full-width punctuation)
 """The translations of every label documents print: English (the key), Chinese, German.
 
-Each entry is (English, 中文, Deutsch). Placeholders in braces (``{date}``) are filled with
+Each entry is (English, 中文, Deutsch): English, then one column per language of
+`TRANSLATIONS`. Placeholders in braces (``{date}``) are filled with
 values already formatted for the language. A label missing here prints in English;
 `tests/documents/test_documents_language.py` checks that every label the builders, the PDF
 layout and the shipped templates use has all its translations.
 """
 
 from __future__ import annotations
+
+TRANSLATIONS = ("zh", "de")  # the languages of the columns after English, in order
 
 ENTRIES: tuple[tuple[str, str, str], ...] = (
     # document titles
@@ -233,6 +236,6 @@ ENTRIES: tuple[tuple[str, str, str], ...] = (
 )
 
 CATALOG: dict[str, dict[str, str]] = {
-    "zh": {en: zh for en, zh, _ in ENTRIES},
-    "de": {en: de for en, _, de in ENTRIES},
+    language: {en: texts[column] for en, *texts in ENTRIES}
+    for column, language in enumerate(TRANSLATIONS)
 }
