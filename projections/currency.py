@@ -519,8 +519,7 @@ def foreign_aging(
         if int(left) == 0:
             continue
         row = table.setdefault((led, party, currency), dict.fromkeys((*BUCKETS, "base"), 0))
-        due_day = due if isinstance(due, dt.date) else dt.date.fromisoformat(str(due))
-        row[_bucket((as_of - due_day).days)] += int(left)
+        row[_bucket((as_of - _day(due)).days)] += int(left)
         row["base"] += int(left_base)
     return [
         ForeignAgingRow(

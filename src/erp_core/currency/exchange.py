@@ -193,12 +193,7 @@ def settled_in_base(
     the item's carrying amount (its booked base plus what kept revaluations added), converted
     at the latest kept closing rate (else the item's own rate), and exactly what is left when
     it settles the item in full."""
-    carry = carrying_of(uow, invoice)
-    if carry.date is not None and date < carry.date:
-        raise ValidationError(
-            field,
-            f"{invoice} was revalued on {carry.date} (kept): allocate to it on or after that date",
-        )
+    carry = check_not_before_kept(uow, invoice, date, field)
     return part_in_base(amount, open_amount, open_base + carry.adjustment, carry.rate or rate, base)
 
 
