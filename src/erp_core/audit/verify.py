@@ -277,6 +277,15 @@ def verify_chain(
             f"record was inserted outside erp_core{why}",
         )
 
+    def chain_altered(position: int, stream: str) -> Problem:
+        return Problem(
+            position=position,
+            stream=stream,
+            kind="chain",
+            message=f"position {position} ({describe(stream)}): the chain record was altered "
+            "(the event itself is intact)",
+        )
+
     evs, chs = _Ahead(events), _Ahead(chain)  # look-ahead, to recognise an insertion
     while True:
         e, c = evs.peek(), chs.peek()
@@ -322,15 +331,7 @@ def verify_chain(
             if pending is not None:
                 if next_hash(pending[2], body) == c[2]:
                     # the event before matches this one: its chain row was overwritten
-                    problems.append(
-                        Problem(
-                            position=pending[0],
-                            stream=pending[1],
-                            kind="chain",
-                            message=f"position {pending[0]} ({describe(pending[1])}): the chain "
-                            "record was altered (the event itself is intact)",
-                        )
-                    )
+                    problems.append(chain_altered(pending[0], pending[1]))
                     local = pending[2]
                     pending = None
                 else:
@@ -363,15 +364,7 @@ def verify_chain(
                         continue
                     pending = (e.position, e.stream, expected, c[2])
                 elif not link_ok:
-                    problems.append(
-                        Problem(
-                            position=e.position,
-                            stream=e.stream,
-                            kind="chain",
-                            message=f"position {e.position} ({describe(e.stream)}): the chain "
-                            "record was altered (the event itself is intact)",
-                        )
-                    )
+                    problems.append(chain_altered(e.position, e.stream))
             local = c[2]
             last_link = c[0]
             walked(e)
