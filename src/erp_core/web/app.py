@@ -39,6 +39,7 @@ from erp_core.kernel.money import fmt
 if TYPE_CHECKING:
     from erp_core.api import Erp
     from erp_core.audit.verify import ChainReport, Digest
+    from erp_core.web.known import BooksAt, KnownAtCache
 
 SESSION_COOKIE = "erp_session"
 CSRF_COOKIE = "erp_csrf"
@@ -155,6 +156,20 @@ def known_at(params: QueryParams) -> dict[str, Any] | None:
     return None
 
 
+def carrier(known: int | None) -> Callable[[str | None], str | None]:
+    """A link on this site kept "as known at" the page's position (other links unchanged), so
+    a drill-down from a page of the past stays in the past."""
+
+    def carry(href: str | None) -> str | None:
+        if known is None or not href or not href.startswith(("/", "?")) or href.startswith("//"):
+            return href
+        if re.search(r"[?&](position|known_at)=", href):
+            return href
+        return f"{href}{'&' if '?' in href else '?'}position={known}"
+
+    return carry
+
+
 def period(erp: Erp, params: QueryParams) -> tuple[dt.date, dt.date]:
     """`from` and `to` (default: today, and the start of its fiscal year), in order."""
     end = _date(params, "to", dt.date.today())
@@ -194,6 +209,7 @@ class Console:
         self.trusted_public_key = trusted_public_key
         self.lock = threading.RLock()
         self.sessions: dict[str, Session] = {}
+        self._known: KnownAtCache | None = None
         self.secure_cookies = secure_cookies
         here = Path(__file__).parent / "templates"
         self.env = Environment(
@@ -223,14 +239,52 @@ class Console:
             with self.erp.acting_as(session.user, session.token) as erp:
                 yield erp
 
+    def books_at(self, moment: dict[str, Any]) -> BooksAt:
+        """The books as known at a position or a moment (`known_at`'s answer), from the cache
+        of copies; call with the lock held (inside `acting`)."""
+        from erp_core.web.known import KnownAtCache, resolve
+
+        if self._known is None:
+            self._known = KnownAtCache()
+        return self._known.get(self.erp, resolve(self.erp, moment))
+
+    def close(self) -> None:
+        """Remove the "as known at" copies (the live books stay open: they are the caller's)."""
+        with self.lock:
+            if self._known is not None:
+                self._known.close()
+
     # -- rendering ---------------------------------------------------------------------------
     def page(
         self, request: Request, template: str, status: int = 200, **context: Any
     ) -> HTMLResponse:
         session = self.session_of(request)
+        known = getattr(request.state, "known", None)
+        carry = carrier(known)
+        for name in ("rows", "totals"):
+            if name in context:
+                context[name] = [
+                    [
+                        Cell(c.text, carry(c.href), c.amount)
+                        if isinstance(c, Cell) and c.href
+                        else c
+                        for c in row
+                    ]
+                    for row in context[name]
+                ]
+        filters = list(context.pop("filters", []))
+        if not any(name == "position" for name, _, _ in filters):
+            filters += known_filters(request.query_params)
+        live = request.url.remove_query_params(["position", "known_at", "page"])
         html = self.env.get_template(template).render(
-            nav=NAV if (session or not self.access_on_cached) else (),
+            nav=[(carry(h), label) for h, label in NAV]
+            if (session or not self.access_on_cached)
+            else (),
             path=request.url.path,
+            known=known,
+            carry=carry,
+            filters=filters,
+            live_href=live.path + (f"?{live.query}" if live.query else ""),
             user=session.user if session else None,
             csrf=session.csrf if session else "",
             company=self.company_name,
@@ -270,7 +324,12 @@ def _view(console: Console, handler: Handler) -> Callable[[Request], Any]:
             return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
         try:
             with console.acting(session if on else None) as erp:
-                return handler(console, request, erp)
+                moment = known_at(request.query_params)
+                if moment is None:
+                    return handler(console, request, erp)
+                then = console.books_at(moment)
+                request.state.known = then.position
+                return handler(console, request, then)
         except NotFound as exc:
             return console.page(request, "error.html", 404, title="Not found", message=str(exc))
         except AccessDenied as exc:
@@ -297,13 +356,7 @@ def index(console: Console, request: Request, erp: Erp) -> HTMLResponse:
 
 def trial_balance(console: Console, request: Request, erp: Erp) -> HTMLResponse:
     as_of = _date(request.query_params, "as_of", None)
-    moment = known_at(request.query_params)
-    if moment is None:
-        tb = erp.trial_balance(as_of)
-    else:
-        erp.authorise_report("trial-balance")
-        with erp.replay(**moment) as then:
-            tb = then.trial_balance(as_of)
+    tb = erp.trial_balance(as_of)
     to = as_of.isoformat() if as_of else None
     pos = tb.as_known_at
     rows = [
@@ -335,8 +388,6 @@ def trial_balance(console: Console, request: Request, erp: Erp) -> HTMLResponse:
         title=f"Trial balance ({'as of ' + str(tb.as_of) if tb.as_of else 'all periods'}, "
         f"{tb.currency})",
         picker=[("as_of", "As of", as_of)],
-        filters=known_filters(request.query_params),
-        known=tb.as_known_at,
         columns=["Account", "Name", "Cur", "Debit", "Credit", "Amount (cur)"],
         rows=rows,
         totals=[total],
@@ -379,13 +430,7 @@ def _section_rows(
 def balance_sheet(console: Console, request: Request, erp: Erp) -> HTMLResponse:
     as_of = _date(request.query_params, "as_of", dt.date.today())
     assert as_of is not None
-    moment = known_at(request.query_params)
-    if moment is None:
-        bs = erp.balance_sheet(as_of)
-    else:
-        erp.authorise_report("balance-sheet")
-        with erp.replay(**moment) as then:
-            bs = then.balance_sheet(as_of)
+    bs = erp.balance_sheet(as_of)
     rows = []
     for section in (bs.assets, bs.liabilities, bs.equity):
         rows += _section_rows(section, bs.currency, None, as_of, bs.as_known_at)
@@ -403,8 +448,6 @@ def balance_sheet(console: Console, request: Request, erp: Erp) -> HTMLResponse:
         "table.html",
         title=f"Balance sheet as of {bs.as_of} ({bs.currency})",
         picker=[("as_of", "As of", as_of)],
-        filters=known_filters(request.query_params),
-        known=bs.as_known_at,
         columns=["", "Amount"],
         rows=rows,
         totals=totals,
@@ -414,13 +457,7 @@ def balance_sheet(console: Console, request: Request, erp: Erp) -> HTMLResponse:
 
 def income_statement(console: Console, request: Request, erp: Erp) -> HTMLResponse:
     start, end = period(erp, request.query_params)
-    moment = known_at(request.query_params)
-    if moment is None:
-        inc = erp.income_statement(start, end)
-    else:
-        erp.authorise_report("income-statement")
-        with erp.replay(**moment) as then:
-            inc = then.income_statement(start, end)
+    inc = erp.income_statement(start, end)
     rows = _section_rows(inc.income, inc.currency, start, end, inc.as_known_at)
     rows += _section_rows(inc.expenses, inc.currency, start, end, inc.as_known_at)
     return console.page(
@@ -428,8 +465,6 @@ def income_statement(console: Console, request: Request, erp: Erp) -> HTMLRespon
         "table.html",
         title=f"Income statement {inc.date_from} to {inc.date_to} ({inc.currency})",
         picker=[("from", "From", start), ("to", "To", end)],
-        filters=known_filters(request.query_params),
-        known=inc.as_known_at,
         columns=["", "Amount"],
         rows=rows,
         totals=[[Cell("Net profit"), money(inc.net_profit, inc.currency)]],
@@ -470,19 +505,7 @@ def general_ledger(console: Console, request: Request, erp: Erp) -> HTMLResponse
     code = _check_path(request.path_params["code"], CODE, "account")
     params = request.query_params
     start, end = _date(params, "from", None), _date(params, "to", None)
-    moment = known_at(params)
-    position = None
-    if moment is None:
-        lines = erp.general_ledger(code, start, end)
-    else:
-        erp.authorise_report("general-ledger")
-        with erp.replay(**moment) as then:
-            position = then.position
-            lines = [
-                x
-                for x in then.general_ledger(code)
-                if (start is None or x.date >= start) and (end is None or x.date <= end)
-            ]
+    lines = erp.general_ledger(code, start, end)
     name = _account_name(erp, code)
     page = _page_number(params)
     shown = lines[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
@@ -515,8 +538,6 @@ def general_ledger(console: Console, request: Request, erp: Erp) -> HTMLResponse
         "table.html",
         title=f"General ledger {code} {name} ({base})",
         picker=[("from", "From", start), ("to", "To", end)],
-        filters=known_filters(params),
-        known=position,
         columns=[
             "Pos",
             "Document",
@@ -749,10 +770,23 @@ def stock_balance(console: Console, request: Request, erp: Erp) -> HTMLResponse:
     )
 
 
+def check_warehouse(erp: Erp, warehouse: str | None) -> None:
+    """Refuse (403) a stock ledger of a warehouse the user's record rules keep from them: an
+    empty page would read as "no movements there"."""
+    scope = erp.authorise_report("stock-ledger")
+    allowed = None if scope is None else scope.warehouses
+    if warehouse is not None and allowed is not None and warehouse not in allowed:
+        raise AccessDenied(
+            f"{erp.actor} may see the stock of warehouse(s) {', '.join(sorted(allowed))} "
+            f"only, not of {warehouse}"
+        )
+
+
 def stock_ledger(console: Console, request: Request, erp: Erp) -> HTMLResponse:
     params = request.query_params
     item, warehouse = _code(params, "item"), _code(params, "warehouse")
     end = _date(params, "to", None)
+    check_warehouse(erp, warehouse)
     lines = erp.stock_ledger(item, warehouse, end)
     with erp.reader.connect() as conn:
         from erp_core.projections.queries import company
@@ -1109,10 +1143,15 @@ def process(console: Console, request: Request, erp: Erp) -> HTMLResponse:
 def digest_status(console: Console, erp: Erp) -> tuple[ChainReport, dict[str, Any] | None]:
     """The chain verified (with the digests the console was given), and the latest digest:
     its position, hash, time, whether it is signed, and whether the log still extends it."""
-    report = erp.verify(console.digests, console.trusted_public_key)
-    if not console.digests:
+    from erp_core.web.known import BooksAt
+
+    given = console.digests
+    if isinstance(erp, BooksAt):  # as known then: the digests taken by then
+        given = [d for d in given if d.position <= erp.position]
+    report = erp.verify(given, console.trusted_public_key)
+    if not given:
         return report, None
-    latest = max(console.digests, key=lambda d: (d.position, d.time))
+    latest = max(given, key=lambda d: (d.position, d.time))
     problems = [
         p.message for p in report.problems if p.kind == "digest" and p.position == latest.position
     ]
@@ -1126,7 +1165,7 @@ def digest_status(console: Console, erp: Erp) -> tuple[ChainReport, dict[str, An
         "key_trusted": console.trusted_public_key is not None,
         "holds": not problems,
         "problems": problems,
-        "digests_given": len(console.digests),
+        "digests_given": len(given),
     }
 
 
