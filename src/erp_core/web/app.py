@@ -17,11 +17,12 @@ import hmac
 import re
 import secrets
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.applications import Starlette
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
 SESSION_COOKIE = "erp_session"
 CSRF_COOKIE = "erp_csrf"
 PAGE_SIZE = 500  # ledger lines per page
+MEMO_SIZE = 32  # computed pages kept per log head (`Console.memo`)
+T = TypeVar("T")
 # A document number: no ":" (so no raw stream such as the access control's can be named),
 # no "/" (path traversal), nothing a URL would have to escape.
 DOCUMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
@@ -210,6 +213,7 @@ class Console:
         self.lock = threading.RLock()
         self.sessions: dict[str, Session] = {}
         self._known: KnownAtCache | None = None
+        self._memo: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self.secure_cookies = secure_cookies
         here = Path(__file__).parent / "templates"
         self.env = Environment(
@@ -247,6 +251,21 @@ class Console:
         if self._known is None:
             self._known = KnownAtCache()
         return self._known.get(self.erp, resolve(self.erp, moment))
+
+    def memo(self, erp: Erp, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """`compute()`, or what it gave for the same user, `key` and log head before: the
+        log only grows, so a figure computed at one head stays right until the next event
+        (a change of anyone's permissions is an event too). For the pages that fold much of
+        the book (the KPIs month by month, the process map)."""
+        full = (type(erp).__name__, erp.actor, erp.freshness()[1], *key)
+        if full in self._memo:
+            self._memo.move_to_end(full)
+            return cast(T, self._memo[full])
+        value = compute()
+        self._memo[full] = value
+        while len(self._memo) > MEMO_SIZE:
+            self._memo.popitem(last=False)
+        return value
 
     def close(self) -> None:
         """Remove the "as known at" copies (the live books stay open: they are the caller's)."""
@@ -1062,21 +1081,29 @@ def _base(erp: Erp) -> str:
 
 def kpi(console: Console, request: Request, erp: Erp) -> HTMLResponse:
     """Gross margin, DSO, DIO, DPO and the cash-conversion cycle of a period (the figures of
-    `erp report kpi`), and a chart of the days figures month by month over it."""
-    from erp_core.insight.reports import kpis_of
+    `erp report kpi`), and a chart of the days figures month by month over it (each month's
+    working capital alone: the ledger's figures, without the operational ones that read the
+    log), computed once per log head."""
+    from erp_core.insight.reports import _cogs_account, kpis_of, working_capital_by_period
     from erp_core.web.svg import line_chart
 
     start, end = period(erp, request.query_params)
-    report = kpis_of(erp, start, end)
+    erp.authorise_report("kpi-report")  # before anything, even a figure computed earlier
     months: list[tuple[dt.date, dt.date]] = []
     first = start
     while first <= end and len(months) < 36:
         following = (first.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
         months.append((first, min(end, following - dt.timedelta(days=1))))
         first = following
-    chart = None
-    if len(months) > 1:
-        monthly = [kpis_of(erp, a, b).working_capital for a, b in months]
+
+    def compute() -> tuple[Any, Any]:
+        report = kpis_of(erp, start, end)
+        if len(months) < 2:
+            return report, None
+        scope = erp.authorise_report("kpi-report")
+        with erp.reader.connect() as conn:
+            found = working_capital_by_period(conn, months, _cogs_account(erp))
+        monthly = erp._limit_report(scope, found)
 
         def values(name: str) -> list[float | None]:
             return [
@@ -1088,6 +1115,9 @@ def kpi(console: Console, request: Request, erp: Erp) -> HTMLResponse:
             [a.strftime("%Y-%m") for a, _ in months],
             [(n.upper(), values(n)) for n in ("dso", "dio", "dpo", "ccc")],
         )
+        return report, chart
+
+    report, chart = console.memo(erp, ("kpi", start, end), compute)
     return console.page(
         request,
         "kpi.html",
@@ -1112,19 +1142,28 @@ def process(console: Console, request: Request, erp: Erp) -> HTMLResponse:
     basis = params.get("time", "recorded")
     if basis not in ("recorded", "effective"):
         raise ValidationError("time", "must be recorded or effective")
-    log = load_log(erp, basis, start, end)
-    types = list(log.object_types)
-    object_type = params.get("object_type") or (
-        "purchase_order" if "purchase_order" in types else (types[0] if types else "")
-    )
-    report = process_report(log, object_type, basis) if object_type else None
-    graph = (
-        layout(
-            (a.source, a.target, a.count, f"{a.count} · {_hours(a.waits.mean)}")
-            for a in report.arrows
+    wanted = params.get("object_type", "")
+    erp.authorise_report("read-log")  # before anything, even a map computed earlier
+
+    def compute() -> tuple[list[str], str, Any, Any]:
+        log = load_log(erp, basis, start, end)
+        types = list(log.object_types)
+        object_type = wanted or (
+            "purchase_order" if "purchase_order" in types else (types[0] if types else "")
         )
-        if report
-        else None
+        report = process_report(log, object_type, basis) if object_type else None
+        graph = (
+            layout(
+                (a.source, a.target, a.count, f"{a.count} · {_hours(a.waits.mean)}")
+                for a in report.arrows
+            )
+            if report
+            else None
+        )
+        return types, object_type, report, graph
+
+    types, object_type, report, graph = console.memo(
+        erp, ("process", basis, start, end, wanted), compute
     )
     return console.page(
         request,
