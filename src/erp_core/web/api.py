@@ -90,24 +90,29 @@ def cash_flow(request: Request, erp: Erp) -> str:
 
 
 def account_ledger(request: Request, erp: Erp) -> str:
-    from erp_core.web.app import CODE, _check_path, _date
+    from erp_core.web.app import CODE, _check_path, _date, ledger_slice
 
     code = _check_path(request.path_params["code"], CODE, "account")
     params = _params(request)
-    lines = erp.general_ledger(code, _date(params, "from", None), _date(params, "to", None))
-    return rows_json(_slice(params, lines))
+    offset, limit = _bounds(params)
+    start, end = _date(params, "from", None), _date(params, "to", None)
+    return rows_json(ledger_slice(erp, code, start, end, offset, limit).lines)
 
 
 def _slice(params: Any, rows: list[Any]) -> list[Any]:
     """`offset` and `limit` (both optional) page through a long list."""
+    start, limit = _bounds(params)
+    return rows[start : None if limit is None else start + limit]
+
+
+def _bounds(params: Any) -> tuple[int, int | None]:
     bounds = []
     for name in ("offset", "limit"):
         raw = params.get(name, "").strip()
         if raw and (not raw.isdigit() or len(raw) > 9):
             raise ValidationError(name, "a whole number from 0")
         bounds.append(int(raw) if raw else None)
-    start = bounds[0] or 0
-    return rows[start : None if bounds[1] is None else start + bounds[1]]
+    return bounds[0] or 0, bounds[1]
 
 
 def document_events(request: Request, erp: Erp) -> str:
