@@ -209,8 +209,10 @@ def test_web_as_known_at_refuses_positions_outside_the_log(client: TestClient, d
 
 
 def test_web_as_known_at_keeps_todays_permissions(demo_url: str, tmp_path: Path) -> None:
-    """The warehouse keeper limited to one warehouse sees only it in the past too, and a
-    report the user may not run stays refused however far back it is asked for."""
+    """Who may see the books as known then is decided by today's permissions: a user created
+    after the position sees it with `report:replay` (as `erp audit replay` needs), only the
+    reports their roles allow; a keeper limited to one warehouse may not replay the books (a
+    replay is not limited to warehouses), and nobody sees a page without logging in."""
     import shutil
 
     from erp_core.access.tokens import create_token
@@ -218,25 +220,41 @@ def test_web_as_known_at_keeps_todays_permissions(demo_url: str, tmp_path: Path)
     path = tmp_path / "books.sqlite"
     shutil.copy(demo_url.removeprefix("sqlite:///"), path)
     admin = Erp.open(f"sqlite:///{path}", actor="tester")
-    _, before_access = admin.freshness()
+    _, k = admin.freshness()  # before the users below exist
     admin.define_role(
         code="main_keeper",
         name="Keeper of MAIN",
         permissions=["area:inventory", "report:stock-balance", "report:stock-ledger"],
         warehouses=["MAIN"],
     )
-    admin.create_user(code="kim", name="Kim")
-    admin.grant_role(user="kim", role="main_keeper")
-    token = create_token(admin, "kim")
-    users = Users(admin)  # access control on from here
-    client = TestClient(create_app(admin, allowed_hosts=["testserver"]), follow_redirects=False)
-    assert client.get(f"/stock?position={before_access}").status_code == 303  # log in first
-    log_in(client, token)
-    stock = client.get(f"/api/stock?as_of=2026-12-31&position={before_access}")
-    assert stock.status_code == 200
-    assert {r["warehouse"] for r in stock.json()["rows"]} == {"MAIN"}
-    refused = client.get(f"/api/stock/ledger?warehouse=SHOP&position={before_access}")
-    assert refused.status_code == 403 and "MAIN" in refused.json()["error"]
-    assert client.get(f"/trial-balance?position={before_access}").status_code == 403
-    assert users.tokens  # the fixture's users exist too
+    admin.define_role(
+        code="stock_auditor",
+        name="Stock auditor",
+        permissions=["report:stock-balance", "report:stock-ledger", "report:replay"],
+    )
+    tokens = {}
+    for user, role in (("kim", "main_keeper"), ("ann", "stock_auditor")):
+        admin.create_user(code=user, name=user.title())
+        admin.grant_role(user=user, role=role)
+        tokens[user] = create_token(admin, user)
+    Users(admin)  # access control on from here
+    app = create_app(admin, allowed_hosts=["testserver"])
+    kim, ann = (TestClient(app, follow_redirects=False) for _ in range(2))
+    assert kim.get(f"/stock?position={k}").status_code == 303  # log in first
+    assert kim.get(f"/api/stock?position={k}").status_code == 401
+    log_in(kim, tokens["kim"])
+    log_in(ann, tokens["ann"])
+    # kim sees MAIN today, and may not replay the books
+    now = kim.get("/api/stock?as_of=2026-12-31").json()
+    assert {r["warehouse"] for r in now["rows"]} == {"MAIN"}
+    refused = kim.get(f"/api/stock?as_of=2026-12-31&position={k}")
+    assert refused.status_code == 403 and "replay" in refused.json()["error"]
+    assert kim.get(f"/stock?as_of=2026-12-31&position={k}").status_code == 403
+    # ann, unknown at position k, sees the stock as known then, and only what her role allows
+    then = ann.get(f"/api/stock?as_of=2026-12-31&position={k}")
+    assert then.status_code == 200
+    assert {r["warehouse"] for r in then.json()["rows"]} == {"MAIN", "SHOP"}
+    assert ann.get(f"/stock/ledger?warehouse=SHOP&position={k}").status_code == 200
+    no = ann.get(f"/trial-balance?as_of=2026-12-31&position={k}")
+    assert no.status_code == 403 and "trial-balance" in no.text
     admin.close()

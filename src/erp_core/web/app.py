@@ -248,6 +248,7 @@ class Console:
         of copies; call with the lock held (inside `acting`)."""
         from erp_core.web.known import KnownAtCache, resolve
 
+        self.erp.authorise_report("replay")  # as `erp audit replay`: before any work
         if self._known is None:
             self._known = KnownAtCache()
         return self._known.get(self.erp, resolve(self.erp, moment))
