@@ -68,16 +68,18 @@ BIG_PATHS = [
     "/api/accounts/1120/ledger?offset=20000&limit=500",
 ]
 
-Result = tuple[str, int, float, float, float, float]  # path, bytes, first, median, max, cpu
+# path, bytes, first wall, first CPU, median wall, max wall, median CPU (ms)
+Result = tuple[str, int, float, float, float, float, float]
 
 
 def measure(client: Any, paths: list[str], rounds: int, **fmt: Any) -> list[Result]:
     results: list[Result] = []
     for template in paths:
         path = template.format(**fmt)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         response = client.get(path)  # warm up (templates compiled, caches filled)
         first = (time.perf_counter() - start) * 1000
+        first_cpu = (time.process_time() - cpu) * 1000
         assert response.status_code == 200, (path, response.status_code, response.text[:300])
         times, cpus = [], []
         for _ in range(rounds):
@@ -86,13 +88,12 @@ def measure(client: Any, paths: list[str], rounds: int, **fmt: Any) -> list[Resu
             times.append((time.perf_counter() - start) * 1000)
             cpus.append((time.process_time() - cpu) * 1000)
             assert response.status_code == 200
-        median, worst = statistics.median(times), max(times)
-        results.append(
-            (template, len(response.content), first, median, worst, statistics.median(cpus))
-        )
+        median, worst, cpu_median = statistics.median(times), max(times), statistics.median(cpus)
+        size = len(response.content)
+        results.append((template, size, first, first_cpu, median, worst, cpu_median))
         print(
-            f"{template:<55} first {first:8.1f} ms, median {median:8.1f} ms, max {worst:8.1f} "
-            f"ms, CPU {statistics.median(cpus):6.1f} ms",
+            f"{template:<55} first {first:8.1f} ms ({first_cpu:.1f} CPU), median "
+            f"{median:8.1f} ms, max {worst:8.1f} ms, CPU {statistics.median(cpus):6.1f} ms",
             flush=True,
         )
     return results
@@ -100,14 +101,31 @@ def measure(client: Any, paths: list[str], rounds: int, **fmt: Any) -> list[Resu
 
 def table(results: list[Result]) -> list[str]:
     out = [
-        "| Path | Bytes | First ms | Median ms | Max ms | Median CPU ms |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| Path | Bytes | First ms | First CPU ms | Median ms | Max ms | Median CPU ms |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     out += [
-        f"| `{p}` | {size:,} | {first:.1f} | {m:.1f} | {w:.1f} | {c:.1f} |"
-        for p, size, first, m, w, c in results
+        f"| `{p}` | {size:,} | {first:.1f} | {fc:.1f} | {m:.1f} | {w:.1f} | {c:.1f} |"
+        for p, size, first, fc, m, w, c in results
     ]
     return out
+
+
+def verdict(results: list[Result], aim: float, load: str) -> str:
+    """Which paths miss the aim, by median CPU time and by median wall time."""
+    by_cpu = [p for p, *_, c in results if c >= aim]
+    by_wall = [p for p, _, _, _, m, _, _ in results if m >= aim]
+
+    def listed(paths: list[str]) -> str:
+        return ", ".join(f"`{p}`" for p in paths)
+
+    return (
+        "By median CPU time "
+        + (f"{len(by_cpu)} path(s) miss it: {listed(by_cpu)}" if by_cpu else "every path meets it")
+        + f"; by median wall time (load average {load} on 2 cores: the wall clock also counts "
+        "the time other jobs held the cores) "
+        + (f"{len(by_wall)} miss it: {listed(by_wall)}." if by_wall else "every path meets it.")
+    )
 
 
 def big_book(n: int, rounds: int) -> tuple[list[Result], dict[str, float]]:
@@ -193,12 +211,10 @@ def main() -> None:
         "",
     ]
     out += table(results)
-    slow = [p for p, _, _, m, _, _ in results if m >= 100]
     out += [
         "",
-        "The issue's aim is under 100 ms a page for the demo company: "
-        + (f"{len(slow)} path(s) miss it: {', '.join(f'`{p}`' for p in slow)}." if slow
-           else "every path meets it (median of the repeated requests).")
+        "The issue's aim is under 100 ms a page for the demo company. "
+        + verdict(results, 100, load)
         + " The KPI page computes the period's report and each month's working capital from "
         "the ledger (the operational figures, which read the log, only for the period), and the "
         "KPI and process pages are computed once per log head: the first request pays the "
@@ -208,7 +224,6 @@ def main() -> None:
         "are kept).",
     ]  # fmt: skip
     if big:
-        slow_big = [p for p, _, _, m, _, _ in big if m >= 300]
         out += [
             "",
             f"### {args.big:,} vouchers",
@@ -221,9 +236,8 @@ def main() -> None:
             "",
             *table(big),
             "",
-            "The issue's aim is under 300 ms for the statements of such a book: "
-            + (f"{len(slow_big)} path(s) miss it: {', '.join(f'`{p}`' for p in slow_big)}."
-               if slow_big else "every path meets it (median of the repeated requests)."),
+            "The issue's aim is under 300 ms for the statements of such a book (and the pages "
+            "of its ledger). " + verdict(big, 300, load),
         ]  # fmt: skip
     section = "\n".join(out) + "\n"
     print()

@@ -38,9 +38,9 @@ from erp_core.kernel.errors import AccessDenied, ErpError, NotFound, ValidationE
 from erp_core.kernel.money import fmt, from_minor
 
 if TYPE_CHECKING:
-    from erp_core.api import Erp
+    from erp_core.api import BooksAt, Erp
     from erp_core.audit.verify import ChainReport, Digest
-    from erp_core.web.known import BooksAt, KnownAtCache
+    from erp_core.web.known import KnownAtCache
 
 SESSION_COOKIE = "erp_session"
 CSRF_COOKIE = "erp_csrf"
@@ -1239,14 +1239,20 @@ def process(console: Console, request: Request, erp: Erp) -> HTMLResponse:
     )
 
 
+def known_position(erp: Erp) -> int | None:
+    """The position of books as known at one (`Erp.as_known_at`), None for the live books."""
+    if getattr(erp, "live", None) is None:
+        return None
+    return int(erp.__dict__["position"])
+
+
 def digest_status(console: Console, erp: Erp) -> tuple[ChainReport, dict[str, Any] | None]:
     """The chain verified (with the digests the console was given), and the latest digest:
     its position, hash, time, whether it is signed, and whether the log still extends it."""
-    from erp_core.web.known import BooksAt
-
     given = console.digests
-    if isinstance(erp, BooksAt):  # as known then: the digests taken by then
-        given = [d for d in given if d.position <= erp.position]
+    upto = known_position(erp)
+    if upto is not None:  # as known then: the digests taken by then
+        given = [d for d in given if d.position <= upto]
     report = erp.verify(given, console.trusted_public_key)
     if not given:
         return report, None
