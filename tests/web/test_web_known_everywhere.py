@@ -258,3 +258,18 @@ def test_web_as_known_at_keeps_todays_permissions(demo_url: str, tmp_path: Path)
     no = ann.get(f"/trial-balance?as_of=2026-12-31&position={k}")
     assert no.status_code == 403 and "trial-balance" in no.text
     admin.close()
+
+
+def test_web_as_known_at_keeps_four_copies_and_removes_them_at_shutdown(demo: Erp) -> None:
+    app = create_app(demo, allowed_hosts=["testserver"])
+    with TestClient(app) as client:
+        folders = []
+        for k in (50, 60, 70, 80, 90):
+            assert client.get(f"/api/trial-balance?position={k}").json()["as_known_at"] == k
+            known = app.state.console._known
+            folders.append(Path(known.books[k]._tmp.name))
+        assert list(known.books) == [60, 70, 80, 90]  # the oldest copy was dropped ...
+        assert not folders[0].exists() and all(f.exists() for f in folders[1:])  # ... removed
+        again = client.get("/api/trial-balance?position=60").json()  # from the kept copy
+        assert again["as_known_at"] == 60 and list(known.books)[-1] == 60
+    assert not any(f.exists() for f in folders)  # the server stopped: every copy removed

@@ -18,7 +18,7 @@ import re
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -1480,10 +1480,17 @@ def create_app(
         return response
 
     hosts = allowed_hosts or ["127.0.0.1", "localhost", "::1", "[::1]"]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        console.close()  # the "as known at" copies go with the server
+
     app = Starlette(
         routes=routes,
         exception_handlers={404: not_found, 405: not_found},
         middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts)],
+        lifespan=lifespan,
     )
     app.state.console = console
     return app
