@@ -99,7 +99,7 @@ def _cells(html: str, table: str) -> list[list[tuple[str, str | None]]]:
 
 
 def test_web_every_api_route_as_known_at_equals_an_independent_copy_of_the_log(
-    client: TestClient, copies: dict[int, TestClient], cuts: list[int]
+    demo_url: str, client: TestClient, copies: dict[int, TestClient], cuts: list[int]
 ) -> None:
     differs = set()
     for k in cuts:
@@ -113,6 +113,11 @@ def test_web_every_api_route_as_known_at_equals_an_independent_copy_of_the_log(
                 differs.add(path)
         audit = client.get(f"/api/audit?position={k}").json()
         assert audit["ok"] and audit["chain"]["head_position"] == k
+        # the chain recomputed up to k ends on the hash the live log stores at k
+        db = sqlite3.connect(demo_url.removeprefix("sqlite:///"))
+        (stored,) = db.execute("SELECT hash FROM event_chain WHERE position = ?", (k,)).fetchone()
+        db.close()
+        assert audit["chain"]["head_hash"] == stored
         assert audit["position"] == audit["head"] == k
     # not a comparison of the live books with themselves: most routes looked different then
     assert {"/api/stock/ledger", "/api/audit", f"/api/kpi?{YEAR}"} <= differs
