@@ -278,3 +278,40 @@ def test_web_as_known_at_keeps_four_copies_and_removes_them_at_shutdown(demo: Er
         again = client.get("/api/trial-balance?position=60").json()  # from the kept copy
         assert again["as_known_at"] == 60 and list(known.books)[-1] == 60
     assert not any(f.exists() for f in folders)  # the server stopped: every copy removed
+
+
+def test_web_as_known_at_on_sqlite_and_postgresql(any_erp: Erp) -> None:
+    """The copy is read from either store: on PostgreSQL the positions are its notification
+    ids, copied as they are. Figures by hand: capital 1,000.00, then rent 300.00."""
+    any_erp.post_voucher(
+        "2026-01-05",
+        [{"account": "1120", "debit": "1000.00"}, {"account": "3100", "credit": "1000.00"}],
+        memo="capital",
+    )
+    _, after_capital = any_erp.freshness()
+    any_erp.post_voucher(
+        "2026-01-09",
+        [{"account": "6200", "debit": "300.00"}, {"account": "1120", "credit": "300.00"}],
+        memo="rent",
+    )
+    client = TestClient(create_app(any_erp, allowed_hosts=["testserver"]))
+    then = client.get(f"/api/trial-balance?as_of=2026-12-31&position={after_capital}").json()
+    now = client.get("/api/trial-balance?as_of=2026-12-31").json()
+    bank = {r["account"]: r["debit"] for r in then["rows"]}
+    assert then["total_debit"] == "1000.00" and bank["1120"] == "1000.00"
+    assert "6200" not in bank
+    # now: the bank's 1,000.00 less the rent, and the rent expense (1,000.00 of debits again)
+    assert {r["account"]: r["debit"] for r in now["rows"]}.items() >= {
+        "1120": "700.00",
+        "6200": "300.00",
+    }.items()
+    ledger = client.get(f"/api/accounts/1120/ledger?position={after_capital}").json()
+    assert [x["base"] for x in ledger] == ["1000.00"]
+    assert (
+        client.get(f"/api/documents/JV-2026-000002/events?position={after_capital}").json()[
+            "status"
+        ]
+        == 404
+    )
+    audit = client.get(f"/api/audit?position={after_capital}").json()
+    assert audit["ok"] and audit["chain"]["head_position"] == after_capital
