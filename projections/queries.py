@@ -218,7 +218,9 @@ def general_ledger(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     limit: int | None = None,
+    offset: int | None = None,
 ) -> list[LedgerLine]:
+    """Journal lines in log order; ``offset`` skips the first lines, ``limit`` keeps N."""
     _, base = company(conn)
     g, v = gl_lines, vouchers
     query = (
@@ -234,6 +236,8 @@ def general_ledger(
         query = query.where(g.c.date <= date_to)
     if limit is not None:
         query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
     return [
         LedgerLine(
             position=r.position,

@@ -892,3 +892,96 @@ class Erp:
         self, names: Sequence[str] | None = None, progress: Callable[[int, int], None] | None = None
     ) -> int:
         return self.projector.rebuild(names, progress)
+
+    def as_known_at(self, position: int, scratch_dir: str | None = None) -> BooksAt:
+        """These books as the log knew them at `position`: every report of the facade (the
+        documents' trails, the chain's verification and the log-reading reports included),
+        read from a copy of the log up to it; who may see what is still decided here, by the
+        live books. Close it (or use it as a context manager) to remove the copy."""
+        return BooksAt(self, position, scratch_dir)
+
+
+def copy_log_prefix(source: Erp, target_url: str, position: int) -> None:
+    """Copy the stored events up to `position`, with their chain rows, byte for byte, into the
+    empty SQLite database at `target_url` (its event tables created first)."""
+    from sqlalchemy import create_engine, text
+
+    from erp_core.infra.chain import CHAIN_TABLE
+
+    EventStore(parse_url(target_url)).close()  # the event and chain tables
+    insert_event = text(
+        f"INSERT INTO {audit.EVENTS_TABLE} "
+        "(rowid, originator_id, originator_version, topic, state) VALUES (:p, :s, :v, :t, :b)"
+    )
+    insert_chain = text(
+        f"INSERT INTO {CHAIN_TABLE} (position, stream, hash, previous, link) "
+        "VALUES (:p, :s, :h, :r, :l)"
+    )
+    target = create_engine(target_url)
+    try:
+        with source.reader.engine.connect() as src, target.begin() as dst:
+            batch: list[dict[str, object]] = []
+            for e in audit.raw_events(src, upto=position):
+                batch.append(
+                    {"p": e.position, "s": e.stream, "v": e.version, "t": e.topic, "b": e.state}
+                )
+                if len(batch) >= 5000:
+                    dst.execute(insert_event, batch)
+                    batch.clear()
+            if batch:
+                dst.execute(insert_event, batch)
+            links = [
+                {"p": p, "s": s, "h": h, "r": r, "l": link}
+                for p, s, h, r, link in audit.chain_records(src)
+                if p <= position
+            ]
+            if links:
+                dst.execute(insert_chain, links)
+    finally:
+        target.dispose()
+
+
+class BooksAt(Erp):
+    """The books as the log knew them at `position` (see the module's notes): every report of
+    the facade, read from a copy of the log up to it, authorised by the live books."""
+
+    def __init__(self, live: Erp, position: int, scratch_dir: str | None = None) -> None:
+        self.live = live
+        self.position = position
+        self._tmp = tempfile.TemporaryDirectory(prefix="erp-known-at-", dir=scratch_dir)
+        url = f"sqlite:///{self._tmp.name}/books.sqlite"
+        copy_log_prefix(live, url, position)
+        super().__init__(parse_url(url), actor=live.actor)
+        self.catch_up()  # the projections rebuilt up to the position, once
+
+    def close(self) -> None:
+        super().close()
+        self._tmp.cleanup()
+
+    # who may see what: always the live books, the request's user acting there
+    @property
+    def actor(self) -> str:
+        return self.live.actor
+
+    @actor.setter
+    def actor(self, _value: str) -> None:
+        pass  # the user acting is the live books' (`Erp.acting_as` sets it there)
+
+    def authorise_report(self, report: str, area: str | None = None) -> Scope | None:
+        return self.live.authorise_report(report, area)
+
+    def _limit_report(self, scope: Scope | None, result: R) -> R:
+        return self.live._limit_report(scope, result)
+
+    # the statements say which position they were known at, as `Erp.replay`'s do
+    def trial_balance(self, as_of: dt.date | None = None) -> TrialBalance:
+        report = super().trial_balance(as_of)
+        return report.model_copy(update={"as_known_at": self.position})
+
+    def balance_sheet(self, as_of: dt.date) -> BalanceSheet:
+        report = super().balance_sheet(as_of)
+        return report.model_copy(update={"as_known_at": self.position})
+
+    def income_statement(self, date_from: dt.date, date_to: dt.date) -> IncomeStatement:
+        report = super().income_statement(date_from, date_to)
+        return report.model_copy(update={"as_known_at": self.position})

@@ -5,6 +5,7 @@ the test's output folder for a person to look at. Under CI=true it must run, nev
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -36,6 +37,13 @@ def _free_port() -> int:
 
 @pytest.fixture
 def server(demo_url: str) -> Iterator[str]:
+    with serving(demo_url) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serving(demo_url: str) -> Iterator[str]:
+    """`erp serve` over the books at `demo_url` on a free local port, stopped afterwards."""
     port = _free_port()
     erp = Path(sys.executable).with_name("erp")
     command = [str(erp)] if erp.exists() else [sys.executable, "-m", "erp_core.console"]
@@ -213,3 +221,86 @@ def test_web_browser_clicks_from_the_inventory_figure_to_a_goods_receipts_events
         if line["account"] == "1300"
     ]
     assert sorted(posted) == ledger_amounts
+
+
+@pytest.fixture
+def guarded_books(demo_url: str, tmp_path: Path) -> dict[str, str]:
+    """A copy of the demo with access control on: kim keeps the MAIN warehouse only (stock
+    reports, limited to it), tester is the administrator."""
+    from erp_core import Erp
+    from erp_core.access.tokens import create_token
+
+    path = tmp_path / "guarded.sqlite"
+    shutil.copy(demo_url.removeprefix("sqlite:///"), path)
+    url = f"sqlite:///{path}"
+    admin = Erp.open(url, actor="tester")
+    admin.define_role(
+        code="main_keeper",
+        name="Keeper of MAIN",
+        permissions=["area:inventory", "report:stock-balance", "report:stock-ledger"],
+        warehouses=["MAIN"],
+    )
+    admin.create_user(code="kim", name="Kim")
+    admin.grant_role(user="kim", role="main_keeper")
+    tokens = {
+        "url": url,
+        "kim": create_token(admin, "kim"),
+        "tester": create_token(admin, "tester"),
+    }
+    admin.enable_access_control()
+    admin.close()
+    return tokens
+
+
+def test_web_browser_a_one_warehouse_keeper_sees_only_that_warehouse(
+    guarded_books: dict[str, str], browser: Any, tmp_path: Path
+) -> None:
+    """With access control on, kim logs in through the form and sees only MAIN's stock lines
+    (the administrator sees SHOP's too), and is refused SHOP's stock ledger."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from selenium.webdriver.common.by import By
+
+    from erp_core import Erp
+
+    url = guarded_books["url"]
+    with Erp.open(url, token=guarded_books["tester"]) as admin:
+        full = admin.stock_balance(dt.date(2026, 12, 31))
+    assert {r.warehouse for r in full.rows} >= {"MAIN", "SHOP"}  # there is something to hide
+    main = [r for r in full.rows if r.warehouse == "MAIN"]
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    with serving(url) as server:
+        # no page without a login: the stock page sends kim to the login form
+        browser.get(f"{server}/stock?as_of=2026-12-31")
+        assert "/login" in browser.current_url
+        browser.save_screenshot(str(shots / "login.png"))
+        browser.find_element(By.NAME, "token").send_keys(guarded_books["kim"])
+        browser.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
+        assert browser.current_url == f"{server}/stock?as_of=2026-12-31"
+        assert "kim" in browser.find_element(By.TAG_NAME, "header").text
+        browser.save_screenshot(str(shots / "stock-of-main.png"))
+        rows = browser.find_elements(By.CSS_SELECTOR, "#stock-balance tbody tr:not(.total)")
+        seen = [[c.text for c in r.find_elements(By.TAG_NAME, "td")] for r in rows]
+        assert seen and {r[1] for r in seen} == {"MAIN"}
+        assert sorted((r[0], r[1]) for r in seen) == sorted((r.item, r.warehouse) for r in main)
+        total = browser.find_element(By.CSS_SELECTOR, "#stock-balance tr.total td.num")
+        assert Decimal(total.get_attribute("data-amount") or "") == sum(
+            (r.value for r in main), Decimal(0)
+        )
+        # a line's drill-down: the bin's stock ledger, MAIN only
+        browser.find_element(By.CSS_SELECTOR, "#stock-balance a[href^='/stock/ledger']").click()
+        assert "Stock ledger" in browser.find_element(By.TAG_NAME, "h1").text
+        cells = browser.find_elements(By.CSS_SELECTOR, "#stock-ledger tbody tr td:nth-child(5)")
+        assert cells and {c.text for c in cells} == {"MAIN"}
+        # another warehouse's ledger is refused, not shown empty
+        browser.get(f"{server}/stock/ledger?warehouse=SHOP")
+        assert "Not allowed" in browser.find_element(By.TAG_NAME, "h1").text
+        assert "MAIN" in browser.find_element(By.CSS_SELECTOR, "p.bad").text
+        browser.save_screenshot(str(shots / "shop-refused.png"))
+        # and the statements are not kim's to read
+        browser.get(f"{server}/trial-balance")
+        assert "Not allowed" in browser.find_element(By.TAG_NAME, "h1").text
+    assert all(p.stat().st_size > 1000 for p in shots.iterdir())
+    print(f"screenshots in {shots}")

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from starlette.testclient import TestClient
 from erp_core import Erp
 from erp_core.cli import cli
 from erp_core.insight.reports import kpis_of
+from erp_core.kernel.money import fmt
 
 PageReader = Any
 
@@ -158,3 +160,47 @@ def test_web_kpi_refuses_a_reversed_period(client: TestClient) -> None:
     response = client.get("/kpi?from=2026-12-31&to=2026-01-01")
     assert response.status_code == 400
     assert client.get("/api/kpi?from=2026-12-31&to=2026-01-01").status_code == 400
+
+
+def test_web_kpi_months_are_each_months_kpi_report(demo: Erp) -> None:
+    """The chart's cheaper series (no operational figures) gives, month by month, exactly the
+    working capital of the full KPI report of that month."""
+    import datetime as dt
+
+    from erp_core.insight.reports import _cogs_account, working_capital_by_period
+
+    months = [
+        (dt.date(2026, m, 1), dt.date(2026 + m // 12, m % 12 + 1, 1) - dt.timedelta(days=1))
+        for m in range(1, 13)
+    ]
+    with demo.reader.connect() as conn:
+        series = working_capital_by_period(conn, months, _cogs_account(demo))
+    assert series == [kpis_of(demo, a, b).working_capital for a, b in months]
+    assert any(w.dso.value for w in series)  # not a year of empty months
+
+
+def test_web_kpi_page_follows_a_new_event(tmp_path: Path) -> None:
+    """The page is computed once per log head: an event after it shows at once."""
+    from erp_core.demo import build_demo
+    from erp_core.web.app import create_app
+
+    books = Erp.open(f"sqlite:///{tmp_path}/b.sqlite", actor="tester")
+    build_demo(books)
+    client = TestClient(create_app(books, allowed_hosts=["testserver"]))
+    path = "/api/kpi?from=2027-01-01&to=2027-03-31"
+    before = client.get("/kpi?from=2027-01-01&to=2027-03-31").text
+    assert client.get("/kpi?from=2027-01-01&to=2027-03-31").text == before  # the same head
+    revenue = client.get(path).json()["revenue"]
+    books.post_voucher(
+        "2027-01-15",
+        [
+            {"account": "1120", "debit": "1000.00"},
+            {"account": "4100", "credit": "1000.00"},
+        ],
+        memo="late sale",
+    )
+    after = client.get("/kpi?from=2027-01-01&to=2027-03-31").text
+    now = Decimal(client.get(path).json()["revenue"])
+    assert now == Decimal(revenue) + Decimal("1000.00")
+    assert f"revenue {fmt(now, 'EUR')}" in after and f"revenue {fmt(now, 'EUR')}" not in before
+    books.close()

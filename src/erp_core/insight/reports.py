@@ -452,26 +452,13 @@ def kpi_report(
     """
     from erp_core.insight.operations import operations
     from erp_core.projections import queries
-    from erp_core.projections.schema import accounts
 
     if date_to < date_from:
         raise ValidationError("to", f"the end {date_to} is before the start {date_from}")
-    statement = queries.income_statement(conn, date_from, date_to)
-    revenue = statement.income.total
-    cogs = sum(
-        (line.amount for line in statement.expenses.lines if line.account == cogs_account),
-        Decimal(0),
+    roles = _control_roles(conn)
+    statement, revenue, cogs, balance = _ledger_figures(
+        conn, date_from, date_to, cogs_account, roles
     )
-    roles = {
-        str(r.code): str(r.control)
-        for r in conn.execute(select(accounts.c.code, accounts.c.control))
-        if r.control in ("receivables", "payables", "inventory")
-    }
-    balance = dict.fromkeys(("receivables", "payables", "inventory"), Decimal(0))
-    for row in queries.trial_balance(conn, date_to).rows:
-        role = roles.get(row.account)
-        if role is not None:
-            balance[role] += row.debit - row.credit
     payables = -balance["payables"]
     opening_inventory = sum(
         (
@@ -565,6 +552,67 @@ def kpi_report(
             cogs, kpis.average_balance(opening_inventory, balance["inventory"])
         ),
     )
+
+
+def _control_roles(conn: Connection) -> dict[str, str]:
+    """Account code -> its control role, for the receivables, payables and inventory accounts."""
+    from erp_core.projections.schema import accounts
+
+    return {
+        str(r.code): str(r.control)
+        for r in conn.execute(select(accounts.c.code, accounts.c.control))
+        if r.control in ("receivables", "payables", "inventory")
+    }
+
+
+def _ledger_figures(
+    conn: Connection,
+    date_from: dt.date,
+    date_to: dt.date,
+    cogs_account: str,
+    roles: dict[str, str],
+) -> tuple[Any, Decimal, Decimal, dict[str, Decimal]]:
+    """The income statement of the period, its revenue and COGS, and the closing balances
+    (debit - credit) at ``date_to`` of the accounts of each control role."""
+    from erp_core.projections import queries
+
+    statement = queries.income_statement(conn, date_from, date_to)
+    revenue = statement.income.total
+    cogs = sum(
+        (line.amount for line in statement.expenses.lines if line.account == cogs_account),
+        Decimal(0),
+    )
+    balance = dict.fromkeys(("receivables", "payables", "inventory"), Decimal(0))
+    for row in queries.trial_balance(conn, date_to).rows:
+        role = roles.get(row.account)
+        if role is not None:
+            balance[role] += row.debit - row.credit
+    return statement, revenue, cogs, balance
+
+
+def working_capital_by_period(
+    conn: Connection, periods: list[tuple[dt.date, dt.date]], cogs_account: str = "5100"
+) -> list[kpis.WorkingCapital]:
+    """The working-capital days (DSO, DIO, DPO, cash-conversion cycle) of each period alone,
+    as :func:`kpi_report` computes them, without its operational figures (which read the
+    log): what a chart of the days month by month needs."""
+    roles = _control_roles(conn)
+    out = []
+    for date_from, date_to in periods:
+        if date_to < date_from:
+            raise ValidationError("to", f"the end {date_to} is before the start {date_from}")
+        _, revenue, cogs, balance = _ledger_figures(conn, date_from, date_to, cogs_account, roles)
+        out.append(
+            kpis.working_capital(
+                receivables=balance["receivables"],
+                payables=-balance["payables"],
+                inventory=balance["inventory"],
+                revenue=revenue,
+                cogs=cogs,
+                days=(date_to - date_from).days + 1,
+            )
+        )
+    return out
 
 
 @dataclass(frozen=True)

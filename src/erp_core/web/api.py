@@ -52,7 +52,8 @@ def rows_json(models: list[Any]) -> str:
 
 
 # -- the reports -------------------------------------------------------------------------------
-# Each takes the request and the books (acting as the request's user) and answers JSON text.
+# Each takes the request and the books (acting as the request's user; with `position` or
+# `known_at`, the books as known then: `_endpoint` hands over a `BooksAt`) and answers JSON text.
 
 
 def _params(request: Request) -> Any:
@@ -60,40 +61,24 @@ def _params(request: Request) -> Any:
 
 
 def trial_balance(request: Request, erp: Erp) -> str:
-    from erp_core.web.app import _date, known_at
+    from erp_core.web.app import _date
 
-    as_of = _date(_params(request), "as_of", None)
-    moment = known_at(_params(request))
-    if moment is None:
-        return model_json(erp.trial_balance(as_of))
-    erp.authorise_report("trial-balance")
-    with erp.replay(**moment) as then:
-        return model_json(then.trial_balance(as_of))
+    return model_json(erp.trial_balance(_date(_params(request), "as_of", None)))
 
 
 def balance_sheet(request: Request, erp: Erp) -> str:
-    from erp_core.web.app import _date, known_at
+    from erp_core.web.app import _date
 
     as_of = _date(_params(request), "as_of", dt.date.today())
     assert as_of is not None
-    moment = known_at(_params(request))
-    if moment is None:
-        return model_json(erp.balance_sheet(as_of))
-    erp.authorise_report("balance-sheet")
-    with erp.replay(**moment) as then:
-        return model_json(then.balance_sheet(as_of))
+    return model_json(erp.balance_sheet(as_of))
 
 
 def income_statement(request: Request, erp: Erp) -> str:
-    from erp_core.web.app import known_at, period
+    from erp_core.web.app import period
 
     start, end = period(erp, _params(request))
-    moment = known_at(_params(request))
-    if moment is None:
-        return model_json(erp.income_statement(start, end))
-    erp.authorise_report("income-statement")
-    with erp.replay(**moment) as then:
-        return model_json(then.income_statement(start, end))
+    return model_json(erp.income_statement(start, end))
 
 
 def cash_flow(request: Request, erp: Erp) -> str:
@@ -105,24 +90,29 @@ def cash_flow(request: Request, erp: Erp) -> str:
 
 
 def account_ledger(request: Request, erp: Erp) -> str:
-    from erp_core.web.app import CODE, _check_path, _date
+    from erp_core.web.app import CODE, _check_path, _date, ledger_slice
 
     code = _check_path(request.path_params["code"], CODE, "account")
     params = _params(request)
-    lines = erp.general_ledger(code, _date(params, "from", None), _date(params, "to", None))
-    return rows_json(_slice(params, lines))
+    offset, limit = _bounds(params)
+    start, end = _date(params, "from", None), _date(params, "to", None)
+    return rows_json(ledger_slice(erp, code, start, end, offset, limit).lines)
 
 
 def _slice(params: Any, rows: list[Any]) -> list[Any]:
     """`offset` and `limit` (both optional) page through a long list."""
+    start, limit = _bounds(params)
+    return rows[start : None if limit is None else start + limit]
+
+
+def _bounds(params: Any) -> tuple[int, int | None]:
     bounds = []
     for name in ("offset", "limit"):
         raw = params.get(name, "").strip()
         if raw and (not raw.isdigit() or len(raw) > 9):
             raise ValidationError(name, "a whole number from 0")
         bounds.append(int(raw) if raw else None)
-    start = bounds[0] or 0
-    return rows[start : None if bounds[1] is None else start + bounds[1]]
+    return bounds[0] or 0, bounds[1]
 
 
 def document_events(request: Request, erp: Erp) -> str:
@@ -171,12 +161,12 @@ def stock(request: Request, erp: Erp) -> str:
 
 
 def stock_ledger(request: Request, erp: Erp) -> str:
-    from erp_core.web.app import _code, _date
+    from erp_core.web.app import _code, _date, check_warehouse
 
     params = _params(request)
-    rows = erp.stock_ledger(
-        _code(params, "item"), _code(params, "warehouse"), _date(params, "to", None)
-    )
+    warehouse = _code(params, "warehouse")
+    check_warehouse(erp, warehouse)
+    rows = erp.stock_ledger(_code(params, "item"), warehouse, _date(params, "to", None))
     return rows_json(_slice(params, rows))
 
 
@@ -379,7 +369,9 @@ def openapi() -> dict[str, Any]:
     }
     components["Error"] = error_schema
     paths: dict[str, Any] = {}
-    for path, _, key, summary, query, cli_command in ENDPOINTS:
+    for path, _, key, summary, own, cli_command in ENDPOINTS:
+        # every route answers "as known at" a log position or a moment too
+        query = (*own, *(p for p in (POSITION, KNOWN_AT) if p not in own))
         model = schemas[key]
         if model is None:
             body: dict[str, Any] = {"type": "object"}
@@ -484,8 +476,11 @@ def _endpoint(console: Console, handler: Callable[[Request, Erp], str]) -> Calla
                 **{"WWW-Authenticate": 'Bearer realm="erp"'},
             )
         try:
+            from erp_core.web.app import known_at
+
             with console.acting(session) as erp:
-                return _json(handler(request, erp))
+                moment = known_at(request.query_params)
+                return _json(handler(request, erp if moment is None else console.books_at(moment)))
         except NotFound as exc:
             return error(404, str(exc))
         except AccessDenied as exc:

@@ -17,11 +17,12 @@ import hmac
 import re
 import secrets
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.applications import Starlette
@@ -34,15 +35,18 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from erp_core.kernel.errors import AccessDenied, ErpError, NotFound, ValidationError
-from erp_core.kernel.money import fmt
+from erp_core.kernel.money import fmt, from_minor
 
 if TYPE_CHECKING:
-    from erp_core.api import Erp
+    from erp_core.api import BooksAt, Erp
     from erp_core.audit.verify import ChainReport, Digest
+    from erp_core.web.known import KnownAtCache
 
 SESSION_COOKIE = "erp_session"
 CSRF_COOKIE = "erp_csrf"
 PAGE_SIZE = 500  # ledger lines per page
+MEMO_SIZE = 32  # computed pages kept per log head (`Console.memo`)
+T = TypeVar("T")
 # A document number: no ":" (so no raw stream such as the access control's can be named),
 # no "/" (path traversal), nothing a URL would have to escape.
 DOCUMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
@@ -155,6 +159,20 @@ def known_at(params: QueryParams) -> dict[str, Any] | None:
     return None
 
 
+def carrier(known: int | None) -> Callable[[str | None], str | None]:
+    """A link on this site kept "as known at" the page's position (other links unchanged), so
+    a drill-down from a page of the past stays in the past."""
+
+    def carry(href: str | None) -> str | None:
+        if known is None or not href or not href.startswith(("/", "?")) or href.startswith("//"):
+            return href
+        if re.search(r"[?&](position|known_at)=", href):
+            return href
+        return f"{href}{'&' if '?' in href else '?'}position={known}"
+
+    return carry
+
+
 def period(erp: Erp, params: QueryParams) -> tuple[dt.date, dt.date]:
     """`from` and `to` (default: today, and the start of its fiscal year), in order."""
     end = _date(params, "to", dt.date.today())
@@ -194,6 +212,8 @@ class Console:
         self.trusted_public_key = trusted_public_key
         self.lock = threading.RLock()
         self.sessions: dict[str, Session] = {}
+        self._known: KnownAtCache | None = None
+        self._memo: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self.secure_cookies = secure_cookies
         here = Path(__file__).parent / "templates"
         self.env = Environment(
@@ -223,14 +243,68 @@ class Console:
             with self.erp.acting_as(session.user, session.token) as erp:
                 yield erp
 
+    def books_at(self, moment: dict[str, Any]) -> BooksAt:
+        """The books as known at a position or a moment (`known_at`'s answer), from the cache
+        of copies; call with the lock held (inside `acting`)."""
+        from erp_core.web.known import KnownAtCache, resolve
+
+        self.erp.authorise_report("replay")  # as `erp audit replay`: before any work
+        if self._known is None:
+            self._known = KnownAtCache()
+        return self._known.get(self.erp, resolve(self.erp, moment))
+
+    def memo(self, erp: Erp, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """`compute()`, or what it gave for the same user, `key` and log head before: the
+        log only grows, so a figure computed at one head stays right until the next event
+        (a change of anyone's permissions is an event too). For the pages that fold much of
+        the book (the KPIs month by month, the process map)."""
+        full = (type(erp).__name__, erp.actor, erp.freshness()[1], *key)
+        if full in self._memo:
+            self._memo.move_to_end(full)
+            return cast(T, self._memo[full])
+        value = compute()
+        self._memo[full] = value
+        while len(self._memo) > MEMO_SIZE:
+            self._memo.popitem(last=False)
+        return value
+
+    def close(self) -> None:
+        """Remove the "as known at" copies (the live books stay open: they are the caller's)."""
+        with self.lock:
+            if self._known is not None:
+                self._known.close()
+
     # -- rendering ---------------------------------------------------------------------------
     def page(
         self, request: Request, template: str, status: int = 200, **context: Any
     ) -> HTMLResponse:
         session = self.session_of(request)
+        known = getattr(request.state, "known", None)
+        carry = carrier(known)
+        for name in ("rows", "totals"):
+            if name in context:
+                context[name] = [
+                    [
+                        Cell(c.text, carry(c.href), c.amount)
+                        if isinstance(c, Cell) and c.href
+                        else c
+                        for c in row
+                    ]
+                    for row in context[name]
+                ]
+        filters = list(context.pop("filters", []))
+        if not any(name == "position" for name, _, _ in filters):
+            filters += known_filters(request.query_params)
+        live = request.url.remove_query_params(["position", "known_at", "page"])
         html = self.env.get_template(template).render(
-            nav=NAV if (session or not self.access_on_cached) else (),
+            nav=[(carry(h), label) for h, label in NAV]
+            if (session or not self.access_on_cached)
+            else (),
             path=request.url.path,
+            known=known,
+            carry=carry,
+            filters=filters,
+            live_href=live.path + (f"?{live.query}" if live.query else ""),
             user=session.user if session else None,
             csrf=session.csrf if session else "",
             company=self.company_name,
@@ -270,7 +344,12 @@ def _view(console: Console, handler: Handler) -> Callable[[Request], Any]:
             return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
         try:
             with console.acting(session if on else None) as erp:
-                return handler(console, request, erp)
+                moment = known_at(request.query_params)
+                if moment is None:
+                    return handler(console, request, erp)
+                then = console.books_at(moment)
+                request.state.known = then.position
+                return handler(console, request, then)
         except NotFound as exc:
             return console.page(request, "error.html", 404, title="Not found", message=str(exc))
         except AccessDenied as exc:
@@ -297,13 +376,7 @@ def index(console: Console, request: Request, erp: Erp) -> HTMLResponse:
 
 def trial_balance(console: Console, request: Request, erp: Erp) -> HTMLResponse:
     as_of = _date(request.query_params, "as_of", None)
-    moment = known_at(request.query_params)
-    if moment is None:
-        tb = erp.trial_balance(as_of)
-    else:
-        erp.authorise_report("trial-balance")
-        with erp.replay(**moment) as then:
-            tb = then.trial_balance(as_of)
+    tb = erp.trial_balance(as_of)
     to = as_of.isoformat() if as_of else None
     pos = tb.as_known_at
     rows = [
@@ -335,8 +408,6 @@ def trial_balance(console: Console, request: Request, erp: Erp) -> HTMLResponse:
         title=f"Trial balance ({'as of ' + str(tb.as_of) if tb.as_of else 'all periods'}, "
         f"{tb.currency})",
         picker=[("as_of", "As of", as_of)],
-        filters=known_filters(request.query_params),
-        known=tb.as_known_at,
         columns=["Account", "Name", "Cur", "Debit", "Credit", "Amount (cur)"],
         rows=rows,
         totals=[total],
@@ -379,13 +450,7 @@ def _section_rows(
 def balance_sheet(console: Console, request: Request, erp: Erp) -> HTMLResponse:
     as_of = _date(request.query_params, "as_of", dt.date.today())
     assert as_of is not None
-    moment = known_at(request.query_params)
-    if moment is None:
-        bs = erp.balance_sheet(as_of)
-    else:
-        erp.authorise_report("balance-sheet")
-        with erp.replay(**moment) as then:
-            bs = then.balance_sheet(as_of)
+    bs = erp.balance_sheet(as_of)
     rows = []
     for section in (bs.assets, bs.liabilities, bs.equity):
         rows += _section_rows(section, bs.currency, None, as_of, bs.as_known_at)
@@ -403,8 +468,6 @@ def balance_sheet(console: Console, request: Request, erp: Erp) -> HTMLResponse:
         "table.html",
         title=f"Balance sheet as of {bs.as_of} ({bs.currency})",
         picker=[("as_of", "As of", as_of)],
-        filters=known_filters(request.query_params),
-        known=bs.as_known_at,
         columns=["", "Amount"],
         rows=rows,
         totals=totals,
@@ -414,13 +477,7 @@ def balance_sheet(console: Console, request: Request, erp: Erp) -> HTMLResponse:
 
 def income_statement(console: Console, request: Request, erp: Erp) -> HTMLResponse:
     start, end = period(erp, request.query_params)
-    moment = known_at(request.query_params)
-    if moment is None:
-        inc = erp.income_statement(start, end)
-    else:
-        erp.authorise_report("income-statement")
-        with erp.replay(**moment) as then:
-            inc = then.income_statement(start, end)
+    inc = erp.income_statement(start, end)
     rows = _section_rows(inc.income, inc.currency, start, end, inc.as_known_at)
     rows += _section_rows(inc.expenses, inc.currency, start, end, inc.as_known_at)
     return console.page(
@@ -428,8 +485,6 @@ def income_statement(console: Console, request: Request, erp: Erp) -> HTMLRespon
         "table.html",
         title=f"Income statement {inc.date_from} to {inc.date_to} ({inc.currency})",
         picker=[("from", "From", start), ("to", "To", end)],
-        filters=known_filters(request.query_params),
-        known=inc.as_known_at,
         columns=["", "Amount"],
         rows=rows,
         totals=[[Cell("Net profit"), money(inc.net_profit, inc.currency)]],
@@ -466,32 +521,79 @@ def cash_flow(console: Console, request: Request, erp: Erp) -> HTMLResponse:
     )
 
 
+@dataclass(frozen=True)
+class LedgerSlice:
+    """Some lines of an account's general ledger and the figures around them."""
+
+    lines: list[Any]  # LedgerLine
+    count: int  # lines in the whole ledger (of the dates asked)
+    before: Decimal  # the base-currency sum of the lines before the slice
+    total: Decimal  # the base-currency sum of every line
+    base: str
+
+
+def ledger_slice(
+    erp: Erp,
+    code: str,
+    start: dt.date | None,
+    end: dt.date | None,
+    offset: int,
+    limit: int | None,
+) -> LedgerSlice:
+    """An account's ledger from line `offset` (at most `limit` lines), its count and sums
+    computed by the database, so a page of a 100,000-line ledger reads only its own lines.
+    A user whose record rules limit what they see gets the facade's whole filtered ledger,
+    sliced here, so the figures are always of what they may see."""
+    from sqlalchemy import func, select
+
+    from erp_core.projections import queries
+    from erp_core.projections.schema import gl_lines as g
+
+    scope = erp.authorise_report("general-ledger")
+    with erp.reader.connect() as conn:
+        _, base = queries.company(conn)
+    if scope is not None and scope.limited:
+        every = erp.general_ledger(code, start, end)
+        return LedgerSlice(
+            every[offset : None if limit is None else offset + limit],
+            len(every),
+            sum((x.base for x in every[:offset]), Decimal(0)),
+            sum((x.base for x in every), Decimal(0)),
+            base,
+        )
+    with erp.reader.connect() as conn:
+        if code not in queries.account_codes(conn):
+            raise NotFound(f"unknown account {code!r}")
+        where = [g.c.account == code]
+        if start is not None:
+            where.append(g.c.date >= start)
+        if end is not None:
+            where.append(g.c.date <= end)
+        count, total = conn.execute(
+            select(func.count(), func.coalesce(func.sum(g.c.base_minor), 0)).where(*where)
+        ).one()
+        first = (
+            select(g.c.base_minor)
+            .where(*where)
+            .order_by(g.c.position, g.c.line_no)
+            .limit(offset)
+            .subquery()
+        )
+        before = conn.execute(select(func.coalesce(func.sum(first.c.base_minor), 0))).scalar()
+        lines = queries.general_ledger(conn, code, start, end, limit, offset)
+    return LedgerSlice(
+        lines, int(count), from_minor(int(before or 0), base), from_minor(int(total), base), base
+    )
+
+
 def general_ledger(console: Console, request: Request, erp: Erp) -> HTMLResponse:
     code = _check_path(request.path_params["code"], CODE, "account")
     params = request.query_params
     start, end = _date(params, "from", None), _date(params, "to", None)
-    moment = known_at(params)
-    position = None
-    if moment is None:
-        lines = erp.general_ledger(code, start, end)
-    else:
-        erp.authorise_report("general-ledger")
-        with erp.replay(**moment) as then:
-            position = then.position
-            lines = [
-                x
-                for x in then.general_ledger(code)
-                if (start is None or x.date >= start) and (end is None or x.date <= end)
-            ]
     name = _account_name(erp, code)
     page = _page_number(params)
-    shown = lines[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    total = sum((x.base for x in lines), Decimal(0))
-    with erp.reader.connect() as conn:
-        from erp_core.projections.queries import company
-
-        _, base = company(conn)
-    running = sum((x.base for x in lines[: (page - 1) * PAGE_SIZE]), Decimal(0))
+    found = ledger_slice(erp, code, start, end, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+    shown, total, base, running = found.lines, found.total, found.base, found.before
     rows = []
     for x in shown:
         running += x.base
@@ -515,8 +617,6 @@ def general_ledger(console: Console, request: Request, erp: Erp) -> HTMLResponse
         "table.html",
         title=f"General ledger {code} {name} ({base})",
         picker=[("from", "From", start), ("to", "To", end)],
-        filters=known_filters(params),
-        known=position,
         columns=[
             "Pos",
             "Document",
@@ -533,7 +633,7 @@ def general_ledger(console: Console, request: Request, erp: Erp) -> HTMLResponse
         rows=rows,
         totals=[[Cell("")] * 5 + [Cell("Total"), money(total, base)] + [Cell("")] * 4],
         table_id="general-ledger",
-        pages=_pages(request, page, len(lines)),
+        pages=_pages(request, page, found.count),
     )
 
 
@@ -749,10 +849,23 @@ def stock_balance(console: Console, request: Request, erp: Erp) -> HTMLResponse:
     )
 
 
+def check_warehouse(erp: Erp, warehouse: str | None) -> None:
+    """Refuse (403) a stock ledger of a warehouse the user's record rules keep from them: an
+    empty page would read as "no movements there"."""
+    scope = erp.authorise_report("stock-ledger")
+    allowed = None if scope is None else scope.warehouses
+    if warehouse is not None and allowed is not None and warehouse not in allowed:
+        raise AccessDenied(
+            f"{erp.actor} may see the stock of warehouse(s) {', '.join(sorted(allowed))} "
+            f"only, not of {warehouse}"
+        )
+
+
 def stock_ledger(console: Console, request: Request, erp: Erp) -> HTMLResponse:
     params = request.query_params
     item, warehouse = _code(params, "item"), _code(params, "warehouse")
     end = _date(params, "to", None)
+    check_warehouse(erp, warehouse)
     lines = erp.stock_ledger(item, warehouse, end)
     with erp.reader.connect() as conn:
         from erp_core.projections.queries import company
@@ -1028,21 +1141,29 @@ def _base(erp: Erp) -> str:
 
 def kpi(console: Console, request: Request, erp: Erp) -> HTMLResponse:
     """Gross margin, DSO, DIO, DPO and the cash-conversion cycle of a period (the figures of
-    `erp report kpi`), and a chart of the days figures month by month over it."""
-    from erp_core.insight.reports import kpis_of
+    `erp report kpi`), and a chart of the days figures month by month over it (each month's
+    working capital alone: the ledger's figures, without the operational ones that read the
+    log), computed once per log head."""
+    from erp_core.insight.reports import _cogs_account, kpis_of, working_capital_by_period
     from erp_core.web.svg import line_chart
 
     start, end = period(erp, request.query_params)
-    report = kpis_of(erp, start, end)
+    erp.authorise_report("kpi-report")  # before anything, even a figure computed earlier
     months: list[tuple[dt.date, dt.date]] = []
     first = start
     while first <= end and len(months) < 36:
         following = (first.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
         months.append((first, min(end, following - dt.timedelta(days=1))))
         first = following
-    chart = None
-    if len(months) > 1:
-        monthly = [kpis_of(erp, a, b).working_capital for a, b in months]
+
+    def compute() -> tuple[Any, Any]:
+        report = kpis_of(erp, start, end)
+        if len(months) < 2:
+            return report, None
+        scope = erp.authorise_report("kpi-report")
+        with erp.reader.connect() as conn:
+            found = working_capital_by_period(conn, months, _cogs_account(erp))
+        monthly = erp._limit_report(scope, found)
 
         def values(name: str) -> list[float | None]:
             return [
@@ -1054,6 +1175,9 @@ def kpi(console: Console, request: Request, erp: Erp) -> HTMLResponse:
             [a.strftime("%Y-%m") for a, _ in months],
             [(n.upper(), values(n)) for n in ("dso", "dio", "dpo", "ccc")],
         )
+        return report, chart
+
+    report, chart = console.memo(erp, ("kpi", start, end), compute)
     return console.page(
         request,
         "kpi.html",
@@ -1078,19 +1202,28 @@ def process(console: Console, request: Request, erp: Erp) -> HTMLResponse:
     basis = params.get("time", "recorded")
     if basis not in ("recorded", "effective"):
         raise ValidationError("time", "must be recorded or effective")
-    log = load_log(erp, basis, start, end)
-    types = list(log.object_types)
-    object_type = params.get("object_type") or (
-        "purchase_order" if "purchase_order" in types else (types[0] if types else "")
-    )
-    report = process_report(log, object_type, basis) if object_type else None
-    graph = (
-        layout(
-            (a.source, a.target, a.count, f"{a.count} · {_hours(a.waits.mean)}")
-            for a in report.arrows
+    wanted = params.get("object_type", "")
+    erp.authorise_report("read-log")  # before anything, even a map computed earlier
+
+    def compute() -> tuple[list[str], str, Any, Any]:
+        log = load_log(erp, basis, start, end)
+        types = list(log.object_types)
+        object_type = wanted or (
+            "purchase_order" if "purchase_order" in types else (types[0] if types else "")
         )
-        if report
-        else None
+        report = process_report(log, object_type, basis) if object_type else None
+        graph = (
+            layout(
+                (a.source, a.target, a.count, f"{a.count} · {_hours(a.waits.mean)}")
+                for a in report.arrows
+            )
+            if report
+            else None
+        )
+        return types, object_type, report, graph
+
+    types, object_type, report, graph = console.memo(
+        erp, ("process", basis, start, end, wanted), compute
     )
     return console.page(
         request,
@@ -1106,13 +1239,24 @@ def process(console: Console, request: Request, erp: Erp) -> HTMLResponse:
     )
 
 
+def known_position(erp: Erp) -> int | None:
+    """The position of books as known at one (`Erp.as_known_at`), None for the live books."""
+    if getattr(erp, "live", None) is None:
+        return None
+    return int(erp.__dict__["position"])
+
+
 def digest_status(console: Console, erp: Erp) -> tuple[ChainReport, dict[str, Any] | None]:
     """The chain verified (with the digests the console was given), and the latest digest:
     its position, hash, time, whether it is signed, and whether the log still extends it."""
-    report = erp.verify(console.digests, console.trusted_public_key)
-    if not console.digests:
+    given = console.digests
+    upto = known_position(erp)
+    if upto is not None:  # as known then: the digests taken by then
+        given = [d for d in given if d.position <= upto]
+    report = erp.verify(given, console.trusted_public_key)
+    if not given:
         return report, None
-    latest = max(console.digests, key=lambda d: (d.position, d.time))
+    latest = max(given, key=lambda d: (d.position, d.time))
     problems = [
         p.message for p in report.problems if p.kind == "digest" and p.position == latest.position
     ]
@@ -1126,7 +1270,7 @@ def digest_status(console: Console, erp: Erp) -> tuple[ChainReport, dict[str, An
         "key_trusted": console.trusted_public_key is not None,
         "holds": not problems,
         "problems": problems,
-        "digests_given": len(console.digests),
+        "digests_given": len(given),
     }
 
 
@@ -1336,10 +1480,17 @@ def create_app(
         return response
 
     hosts = allowed_hosts or ["127.0.0.1", "localhost", "::1", "[::1]"]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        console.close()  # the "as known at" copies go with the server
+
     app = Starlette(
         routes=routes,
         exception_handlers={404: not_found, 405: not_found},
         middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts)],
+        lifespan=lifespan,
     )
     app.state.console = console
     return app
