@@ -67,13 +67,15 @@ def _voucher_total(fields: Mapping[str, Any], _uow: UnitOfWork) -> Decimal:
 
 
 def _invoice_total(fields: Mapping[str, Any], _uow: UnitOfWork) -> Decimal:
-    """A supplier invoice's printed total when given, else its net lines."""
+    """A supplier invoice's printed total when given, else its net lines: order lines
+    (quantity x price) and account lines (a service, an asset: their amounts)."""
     if fields.get("total") is not None:
         return Decimal(str(fields["total"]))
-    return _sum(
+    ordered = _sum(
         Decimal(str(line["quantity"])) * Decimal(str(line["price"]))
         for line in fields.get("lines", ())
     )
+    return ordered + _sum(line.get("amount") for line in fields.get("account_lines", ()))
 
 
 def _unknown(_fields: Mapping[str, Any], _uow: UnitOfWork) -> Decimal | None:
