@@ -50,8 +50,9 @@ class DocumentType:
     cancel: str  # the area's cancellation, applied by a rejection with outcome "cancel"
     finished: frozenset[str]  # events after which the document no longer waits
     # For the document types whose area posts at once (no draft an approval could hold): the
-    # action held for approval (`submit_for_approval`) and how much it is for (None: not
-    # known before it runs; then only levels starting above 0 apply).
+    # action held for approval (`submit_for_approval`) and how much it is for, from its fields
+    # (an area may register a better rule with `@held_amount`; None: not known, then only
+    # levels starting at 0 apply).
     held: str = ""
     amount: Amount | None = None
     noun: str = ""  # what an approver approves, in messages ("credit")
