@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import pytest
+from erp_core.projections.access import approvals_waiting
 
 from erp_core import Erp
 from erp_core.access.events import ApprovalLevel, DocumentApprovalGiven
@@ -110,6 +111,12 @@ def test_procurements_threshold_is_the_default_purchase_order_workflow(books: Bo
     assert books.status(books.order("alice", "50")) == "approved"
     po = books.order("alice", "80")  # 800.00 waits for one approval by someone else
     assert books.status(po) == "draft"
+    later = books.clock() + dt.timedelta(days=2)
+    waiting = books.erp.query(approvals_waiting, later)
+    assert [
+        (r.approver, r.document, r.creator, r.total, r.level, r.of_levels) for r in waiting
+    ] == [("*", po, "alice", D("800.00"), 1, 1)]
+    assert waiting[0].age_days == 2
     books.refused(
         ValidationError,
         "alice created .* cannot approve it: approval needs a different actor",
@@ -117,6 +124,7 @@ def test_procurements_threshold_is_the_default_purchase_order_workflow(books: Bo
     )
     books.as_("bob").approve_purchase_order(po)
     assert books.status(po) == "approved"
+    assert books.erp.query(approvals_waiting, later) == []
     # the default records the area's approval alone, as every book did before
     assert list(books.erp.store.stream(f"approval:purchase_order:{po}")) == []
     # a company changes the default by changing the threshold
