@@ -504,7 +504,8 @@ def access_report(conn: Connection) -> list[AccessRow]:
 
 class WaitingRow(BaseModel):
     """A document waiting for an approval that `approver` may give (``approver`` empty: nobody
-    may give it, the document is stuck)."""
+    may give it, the document is stuck; ``*``: anyone but its creator, a purchase order in the
+    default workflow, approved with ``approve_purchase_order``)."""
 
     model_config = ConfigDict(frozen=True)
     approver: str
@@ -572,10 +573,10 @@ def _levels(conn: Connection) -> dict[str, list[ApprovalLevel]]:
 def approvals_waiting(conn: Connection, as_of: dt.datetime) -> list[WaitingRow]:
     """Documents waiting in a workflow, one row per person who may give the pending approval
     (holders of the level's role and their delegates on `as_of`, less the creator unless the
-    level allows it and whoever approved an earlier level), with how long it has waited."""
+    level allows it and whoever approved an earlier level), with how long it has waited. A
+    purchase order in its default workflow has one row, approver ``*`` (anyone but its
+    creator)."""
     workflows = _levels(conn)
-    if not workflows:
-        return []
     active = {r.code for r in conn.execute(select(access_users)) if r.active}
     holders: dict[str, set[str]] = {}
     for g in conn.execute(select(access_grants)):
@@ -594,9 +595,27 @@ def approvals_waiting(conn: Connection, as_of: dt.datetime) -> list[WaitingRow]:
     )
     for doc in waiting:
         levels = workflows.get(doc.document_type)
-        if not levels:
-            continue
         total = Decimal(doc.total) if doc.total else None
+        since = dt.datetime.fromisoformat(doc.waiting_since)
+        age = max((as_of - since).days, 0)
+        if not levels:
+            if not doc.held:  # a purchase order waiting in its default workflow
+                out.append(
+                    WaitingRow(
+                        approver="*",
+                        on_behalf_of=None,
+                        document_type=doc.document_type,
+                        document=doc.document,
+                        creator=doc.creator,
+                        total=total,
+                        level=1,
+                        of_levels=1,
+                        role="",
+                        waiting_since=doc.waiting_since,
+                        age_days=age,
+                    )
+                )
+            continue
         required = required_levels(
             levels, total, (doc.cost_centres or "").split(), held=bool(doc.held)
         )
@@ -632,8 +651,6 @@ def approvals_waiting(conn: Connection, as_of: dt.datetime) -> list[WaitingRow]:
             for delegator, delegate in sorted(delegations)
             if delegator in holders_now and eligible(delegator) and eligible(delegate)
         ]
-        since = dt.datetime.fromisoformat(doc.waiting_since)
-        age = max((as_of - since).days, 0)
         for approver, on_behalf in people or [("", None)]:
             out.append(
                 WaitingRow(

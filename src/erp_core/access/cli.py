@@ -327,7 +327,8 @@ def report_access(state: Context, fmt_name: str) -> None:
 @pass_ctx
 def report_approvals_waiting(state: Context, fmt_name: str) -> None:
     """Documents waiting for approval, per person who may approve, and for how long (an
-    empty approver: nobody may approve it, the document is stuck)."""
+    empty approver: nobody may approve it, the document is stuck; *: anyone but its creator,
+    an order in the default purchase workflow)."""
     import datetime as dt
 
     from erp_core.projections.access import approvals_waiting

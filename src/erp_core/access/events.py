@@ -179,7 +179,7 @@ class ActionSubmittedForApproval(DomainEvent):
     """An action held for approval (on ``req:<request>``): a document type whose area posts at
     once (a journal voucher, a payment, a payroll run, ...) waits here until its workflow's
     last level applies it. `payload` is the held action (JSON); `total` is the amount the
-    workflow's thresholds compare (None: not known before it runs)."""
+    workflow's thresholds compare (None: not known when submitted; every type has one now)."""
 
     document_type: str
     request: str

@@ -48,11 +48,16 @@ from erp_core.access.events import (
 )
 from erp_core.access.identity import check_public_key, check_signed, database_user, key_id
 from erp_core.access.workflow import (
+    DOCUMENT_TYPES,
     TYPE_OF_APPROVAL,
     TYPE_OF_HELD,
     WORKFLOW_STREAM,
+    DocumentHistory,
     Workflows,
+    check_default_approver,
+    document_total,
     held_needs_approval,
+    workflow_of,
 )
 from erp_core.kernel.aggregate import Aggregate
 from erp_core.kernel.commands import Action
@@ -393,12 +398,46 @@ def check_workflow(action: Action, ctx: Context) -> None:
             f"{document_type} follows its approval workflow: approve with approve_document "
             f"(document_type={document_type}), not {name}",
         )
-    if held_type is not None and held_needs_approval(workflows, held_type, action):
+    if held_type is not None and held_needs_approval(workflows, held_type, action, ctx.uow):
         raise ValidationError(
             "action",
             f"this {name} needs approval in the {held_type} workflow: submit it with "
             f"submit_for_approval (document_type={held_type}, held=<the action>)",
         )
+
+
+def document_now(ctx: Context, stream: str) -> tuple[DomainEvent | None, set[str]]:
+    """A document stream's first event and the names of its events, stored or recorded
+    earlier in this batch."""
+    history = ctx.uow.loader.load(DocumentHistory, stream, refreshed=True)
+    first, names = history.first, set(history.names)
+    in_batch = ctx.uow.touched.get(stream)
+    for _version, event in in_batch.pending if in_batch is not None else ():
+        first = first or event
+        names.add(type(event).__name__)
+    return first, names
+
+
+def check_default_approval(action: Action, ctx: Context) -> None:
+    """An area's own approval action (``approve_purchase_order``, ``approve_sales_credit``)
+    approves the one level of the document type's default workflow: whether this actor may is
+    the workflow's decision, taken here (a defined workflow refused the action already, in
+    `check_workflow`). A document that is unknown or no longer waiting is left to the area's
+    handler, which says why."""
+    document_type = TYPE_OF_APPROVAL.get(action.action)
+    if document_type is None:
+        return
+    workflow = workflow_of(ctx.uow, document_type)
+    if workflow is None or workflow.defined:
+        return
+    document = str(getattr(action, "document", ""))
+    kind = DOCUMENT_TYPES[document_type]
+    first, names = document_now(ctx, f"{kind.prefix}:{document}")
+    if first is None or names & kind.finished or not getattr(first, "needs_approval", True):
+        return
+    check_default_approver(
+        workflow, ctx.actor, creator=first.actor, document=document, total=document_total(first)
+    )
 
 
 class RefusedAttempt(Aggregate):
@@ -429,24 +468,24 @@ def check_access(action: Action, ctx: Context, credential: str | None) -> None:
     name = action.action
     check_workflow(action, ctx)
     access = ctx.uow.get(Access, STREAM)
-    if not access.enabled:
-        return
-    stage = ["authentication"]  # what is being checked: the permission a refusal names
-    try:
-        _check_enabled(access, action, ctx, credential, stage)
-    except AccessDenied as refused:
-        if access.record_refusals:
-            _remember(
-                refused,
-                ctx.event(
-                    AttemptRefused,
-                    action=name,
-                    permission=stage[0],
-                    rule=refused.message,
-                    authenticated=stage[0] != "authentication",
-                ),
-            )
-        raise
+    if access.enabled:
+        stage = ["authentication"]  # what is being checked: the permission a refusal names
+        try:
+            _check_enabled(access, action, ctx, credential, stage)
+        except AccessDenied as refused:
+            if access.record_refusals:
+                _remember(
+                    refused,
+                    ctx.event(
+                        AttemptRefused,
+                        action=name,
+                        permission=stage[0],
+                        rule=refused.message,
+                        authenticated=stage[0] != "authentication",
+                    ),
+                )
+            raise
+    check_default_approval(action, ctx)
 
 
 def _check_enabled(

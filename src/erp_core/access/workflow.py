@@ -3,10 +3,12 @@ approves at each; multi-level approval in order by different people; delegation 
 rejection back to draft or to cancellation; segregation of duties per level.
 
 Pure domain: the `Workflows` aggregate (the ``approvals`` stream: workflows and delegations),
-the `ApprovalRound` of one document (``approval:<type>:<document>``), and `approval_right`,
-which says on whose right an actor approves a level or raises `AccessDenied` naming the rule.
-The document's own area keeps its rules: the last level applies the area's own approval action
-(``approve_purchase_order``, ``approve_sales_credit``) in the same save.
+the `ApprovalRound` of one document (``approval:<type>:<document>``), `approval_right`, which
+says on whose right an actor approves a level or raises `AccessDenied` naming the rule, and
+`workflow_of`, the one answer to "which workflow does this document type follow": the one the
+company defined, else its area's default (procurement's threshold and "another actor"; sales'
+credit approvers), registered by the area with `@default_workflow`. The areas decide nothing
+about approval themselves: their approval actions only record the document's new state.
 """
 
 from __future__ import annotations
@@ -28,13 +30,17 @@ from erp_core.access.events import (
 )
 from erp_core.kernel.aggregate import Aggregate
 from erp_core.kernel.commands import Action
-from erp_core.kernel.errors import AccessDenied
+from erp_core.kernel.errors import AccessDenied, ValidationError
 from erp_core.kernel.events import DomainEvent
+from erp_core.kernel.unit_of_work import UnitOfWork
 
 WORKFLOW_STREAM = "approvals"
 
 
-Amount = Callable[[Mapping[str, Any]], Decimal | None]
+# How much a held action is for, from its fields (and, for a value only its area can compute,
+# such as a stock count's adjustments, from the books through the unit of work); None: not
+# known before it runs.
+Amount = Callable[[Mapping[str, Any], UnitOfWork], Decimal | None]
 
 
 @dataclass(frozen=True)
@@ -44,33 +50,63 @@ class DocumentType:
     cancel: str  # the area's cancellation, applied by a rejection with outcome "cancel"
     finished: frozenset[str]  # events after which the document no longer waits
     # For the document types whose area posts at once (no draft an approval could hold): the
-    # action held for approval (`submit_for_approval`) and how much it is for (None: not
-    # known before it runs; then only levels starting above 0 apply).
+    # action held for approval (`submit_for_approval`) and how much it is for, from its fields
+    # (an area may register a better rule with `@held_amount`; None: not known, then only
+    # levels starting at 0 apply).
     held: str = ""
     amount: Amount | None = None
+    noun: str = ""  # what an approver approves, in messages ("credit")
 
 
 def _sum(values: Iterable[Any]) -> Decimal:
     return sum((Decimal(str(v)) for v in values if v is not None), Decimal(0))
 
 
-def _voucher_total(fields: Mapping[str, Any]) -> Decimal:
+def _voucher_total(fields: Mapping[str, Any], _uow: UnitOfWork) -> Decimal:
     """A journal voucher's total: the sum of its debits as entered."""
     return _sum(line.get("debit") for line in fields.get("lines", ()))
 
 
-def _invoice_total(fields: Mapping[str, Any]) -> Decimal:
-    """A supplier invoice's printed total when given, else its net lines."""
+def _invoice_total(fields: Mapping[str, Any], _uow: UnitOfWork) -> Decimal:
+    """A supplier invoice's printed total when given, else its net lines: order lines
+    (quantity x price) and account lines (a service, an asset: their amounts)."""
     if fields.get("total") is not None:
         return Decimal(str(fields["total"]))
-    return _sum(
+    ordered = _sum(
         Decimal(str(line["quantity"])) * Decimal(str(line["price"]))
         for line in fields.get("lines", ())
     )
+    return ordered + _sum(line.get("amount") for line in fields.get("account_lines", ()))
 
 
-def _unknown(_fields: Mapping[str, Any]) -> Decimal | None:
+def _unknown(_fields: Mapping[str, Any], _uow: UnitOfWork) -> Decimal | None:
     return None
+
+
+def _payment_amount(fields: Mapping[str, Any], _uow: UnitOfWork) -> Decimal:
+    return Decimal(str(fields["amount"]))
+
+
+# A held action's amount that only its area can compute (registered by the area with
+# `@held_amount`), else the document type's own rule.
+HELD_AMOUNTS: dict[str, Amount] = {}
+
+
+def held_amount(document_type: str) -> Callable[[Amount], Amount]:
+    """Register the decorated function as the amount of `document_type`'s held actions (the
+    inventory area values a stock count's adjustments)."""
+
+    def register(fn: Amount) -> Amount:
+        HELD_AMOUNTS[document_type] = fn
+        return fn
+
+    return register
+
+
+def amount_of(document_type: str, fields: Mapping[str, Any], uow: UnitOfWork) -> Decimal | None:
+    """How much the held action with `fields` is for (None: not known before it runs)."""
+    amount = HELD_AMOUNTS.get(document_type) or DOCUMENT_TYPES[document_type].amount
+    return None if amount is None else amount(fields, uow)
 
 
 _HELD_DONE = frozenset({"SubmittedActionApplied", "SubmittedActionCancelled"})
@@ -99,10 +135,11 @@ DOCUMENT_TYPES: Mapping[str, DocumentType] = {
                 "SalesOrderConfirmed",
             }
         ),
+        noun="credit",
     ),
     "journal_voucher": _held("post_voucher", _voucher_total),
     "supplier_invoice": _held("post_supplier_invoice", _invoice_total),
-    "payment": _held("pay_supplier", lambda f: Decimal(str(f["amount"]))),
+    "payment": _held("pay_supplier", _payment_amount),
     "payroll_run": _held("run_payroll", _unknown),
     "asset_disposal": _held("dispose_asset", _unknown),
     "stock_count": _held("count_stock", _unknown),
@@ -203,6 +240,83 @@ class Workflows(Aggregate):
         return sorted({d.delegator for d in self.delegations if d.covers(delegate, day)})
 
 
+@dataclass(frozen=True)
+class Workflow:
+    """The approval workflow a document type follows: the levels (who approves, above which
+    total, in which order, with or without the creator) and the area's condition for entering
+    it. `defined`: the company's own (`define_approval_workflow`; approved level by level with
+    `approve_document`); else its area's default (one level, approved with the area's own
+    action: ``approve_purchase_order``, ``approve_sales_credit``).
+
+    A default level names no role (``role=""``): anyone may approve it whom access control
+    lets apply the area's action (everyone while it is off), limited to `approvers` when the
+    area names them (sales' credit approvers)."""
+
+    document_type: str
+    levels: tuple[ApprovalLevel, ...]
+    defined: bool = True
+    approvers: tuple[str, ...] | None = None  # a default level's named approvers (None: any)
+    enters_above: Decimal | None = None  # documents above it always wait (procurement's)
+
+    def needs_approval(self, total: Decimal, cost_centres: Iterable[str] = ()) -> bool:
+        """Whether a new document of `total` waits for approval: above the area's threshold,
+        or when a level applies to it."""
+        if self.enters_above is not None and total > self.enters_above:
+            return True
+        return bool(required_levels(self.levels, total, cost_centres, held=True))
+
+
+DefaultWorkflow = Callable[[UnitOfWork], Workflow]
+# The areas' default workflows (the behaviour before a company defines its own), by document
+# type: registered by the area with `@default_workflow`, built from its settings.
+DEFAULT_WORKFLOWS: dict[str, DefaultWorkflow] = {}
+
+
+def default_workflow(document_type: str) -> Callable[[DefaultWorkflow], DefaultWorkflow]:
+    """Register the decorated function as `document_type`'s default workflow."""
+
+    def register(fn: DefaultWorkflow) -> DefaultWorkflow:
+        DEFAULT_WORKFLOWS[document_type] = fn
+        return fn
+
+    return register
+
+
+def workflow_of(uow: UnitOfWork, document_type: str) -> Workflow | None:
+    """The workflow `document_type` follows now: the company's, else its area's default
+    (None: neither; the action posts at once)."""
+    workflows = uow.loader.load(Workflows, WORKFLOW_STREAM, refreshed=True)
+    levels = workflows.levels.get(document_type)
+    default = DEFAULT_WORKFLOWS.get(document_type)
+    base = default(uow) if default is not None else None
+    if levels:
+        entry = base.enters_above if base is not None else None
+        return Workflow(document_type, levels, defined=True, enters_above=entry)
+    return base
+
+
+def check_default_approver(
+    workflow: Workflow, actor: str, *, creator: str | None, document: str, total: Decimal
+) -> None:
+    """Whether `actor` may approve `document` in its area's default workflow (its one level,
+    with the area's own action); raises `ValidationError` on the ``actor`` field as the areas
+    always did (the names are typed ones while access control is off)."""
+    level = required_levels(workflow.levels, total)[0]
+    approvers = workflow.approvers
+    if approvers is not None and actor not in approvers:
+        noun = DOCUMENT_TYPES[workflow.document_type].noun or workflow.document_type
+        raise ValidationError(
+            "actor",
+            f"{actor} may not approve {noun} ({noun} approvers: "
+            f"{', '.join(approvers) or 'none configured'})",
+        )
+    if actor == creator and not level.self_approval:
+        raise ValidationError(
+            "actor",
+            f"{actor} created {document} and cannot approve it: approval needs a different actor",
+        )
+
+
 class ApprovalRound(Aggregate):
     """A document's approvals in its current round (a rejection back to draft starts anew)."""
 
@@ -251,6 +365,14 @@ class DocumentHistory(Aggregate):
         if self.first is None:
             self.first = event
         self.names.add(type(event).__name__)
+
+
+def document_total(first: DomainEvent) -> Decimal:
+    """A document's total for its workflow's thresholds, from its first event: in the base
+    currency (the thresholds' currency) when it is a foreign document."""
+    base = getattr(first, "base_total", None)
+    total = base if base is not None else getattr(first, "total", None)
+    return Decimal(0) if total is None else Decimal(total)
 
 
 def _holds(access: Access, user: str, role: str) -> bool:
@@ -313,14 +435,15 @@ def approval_right(
     raise AccessDenied(f"{actor} may not approve: " + "; ".join(dict.fromkeys(reasons)))
 
 
-def held_needs_approval(workflows: Workflows, document_type: str, action: Action) -> bool:
+def held_needs_approval(
+    workflows: Workflows, document_type: str, action: Action, uow: UnitOfWork
+) -> bool:
     """Whether some level of the type's workflow applies to the action (else it goes ahead)."""
     levels = workflows.levels.get(document_type)
     if not levels:
         return False
-    kind = DOCUMENT_TYPES[document_type]
     fields = action.model_dump(mode="python")
     if fields.get("dry_run"):
         return False  # a preview stores nothing
-    amount = kind.amount(fields) if kind.amount is not None else None
+    amount = amount_of(document_type, fields, uow)
     return bool(required_levels(levels, amount, cost_centres_of(fields), held=True))

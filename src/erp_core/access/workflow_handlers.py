@@ -34,8 +34,10 @@ from erp_core.access.workflow import (
     ApprovalRound,
     DocumentHistory,
     Workflows,
+    amount_of,
     approval_right,
     cost_centres_of,
+    document_total,
     held_needs_approval,
     required_levels,
     stream_of,
@@ -159,8 +161,9 @@ class _Pending:
         self.first = first
         self.creator = first.actor
         self.created_at = first.recorded_at
-        total = getattr(first, "total", 0)
-        self.total: Decimal | None = None if total is None else Decimal(total)
+        self.total: Decimal | None = (
+            first.total if isinstance(first, ActionSubmittedForApproval) else document_total(first)
+        )
         centres = getattr(first, "cost_centres", ())
         self.round = ctx.uow.get(ApprovalRound, stream_of(document_type, document))
         self.required = required_levels(levels, self.total, centres, held=bool(kind.held))
@@ -313,15 +316,14 @@ def submit_for_approval(cmd: SubmitForApproval, ctx: Context) -> list[str]:
             "document_type",
             f"no approval workflow is defined for {cmd.document_type}: apply the action itself",
         )
-    if not held_needs_approval(workflows, cmd.document_type, action):
+    if not held_needs_approval(workflows, cmd.document_type, action, ctx.uow):
         raise ValidationError(
             "held",
             f"no level of the {cmd.document_type} workflow applies to this action (its amount "
             "and cost centres): apply it directly",
         )
-    kind = DOCUMENT_TYPES[cmd.document_type]
     fields = action.model_dump(mode="python")
-    amount = kind.amount(fields) if kind.amount is not None else None
+    amount = amount_of(cmd.document_type, fields, ctx.uow)
     number = next_number(ctx, "REQ", _date_of(fields, ctx))
     held = ctx.uow.get(HeldAction, f"req:{number}")
     held.trigger(

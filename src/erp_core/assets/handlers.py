@@ -8,8 +8,11 @@ only then records the events and posts the vouchers.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
+from erp_core.access.workflow import held_amount
 from erp_core.assets.book import (
     REGISTER_STREAM,
     SETTINGS_STREAM,
@@ -120,6 +123,14 @@ def _load(uow: UnitOfWork, number: str, field: str = "asset") -> FixedAsset:
     asset = uow.get(FixedAsset, asset_stream(number))
     asset.info(field)
     return asset
+
+
+@held_amount("asset_disposal")
+def disposal_amount(fields: Mapping[str, Any], uow: UnitOfWork) -> Decimal:
+    """What an asset disposal's approval thresholds compare: the cost of the asset leaving the
+    register (its gross carrying amount), or the proceeds when they are more."""
+    asset = _load(uow, str(fields["asset"]))
+    return max(asset.cost, Decimal(str(fields.get("proceeds") or 0)))
 
 
 def _dims(asset: FixedAsset) -> dict[str, str]:

@@ -7,8 +7,12 @@ movements, their cost adjustments, and the journal vouchers (perpetual inventory
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
+from erp_core.access.workflow import held_amount
 from erp_core.inventory.bins import (
     Item,
     Warehouse,
@@ -36,6 +40,7 @@ from erp_core.kernel.context import Context
 from erp_core.kernel.errors import ValidationError
 from erp_core.kernel.money import ZERO
 from erp_core.kernel.registry import handles
+from erp_core.kernel.unit_of_work import UnitOfWork
 from erp_core.ledger.events import PostedLine
 from erp_core.ledger.posting import (
     chart_of,
@@ -259,9 +264,21 @@ def transfer_stock(cmd: TransferStock, ctx: Context) -> list[str]:
     )
 
 
-@handles(CountStock)
-def count_stock(cmd: CountStock, ctx: Context) -> list[str]:
-    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+@dataclass
+class CountPlan:
+    """A count sheet valued on planned copies of the bins: nothing is recorded yet."""
+
+    planner: StockPlanner
+    document: str
+    sheet: list[tuple[str, str | None, Decimal, Decimal]] = field(default_factory=list)
+    counts: dict[tuple[str, int], tuple[Decimal, Decimal]] = field(default_factory=dict)
+    lines: list[PostedLine] = field(default_factory=list)
+    adjusted: Decimal = ZERO  # the value of the differences, gains and losses alike
+
+
+def plan_count(uow: UnitOfWork, cmd: CountStock) -> CountPlan:
+    """Check a count and value its differences (gains at the bin's unit cost, losses at the
+    cost the valuation method takes out), on copies of the bins."""
     base = company_of(uow).base_currency
     chart = chart_of(uow)
     check_period(uow, cmd.date)
@@ -270,10 +287,8 @@ def count_stock(cmd: CountStock, ctx: Context) -> list[str]:
     adjustment = settings(uow).adjustment_account
     chart.check_postable(adjustment, base, "adjustment_account")
     planner = StockPlanner(uow, base)
-    document = placeholder(uow, "SC", cmd.date)
-    sheet: list[tuple[str, str | None, Decimal, Decimal]] = []
-    counts: dict[tuple[str, int], tuple[Decimal, Decimal]] = {}
-    lines: list[PostedLine] = []
+    counted = CountPlan(planner, placeholder(uow, "SC", cmd.date))
+    document = counted.document
     seen: set[tuple[str, str | None]] = set()
     for i, line in enumerate(cmd.lines, start=1):
         where = f"lines[{i - 1}]"
@@ -289,11 +304,11 @@ def count_stock(cmd: CountStock, ctx: Context) -> list[str]:
 
         fold(as_of, [m for m in plan.history if m.date <= cmd.date], item.code, cmd.warehouse)
         book = as_of.available(line.batch)
-        sheet.append((item.code, line.batch, line.counted, book))
+        counted.sheet.append((item.code, line.batch, line.counted, book))
         difference = line.counted - book
         if difference == 0:
             continue
-        counts[(document, i)] = (line.counted, book)
+        counted.counts[(document, i)] = (line.counted, book)
         memo = f"count {item.code}: counted {line.counted:f}, book {book:f}"
         if difference > 0:
             value = round_money(difference * as_of.unit_cost(), base)
@@ -322,8 +337,25 @@ def count_stock(cmd: CountStock, ctx: Context) -> list[str]:
                 counter_account=adjustment,
             )
             value = moved.value
-        lines.append(gl(inventory, value, base, memo))
-        lines.append(gl(adjustment, -value, base, memo))
+        counted.lines.append(gl(inventory, value, base, memo))
+        counted.lines.append(gl(adjustment, -value, base, memo))
+        counted.adjusted += abs(value)
+    return counted
+
+
+@held_amount("stock_count")
+def count_adjustment_value(fields: Mapping[str, Any], uow: UnitOfWork) -> Decimal:
+    """What a stock count's approval thresholds compare: the value of its differences,
+    gains and losses added up (a count that finds 900.00 too much of one item and 900.00 too
+    little of another adjusts 1,800.00), valued as the count would post them now."""
+    return plan_count(uow, CountStock.model_validate(dict(fields))).adjusted
+
+
+@handles(CountStock)
+def count_stock(cmd: CountStock, ctx: Context) -> list[str]:
+    uow, actor, now = ctx.uow, ctx.actor, ctx.now
+    counted = plan_count(uow, cmd)
+    planner, document, sheet = counted.planner, counted.document, counted.sheet
     # the count sheet is a document of its own, whether or not anything differed
     number = next_number(ctx, "SC", cmd.date)
     assert number == document
@@ -347,9 +379,9 @@ def count_stock(cmd: CountStock, ctx: Context) -> list[str]:
         kind="stock_count",
         date=cmd.date,
         memo=f"Stock count {cmd.warehouse}",
-        lines=lines,
+        lines=counted.lines,
         actor=actor,
         now=now,
         document=document,
-        counts=counts,
+        counts=counted.counts,
     )

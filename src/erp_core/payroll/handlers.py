@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
+from erp_core.access.workflow import held_amount
 from erp_core.hr.employees import (
     NUMBERS_STREAM,
     PAY_GROUPS_STREAM,
@@ -427,6 +430,17 @@ def run_journal(uow: UnitOfWork, computed: list[Computed], base: str) -> list[Po
         memo = f"net salary {party}" if party else component or None
         out.append(gl(account, amount, base, memo, dims, party or None))
     return out
+
+
+@held_amount("payroll_run")
+def run_cost(fields: Mapping[str, Any], uow: UnitOfWork) -> Decimal:
+    """What a payroll run's approval thresholds compare: what the run costs, the debits of
+    its accrual voucher (gross pay and employer contributions), computed as the run would."""
+    cmd = RunPayroll.model_validate(dict(fields))
+    base = _check_two_places(uow)
+    group = uow.get(PayGroups, PAY_GROUPS_STREAM).check(cmd.pay_group)
+    lines = run_journal(uow, compute_run(uow, cmd.month, group), base)
+    return sum((line.base for line in lines if line.base > 0), ZERO)
 
 
 def _slip_event(

@@ -7,6 +7,8 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+from erp_core.access.events import ApprovalLevel
+from erp_core.access.workflow import Workflow, default_workflow, workflow_of
 from erp_core.currency.exchange import (
     foreign_line,
     to_base,
@@ -220,7 +222,7 @@ def _new_order(
     registered = uow.get(Supplier, supplier_stream(supplier)).info("supplier")
     if expected < date:
         raise ValidationError("expected_delivery", "is before the order date")
-    threshold = settings(uow).approval_threshold
+    workflow = workflow_of(uow, "purchase_order")
     base = company_of(uow).base_currency
     currency = registered.currency
     foreign: dict[str, object] = {}
@@ -250,7 +252,7 @@ def _new_order(
             plan=plan,
             lines=tuple(lines),
             total=total,
-            needs_approval=base_total > threshold,
+            needs_approval=workflow is not None and workflow.needs_approval(base_total),
             **foreign,
         )
     )
@@ -363,14 +365,20 @@ def approve_purchase_order(cmd: ApprovePurchaseOrder, ctx: Context) -> list[str]
         raise ValidationError(
             "document", f"{cmd.document} is {order.status}, not waiting for approval"
         )
-    if order.info().actor == actor:
-        raise ValidationError(
-            "actor",
-            f"{actor} created {cmd.document} and cannot approve it: "
-            "approval needs a different actor",
-        )
+    # who may approve is the purchase-order workflow's decision, checked before this runs
+    # (`purchase_approval` below by default; a defined workflow's last level applies this)
     order.trigger(PurchaseOrderApproved(actor=actor, recorded_at=now))
     return []
+
+
+@default_workflow("purchase_order")
+def purchase_approval(uow: UnitOfWork) -> Workflow:
+    """The purchase-order workflow until the company defines its own: an order whose total
+    (in the base currency) is above the approval threshold waits for one approval, by anyone
+    but its creator."""
+    threshold = settings(uow).approval_threshold
+    level = ApprovalLevel(above=threshold, role="")
+    return Workflow("purchase_order", (level,), defined=False, enters_above=threshold)
 
 
 @handles(CancelPurchaseOrder)

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from erp_core.access.events import ApprovalLevel
+from erp_core.access.workflow import Workflow, default_workflow
 from erp_core.currency.exchange import (
     check_not_before_kept,
     foreign_line,
@@ -264,19 +266,23 @@ def create_sales_order(cmd: CreateSalesOrder, ctx: Context) -> list[str]:
 
 @handles(ApproveSalesCredit)
 def approve_sales_credit(cmd: ApproveSalesCredit, ctx: Context) -> list[str]:
-    uow, actor = ctx.uow, ctx.actor
-    order = _order(uow, cmd.document)
-    approvers = sales_settings(uow).credit_approvers
-    if actor not in approvers:
-        raise ValidationError(
-            "actor",
-            f"{actor} may not approve credit (credit approvers: "
-            f"{', '.join(approvers) or 'none configured'})",
-        )
+    order = _order(ctx.uow, cmd.document)
     if order.status != "draft":
         raise ValidationError("document", f"{cmd.document} is already {order.status}")
+    # who may approve is the sales-credit workflow's decision, checked before this runs
+    # (`credit_approval` below by default; a defined workflow's last level applies this)
     order.trigger(ctx.event(SalesOrderCreditApproved, reason=cmd.reason))
     return []
+
+
+@default_workflow("sales_credit")
+def credit_approval(uow: UnitOfWork) -> Workflow:
+    """The sales-credit workflow until the company defines its own: an order over its
+    customer's credit limit needs one approval by a credit approver named in the sales
+    settings (who may have taken the order themselves)."""
+    level = ApprovalLevel(above=ZERO, role="", self_approval=True)
+    approvers = sales_settings(uow).credit_approvers
+    return Workflow("sales_credit", (level,), defined=False, approvers=approvers)
 
 
 @handles(ConfirmSalesOrder)
