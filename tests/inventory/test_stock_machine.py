@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+import pytest
 from conftest import make_clock
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -33,6 +34,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from erp_core import Erp
 from erp_core.inventory.valuation import InsufficientStock
+from erp_core.kernel.errors import ValidationError
 
 YEAR_START = dt.date(2026, 1, 1)
 YEAR_END = dt.date(2026, 12, 31)
@@ -316,20 +318,30 @@ class StockMachine(RuleBasedStateMachine):
         self.erp.receive_purchase_order(document=order, date=date, lines=[line])
         self.moves[key].append(Move(date, self.next_seq(), quantity, cents(quantity * price)))
         self.references += 1
-        self.erp.post_supplier_invoice(
-            supplier="SUP",
-            supplier_reference=f"INV-{self.references}",
-            date=date,
-            lines=[
+        invoice_price = max(price + variance, ZERO)
+        invoice = {
+            "supplier": "SUP",
+            "supplier_reference": f"INV-{self.references}",
+            "date": date,
+            "lines": [
                 {
                     "order": order,
                     "line": 1,
                     "quantity": quantity,
-                    "price": max(price + variance, ZERO),
+                    "price": invoice_price,
                     "tax_rate": tax,
                 }
             ],
-        )
+        }
+        if cents(quantity * invoice_price) == ZERO:
+            # An invoice must come to more than 0.00 (a quarter unit at 0.01 rounds to 0.00):
+            # refused, and nothing stored; the receipt stays uninvoiced.
+            before = self.erp.store.last_position()
+            with pytest.raises(ValidationError, match="comes to 0.00"):
+                self.erp.post_supplier_invoice(**invoice)
+            assert self.erp.store.last_position() == before
+            return
+        self.erp.post_supplier_invoice(**invoice)
 
     # -- invariants ------------------------------------------------------------------------
     @invariant()
