@@ -360,3 +360,70 @@ def test_recost_is_refused_on_an_open_order(erp: Erp) -> None:
     with pytest.raises(ErpError, match="unknown work order"):
         erp.recost_work_order(work_order="WO-2026-000099", date="2026-03-20")
     assert erp.store.last_position() == head
+
+
+def chairs_at_standard(erp: Erp) -> None:
+    """Five chairs at standard (41.80 each: 209.00); actual 64.00 + 100.00 + 1.5 h x (32.00 +
+    8.00) = 224.00, so 15.00 stays in WIP until the close splits it into variances."""
+    from test_production_standard import standard_chairs
+
+    standard_chairs(erp)
+    erp.create_work_order(date="2026-03-05", item="CHAIR", quantity="5", warehouse="MAIN")
+    erp.release_work_order(work_order=WO, date="2026-03-05")
+    erp.issue_to_work_order(
+        work_order=WO,
+        date="2026-03-06",
+        lines=[
+            {"item": "LEG", "warehouse": "MAIN", "quantity": "20"},
+            {"item": "SEAT", "warehouse": "MAIN", "quantity": "5"},
+        ],
+    )
+    erp.report_progress(work_order=WO, date="2026-03-07", work_centre="ASSY", hours="1.5")
+    erp.complete_work_order(work_order=WO, date="2026-03-08", quantity="5")
+    assert balance(erp, "1350") == D("15.00")
+
+
+def test_a_completed_order_at_standard_keeps_the_recosting_for_its_close(erp: Erp) -> None:
+    chairs_at_standard(erp)
+    cheap_legs_back_dated(erp)  # the legs cost 50.00, not 64.00
+    # the chairs stay at standard (209.00); the order holds 15.00 - 14.00 = 1.00 until closed
+    assert sum((r.value for r in erp.stock_ledger("CHAIR")), D(0)) == D("209.00")
+    assert balance(erp, "1350") == D("1.00")
+    (row,) = erp.query(work_orders)
+    assert (row.status, row.wip, row.received) == ("completed", D("1.00"), D("209.00"))
+    all_checks_ok(erp)
+    erp.close_work_order(work_order=WO, date="2026-03-09")
+    # price: legs 50.00 - 20 x 3.20 = -14.00, seats 100.00 - 5 x 19.00 = 5.00;
+    # efficiency: (1.5 - 1.25) h x 32.00 = 8.00 labour, x 8.00 = 2.00 overhead
+    assert {code: balance(erp, code) for code in ("5510", "5520", "5540", "5560")} == {
+        "5510": D("-9.00"),
+        "5520": D("0.00"),
+        "5540": D("8.00"),
+        "5560": D("2.00"),
+    }
+    assert balance(erp, "1350") == D("0.00")
+    all_checks_ok(erp)
+
+
+def test_a_closed_order_at_standard_is_closed_again_to_its_price_variance(erp: Erp) -> None:
+    chairs_at_standard(erp)
+    erp.close_work_order(work_order=WO, date="2026-03-09")
+    assert balance(erp, "5510") == D("5.00")  # seats 100.00 - 95.00; legs 64.00 = 20 x 3.20
+    cheap_legs_back_dated(erp)
+    # closed again by itself on its close date: the legs' price variance -14.00
+    assert balance(erp, "5510") == D("-9.00")
+    assert (balance(erp, "5540"), balance(erp, "5560")) == (D("8.00"), D("2.00"))
+    assert balance(erp, "1350") == D("0.00")
+    assert sum((r.value for r in erp.stock_ledger("CHAIR")), D(0)) == D("209.00")
+    (voucher,) = {
+        x.document
+        for x in erp.general_ledger()
+        if x.document.startswith("WV-") and x.document != "WV-2026-000001"
+    }
+    assert {str(x.date) for x in erp.general_ledger() if x.document == voucher} == {"2026-03-09"}
+    (row,) = erp.query(work_orders)
+    assert (row.status, row.wip) == ("closed", D("0.00"))
+    all_checks_ok(erp)
+    live = dump(erp)
+    erp.rebuild()
+    assert dump(erp) == live
