@@ -19,6 +19,7 @@ from sqlalchemy import (
     Column,
     Connection,
     Date,
+    Index,
     Integer,
     String,
     Table,
@@ -81,6 +82,8 @@ production_wo_lines = Table(
     Column("value_minor", BigInteger, nullable=False),
     Column("wip_minor", BigInteger, nullable=False),
     Column("reason", String(400)),
+    # a back-dated re-costing finds the issue it changed by voucher and line
+    Index("ix_production_wo_lines_voucher", "voucher", "voucher_line"),
 )
 
 production_plans = Table(
