@@ -19,6 +19,7 @@ from sqlalchemy import (
     Column,
     Connection,
     Date,
+    Index,
     Integer,
     String,
     Table,
@@ -81,6 +82,8 @@ production_wo_lines = Table(
     Column("value_minor", BigInteger, nullable=False),
     Column("wip_minor", BigInteger, nullable=False),
     Column("reason", String(400)),
+    # a back-dated re-costing finds the issue it changed by voucher and line
+    Index("ix_production_wo_lines_voucher", "voucher", "voucher_line"),
 )
 
 production_plans = Table(
@@ -902,8 +905,9 @@ def value_check(conn: Connection) -> list[CheckResult]:
     """Value in = value out for every work order: materials - returns + re-costings + labour +
     overhead = finished goods + by-products + scrap + variances + WIP, the WIP equal to the sum
     of the order's dated lines, and no WIP left on a closed order or on a completed order at
-    actual cost (whose last receipt took all of it: WIP there is a re-costing not yet carried
-    into the finished goods, see recost_work_order)."""
+    actual cost (whose last receipt took all of it: WIP there is a late return, or a re-costing
+    stored before back-dating flowed on by itself, not yet carried into the finished goods, see
+    recost_work_order)."""
     base = _base(conn)
     w, t = production_work_orders, production_wo_lines
     by_lines = dict(
@@ -940,7 +944,7 @@ def value_check(conn: Connection) -> list[CheckResult]:
         if r["status"] == "completed" and doc not in standard and wip != 0:
             problems.append(
                 f"{doc}: completed at actual cost with {from_minor(wip, base)} left in WIP "
-                "(a back-dated re-costing: apply recost_work_order)"
+                "(material returned after its final receipt: apply recost_work_order)"
             )
     if count == 0:  # no production: nothing to report (as wip_check)
         return []

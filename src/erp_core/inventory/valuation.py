@@ -127,7 +127,8 @@ class Pool:
         if self.method == "fifo":
             remaining = quantity
             total = ZERO
-            for layer in self.layers:
+            emptied: list[int] = []  # the layers this take used up
+            for i, layer in enumerate(self.layers):
                 if remaining == 0:
                     break
                 if batch is not None and layer.batch != batch:
@@ -143,7 +144,14 @@ class Pool:
                 remaining -= use
                 total += part
                 taken.append((use, part, layer.batch))
-            self.layers = [x for x in self.layers if x.quantity != 0]
+                if layer.quantity == 0:
+                    emptied.append(i)
+            # No layer is ever empty between takes, so the used-up ones are the only zeros:
+            # without a batch they are the oldest (a prefix, sliced off at C speed).
+            if emptied == list(range(len(emptied))):
+                del self.layers[: len(emptied)]
+            elif emptied:
+                self.layers = [x for x in self.layers if x.quantity != 0]
             value_out = total
         else:
             value_out = (

@@ -7,6 +7,7 @@ replay gives exactly what was posted.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
 
@@ -227,6 +228,7 @@ class WorkOrder(Aggregate):
         self.planned: WorkOrderPlanned | None = None
         # finished-goods receipts: (voucher, line, warehouse) -> (quantity, value so far)
         self.receipts: dict[tuple[str, int, str], tuple[Decimal, Decimal]] = {}
+        self.closed_on: dt.date | None = None  # the date of its (latest) close
 
     # -- folding ---------------------------------------------------------------------------
     def _on_created(self, e: WorkOrderCreated) -> None:
@@ -359,6 +361,7 @@ class WorkOrder(Aggregate):
         self.costing = self.recosted(e.lines)
 
     def _on_closed(self, e: WorkOrderClosed) -> None:
+        self.closed_on = e.date
         state = self._state()
         self.costing = replace(
             state,

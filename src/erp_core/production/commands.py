@@ -244,8 +244,9 @@ class ChangeWorkCentreRates(Action):
 
 
 class RecostWorkOrder(Action):
-    """Carry back-dated re-costings of a completed or closed order's issues on into its
-    finished goods (and, through inventory, cost of goods sold) or, at standard, variances."""
+    """Carry what a completed or closed order still holds in WIP (a return after its final
+    receipt; back-dated re-costings carry on by themselves) on into its finished goods (and,
+    through inventory, cost of goods sold) or, at standard, variances."""
 
     action: Literal["recost_work_order"] = "recost_work_order"
     work_order: Doc

@@ -465,7 +465,7 @@ def pending_recostings(ctx: Context, wo: WorkOrder) -> tuple[IssueRecosted, ...]
                             line=line,
                             item=item,
                             delta=delta,
-                            adjustment=_adjustment_of(ctx, voucher, line),
+                            adjustment=_adjustment_of(ctx, stock, voucher, line),
                         )
                     )
                 break
@@ -481,9 +481,14 @@ def record_recostings(
         )
 
 
-def _adjustment_of(ctx: Context, voucher: str, line: int) -> str:
+def _adjustment_of(ctx: Context, stock: StockBin, voucher: str, line: int) -> str:
+    """Inventory's CA- voucher that last re-costed the issue line: one this save records (a
+    back-dated movement of the same action) or else the newest stored."""
     from erp_core.inventory.events import StockCostAdjusted
 
+    for _, e in reversed(stock.pending):
+        if isinstance(e, StockCostAdjusted) and (e.document, e.line) == (voucher, line):
+            return e.adjustment_document
     found = [
         e.adjustment_document
         for e in ctx.stored(StockCostAdjusted)
@@ -866,5 +871,7 @@ def cancel_work_order(cmd: CancelWorkOrder, ctx: Context) -> list[str]:
 
 
 # the production plan's handlers use create_work_order above; importing them registers them
+# back-dated re-costings of issues carried on after every action (RM -> WIP -> FG -> COGS)
+from erp_core.production import carry as _carry  # noqa: E402,F401
 from erp_core.production import plan_handlers as _plan_handlers  # noqa: E402,F401
 from erp_core.production import standard_handlers as _standard_handlers  # noqa: E402,F401

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from erp_core.inventory.stock import StockPlanner, finish, item_of
+from erp_core.inventory.stock import item_of
 from erp_core.kernel.context import Context
 from erp_core.kernel.errors import ValidationError
-from erp_core.kernel.money import MINOR_UNITS
 from erp_core.kernel.registry import handles
 from erp_core.ledger.posting import chart_of, check_period, company_of, next_number
 from erp_core.procurement.documents import PurchasePlan
@@ -36,9 +35,7 @@ from erp_core.production.commands import (
     SetStandardCost,
 )
 from erp_core.production.events import (
-    FinishedGoodsRecosted,
     PlannedPurchasesCreated,
-    ReceiptRecosted,
     StandardCentreLine,
     StandardCostingConfigured,
     StandardCostSet,
@@ -50,7 +47,6 @@ from erp_core.production.handlers import (
     close_work_order,
     core_rules,
     pending_recostings,
-    record_recostings,
     settings_of,
     work_order_of,
 )
@@ -192,9 +188,8 @@ def change_work_centre_rates(cmd: ChangeWorkCentreRates, ctx: Context) -> list[s
 @handles(RecostWorkOrder)
 def recost_work_order(cmd: RecostWorkOrder, ctx: Context) -> list[str]:
     uow = ctx.uow
-    base = company_of(uow).base_currency
+    company_of(uow)
     wo = work_order_of(uow, cmd.work_order)
-    info = wo.info()
     if wo.status not in ("completed", "closed"):
         wo.check_status(
             ("completed", "closed"),
@@ -225,54 +220,13 @@ def recost_work_order(cmd: RecostWorkOrder, ctx: Context) -> list[str]:
             "standard and the re-costing goes to the variances when it is closed",
         )
     check_period(uow, cmd.date)
-    receipts = [(k, v) for k, v in wo.receipts.items() if v[0] > 0]
-    if not receipts:
+    if not any(q > 0 for q, _ in wo.receipts.values()):
         raise ValidationError(
             "work_order", f"work order {cmd.work_order} received no finished goods to re-cost"
         )
-    total = state.wip
-    quantity = sum((q for _, (q, _) in receipts), ZERO)
-    places = MINOR_UNITS[base]
-    quantum = Decimal(1).scaleb(-places)
-    planner = StockPlanner(uow, base)
-    item = item_of(uow, info.item, "item")
-    lines: list[ReceiptRecosted] = []
-    given = ZERO
-    for n, ((voucher, line, warehouse), (qty, _)) in enumerate(receipts, start=1):
-        last = n == len(receipts)
-        delta = total - given if last else (total * qty / quantity).quantize(quantum)
-        given += delta
-        if delta == 0:
-            continue
-        planner.plan_for(item, warehouse).revalue(voucher, line, delta)
-        lines.append(
-            ReceiptRecosted(
-                voucher=voucher, line=line, item=info.item, warehouse=warehouse, delta=delta
-            )
-        )
-    documents = finish(
-        uow,
-        planner,
-        series="CA",
-        kind="cost_adjustment",
-        date=cmd.date,
-        memo=None,
-        lines=[],
-        actor=ctx.actor,
-        now=ctx.now,
-        document=cmd.work_order,
-    )
-    record_recostings(ctx, wo, cmd.date, recostings)
-    wo.trigger(
-        ctx.event(
-            FinishedGoodsRecosted,
-            document=cmd.work_order,
-            date=cmd.date,
-            lines=tuple(lines),
-            adjustments=tuple(documents[1:]),
-        )
-    )
-    return documents[1:]
+    from erp_core.production.carry import carry_into_finished_goods
+
+    return carry_into_finished_goods(ctx, wo, cmd.date, recostings)
 
 
 @handles(CreatePurchasePlanFromProductionPlan)
