@@ -67,6 +67,15 @@ class RecordPersonalData(Action):
     bank_account: Text | None = None
 
 
+class ErasePersonalData(Action):
+    """Meet an erasure request: destroy the employee's personal data key (crypto-shredding).
+    Pay, payslips and vouchers are untouched; birth date, id and bank account read [erased]."""
+
+    action: Literal["erase_personal_data"] = "erase_personal_data"
+    employee: Code
+    reason: Reason
+
+
 class RecordLeave(Action):
     """Leave from `date_from` to `date_to` paid at `paid_fraction` (0 = unpaid, 1 = paid,
     0.5 = half paid); rest days and holidays inside the range are not counted by payroll."""
