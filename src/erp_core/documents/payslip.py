@@ -114,7 +114,7 @@ def build_payslip(view: LogView, number: str) -> Document:
         emp.version = version  # the record's changes are ordered by recording order
         if isinstance(r.event, PersonalDataRecorded):
             personal.update(_readable(view, r.event))
-    month_end = _month_end(slip.month)
+    month_end = slip.period_end or _month_end(slip.month)
     record = emp.as_of(month_end) if emp.hired is not None else None
     name = record.name if record else slip.employee
     names = _component_names(view, slip, at, month_end)

@@ -317,12 +317,15 @@ class HireApplicant(Action):
 
 class DefinePayGroup(Action):
     """A pay group: its employees (record field `pay_group`) are paid by their own payroll run
-    per period. Runs are monthly."""
+    per period: `monthly` (runs named YYYY-MM), `weekly` (ISO weeks, Monday to Sunday, named
+    YYYYWww) or `fortnightly` (14 days from `anchor`, a Monday, and every 14 days before and
+    after it; named by the ISO week they start in)."""
 
     action: Literal["define_pay_group"] = "define_pay_group"
     code: Code
     name: Name
-    frequency: Literal["monthly"] = "monthly"
+    frequency: Literal["monthly", "weekly", "fortnightly"] = "monthly"
+    anchor: dt.date | None = None
 
 
 # --- time and leave ------------------------------------------------------------------------------

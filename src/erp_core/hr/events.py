@@ -279,7 +279,8 @@ class PayGroupDefined(DomainEvent):
 
     code: str
     name: str
-    frequency: str  # monthly
+    frequency: str  # monthly | weekly | fortnightly
+    anchor: dt.date | None = None  # fortnightly: the first day (a Monday) of one fortnight
 
 
 # --- time and leave (stream leave-types; stream leave:<employee>) --------------------------------

@@ -222,8 +222,35 @@ def erase_personal_data(cmd: ErasePersonalData, ctx: Context) -> list[str]:
 @handles(DefinePayGroup)
 def define_pay_group(cmd: DefinePayGroup, ctx: Context) -> list[str]:
     company_of(ctx.uow)
-    ctx.uow.get(PayGroups, PAY_GROUPS_STREAM).trigger(
-        ctx.event(PayGroupDefined, code=cmd.code, name=cmd.name, frequency=cmd.frequency)
+    groups = ctx.uow.get(PayGroups, PAY_GROUPS_STREAM)
+    if cmd.frequency == "fortnightly":
+        if cmd.anchor is None:
+            raise ValidationError(
+                "anchor", "a fortnightly pay group needs the first day of a fortnight"
+            )
+        if cmd.anchor.weekday() != 0:
+            raise ValidationError(
+                "anchor", f"{cmd.anchor} is a {cmd.anchor:%A}; fortnights start on a Monday"
+            )
+    elif cmd.anchor is not None:
+        raise ValidationError(
+            "anchor", f"only a fortnightly pay group has an anchor, not a {cmd.frequency} one"
+        )
+    known = groups.groups.get(cmd.code)
+    if known is not None and (known.frequency, known.anchor) != (cmd.frequency, cmd.anchor):
+        raise ValidationError(
+            "frequency",
+            f"pay group {cmd.code} is {known.frequency}; its frequency cannot change (its runs "
+            "are named by their periods): define a new group",
+        )
+    groups.trigger(
+        ctx.event(
+            PayGroupDefined,
+            code=cmd.code,
+            name=cmd.name,
+            frequency=cmd.frequency,
+            anchor=cmd.anchor,
+        )
     )
     return []
 

@@ -228,3 +228,21 @@ def monthly_tax(
         remaining_months=n,
         tax_this_month=due,
     )
+
+
+def scaled(table: TaxTable, factor: Decimal) -> TaxTable:
+    """The table for another pay frequency: every slab bound, fixed amount and the standard
+    deduction multiplied by `factor` and rounded to the cent (half up); rates unchanged."""
+    return TaxTable(
+        effective_from=table.effective_from,
+        slabs=tuple(
+            Slab(
+                lower=to_cents(s.lower * factor),
+                rate_percent=s.rate_percent,
+                fixed=None if s.fixed is None else to_cents(s.fixed * factor),
+            )
+            for s in table.slabs
+        ),
+        standard_deduction=to_cents(table.standard_deduction * factor),
+        allow_refund=table.allow_refund,
+    )
