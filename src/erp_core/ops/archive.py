@@ -8,12 +8,11 @@ An archive (format ``erp-backup/1``) is gzip-compressed JSON Lines:
 2. one **event** line per stored event, in log order: a running number ``n``, the log
    ``position``, ``stream``, ``version``, ``topic``, the payload bytes exactly as stored
    (``state``, base64) and the event's chain ``hash`` (its row of ``event_chain``);
-3. from format ``erp-backup/2`` on, one **key** line per row of the personal data key table
-   (`infra/keys.py`: subject, the data key as stored, wrapped or not, its tombstone when
-   destroyed), which is not part of the log and not covered by the chain; an archive of a book
-   without keys is still written as ``erp-backup/1``;
-4. an **end** line repeating the count and the head, so that a cut-off archive is told apart
-   from a short one.
+3. an **end** line repeating the count and the head, so that a cut-off archive is told apart
+   from a short one. In format ``erp-backup/2`` it also carries ``keys``: the rows of the
+   personal data key table (`infra/keys.py`: subject, the data key as stored, wrapped or not,
+   its tombstone when destroyed), which is not part of the log and not covered by the chain;
+   an archive of a book without keys is still written as ``erp-backup/1``.
 
 What is *not* in it: projections (rebuilt from the log on restore) and aggregate snapshots.
 Snapshots are a cache of the command side, derived from the events; they are not covered by
@@ -269,10 +268,9 @@ def _write_archive(
             raise BackupRefused("the log fails verification (chain rows without events)")
         if count != int(events) or recomputed != head_hash:
             raise BackupRefused("the log changed under a consistent read: backup abandoned")
-        for key in keys:
-            f.write(orjson.dumps({"record": "key", **key}) + b"\n")
         end = {"record": "end", "events": count, "head_position": head_position}
-        f.write(orjson.dumps({**end, "head_hash": head_hash}) + b"\n")
+        carried = {"keys": keys} if keys else {}  # format 2: the key table, after the log
+        f.write(orjson.dumps({**end, "head_hash": head_hash, **carried}) + b"\n")
     if progress is not None:
         progress(count, int(events))
     return manifest
@@ -404,7 +402,6 @@ def iter_archive(
     def events() -> Iterator[_Event]:
         previous = GENESIS
         count = 0
-        keys: list[dict[str, Any]] = []
         for line in lines:
             at = reader.position
             try:
@@ -414,10 +411,9 @@ def iter_archive(
                     f"the archive is damaged after position {at}: a line is not valid JSON", at
                 ) from None
             kind = data.get("record") if isinstance(data, dict) else None
-            if kind == "key" and manifest.format == BACKUP_FORMAT_KEYS:
-                keys.append(_key_line(data, at))
-                continue
             if kind == "end":
+                raw = data.get("keys") if manifest.format == BACKUP_FORMAT_KEYS else None
+                keys = [_key_line(k, at) for k in raw] if isinstance(raw, list) else []
                 if len(keys) != manifest.keys:
                     raise ArchiveRefused(
                         f"the archive holds {len(keys)} keys, its manifest promises "
@@ -432,8 +428,6 @@ def iter_archive(
                 return
             if kind != "event":
                 raise ArchiveRefused(f"the archive is damaged after position {at}", at)
-            if keys:
-                raise ArchiveRefused(f"the archive has an event after its keys ({at})", at)
             e = _Event(data, at)
             if e.n != count + 1:
                 raise ArchiveRefused(
@@ -457,7 +451,7 @@ def iter_archive(
                     at,
                 )
             previous = e.hash
-            count += 1
+            count += 1  # noqa: SIM113 - counts only the events that passed
             reader.position = e.position
             yield e
         raise ArchiveRefused(
@@ -468,12 +462,14 @@ def iter_archive(
     return manifest, signer, events()
 
 
-def _key_line(data: dict[str, Any], at: int) -> dict[str, Any]:
+def _key_line(data: object, at: int) -> dict[str, Any]:
     from erp_core.infra.keys import KEY_COLUMNS
 
+    if not isinstance(data, dict):
+        raise ArchiveRefused(f"the archive's end record has a malformed key ({at})", at)
     row = {c: data.get(c) for c in KEY_COLUMNS}
     if not isinstance(row["subject"], str) or not row["subject"] or not row["created_at"]:
-        raise ArchiveRefused(f"the archive is damaged after position {at}: a key line", at)
+        raise ArchiveRefused(f"the archive's end record has a malformed key ({at})", at)
     return row
 
 
