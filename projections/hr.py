@@ -1,6 +1,13 @@
 """The HR projection: employees, their effective-dated record changes, personal data (kept
 apart, so reports know what to mark and `--redact` masks), and leave days.
 
+Personal data is kept here as stored: ciphertext for encrypted events (`{"encrypted": {...}}`),
+decrypted only when a query reads it, through the key table outside the projections; so no
+plaintext of an encrypted event is ever in a projection, and a rebuild cannot bring back what an
+erasure destroyed. An erasure replaces the employee's rows by one `{"erased": ...}` marker and
+destroys the key (again: idempotent), which completes an erasure whose writer died between
+storing the event and destroying the key.
+
 The record as of a date is folded from `hr_record_changes` by `erp_core.hr.records` (the same
 fold the aggregate uses), so a back-dated change lands in its place in time.
 """
@@ -16,7 +23,7 @@ from typing import Any
 from erp_core.projections.engine import Projection, Record, insert_rows
 from erp_core.projections.schema import metadata
 from pydantic import BaseModel
-from sqlalchemy import BigInteger, Column, Connection, Date, String, Table, Text, select
+from sqlalchemy import BigInteger, Column, Connection, Date, String, Table, Text, delete, select
 
 from erp_core.hr.employees import typed_changes
 from erp_core.hr.events import PERSONAL_FIELDS
@@ -110,6 +117,7 @@ class HrProjection:
             "EmployeeRecordChanged",
             "EmployeeLeft",
             "PersonalDataRecorded",
+            "PersonalDataErased",
             "LeaveRecorded",
         }
         | ACTIVITY_EVENTS
@@ -157,7 +165,14 @@ class HrProjection:
                 change = json.dumps({"leaving_date": e["leaving_date"]})
                 changes.append((position, e["employee"], e["leaving_date"], change))
             elif name == "PersonalDataRecorded":
-                personal.append((position, e["employee"], json.dumps(e["fields"])))
+                stored = {"encrypted": e["fields"]} if e.get("encrypted") else e["fields"]
+                personal.append((position, e["employee"], json.dumps(stored)))
+            elif name == "PersonalDataErased":
+                personal = [p for p in personal if p[1] != e["employee"]]
+                conn.execute(delete(hr_personal).where(hr_personal.c.employee == e["employee"]))
+                erased = {"erased": str(e["recorded_at"])}
+                personal.append((position, e["employee"], json.dumps(erased)))
+                _destroy_key(conn, e["employee"], e["reason"], str(e["recorded_at"]))
             else:  # LeaveRecorded
                 for d in e["days"]:
                     leave.append((e["employee"], d["day"], d["paid_fraction"], e["leave_type"]))
@@ -166,6 +181,13 @@ class HrProjection:
         insert_rows(conn, hr_personal, personal)
         insert_rows(conn, hr_leave, leave)
         insert_rows(conn, hr_activity, activity)
+
+
+def _destroy_key(conn: Connection, employee: str, reason: str, when: str) -> None:
+    from erp_core.infra.keys import destroy_key, has_keys_table
+
+    if has_keys_table(conn):  # a replay's scratch database has no keys at all
+        destroy_key(conn, employee, reason, when)
 
 
 def projections() -> list[Projection]:
@@ -212,9 +234,7 @@ def employees_as_of(
         by_employee.setdefault(row["employee"], []).append(
             RecordChange(_date(row["effective"]), typed_changes(raw), sequence=row["position"])
         )
-    personal: dict[str, dict[str, str | None]] = {}
-    for row in conn.execute(select(hr_personal).order_by(hr_personal.c.position)).mappings():
-        personal.setdefault(row["employee"], {}).update(json.loads(row["fields"]))
+    personal = _personal_data(conn)
     out: list[EmployeeRow] = []
     for employee in sorted(by_employee):
         record = record_as_of(employee, by_employee[employee], as_of)
@@ -243,6 +263,28 @@ def employees_as_of(
             )
         )
     return out
+
+
+def _personal_data(conn: Connection) -> dict[str, dict[str, str | None]]:
+    """Each employee's personal fields, decrypted through the key table (`[erased]` once an
+    erasure destroyed the key)."""
+    from erp_core.hr.personal import ERASED, decrypt_fields
+    from erp_core.infra.keys import read_keys
+
+    rows = conn.execute(select(hr_personal).order_by(hr_personal.c.position)).mappings().all()
+    keys = read_keys(conn, {row["employee"] for row in rows})
+    personal: dict[str, dict[str, str | None]] = {}
+    for row in rows:
+        employee = row["employee"]
+        stored = json.loads(row["fields"])
+        if "erased" in stored:
+            personal[employee] = {f: ERASED for f in PERSONAL_FIELDS}
+            continue
+        encrypted = "encrypted" in stored
+        fields = stored["encrypted"] if encrypted else stored
+        state = keys.get(employee)
+        personal.setdefault(employee, {}).update(decrypt_fields(state, employee, fields, encrypted))
+    return personal
 
 
 # --- performance reviews ---------------------------------------------------------------------

@@ -26,7 +26,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     func,
+    or_,
     select,
     update,
 )
@@ -374,6 +376,12 @@ class RunSummaryRow(BaseModel):
     reversed_by: str | None
 
 
+def _in_year(month: Any, year: int) -> Any:
+    """Runs of a year: its months (YYYY-MM) and its ISO weeks (YYYYWww, weekly and fortnightly
+    pay groups; a week belongs to its ISO year)."""
+    return or_(month.like(f"{year:04d}-%"), month.like(f"{year:04d}W%"))
+
+
 def payroll_summary(conn: Connection, year: int | None = None) -> list[RunSummaryRow]:
     """Every run (reversed ones marked), with what has been paid of it."""
     base = _base(conn)
@@ -387,7 +395,7 @@ def payroll_summary(conn: Connection, year: int | None = None) -> list[RunSummar
     )
     query = select(r).order_by(r.c.month, r.c.run)
     if year is not None:
-        query = query.where(r.c.month.like(f"{year:04d}-%"))
+        query = query.where(_in_year(r.c.month, year))
     out = []
     for row in conn.execute(query).mappings():
         p = int(paid.get(row["run"]) or 0)
@@ -510,7 +518,7 @@ def payroll_liabilities_report(conn: Connection, year: int | None = None) -> lis
     t = payroll_liabilities
     query = select(t).where(t.c.reversed.is_(False)).order_by(t.c.month, t.c.account)
     if year is not None:
-        query = query.where(t.c.month.like(f"{year:04d}-%"))
+        query = query.where(_in_year(t.c.month, year))
     acc: dict[tuple[str, str, str], list[int]] = {}
     for r in conn.execute(query).mappings():
         v = acc.setdefault((r["month"], r["run"], r["account"]), [0, 0])
@@ -681,6 +689,25 @@ class YearToDateRow(BaseModel):
     open: Decimal
 
 
+def _ytd_bounds(year: int, to_month: str | None) -> tuple[str, str]:
+    """The last month and the last ISO week a year-to-date up to `to_month` (a month or a
+    week) takes: a month takes the weeks that end by its last day, a week the months that end
+    by its Sunday."""
+    if not to_month:
+        return f"{year:04d}-12", f"{year:04d}W53"
+    if "W" in to_month:
+        sunday = dt.date.fromisocalendar(int(to_month[:4]), int(to_month[5:]), 7)
+        month_end = dt.date(sunday.year, sunday.month, 1) - dt.timedelta(days=1)
+        if (sunday + dt.timedelta(days=1)).day == 1:
+            month_end = sunday  # the week ends on a month's last day
+        return f"{month_end.year:04d}-{month_end.month:02d}", to_month
+    y, m = int(to_month[:4]), int(to_month[5:])
+    last_day = dt.date(y + m // 12, m % 12 + 1, 1) - dt.timedelta(days=1)
+    sunday = last_day - dt.timedelta(days=(last_day.weekday() + 1) % 7)
+    iso_year, week, _ = sunday.isocalendar()
+    return to_month, f"{iso_year:04d}W{week:02d}"
+
+
 def year_to_date(
     conn: Connection, year: int, to_month: str | None = None, employee: str | None = None
 ) -> list[YearToDateRow]:
@@ -693,7 +720,7 @@ def year_to_date(
         e: n for e, n in conn.execute(select(hr_employees.c.employee, hr_employees.c.name))
     }
     s = payroll_slips
-    last = to_month or f"{year:04d}-12"
+    last_month, last_week = _ytd_bounds(year, to_month)
     query = (
         select(
             s.c.employee,
@@ -706,7 +733,13 @@ def year_to_date(
             func.sum(s.c.employer_minor),
             func.sum(s.c.paid_minor),
         )
-        .where(s.c.reversed.is_(False), s.c.month >= f"{year:04d}-01", s.c.month <= last)
+        .where(
+            s.c.reversed.is_(False),
+            or_(
+                and_(s.c.month >= f"{year:04d}-01", s.c.month <= last_month),
+                and_(s.c.month.like(f"{year:04d}W%"), s.c.month <= last_week),
+            ),
+        )
         .group_by(s.c.employee)
         .order_by(s.c.employee)
     )

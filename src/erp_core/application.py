@@ -333,9 +333,11 @@ class CommandService:
         produced: list[list[tuple[str, int]]] = []
         for action in actions:
             uow.recorded = []
+            hooks = len(uow.after_save)
             try:
                 outcome = self._run(uow, action, actor, now)
             except ErpError as err:
+                del uow.after_save[hooks:]  # a refused action's follow-ups never run
                 if uow.recorded:
                     # A handler raised after recording: drop this attempt's state entirely.
                     self.forget(list(uow.touched))
@@ -363,6 +365,8 @@ class CommandService:
         except BaseException:
             self.forget(list(uow.touched))
             raise
+        for follow_up in uow.after_save:
+            follow_up()
         final: list[ActionResult | ErpError] = []
         for done, keys in zip(outcomes, produced, strict=True):
             if isinstance(done, ActionResult) and not done.duplicate:
@@ -426,7 +430,7 @@ class CommandService:
 
     def _run(self, uow: UnitOfWork, action: Action, actor: str, now: dt.datetime) -> ActionResult:
         handler = handler_for(type(action))  # loads the areas, and with them their guards
-        ctx = Context(uow, actor, now, self._read_log)
+        ctx = Context(uow, actor, now, self._read_log, getattr(self.store, "keys", None))
         for guard in GUARDS:
             guard(action, ctx, self.credential)
         key = action.idempotency_key

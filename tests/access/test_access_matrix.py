@@ -95,6 +95,7 @@ MATRIX: dict[str, set[str] | frozenset[str]] = {
     "change_employee_record": {"hr"},
     "close_appraisal_cycle": {"hr"},
     "decline_offer": {"hr"},
+    "erase_personal_data": {"hr"},
     "finalise_appraisal": {"hr"},
     "hire_applicant": {"hr"},
     "hire_employee": {"hr"},

@@ -218,8 +218,16 @@ def audit_trail(state: Context, document: str, fmt_name: str, redact: bool) -> N
     """Every stored event of a DOCUMENT such as JV-2026-000001, or of a stream (fy:2026, chart,
     employee:EMP-000001); events holding personal data are marked * and --redact masks it."""
     from erp_core.hr.events import PERSONAL_EVENTS, redact_personal
+    from erp_core.hr.personal import reveal_details
 
-    entries = state.erp().trail(document)
+    erp = state.erp()
+    entries = erp.trail(document)
+    if any(e.event in PERSONAL_EVENTS for e in entries):
+        with erp.reader.connect() as conn:  # decrypted through the keys outside the log
+            entries = [
+                e.model_copy(update={"details": reveal_details(conn, e.event, dict(e.details))})
+                for e in entries
+            ]
     if redact:
         entries = [
             e.model_copy(update={"details": redact_personal(e.event, dict(e.details))})

@@ -28,6 +28,7 @@ from erp_core.documents.log import LogView, Record
 from erp_core.documents.model import PERSONAL_MARK, Column, Document, Party, Table
 from erp_core.hr.employees import Employee, employee_stream
 from erp_core.hr.events import PersonalDataRecorded
+from erp_core.hr.personal import reveal
 from erp_core.payroll.events import (
     PayrollRunPosted,
     PayrollRunReversed,
@@ -47,6 +48,12 @@ KIND_TITLES = {
     "employer_contribution": "Employer contributions",
     "statistical": "For information",
 }
+
+
+def _readable(view: LogView, e: PersonalDataRecorded) -> dict[str, str | None]:
+    """The event's personal fields decrypted (`[erased]` once the employee's key is gone)."""
+    with view.erp.reader.connect() as conn:
+        return reveal(conn, e.employee, e.fields, e.encrypted)
 
 
 def _find_slip(view: LogView, number: str) -> Record:
@@ -106,8 +113,8 @@ def build_payslip(view: LogView, number: str) -> Document:
             emp.apply(r.event)
         emp.version = version  # the record's changes are ordered by recording order
         if isinstance(r.event, PersonalDataRecorded):
-            personal.update(r.event.fields)
-    month_end = _month_end(slip.month)
+            personal.update(_readable(view, r.event))
+    month_end = slip.period_end or _month_end(slip.month)
     record = emp.as_of(month_end) if emp.hired is not None else None
     name = record.name if record else slip.employee
     names = _component_names(view, slip, at, month_end)

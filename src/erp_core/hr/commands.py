@@ -67,6 +67,15 @@ class RecordPersonalData(Action):
     bank_account: Text | None = None
 
 
+class ErasePersonalData(Action):
+    """Meet an erasure request: destroy the employee's personal data key (crypto-shredding).
+    Pay, payslips and vouchers are untouched; birth date, id and bank account read [erased]."""
+
+    action: Literal["erase_personal_data"] = "erase_personal_data"
+    employee: Code
+    reason: Reason
+
+
 class RecordLeave(Action):
     """Leave from `date_from` to `date_to` paid at `paid_fraction` (0 = unpaid, 1 = paid,
     0.5 = half paid); rest days and holidays inside the range are not counted by payroll."""
@@ -308,12 +317,15 @@ class HireApplicant(Action):
 
 class DefinePayGroup(Action):
     """A pay group: its employees (record field `pay_group`) are paid by their own payroll run
-    per period. Runs are monthly."""
+    per period: `monthly` (runs named YYYY-MM), `weekly` (ISO weeks, Monday to Sunday, named
+    YYYYWww) or `fortnightly` (14 days from `anchor`, a Monday, and every 14 days before and
+    after it; named by the ISO week they start in)."""
 
     action: Literal["define_pay_group"] = "define_pay_group"
     code: Code
     name: Name
-    frequency: Literal["monthly"] = "monthly"
+    frequency: Literal["monthly", "weekly", "fortnightly"] = "monthly"
+    anchor: dt.date | None = None
 
 
 # --- time and leave ------------------------------------------------------------------------------

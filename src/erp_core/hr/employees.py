@@ -17,6 +17,7 @@ from erp_core.hr.events import (
     EmployeeRecordChanged,
     LeaveRecorded,
     PayGroupDefined,
+    PersonalDataErased,
     PersonalDataRecorded,
 )
 from erp_core.hr.records import EmployeeRecord, HrError, RecordChange, record_as_of
@@ -71,7 +72,8 @@ class Employee(Aggregate):
         super().__init__(stream)
         self.hired: EmployeeHired | None = None
         self.changes: list[RecordChange] = []
-        self.personal: dict[str, str | None] = {}
+        self.personal: dict[str, str | None] = {}  # as stored (ciphertext when encrypted)
+        self.erased: PersonalDataErased | None = None
         self.leave: dict[dt.date, tuple[Decimal, str]] = {}
 
     def _add(self, effective: dt.date, changes: dict[str, object]) -> None:
@@ -103,6 +105,10 @@ class Employee(Aggregate):
     def _on_personal(self, e: PersonalDataRecorded) -> None:
         self.personal.update(e.fields)
 
+    def _on_erased(self, e: PersonalDataErased) -> None:
+        self.erased = e
+        self.personal = {}
+
     def _on_leave(self, e: LeaveRecorded) -> None:
         for d in e.days:
             self.leave[d.day] = (d.paid_fraction, e.leave_type)
@@ -112,6 +118,7 @@ class Employee(Aggregate):
         EmployeeRecordChanged: _on_changed,
         EmployeeLeft: _on_left,
         PersonalDataRecorded: _on_personal,
+        PersonalDataErased: _on_erased,
         LeaveRecorded: _on_leave,
     }
 

@@ -17,6 +17,7 @@ from erp_core.kernel.money import Dec
 
 PERSONAL_FIELDS: tuple[str, ...] = ("birth_date", "national_id", "bank_account")
 PERSONAL_EVENTS: frozenset[str] = frozenset({"PersonalDataRecorded"})
+ERASED = "[erased]"
 REDACTED = "***"
 
 
@@ -28,7 +29,10 @@ def redact_personal(event: str, details: dict[str, object]) -> dict[str, object]
     fields = details.get("fields")
     if not isinstance(fields, dict):
         return details
-    return {**details, "fields": {k: (REDACTED if v else v) for k, v in fields.items()}}
+    return {
+        **details,
+        "fields": {k: (REDACTED if v and v != ERASED else v) for k, v in fields.items()},
+    }
 
 
 class EmployeeNumberIssued(DomainEvent):
@@ -68,10 +72,21 @@ class EmployeeLeft(DomainEvent):
 
 
 class PersonalDataRecorded(DomainEvent):
-    """Personal data (marked in every report; `--redact` masks it)."""
+    """Personal data (marked in every report; `--redact` masks it). With `encrypted` each
+    value is ciphertext under the employee's data key (`hr/personal.py`); events stored before
+    encryption (no such field) hold plaintext and keep their bytes."""
 
     employee: str
     fields: dict[str, str | None]
+    encrypted: bool = False
+
+
+class PersonalDataErased(DomainEvent):
+    """An erasure request met: the employee's data key was destroyed with this event, so their
+    personal data reads `[erased]` everywhere. Holds no personal data."""
+
+    employee: str
+    reason: str
 
 
 class LeaveDayIn(BaseModel):
@@ -264,7 +279,8 @@ class PayGroupDefined(DomainEvent):
 
     code: str
     name: str
-    frequency: str  # monthly
+    frequency: str  # monthly | weekly | fortnightly
+    anchor: dt.date | None = None  # fortnightly: the first day (a Monday) of one fortnight
 
 
 # --- time and leave (stream leave-types; stream leave:<employee>) --------------------------------

@@ -8,6 +8,7 @@ import datetime as dt
 from erp_core.hr.commands import (
     ChangeEmployeeRecord,
     DefinePayGroup,
+    ErasePersonalData,
     HireEmployee,
     RecordLeave,
     RecordLeaving,
@@ -30,6 +31,7 @@ from erp_core.hr.events import (
     LeaveDayIn,
     LeaveRecorded,
     PayGroupDefined,
+    PersonalDataErased,
     PersonalDataRecorded,
 )
 from erp_core.kernel.context import Context
@@ -66,6 +68,25 @@ def _personal(cmd: HireEmployee | RecordPersonalData) -> dict[str, str | None]:
     if cmd.bank_account is not None:
         fields["bank_account"] = cmd.bank_account or None
     return fields
+
+
+def _personal_event(
+    ctx: Context, employee: str, fields: dict[str, str | None]
+) -> PersonalDataRecorded:
+    """The personal data event, its values encrypted with the employee's data key (made and
+    committed outside the log first: a key left by a refused action is harmless, a ciphertext
+    without its key cannot happen)."""
+    if ctx.keys is None:  # a store without a keyring (none ships): clear, as before encryption
+        return ctx.event(PersonalDataRecorded, employee=employee, fields=fields)
+    from erp_core.hr.personal import encrypt_fields
+
+    key = ctx.keys.key_for(employee)
+    return ctx.event(
+        PersonalDataRecorded,
+        employee=employee,
+        fields=encrypt_fields(key, employee, fields),
+        encrypted=True,
+    )
 
 
 @handles(HireEmployee)
@@ -107,7 +128,7 @@ def hire(cmd: HireEmployee, ctx: Context, offer: str | None = None) -> str:
     )
     personal = _personal(cmd)
     if personal:
-        emp.trigger(ctx.event(PersonalDataRecorded, employee=number, fields=personal))
+        emp.trigger(_personal_event(ctx, number, personal))
     return number
 
 
@@ -163,15 +184,73 @@ def record_personal_data(cmd: RecordPersonalData, ctx: Context) -> list[str]:
     fields = _personal(cmd)
     if not fields:
         raise ValidationError("fields", "give at least one personal field")
-    emp.trigger(ctx.event(PersonalDataRecorded, employee=cmd.employee, fields=fields))
+    _check_not_erased(emp, cmd.employee)
+    emp.trigger(_personal_event(ctx, cmd.employee, fields))
+    return []
+
+
+def _check_not_erased(emp: Employee, employee: str) -> None:
+    if emp.erased is not None:
+        raise ValidationError(
+            "employee",
+            f"the personal data of {employee} was erased on "
+            f"{emp.erased.recorded_at.date()}; it cannot be recorded again",
+        )
+
+
+@handles(ErasePersonalData)
+def erase_personal_data(cmd: ErasePersonalData, ctx: Context) -> list[str]:
+    """Record the erasure, then (once the save stored it) destroy the employee's key. Should
+    the process die in between, the hr projection destroys the key when it applies the event,
+    and every reader treats the erasure in the log as final."""
+    emp = employee_of(ctx.uow, cmd.employee)
+    emp.check_exists()
+    if emp.erased is not None:
+        raise ValidationError(
+            "employee",
+            f"the personal data of {cmd.employee} was already erased "
+            f"({emp.erased.recorded_at.date()}: {emp.erased.reason})",
+        )
+    emp.trigger(ctx.event(PersonalDataErased, employee=cmd.employee, reason=cmd.reason))
+    keys = ctx.keys
+    if keys is not None:
+        now = ctx.now
+        ctx.uow.after_save.append(lambda: keys.destroy(cmd.employee, cmd.reason, now))
     return []
 
 
 @handles(DefinePayGroup)
 def define_pay_group(cmd: DefinePayGroup, ctx: Context) -> list[str]:
     company_of(ctx.uow)
-    ctx.uow.get(PayGroups, PAY_GROUPS_STREAM).trigger(
-        ctx.event(PayGroupDefined, code=cmd.code, name=cmd.name, frequency=cmd.frequency)
+    groups = ctx.uow.get(PayGroups, PAY_GROUPS_STREAM)
+    if cmd.frequency == "fortnightly":
+        if cmd.anchor is None:
+            raise ValidationError(
+                "anchor", "a fortnightly pay group needs the first day of a fortnight"
+            )
+        if cmd.anchor.weekday() != 0:
+            raise ValidationError(
+                "anchor", f"{cmd.anchor} is a {cmd.anchor:%A}; fortnights start on a Monday"
+            )
+    elif cmd.anchor is not None:
+        raise ValidationError(
+            "anchor", f"only a fortnightly pay group has an anchor, not a {cmd.frequency} one"
+        )
+    known = groups.groups.get(cmd.code)
+    if known is not None and (known.frequency, known.anchor) != (cmd.frequency, cmd.anchor):
+        raise ValidationError(
+            "frequency",
+            f"pay group {cmd.code} is {known.frequency}; its frequency cannot change (its runs "
+            "are named by their periods): define a new group",
+        )
+    groups.trigger(
+        ctx.event(
+            PayGroupDefined,
+            code=cmd.code,
+            name=cmd.name,
+            frequency=cmd.frequency,
+            anchor=cmd.anchor,
+        )
     )
     return []
 

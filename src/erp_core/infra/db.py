@@ -158,5 +158,8 @@ def migrate(writer: Engine, url: DatabaseUrl, *, unfinished_move_ok: bool = Fals
         with writer.begin() as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "heads")
+            from erp_core.infra.keys import ensure_keys_table
+
+            ensure_keys_table(conn)  # infrastructure, not a projection: rebuilds keep it
     except OperationalError as exc:
         raise StorageError(f"cannot open {url.redacted()}: {exc.orig}") from None

@@ -22,6 +22,9 @@ class MemoryEventStore:
         self.log: list[LogRecord] = []
         self.versions: dict[str, int] = {}
         self.snapshots: dict[str, tuple[int, str]] = {}
+        from erp_core.infra.keys import MemoryKeyring
+
+        self.keys = MemoryKeyring()
 
     def close(self) -> None:
         pass

@@ -235,11 +235,15 @@ class EventStore:
                 self._factory = factory
                 self.recorder: ApplicationRecorder = self._factory.application_recorder()
                 self.snapshots: AggregateRecorder = self._factory.aggregate_recorder("snapshots")
+            from erp_core.infra.keys import SqlKeyring
+
+            self.keys = SqlKeyring(url)  # personal data keys, outside the log
         except (ESInterfaceError, OperationalError, ESInternalError, OSError) as exc:
             raise StorageError(f"cannot open the event store at {url.redacted()}: {exc}") from None
 
     def close(self) -> None:
         self.turns.close()
+        self.keys.close()
         self._factory.close()
 
     @contextlib.contextmanager

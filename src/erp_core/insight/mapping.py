@@ -738,7 +738,9 @@ def _payslip(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
     )
     b.obj(run, "payroll_run", month=d["month"])
     b.run_employees.setdefault(run, set()).add(employee)
-    e = b.event(pos, "issue payslip", stream, d, _month_end(d["month"]))
+    end = d.get("period_end")  # a weekly or fortnightly period; else the month's last day
+    day = dt.date.fromisoformat(str(end)) if end else _month_end(d["month"])
+    e = b.event(pos, "issue payslip", stream, d, day)
     e.attributes["gross"] = _dec(d["gross"])
     e.attributes["net"] = _dec(d["net"])
     e.link(slip, "payslip")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from erp_core.kernel.events import DomainEvent
+from erp_core.kernel.keys import Keyring
 from erp_core.kernel.unit_of_work import UnitOfWork
 
 E = TypeVar("E", bound=DomainEvent)
@@ -19,13 +20,15 @@ class Context:
 
     `event` stamps the actor and the recording time on a new event, so no handler repeats them;
     `stored` reads stored events of given classes from the log (for the few rules that are
-    computed from history, such as a year-end close).
+    computed from history, such as a year-end close); `keys` is the keyring of personal data
+    (kept outside the log), None where the store has none.
     """
 
     uow: UnitOfWork
     actor: str
     now: dt.datetime
     read_log: Callable[[tuple[type[DomainEvent], ...]], Iterator[DomainEvent]]
+    keys: Keyring | None = None
 
     def event(self, cls: type[E], **fields: Any) -> E:
         return cls(actor=self.actor, recorded_at=self.now, **fields)

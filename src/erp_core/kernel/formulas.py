@@ -2,7 +2,10 @@
 any other rule a user writes as an expression.
 
 A formula is one Python *expression* parsed with `ast` and checked against a whitelist before it
-is ever evaluated; nothing is passed to `eval`. Allowed:
+is ever evaluated (the static pass, which also collects the names it refers to, so unknown names
+and cycles are refused when a structure is saved). The checked tree is then evaluated by
+`simpleeval` (a well-kept safe evaluator) with our Decimal operators and functions; nothing is
+passed to Python's `eval`. Allowed:
 
 - numbers (read from their source text as `Decimal`, so `0.1` is exactly one tenth), `True`,
   `False`;
@@ -28,8 +31,12 @@ from __future__ import annotations
 
 import ast
 import decimal
+import functools
+import operator
+import threading
 from collections.abc import Callable, Mapping
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import Any
 
 
 class FormulaError(ValueError):
@@ -69,7 +76,6 @@ class CyclicFormulas(FormulaError):
 
 Value = Decimal | bool
 Env = Mapping[str, Value]
-_Node = Callable[[Env], Value]
 
 FUNCTIONS = frozenset({"min", "max", "round", "abs"})
 STANDARD_VARIABLES = frozenset({"base", "payment_days", "working_days", "years_of_service"})
@@ -105,12 +111,12 @@ _REFUSED_OPERATORS: dict[type[ast.AST], str] = {
     ast.NotIn: "'not in' comparison",
 }
 _COMPARE: dict[type[ast.cmpop], Callable[[Value, Value], bool]] = {
-    ast.Eq: lambda a, b: a == b,
-    ast.NotEq: lambda a, b: a != b,
-    ast.Lt: lambda a, b: a < b,
-    ast.LtE: lambda a, b: a <= b,
-    ast.Gt: lambda a, b: a > b,
-    ast.GtE: lambda a, b: a >= b,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
 }
 _CONSTRUCTS: dict[type[ast.AST], str] = {
     ast.Attribute: "attribute access",
@@ -161,7 +167,7 @@ def _describe_value(v: Value) -> str:
 class Formula:
     """A parsed and whitelisted expression; `names` are the variables/components it refers to."""
 
-    __slots__ = ("_root", "names", "owner", "text")
+    __slots__ = ("_tree", "names", "owner", "text")
 
     def __init__(self, text: str, owner: str) -> None:
         if not isinstance(text, str) or not text.strip():
@@ -172,7 +178,8 @@ class Formula:
         self.owner = owner
         tree = self._parse()
         names: set[str] = set()
-        self._root = self._compile(tree.body, names, 0)
+        self._check(tree.body, names, 0)
+        self._tree = tree
         self.names = frozenset(names)
 
     def __repr__(self) -> str:
@@ -230,47 +237,51 @@ class Formula:
                 raise self._refuse("number literal", node) from None
         raise self._refuse("complex number literal", node)
 
-    def _compile(self, node: ast.AST, names: set[str], depth: int) -> _Node:
+    def _check(self, node: ast.AST, names: set[str], depth: int) -> None:
+        """The static pass: whitelist every node and collect the names referred to."""
         if depth > MAX_DEPTH:
             raise self._refuse("nesting", None, f"formula is nested deeper than {MAX_DEPTH} levels")
         d = depth + 1
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool):
-                flag = node.value
-                return lambda env: flag
+                return
             if isinstance(node.value, int | float | complex):
-                number = self._number(node)
-                return lambda env: number
+                # The tree is ours: the literal is replaced by the Decimal of its source text,
+                # which is what the evaluator then sees (no float survives the static pass).
+                node.value = self._number(node)  # type: ignore[assignment]
+                return
             kind = "text literal" if isinstance(node.value, str | bytes) else "constant"
             raise self._refuse(kind, node)
         if isinstance(node, ast.Name):
-            return self._compile_name(node, names)
-        if isinstance(node, ast.BinOp):
-            return self._compile_binop(node, names, d)
-        if isinstance(node, ast.UnaryOp):
-            return self._compile_unary(node, names, d)
-        if isinstance(node, ast.BoolOp):
-            parts = [self._compile(v, names, d) for v in node.values]
-            is_and = isinstance(node.op, ast.And)
-            word = "and" if is_and else "or"
-            return self._boolop(parts, is_and, word)
-        if isinstance(node, ast.Compare):
-            return self._compile_compare(node, names, d)
-        if isinstance(node, ast.IfExp):
-            test = self._compile(node.test, names, d)
-            body = self._compile(node.body, names, d)
-            orelse = self._compile(node.orelse, names, d)
+            self._check_name(node, names)
+        elif isinstance(node, ast.BinOp):
+            if type(node.op) not in _BINOPS:
+                raise self._refuse(_REFUSED_OPERATORS.get(type(node.op), "operator"), node)
+            self._check(node.left, names, d)
+            self._check(node.right, names, d)
+        elif isinstance(node, ast.UnaryOp):
+            if not isinstance(node.op, ast.Not | ast.USub | ast.UAdd):
+                raise self._refuse(_REFUSED_OPERATORS.get(type(node.op), "operator"), node)
+            self._check(node.operand, names, d)
+        elif isinstance(node, ast.BoolOp):
+            for value in node.values:
+                self._check(value, names, d)
+        elif isinstance(node, ast.Compare):
+            for op in node.ops:
+                if type(op) not in _COMPARE:
+                    raise self._refuse(_REFUSED_OPERATORS.get(type(op), "comparison"), node)
+            for operand in (node.left, *node.comparators):
+                self._check(operand, names, d)
+        elif isinstance(node, ast.IfExp):
+            for part in (node.test, node.body, node.orelse):
+                self._check(part, names, d)
+        elif isinstance(node, ast.Call):
+            self._check_call(node, names, d)
+        else:
+            construct = _CONSTRUCTS.get(type(node), type(node).__name__)
+            raise self._refuse(construct, node)
 
-            def if_exp(env: Env) -> Value:
-                return body(env) if self._as_bool(test(env), "if ... else") else orelse(env)
-
-            return if_exp
-        if isinstance(node, ast.Call):
-            return self._compile_call(node, names, d)
-        construct = _CONSTRUCTS.get(type(node), type(node).__name__)
-        raise self._refuse(construct, node)
-
-    def _compile_name(self, node: ast.Name, names: set[str]) -> _Node:
+    def _check_name(self, node: ast.Name, names: set[str]) -> None:
         name = node.id
         if name.startswith("__"):
             raise self._refuse(f"name {name!r}", node)
@@ -280,95 +291,7 @@ class Formula:
             )
         names.add(name)
 
-        def lookup(env: Env) -> Value:
-            try:
-                return env[name]
-            except KeyError:
-                raise FormulaError(self.owner, f"no value for {name!r}") from None
-
-        return lookup
-
-    def _compile_binop(self, node: ast.BinOp, names: set[str], d: int) -> _Node:
-        symbol = _BINOPS.get(type(node.op))
-        if symbol is None:
-            raise self._refuse(_REFUSED_OPERATORS.get(type(node.op), "operator"), node)
-        left = self._compile(node.left, names, d)
-        right = self._compile(node.right, names, d)
-        segment = ast.get_source_segment(self.text, node) or symbol
-
-        def binop(env: Env) -> Value:
-            a = self._as_amount(left(env), symbol)
-            b = self._as_amount(right(env), symbol)
-            if symbol in ("/", "//") and b == 0:
-                raise FormulaError(self.owner, f"division by zero in `{segment}`", "division")
-            try:
-                if symbol == "+":
-                    return _CONTEXT.add(a, b)
-                if symbol == "-":
-                    return _CONTEXT.subtract(a, b)
-                if symbol == "*":
-                    return _CONTEXT.multiply(a, b)
-                quotient = _CONTEXT.divide(a, b)
-                if symbol == "//":
-                    return quotient.to_integral_value(rounding=ROUND_FLOOR, context=_CONTEXT)
-                return quotient
-            except decimal.DecimalException as exc:
-                raise FormulaError(
-                    self.owner, f"arithmetic error in `{segment}`: {type(exc).__name__}"
-                ) from None
-
-        return binop
-
-    def _compile_unary(self, node: ast.UnaryOp, names: set[str], d: int) -> _Node:
-        operand = self._compile(node.operand, names, d)
-        if isinstance(node.op, ast.Not):
-            return lambda env: not self._as_bool(operand(env), "not")
-        if isinstance(node.op, ast.USub):
-            return lambda env: -self._as_amount(operand(env), "-")
-        if isinstance(node.op, ast.UAdd):
-            return lambda env: self._as_amount(operand(env), "+")
-        raise self._refuse(_REFUSED_OPERATORS.get(type(node.op), "operator"), node)
-
-    def _boolop(self, parts: list[_Node], is_and: bool, word: str) -> _Node:
-        def boolop(env: Env) -> Value:
-            for part in parts:
-                value = self._as_bool(part(env), word)
-                if value is not is_and:
-                    return value
-            return is_and
-
-        return boolop
-
-    def _compile_compare(self, node: ast.Compare, names: set[str], d: int) -> _Node:
-        ops: list[Callable[[Value, Value], bool]] = []
-        equality: list[bool] = []
-        for op in node.ops:
-            fn = _COMPARE.get(type(op))
-            if fn is None:
-                raise self._refuse(_REFUSED_OPERATORS.get(type(op), "comparison"), node)
-            ops.append(fn)
-            equality.append(isinstance(op, ast.Eq | ast.NotEq))
-        operands = [self._compile(n, names, d) for n in (node.left, *node.comparators)]
-
-        def compare(env: Env) -> Value:
-            left = operands[0](env)
-            for fn, eq, right_node in zip(ops, equality, operands[1:], strict=True):
-                right = right_node(env)
-                if isinstance(left, bool) != isinstance(right, bool) or (
-                    isinstance(left, bool) and not eq
-                ):
-                    raise FormulaError(
-                        self.owner,
-                        f"cannot compare {_describe_value(left)} with {_describe_value(right)}",
-                    )
-                if not fn(left, right):
-                    return False
-                left = right
-            return True
-
-        return compare
-
-    def _compile_call(self, node: ast.Call, names: set[str], d: int) -> _Node:
+    def _check_call(self, node: ast.Call, names: set[str], d: int) -> None:
         if not isinstance(node.func, ast.Name):
             construct = "attribute access" if isinstance(node.func, ast.Attribute) else "call"
             raise self._refuse(construct, node.func)
@@ -385,50 +308,15 @@ class Formula:
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise self._refuse("argument unpacking (*)", arg)
-        args = [self._compile(a, names, d) for a in node.args]
-        n = len(args)
+        for arg in node.args:
+            self._check(arg, names, d)
+        n = len(node.args)
         if fname in ("min", "max") and n < 2:
             raise self._refuse(fname, node, f"{fname}() needs at least two arguments")
         if fname == "abs" and n != 1:
             raise self._refuse(fname, node, "abs() takes exactly one argument")
         if fname == "round" and n not in (1, 2):
             raise self._refuse(fname, node, "round() takes an amount and optional places")
-
-        def call(env: Env) -> Value:
-            values = [self._as_amount(a(env), fname + "()") for a in args]
-            if fname == "min":
-                return min(values)
-            if fname == "max":
-                return max(values)
-            if fname == "abs":
-                return abs(values[0])
-            places = values[1] if n == 2 else Decimal(0)
-            if places != places.to_integral_value() or not -9 <= places <= 12:
-                raise FormulaError(
-                    self.owner, "round(): places must be a whole number from -9 to 12"
-                )
-            q = Decimal(1).scaleb(-int(places))
-            try:
-                return values[0].quantize(q, rounding=ROUND_HALF_UP, context=_CONTEXT)
-            except decimal.DecimalException:
-                raise FormulaError(self.owner, "round(): the amount is too large") from None
-
-        return call
-
-    # -- typed values -------------------------------------------------------------------------
-
-    def _as_amount(self, v: Value, where: str) -> Decimal:
-        if isinstance(v, bool) or not isinstance(v, Decimal):
-            raise FormulaError(self.owner, f"{where} needs an amount, got {_describe_value(v)}")
-        return v
-
-    def _as_bool(self, v: Value, where: str) -> bool:
-        if not isinstance(v, bool):
-            raise FormulaError(
-                self.owner,
-                f"{where} needs true/false, got an amount (compare it, e.g. `x > 0`)",
-            )
-        return v
 
     # -- evaluation ---------------------------------------------------------------------------
 
@@ -443,7 +331,7 @@ class Formula:
                     self.owner,
                     f"value of {name!r} must be a Decimal or bool, not {type(value).__name__}",
                 )
-        return self._root(env)
+        return _evaluate(self, self._tree.body, env)
 
     def evaluate_amount(self, env: Env) -> Decimal:
         value = self.evaluate(env)
@@ -461,3 +349,168 @@ class Formula:
 def parse_formula(text: str, owner: str) -> Formula:
     """Parse and whitelist `text`; errors name `owner` (the component or setting)."""
     return Formula(text, owner)
+
+
+# -- evaluation: simpleeval with Decimal operators --------------------------------------------
+#
+# The static pass above has already refused every construct outside the whitelist and turned
+# every number literal into a Decimal. Evaluation walks the checked tree with `simpleeval`
+# (its node dispatch, name and call handling, comparison chains, and its own refusal of any
+# node type it is not given), with the operator and function tables replaced by typed Decimal
+# ones below, and the nodes whose Python semantics would be wrong for us (truthiness in
+# `and`/`or`/`if`, literals, unknown names) overridden.
+
+
+class _Problem(Exception):
+    """A typing or domain problem found by an operator; becomes a FormulaError naming the owner."""
+
+
+class _DivisionByZero(Exception):
+    """Raised by `/` and `//`; the binary-operator node turns it into an error quoting itself."""
+
+
+def _amount(v: Value, where: str) -> Decimal:
+    if isinstance(v, bool) or not isinstance(v, Decimal):
+        raise _Problem(f"{where} needs an amount, got {_describe_value(v)}")
+    return v
+
+
+def _truth(v: Value, where: str) -> bool:
+    if not isinstance(v, bool):
+        raise _Problem(f"{where} needs true/false, got an amount (compare it, e.g. `x > 0`)")
+    return v
+
+
+def _floor_divide(a: Decimal, b: Decimal) -> Decimal:
+    quotient = _CONTEXT.divide(a, b)
+    return quotient.to_integral_value(rounding=ROUND_FLOOR, context=_CONTEXT)
+
+
+def _arithmetic(symbol: str, fn: Callable[[Decimal, Decimal], Decimal]) -> Callable[..., Value]:
+    def apply(a: Value, b: Value) -> Value:
+        x, y = _amount(a, symbol), _amount(b, symbol)
+        if symbol in ("/", "//") and y == 0:
+            raise _DivisionByZero
+        return fn(x, y)
+
+    return apply
+
+
+def _comparison(fn: Callable[[Value, Value], bool], equality: bool) -> Callable[..., bool]:
+    def compare(a: Value, b: Value) -> bool:
+        if isinstance(a, bool) != isinstance(b, bool) or (isinstance(a, bool) and not equality):
+            raise _Problem(f"cannot compare {_describe_value(a)} with {_describe_value(b)}")
+        return fn(a, b)
+
+    return compare
+
+
+def _round(*args: Value) -> Decimal:
+    values = [_amount(a, "round()") for a in args]
+    places = values[1] if len(values) == 2 else Decimal(0)
+    if places != places.to_integral_value() or not -9 <= places <= 12:
+        raise _Problem("round(): places must be a whole number from -9 to 12")
+    q = Decimal(1).scaleb(-int(places))
+    try:
+        return values[0].quantize(q, rounding=ROUND_HALF_UP, context=_CONTEXT)
+    except decimal.DecimalException:
+        raise _Problem("round(): the amount is too large") from None
+
+
+_OPERATORS: dict[type[ast.AST], Callable[..., Value]] = {
+    ast.Add: _arithmetic("+", _CONTEXT.add),
+    ast.Sub: _arithmetic("-", _CONTEXT.subtract),
+    ast.Mult: _arithmetic("*", _CONTEXT.multiply),
+    ast.Div: _arithmetic("/", _CONTEXT.divide),
+    ast.FloorDiv: _arithmetic("//", _floor_divide),
+    ast.USub: lambda v: -_amount(v, "-"),
+    ast.UAdd: lambda v: _amount(v, "+"),
+    ast.Not: lambda v: not _truth(v, "not"),
+    **{op: _comparison(fn, op in (ast.Eq, ast.NotEq)) for op, fn in _COMPARE.items()},
+}
+_FUNCTIONS: dict[str, Callable[..., Value]] = {
+    "min": lambda *a: min(_amount(v, "min()") for v in a),
+    "max": lambda *a: max(_amount(v, "max()") for v in a),
+    "abs": lambda v: abs(_amount(v, "abs()")),
+    "round": _round,
+}
+
+
+@functools.cache
+def _evaluator_class() -> type[Any]:
+    """The simpleeval evaluator for checked formulas (imported on first use)."""
+    from simpleeval import SimpleEval
+
+    class DecimalEval(SimpleEval):
+        def __init__(self, formula: Formula, env: Env) -> None:
+            super().__init__(operators=_OPERATORS, functions=_FUNCTIONS, names=env)
+            self.formula = formula
+
+        def _segment(self, node: ast.AST) -> str:
+            return ast.get_source_segment(self.formula.text, node) or "?"
+
+        def _eval_constant(self, node: ast.Constant) -> Value:
+            value = node.value
+            if isinstance(value, bool | Decimal):
+                return value
+            raise _Problem(f"{type(value).__name__} literal")  # the static pass prevents it
+
+        def _eval_name(self, node: ast.Name) -> Value:
+            try:
+                value: Value = self.names[node.id]
+            except KeyError:
+                raise _Problem(f"no value for {node.id!r}") from None
+            return value
+
+        def _eval_binop(self, node: ast.BinOp) -> Value:
+            try:
+                result: Value = super()._eval_binop(node)
+            except _DivisionByZero:
+                raise FormulaError(
+                    self.formula.owner,
+                    f"division by zero in `{self._segment(node)}`",
+                    "division",
+                ) from None
+            except decimal.DecimalException as exc:
+                raise FormulaError(
+                    self.formula.owner,
+                    f"arithmetic error in `{self._segment(node)}`: {type(exc).__name__}",
+                ) from None
+            return result
+
+        def _eval_boolop(self, node: ast.BoolOp) -> Value:
+            is_and = isinstance(node.op, ast.And)
+            word = "and" if is_and else "or"
+            for part in node.values:
+                value = _truth(self._eval(part), word)
+                if value is not is_and:
+                    return value
+            return is_and
+
+        def _eval_ifexp(self, node: ast.IfExp) -> Value:
+            test = _truth(self._eval(node.test), "if ... else")
+            value: Value = self._eval(node.body if test else node.orelse)
+            return value
+
+    return DecimalEval
+
+
+_LOCAL = threading.local()
+
+
+def _evaluate(formula: Formula, node: ast.expr, env: Env) -> Value:
+    from simpleeval import InvalidExpression
+
+    # One evaluator per thread, given the formula and its values for each call (building one
+    # costs more than evaluating a payroll formula; evaluation never re-enters itself).
+    evaluator = getattr(_LOCAL, "evaluator", None)
+    if evaluator is None:
+        evaluator = _LOCAL.evaluator = _evaluator_class()(formula, env)
+    evaluator.formula, evaluator.names = formula, env
+    try:
+        value: Value = evaluator.eval(formula.text, previously_parsed=node)
+    except _Problem as problem:
+        raise FormulaError(formula.owner, str(problem)) from None
+    except InvalidExpression as exc:  # a node the static pass let through; cannot happen
+        raise FormulaError(formula.owner, f"cannot be evaluated: {exc}") from None
+    return value

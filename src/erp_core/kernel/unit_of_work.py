@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 from erp_core.kernel.aggregate import Aggregate
@@ -23,6 +24,8 @@ class UnitOfWork:
         self.touched: dict[str, Aggregate] = {}
         self.keys_in_batch: dict[str, tuple[str, ActionResult]] = {}
         self.recorded: list[tuple[str, int]] = []  # (stream, version) recorded by this action
+        # run once the save has stored everything (e.g. destroying an erased employee's key)
+        self.after_save: list[Callable[[], None]] = []
 
     def _observe(self, stream: str, version: int) -> None:
         self.recorded.append((stream, version))

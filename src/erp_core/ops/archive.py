@@ -9,7 +9,10 @@ An archive (format ``erp-backup/1``) is gzip-compressed JSON Lines:
    ``position``, ``stream``, ``version``, ``topic``, the payload bytes exactly as stored
    (``state``, base64) and the event's chain ``hash`` (its row of ``event_chain``);
 3. an **end** line repeating the count and the head, so that a cut-off archive is told apart
-   from a short one.
+   from a short one. In format ``erp-backup/2`` it also carries ``keys``: the rows of the
+   personal data key table (`infra/keys.py`: subject, the data key as stored, wrapped or not,
+   its tombstone when destroyed), which is not part of the log and not covered by the chain;
+   an archive of a book without keys is still written as ``erp-backup/1``.
 
 What is *not* in it: projections (rebuilt from the log on restore) and aggregate snapshots.
 Snapshots are a cache of the command side, derived from the events; they are not covered by
@@ -58,6 +61,8 @@ from erp_core.infra.db import create_engines, migrate
 from erp_core.kernel.errors import ErpError
 
 BACKUP_FORMAT = "erp-backup/1"
+BACKUP_FORMAT_KEYS = "erp-backup/2"  # the same, with the personal data key table
+FORMATS = (BACKUP_FORMAT, BACKUP_FORMAT_KEYS)
 EVENTS_TABLE = "stored_events"
 SNAPSHOTS_TABLE = "snapshots"
 INSERT_BATCH = 1000
@@ -98,6 +103,7 @@ class Manifest(BaseModel):
     created_at: dt.datetime
     erp_core_version: str
     digest: audit.Digest | None = None  # signed head, when --sign was given
+    keys: int = 0  # rows of the personal data key table carried (format 2 only)
 
 
 class RestoreResult(BaseModel):
@@ -199,6 +205,9 @@ def _write_archive(
             f"chain ends at {head_position}): run `erp audit verify`"
         )
     company, currency = _company(conn)
+    from erp_core.infra.keys import dump_keys
+
+    keys = dump_keys(conn)  # in the same snapshot as the log
     created = now()
     digest = None
     if private_key_pem is not None:
@@ -211,6 +220,8 @@ def _write_archive(
         )
         digest = audit.make_digest(company, report, created, private_key_pem)
     manifest = Manifest(
+        format=BACKUP_FORMAT_KEYS if keys else BACKUP_FORMAT,
+        keys=len(keys),
         company=company,
         base_currency=currency,
         source=url.kind,
@@ -225,7 +236,9 @@ def _write_archive(
     count = 0
     recomputed = GENESIS
     with gzip.open(tmp, "wb", compresslevel=6) as f:
-        f.write(manifest.model_dump_json().encode() + b"\n")
+        # a format-1 manifest is written exactly as before, readable by older programs
+        exclude = None if keys else {"keys"}
+        f.write(manifest.model_dump_json(exclude=exclude).encode() + b"\n")
         chain = audit.chain_records(conn)
         for e in audit.raw_events(conn):
             row = next(chain, None)
@@ -256,7 +269,8 @@ def _write_archive(
         if count != int(events) or recomputed != head_hash:
             raise BackupRefused("the log changed under a consistent read: backup abandoned")
         end = {"record": "end", "events": count, "head_position": head_position}
-        f.write(orjson.dumps({**end, "head_hash": head_hash}) + b"\n")
+        carried = {"keys": keys} if keys else {}  # format 2: the key table, after the log
+        f.write(orjson.dumps({**end, "head_hash": head_hash, **carried}) + b"\n")
     if progress is not None:
         progress(count, int(events))
     return manifest
@@ -316,10 +330,10 @@ def read_manifest(line: bytes) -> Manifest:
         raise ArchiveRefused("not an erp backup: the first line is not a manifest", 0) from None
     if not isinstance(data, dict) or data.get("record") != "manifest":
         raise ArchiveRefused("not an erp backup: the first line is not a manifest", 0)
-    if data.get("format") != BACKUP_FORMAT:
+    if data.get("format") not in FORMATS:
         raise ArchiveRefused(
             f"unsupported backup format {data.get('format')!r} (this program reads "
-            f"{BACKUP_FORMAT})",
+            f"{' and '.join(FORMATS)})",
             0,
         )
     try:
@@ -370,10 +384,13 @@ class _Event:
 
 
 def iter_archive(
-    f: Iterable[bytes], trusted_public_key: str | None = None
+    f: Iterable[bytes],
+    trusted_public_key: str | None = None,
+    keys_out: list[dict[str, Any]] | None = None,
 ) -> tuple[Manifest, str | None, Iterator[_Event]]:
     """The manifest, its signer, and the events, each checked against its chain hash as it
-    is read; the iterator raises ArchiveRefused at the first problem and checks the end."""
+    is read; the iterator raises ArchiveRefused at the first problem and checks the end.
+    Key lines (after the events) are checked and appended to `keys_out` when given."""
     reader = _Reader(f)
     lines = reader.lines()
     first = next(lines, None)
@@ -395,7 +412,17 @@ def iter_archive(
                 ) from None
             kind = data.get("record") if isinstance(data, dict) else None
             if kind == "end":
+                raw = data.get("keys") if manifest.format == BACKUP_FORMAT_KEYS else None
+                keys = [_key_line(k, at) for k in raw] if isinstance(raw, list) else []
+                if len(keys) != manifest.keys:
+                    raise ArchiveRefused(
+                        f"the archive holds {len(keys)} keys, its manifest promises "
+                        f"{manifest.keys}",
+                        at,
+                    )
                 _check_end(manifest, data, count, previous, at)
+                if keys_out is not None:
+                    keys_out.extend(keys)
                 if next(lines, None) is not None:
                     raise ArchiveRefused("the archive has lines after its end record", at)
                 return
@@ -433,6 +460,17 @@ def iter_archive(
         )
 
     return manifest, signer, events()
+
+
+def _key_line(data: object, at: int) -> dict[str, Any]:
+    from erp_core.infra.keys import KEY_COLUMNS
+
+    if not isinstance(data, dict):
+        raise ArchiveRefused(f"the archive's end record has a malformed key ({at})", at)
+    row = {c: data.get(c) for c in KEY_COLUMNS}
+    if not isinstance(row["subject"], str) or not row["subject"] or not row["created_at"]:
+        raise ArchiveRefused(f"the archive's end record has a malformed key ({at})", at)
+    return row
 
 
 def _check_end(manifest: Manifest, end: dict[str, Any], count: int, head: str, at: int) -> None:
@@ -492,7 +530,8 @@ def restore(
 
     with _open(path) as f:
         # Read and check the manifest (and its signature) before touching the target.
-        manifest, signer, events = iter_archive(f, trusted_public_key)
+        keys: list[dict[str, Any]] = []
+        manifest, signer, events = iter_archive(f, trusted_public_key, keys)
         writer, reader = create_engines(url)
         store = None
         try:
@@ -502,6 +541,9 @@ def restore(
                 _lock_and_check_empty(conn, url)
                 loaded = _load(conn, events, manifest, progress)
                 _verify_loaded(conn, manifest, loaded)
+                from erp_core.infra.keys import load_keys
+
+                load_keys(conn, keys)  # read with the end record; erased keys stay destroyed
                 if url.kind == "postgresql" and manifest.head_position:
                     conn.execute(
                         text("SELECT setval(pg_get_serial_sequence(:t, 'notification_id'), :n)"),

@@ -191,6 +191,10 @@ def _copy_log(
             total = _count_events(src)
             done = _count_events_upto(src, copied)
             _copy(src, dst_writer, target, copied, previous_hash, done, total, batch, progress)
+            from erp_core.infra.keys import dump_keys, load_keys
+
+            with dst_writer.begin() as dst:  # the key table, from the same snapshot as the log
+                load_keys(dst, dump_keys(src))
     finally:
         dst_writer.dispose()
         dst_reader.dispose()

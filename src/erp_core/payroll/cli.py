@@ -29,7 +29,8 @@ PAY_GROUP = click.option("--pay-group", help="The pay group's run (default: the 
 def run(
     state: Context, month: str, date: dt.date | None, dry_run: bool, pay_group: str | None
 ) -> None:
-    """Compute every active employee's payslip for MONTH (YYYY-MM) and post one voucher."""
+    """Compute every active employee's payslip for MONTH (YYYY-MM; a weekly or fortnightly pay
+    group's period as YYYYWww) and post one voucher."""
     from erp_core.payroll.handlers import PayrollPreview
 
     fields: dict[str, object] = {"month": month, "dry_run": dry_run}
@@ -168,7 +169,8 @@ def check(state: Context) -> None:
 def report_payslips(
     state: Context, month: str, employee: str | None, include_reversed: bool, fmt_name: str
 ) -> None:
-    """The payslips of MONTH (YYYY-MM): every line, the totals and the payment days."""
+    """The payslips of MONTH (YYYY-MM, or a week YYYYWww): every line, the totals and the
+    payment days."""
     from erp_core.projections.payroll import payslips
 
     slips = state.erp().query(payslips, month, employee, include_reversed)
@@ -251,8 +253,8 @@ def report_payroll_summary(state: Context, year: int | None, fmt_name: str) -> N
 @click.argument("month")
 @pass_ctx
 def report_payslip(state: Context, employee: str, month: str) -> None:
-    """EMPLOYEE's payslip of MONTH (YYYY-MM), line by line (`erp document PS-...` renders it
-    as HTML or PDF)."""
+    """EMPLOYEE's payslip of MONTH (YYYY-MM, or a week YYYYWww), line by line (`erp document
+    PS-...` renders it as HTML or PDF)."""
     from erp_core.kernel.errors import NotFound
     from erp_core.projections.payroll import payslips
 

@@ -17,10 +17,10 @@ from erp_core.kernel.commands import (
     Name,
     Reason,
     Text,
-    month_text,
 )
 from erp_core.kernel.money import Dec
 from erp_core.parties.commands import Allocation
+from erp_core.payroll.periods import period_text
 
 
 class ConfigurePayroll(Action):
@@ -68,11 +68,13 @@ class SlabIn(Line):
 class DefineTaxTable(Action):
     """A progressive income tax table in force from `effective_from`: `monthly` slabs apply
     to each month's taxable pay; `annual` slabs to the year's projected taxable pay, withheld
-    evenly over the remaining months of the fiscal year."""
+    evenly over the remaining months of the fiscal year; `weekly` and `fortnightly` slabs to
+    each period's pay of such a pay group. A run of another frequency scales the table's
+    bounds by periods per year (see docs/decisions/people.md, "Pay frequencies")."""
 
     action: Literal["define_tax_table"] = "define_tax_table"
     effective_from: dt.date
-    basis: Literal["monthly", "annual"] = "monthly"
+    basis: Literal["monthly", "annual", "weekly", "fortnightly"] = "monthly"
     slabs: Annotated[list[SlabIn], Field(min_length=1, max_length=50)]
     standard_deduction: Dec = Decimal(0)
 
@@ -98,7 +100,7 @@ class RunPayroll(Action):
     date: dt.date | None = None
     dry_run: bool = False
 
-    _check_month = field_validator("month")(month_text)
+    _check_month = field_validator("month")(period_text)
 
 
 class PaySalaries(Action):
@@ -114,7 +116,7 @@ class PaySalaries(Action):
         default_factory=list
     )
 
-    _check_month = field_validator("month")(month_text)
+    _check_month = field_validator("month")(period_text)
 
 
 class ReversePayrollRun(Action):
@@ -127,7 +129,7 @@ class ReversePayrollRun(Action):
     date: dt.date
     reason: Reason
 
-    _check_month = field_validator("month")(month_text)
+    _check_month = field_validator("month")(period_text)
 
 
 class RemitLine(Line):
@@ -148,4 +150,4 @@ class RemitPayrollLiabilities(Action):
     authority: Name
     lines: Annotated[list[RemitLine], Field(min_length=1, max_length=50)]
 
-    _check_month = field_validator("month")(month_text)
+    _check_month = field_validator("month")(period_text)

@@ -87,6 +87,9 @@ class PayslipIssued(DomainEvent):
     employer_contributions: Dec
     payslip: str | None = None  # its own number, PS-<fy>-nnnnnn (gapless; None in a dry run)
     pay_group: str = ""  # "" : the default group
+    # the dates of a weekly or fortnightly period (`month` is then its YYYYWww); None: a month
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
 
 
 class PayrollRunPosted(DomainEvent):

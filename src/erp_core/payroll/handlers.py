@@ -66,6 +66,7 @@ from erp_core.payroll.events import (
     SlipLineOut,
     TaxTableDefined,
 )
+from erp_core.payroll.periods import MONTH_RE, pay_period, table_factor
 from erp_core.payroll.slip import (
     AccrualAccounts,
     LeaveDay,
@@ -89,7 +90,7 @@ from erp_core.payroll.structures import (
     structure_of,
     to_table,
 )
-from erp_core.payroll.tax import TaxPosition
+from erp_core.payroll.tax import TaxPosition, scaled
 
 TAX_COMPONENT = "income_tax"
 
@@ -255,6 +256,17 @@ def month_period(month: str) -> PayPeriod:
     return PayPeriod.month(int(year), int(m))
 
 
+def group_period(uow: UnitOfWork, period: str, group: str) -> tuple[PayPeriod, str]:
+    """The dates of a run's period in its pay group, and the group's frequency."""
+    defined = uow.get(PayGroups, PAY_GROUPS_STREAM).groups.get(group)
+    frequency = defined.frequency if defined is not None else "monthly"
+    anchor = defined.anchor if defined is not None else None
+    try:
+        return pay_period(period, frequency, anchor), frequency
+    except PayrollError as exc:
+        raise ValidationError(exc.field, exc.reason) from None
+
+
 def _months_between(start: dt.date, period: PayPeriod) -> list[str]:
     out = []
     y, m = start.year, start.month
@@ -271,12 +283,17 @@ class Computed:
     slip: Payslip
 
 
-def _tax_position(uow: UnitOfWork, employee: str, period: PayPeriod) -> TaxPosition | None:
-    found = uow.get(TaxTables, TAX_STREAM).in_force(period.end)
+def _tax_position(
+    uow: UnitOfWork, employee: str, period: PayPeriod, frequency: str = "monthly"
+) -> TaxPosition | None:
+    found = uow.get(TaxTables, TAX_STREAM).in_force(period.end, frequency)
     if found is None:
         return None
     basis, table = found
-    if basis == "monthly":
+    factor = table_factor(basis, frequency)
+    if factor is not None:  # another frequency's table, scaled to this run's period
+        return TaxPosition(table=scaled(table, factor), remaining_months=1)
+    if basis != "annual":
         return TaxPosition(table=table, remaining_months=1)
     _, fy_start, fy_end = periods.fiscal_year_bounds(
         period.start, company_of(uow).fiscal_year_start
@@ -335,7 +352,7 @@ def compute_run(uow: UnitOfWork, month: str, pay_group: str = "") -> list[Comput
     """Every payslip of the month for the pay group, checked; refuses when anyone cannot be
     paid, or has been paid for the month in another group's run."""
     conf = settings_of(uow).check()
-    period = month_period(month)
+    period, frequency = group_period(uow, month, pay_group)
     out: list[Computed] = []
     for number in uow.get(EmployeeNumbers, NUMBERS_STREAM).issued:
         emp = uow.get(Employee, f"employee:{number}")
@@ -374,7 +391,7 @@ def compute_run(uow: UnitOfWork, month: str, pay_group: str = "") -> list[Comput
                     variables=variables,
                     basis=ProrationBasis(conf.proration),
                     cost_centres={record.cost_centre: Decimal(100)} if record.cost_centre else {},
-                    tax=_tax_position(uow, number, period),
+                    tax=_tax_position(uow, number, period, frequency),
                     tax_component=TAX_COMPONENT,
                 )
             )
@@ -473,6 +490,8 @@ def _slip_event(
         employer_contributions=s.employer_contributions,
         payslip=number,
         pay_group=group,
+        period_start=s.period.start if not MONTH_RE.match(month) else None,
+        period_end=s.period.end if not MONTH_RE.match(month) else None,
     )
 
 
@@ -480,12 +499,12 @@ def _slip_event(
 def run_payroll(cmd: RunPayroll, ctx: Context) -> list[str]:
     uow = ctx.uow
     base = _check_two_places(uow)
-    period = month_period(cmd.month)
+    group = uow.get(PayGroups, PAY_GROUPS_STREAM).check(cmd.pay_group)
+    period, _frequency = group_period(uow, cmd.month, group)
     date = cmd.date or period.end
     if not period.start <= date <= period.end + dt.timedelta(days=31):
         raise ValidationError("date", f"{date} is not in or just after {cmd.month}")
     check_period(uow, date)
-    group = uow.get(PayGroups, PAY_GROUPS_STREAM).check(cmd.pay_group)
     run = uow.get(PayrollRun, run_stream(cmd.month, group))
     if run.posted is not None:
         raise ValidationError(

@@ -147,16 +147,35 @@ class TaxTables(Aggregate):
 
     def __init__(self, stream: str = TAX_STREAM) -> None:
         super().__init__(stream)
+        # the main line: monthly and annual tables, one in force at a time
         self.tables: dict[dt.date, tuple[str, TaxTable]] = {}
+        # tables defined for one pay frequency (weekly, fortnightly), a line per frequency
+        self.per_frequency: dict[str, dict[dt.date, TaxTable]] = {}
 
     def _on_defined(self, e: TaxTableDefined) -> None:
-        self.tables[e.effective_from] = (e.basis, to_table(e))
+        if e.basis in ("weekly", "fortnightly"):
+            self.per_frequency.setdefault(e.basis, {})[e.effective_from] = to_table(e)
+        else:
+            self.tables[e.effective_from] = (e.basis, to_table(e))
 
     handlers = {TaxTableDefined: _on_defined}
 
-    def in_force(self, on: dt.date) -> tuple[str, TaxTable] | None:
+    def in_force(self, on: dt.date, frequency: str = "monthly") -> tuple[str, TaxTable] | None:
+        """The table a run of `frequency` on `on` uses, with its basis: the frequency's own
+        table when one is in force, else the main line's (monthly or annual), else any
+        frequency's table (the caller scales one of another basis)."""
+        own = self.per_frequency.get(frequency, {})
+        dates = [d for d in own if d <= on]
+        if dates:
+            return frequency, own[max(dates)]
         dates = [d for d in self.tables if d <= on]
-        return self.tables[max(dates)] if dates else None
+        if dates:
+            return self.tables[max(dates)]
+        others = [(d, basis) for basis, line in self.per_frequency.items() for d in line if d <= on]
+        if others:
+            d, basis = max(others)
+            return basis, self.per_frequency[basis][d]
+        return None
 
 
 def to_table(e: TaxTableDefined) -> TaxTable:

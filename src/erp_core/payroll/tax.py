@@ -209,6 +209,11 @@ def monthly_tax(
     remaining_income = this_month + future * (n - 1)
     if n == 1:
         due = remaining_tax  # the last month (or the month of leaving) settles the year
+    elif this_month > 0 and future == this_month:
+        # every remaining month brings the same: an even share, divided once (the general
+        # form below rounds `this / (this * n)` in 28 digits and could cost a half cent at a
+        # rounding boundary, making the withholding fall as pay rises; found by Hypothesis)
+        due = to_cents(remaining_tax / n)
     elif this_month > 0 and remaining_income > 0:
         # Spread over the remaining months in proportion to their pay, so a short month (a
         # mid-month joiner) never withholds more than its share.
@@ -227,4 +232,22 @@ def monthly_tax(
         tax_withheld_to_date=position.tax_withheld_to_date,
         remaining_months=n,
         tax_this_month=due,
+    )
+
+
+def scaled(table: TaxTable, factor: Decimal) -> TaxTable:
+    """The table for another pay frequency: every slab bound, fixed amount and the standard
+    deduction multiplied by `factor` and rounded to the cent (half up); rates unchanged."""
+    return TaxTable(
+        effective_from=table.effective_from,
+        slabs=tuple(
+            Slab(
+                lower=to_cents(s.lower * factor),
+                rate_percent=s.rate_percent,
+                fixed=None if s.fixed is None else to_cents(s.fixed * factor),
+            )
+            for s in table.slabs
+        ),
+        standard_deduction=to_cents(table.standard_deduction * factor),
+        allow_refund=table.allow_refund,
     )
