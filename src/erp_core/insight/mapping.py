@@ -274,6 +274,9 @@ class _Builder:
         self.matched: list[tuple[str, str, tuple[Any, ...]]] = []  # (invoice, order, lines)
         self.run_employees: dict[str, set[str]] = {}  # payroll run -> its employees
         self.period_end: dict[str, dt.date] = {}  # period object -> its last day
+        self.wo_event: dict[str, _Event] = {}  # work order -> its latest event
+        # work order -> standard variances waiting for the close they were booked with
+        self.deferred: dict[str, tuple[int, str, dict[str, Any]]] = {}
 
     def obj(self, object_id: str, object_type: str, **attributes: AttrValue) -> _Object:
         o = self.objects.get(object_id)
@@ -345,6 +348,8 @@ def build_log(records: Iterable[tuple[int, str, str, dict[str, Any]]], basis: Ti
         if posted is not None:
             posted.link(po, "order")
             _order_lines(b, posted, po, lines)
+    for waiting in list(b.deferred.values()):  # variances with no close after them
+        _add_variances(b, None, *waiting)
     for document, e in b.stock.items():
         if document not in b.claimed:
             b.events.append(e)
@@ -675,6 +680,7 @@ def _wo_created(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
     b.obj(item, "item")
     b.obj(warehouse, "warehouse")
     e = b.event(pos, "create work order", stream, d, d["date"])
+    b.wo_event[wo] = e
     e.attributes["quantity"] = _dec(d["quantity"])
     e.link(wo, "work order")
     e.link(item, "item")
@@ -687,7 +693,12 @@ def _wo_step(activity: str, doc_type: str | None = None) -> Any:
 
     def handle(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
         e = b.event(pos, activity, stream, d, d.get("date"))
+        b.wo_event[d["document"]] = e
         e.link(d["document"], "work order")
+        waiting = b.deferred.pop(d["document"], None)
+        if waiting is not None:
+            joined = _same_action(b, d["document"], waiting[2])
+            _add_variances(b, joined, *waiting)
         if doc_type and d.get("voucher"):
             b.obj(d["voucher"], doc_type).links.add((d["document"], "for"))
             e.link(d["voucher"], "document")
@@ -922,10 +933,20 @@ def _standard_cost_set(b: _Builder, pos: int, stream: str, d: dict[str, Any]) ->
             e.link(bom, "bill of materials")
 
 
+def _same_action(b: _Builder, wo: str, d: dict[str, Any]) -> _Event | None:
+    """The work order's latest event when it was recorded by the same action as ``d``: a fact
+    saved with it (the planned cost with the creation, the variances with the close) joins
+    that step instead of adding one that took no time."""
+    e = b.wo_event.get(wo)
+    if e is not None and e.recorded == _recorded(d["recorded_at"]) and e.actor == d["actor"]:
+        return e
+    return None
+
+
 def _wo_planned(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
     wo = d["document"]
     b.obj(wo, "work_order")
-    e = b.event(pos, "plan work order cost", stream, d)
+    e = _same_action(b, wo, d) or b.event(pos, "plan work order cost", stream, d)
     e.link(wo, "work order")
     e.attributes["basis"] = str(d["basis"])
     for m in d["materials"]:
@@ -937,13 +958,19 @@ def _wo_planned(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
 
 
 def _variances_booked(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
-    wo = d["document"]
-    b.obj(wo, "work_order")
-    e = b.event(pos, "book standard variances", stream, d, d["date"])
-    e.link(wo, "work order")
-    e.attributes["variance"] = sum((_dec(x["amount"]) for x in d["lines"]), Decimal(0))
+    """Standard variances are booked just before the close in the same action: they join the
+    "close work order" event that follows (see :func:`_wo_step`), or stand alone."""
+    b.obj(d["document"], "work_order")
+    b.deferred[d["document"]] = (pos, stream, d)
+
+
+def _add_variances(b: _Builder, e: _Event | None, pos: int, stream: str, d: dict[str, Any]) -> None:
+    if e is None:
+        e = b.event(pos, "book standard variances", stream, d, d["date"])
+        e.link(d["document"], "work order")
+    e.attributes["standard_variance"] = sum((_dec(x["amount"]) for x in d["lines"]), Decimal(0))
     if d.get("voucher"):
-        e.attributes["voucher"] = str(d["voucher"])
+        e.attributes["variance_voucher"] = str(d["voucher"])
 
 
 def _fg_recosted(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
