@@ -210,3 +210,33 @@ def test_the_amendment_is_in_the_ocel_log_with_its_revision(book: Any) -> None:
     assert (attrs["revision"], attrs["previous_total"], attrs["total"]) == (1, 1500, 2000)
     assert attrs["actor"] == "buyer"
     assert b_event.time == T0 + 5 * H
+
+
+def test_an_approver_who_amends_the_order_afterwards_is_a_breach(tmp_path: Any) -> None:
+    """The boss approves 1,500.00 and then cuts it to 900.00 (under the threshold, so nobody
+    approves it again): the same actor amended and approved it."""
+    erp = Erp.open(f"sqlite:///{tmp_path / 'sod.sqlite'}", actor="buyer")
+    erp.init("Sod Co", "EUR", dt.date(2026, 1, 1))
+    erp.configure_procurement(approval_threshold="1000", over_receipt_tolerance="0")
+    erp.register_item(code="WIDGET", name="Widget", uom="pcs")
+    erp.register_warehouse(code="MAIN", name="Main")
+    erp.register_supplier(code="ACME", name="Acme")
+    po = erp.create_purchase_order(
+        date="2026-01-05", supplier="ACME", expected_delivery="2026-01-09",
+        lines=[{"item": "WIDGET", "quantity": "30", "price": "50", "warehouse": "MAIN"}],
+    ).documents[0]  # fmt: skip
+    erp.actor = "boss"
+    erp.approve_purchase_order(po)
+    erp.amend_purchase_order(
+        document=po, date="2026-01-06", reason="cut",
+        lines=[{"item": "WIDGET", "quantity": "18", "price": "50", "warehouse": "MAIN"}],
+    )  # fmt: skip
+    breaches = conformance(load_log(erp))
+    assert [(b.rule, b.object_id, b.reason) for b in breaches] == [
+        (
+            "same actor amended and approved",
+            po,
+            "'boss' did both 'amend purchase order' and 'approve purchase order'",
+        )
+    ]
+    erp.close()
