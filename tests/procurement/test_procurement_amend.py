@@ -308,3 +308,36 @@ def test_an_approval_limit_holds_against_the_amended_total(book: Erp) -> None:
         )  # 30 x 40.00 = 1,200.00: waits for approval again
         with refused(bob, AccessDenied, rf"approves up to 1,000.00 and {po} totals 1,200.00"):
             bob.approve_purchase_order(po)
+
+
+def test_the_printed_order_shows_the_last_revision_and_its_approval(book: Erp) -> None:
+    from erp_core.documents import service
+
+    erp = book
+    po = _order(erp, "30")  # 1,500.00, waits for approval
+    erp.actor = "boss"
+    erp.approve_purchase_order(po)
+    erp.actor = "buyer"
+    erp.amend_purchase_order(
+        document=po,
+        date="2026-03-03",
+        lines=[
+            {"item": "BOLT", "quantity": "40", "price": "50", "warehouse": "MAIN"},
+            {"item": "NUT", "quantity": "100", "price": "0.25", "warehouse": "MAIN"},
+        ],
+        reason="more",
+    )
+    doc = service.document(erp, po)
+    lines = doc.table("lines")
+    assert lines is not None
+    assert [(r["item"], r["quantity"], r["amount"]) for r in lines.rows] == [
+        ("BOLT", "40", "2,000.00"),
+        ("NUT", "100", "25.00"),
+    ]
+    fields = dict(doc.fields)
+    assert fields["Revision"].startswith("1 (")
+    # the approval given before the change does not cover it
+    assert doc.status == "Awaiting approval"
+    erp.actor = "boss"
+    erp.approve_purchase_order(po)
+    assert service.document(erp, po).status == "Approved by boss"
