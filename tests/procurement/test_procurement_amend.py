@@ -112,6 +112,25 @@ def test_an_amendment_over_the_threshold_waits_for_a_second_approval(book: Erp) 
         (1, "BOLT", 40_000_000, "50"),
         (2, "NUT", 100_000_000, "0.25"),
     ]
+    # the approvals read model follows: waiting again, on the amended total, with the step
+    from erp_core.projections.access import approval_documents, approval_steps
+
+    d, st = approval_documents, approval_steps
+    row = erp.query(
+        lambda conn: conn.execute(select(d.c.state, d.c.total).where(d.c.document == po)).one()
+    )
+    assert tuple(row) == ("waiting", "2025.00")
+    steps = erp.query(
+        lambda conn: conn.execute(
+            select(st.c.step, st.c.actor, st.c.reason)
+            .where(st.c.document == po)
+            .order_by(st.c.position)
+        ).all()
+    )
+    assert [tuple(x) for x in steps] == [
+        ("approved (document)", "boss", ""),
+        ("amended (revision 1)", "buyer", "the project needs more"),
+    ]
     # receiving is refused until it is approved again
     with refused(erp, ValidationError, rf"{po} is not approved yet"):
         erp.receive_purchase_order(
