@@ -739,7 +739,8 @@ def _voucher(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
 def _voucher_reversed(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
     original = stream.partition(":")[2]
     e = b.event(pos, "reverse journal voucher", stream, d, d["date"])
-    e.link(original, "voucher")
+    # the voucher of a business document (a depreciation run's) has no object of its own yet
+    e.link(_known(b, original, "journal_voucher"), "voucher")
     e.link(d["by_document"], "reversal")
     b.obj(d["by_document"], "journal_voucher")
 
