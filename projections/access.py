@@ -193,6 +193,7 @@ class ApprovalsProjection:
             *_CREATED,
             *_AREA_APPROVED,
             *_FINISHED,
+            "PurchaseOrderAmended",
         }
     )
 
@@ -322,7 +323,31 @@ class ApprovalsProjection:
                     continue
                 document = stream.split(":", 1)[1]
                 key = (d.c.document_type == document_type) & (d.c.document == document)
-                if name in _AREA_APPROVED:
+                if name == "PurchaseOrderAmended":
+                    # the amended total; above the threshold it waits for approval again
+                    if e["needs_approval"]:
+                        again = {"state": "waiting", "waiting_since": _text(e["recorded_at"])}
+                        conn.execute(update(d).where(key).values(total=str(e["total"]), **again))
+                    else:
+                        conn.execute(update(d).where(key).values(total=str(e["total"])))
+                        waiting = key & (d.c.state == "waiting")
+                        conn.execute(update(d).where(waiting).values(state="open"))
+                    conn.execute(
+                        insert(s).values(
+                            position=position,
+                            document_type=document_type,
+                            document=document,
+                            step=f"amended (revision {e['revision']})",
+                            round=0,
+                            level=0,
+                            role="",
+                            actor=e["actor"],
+                            on_behalf_of=None,
+                            reason=e["reason"],
+                            recorded_at=_text(e["recorded_at"]),
+                        )
+                    )
+                elif name in _AREA_APPROVED:
                     conn.execute(update(d).where(key).values(state="approved"))
                     conn.execute(
                         insert(s).values(

@@ -3,6 +3,7 @@ payments and allocations (the supplier sub-ledger)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from erp_core.projections.engine import Projection, Record, insert_rows
@@ -14,7 +15,7 @@ from erp_core.projections.schema import (
     supplier_payments,
     suppliers,
 )
-from sqlalchemy import Connection, Table, and_, func, select, update
+from sqlalchemy import Connection, Table, and_, delete, func, select, update
 
 from erp_core.kernel.money import MINOR_UNITS, minor_from_text
 
@@ -55,6 +56,7 @@ class PayablesProjection:
         {
             "SupplierRegistered",
             "PurchaseOrderCreated",
+            "PurchaseOrderAmended",
             "PurchaseOrderApproved",
             "PurchaseOrderCancelled",
             "PurchaseOrderClosed",
@@ -102,6 +104,38 @@ class PayablesProjection:
                     [
                         (
                             e["document"],
+                            i,
+                            x["item"],
+                            x["warehouse"],
+                            minor_from_text(x["quantity"], QTY),
+                            x["price"],
+                            0,
+                            0,
+                            0,
+                            0,
+                            0,
+                        )
+                        for i, x in enumerate(e["lines"], start=1)
+                    ],
+                )
+            elif name == "PurchaseOrderAmended":
+                # nothing was received or invoiced yet: the lines are replaced whole
+                conn.execute(
+                    update(po)
+                    .where(po.c.document == document)
+                    .values(
+                        expected_delivery=dt.date.fromisoformat(e["expected_delivery"]),
+                        status="draft" if e["needs_approval"] else "approved",
+                        total_minor=minor_from_text(e.get("base_total") or e["total"], places),
+                    )
+                )
+                conn.execute(delete(pol).where(pol.c.document == document))
+                insert_rows(
+                    conn,
+                    pol,
+                    [
+                        (
+                            document,
                             i,
                             x["item"],
                             x["warehouse"],

@@ -142,6 +142,7 @@ MATRIX: dict[str, set[str] | frozenset[str]] = {
     "run_payroll": {"payroll"},
     # procurement
     "allocate_supplier_payment": {"accountant", "purchasing_manager"},
+    "amend_purchase_order": {"purchasing_clerk", "purchasing_manager"},
     "approve_purchase_order": {"purchasing_clerk", "purchasing_manager"},
     "cancel_purchase_order": {"purchasing_clerk", "purchasing_manager"},
     "close_purchase_order": {"purchasing_manager"},

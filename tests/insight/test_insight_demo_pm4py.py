@@ -61,6 +61,62 @@ def test_pm4py_reads_the_demo_export_with_the_counts_written(
     assert activities["create purchase order"] == _count(demo, purchase_orders)
 
 
+def _rows(erp: Erp, table: Any, *where: Any) -> int:
+    query = select(func.count()).select_from(table)
+    for condition in where:
+        query = query.where(condition)
+    return int(erp.query(lambda conn: conn.execute(query).scalar()))
+
+
+def test_the_demo_export_holds_every_area_with_counts_from_the_read_models_and_the_story(
+    demo: Any, tmp_path: Path
+) -> None:
+    """Production, people, payroll and the closing calendar are in the export: object and event
+    counts from the read models of those areas, or from the demo's story (demo.py)."""
+    from erp_core.projections.hr import hr_employees
+    from erp_core.projections.payroll import payroll_liabilities, payroll_slips
+    from erp_core.projections.production import production_work_orders
+    from erp_core.projections.schema import fiscal_periods
+
+    path = tmp_path / "demo.json"
+    export_ocel(demo, path, "json")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ocel = pm4py.read_ocel2_json(str(path))
+    types = ocel.objects["ocel:type"].value_counts().to_dict()
+    activities = ocel.events["ocel:activity"].value_counts().to_dict()
+    # read models
+    assert types["work_order"] == _rows(demo, production_work_orders) > 0
+    assert types["employee"] == _rows(demo, hr_employees) > 0
+    assert types["payslip"] == _rows(demo, payroll_slips) > 0
+    # the liabilities table holds each run's accrual (no authority) and each remittance
+    remitted = _rows(demo, payroll_liabilities, payroll_liabilities.c.authority != "")
+    assert activities["remit payroll liabilities"] == remitted > 0
+    years = demo.query(
+        lambda conn: conn.execute(select(fiscal_periods.c.fiscal_year).distinct()).all()
+    )
+    assert activities["open fiscal year"] == types["fiscal_year"] == len(years) == 2
+    # the story: January to November closed month by month, then the year, whose close also
+    # closes December; payroll from February, its tax and pensions remitted each month in
+    # two lines (accounts 2462, 2463)
+    closed = _rows(demo, fiscal_periods, fiscal_periods.c.status != "open")
+    assert activities["close period"] == types["period"] == closed == 11 + 1
+    assert activities["close fiscal year"] == 1
+    assert activities["remit payroll liabilities"] == 11 * 2
+    # two leave requests, both approved; two employees reviewed: goals, self and manager
+    # ratings, a final score each, one cycle opened and closed
+    assert (activities["request leave"], activities["approve leave"]) == (2, 2)
+    assert types["leave_request"] == 2
+    assert (types["appraisal"], types["appraisal_cycle"]) == (2, 1)
+    assert activities["set appraisal goals"] == activities["finalise appraisal"] == 2
+    assert activities["rate appraisal"] == 4
+    assert activities["open appraisal cycle"] == activities["close appraisal cycle"] == 1
+    assert activities["record attendance"] == 1
+    # production set-up: one work centre, a BOM for each of the two made items
+    assert activities["register work centre"] == types["work_centre"] == 1
+    assert activities["define bill of materials"] == types["bill_of_materials"] == 2
+
+
 def test_a_window_of_the_demo_reads_back_too(demo: Any, tmp_path: Path) -> None:
     path = tmp_path / "q1.json"
     log = export_ocel(

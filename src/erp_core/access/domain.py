@@ -133,6 +133,7 @@ TEMPLATES: Mapping[str, Role] = dict(
             "create_purchase_plan",
             "order_purchase_plan",
             "create_purchase_order",
+            "amend_purchase_order",
             "approve_purchase_order",
             "cancel_purchase_order",
             "report:open-orders",
@@ -486,12 +487,26 @@ def decide_report(access: Access, user: User, report: str, area: str | None = No
 
 
 class DocumentOrigin(Aggregate):
-    """Any document stream read for its first event: who created it, and its total."""
+    """Any document stream read for its first event: who created it, and its total (as an
+    amendment restated it last: an event with a `revision` and a `total`)."""
 
     def __init__(self, stream_id: str) -> None:
         super().__init__(stream_id)
         self.first: DomainEvent | None = None
+        self.total: Decimal | None = None
 
     def apply(self, event: DomainEvent) -> None:
         if self.first is None:
             self.first = event
+            self.total = getattr(event, "total", None)
+        else:
+            self.total = restated_total(event, self.total)
+
+
+def restated_total(event: DomainEvent, total: Decimal | None) -> Decimal | None:
+    """The document's total after `event`: an amendment (``revision`` and ``total``) restates
+    it, so an approval limit is held against what is approved, not what was first entered."""
+    restated = getattr(event, "total", None)
+    if getattr(event, "revision", None) is not None and restated is not None:
+        return Decimal(restated)
+    return total

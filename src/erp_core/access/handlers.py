@@ -29,6 +29,7 @@ from erp_core.access.domain import (
     check_user_code,
     decide,
     needs_facts,
+    restated_total,
 )
 from erp_core.access.events import (
     AccessConfigured,
@@ -366,14 +367,20 @@ def document_facts(ctx: Context, action: str, document: str) -> DocumentFacts:
     for prefix in prefixes:
         stream = f"{prefix}:{document}"
         first = None
+        total = None
         in_batch = ctx.uow.touched.get(stream)
         if in_batch is not None and in_batch.pending and in_batch.pending[0][0] == 1:
             first = in_batch.pending[0][1]  # created earlier in this batch
+            total = getattr(first, "total", None)
+            for _, later in in_batch.pending[1:]:
+                total = restated_total(later, total)
         else:
             origin = ctx.uow.loader.load(DocumentOrigin, stream, refreshed=True)
-            first = origin.first
+            first, total = origin.first, origin.total
+            if in_batch is not None:  # amended earlier in this batch
+                for _, later in in_batch.pending:
+                    total = restated_total(later, total)
         if first is not None:
-            total = getattr(first, "total", None)
             return DocumentFacts(document, first.actor, total)
     return DocumentFacts(document, None, None)
 

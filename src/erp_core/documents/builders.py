@@ -27,6 +27,7 @@ from erp_core.kernel.money import round_to
 from erp_core.ledger.events import CompanyCreated
 from erp_core.procurement.events import (
     GoodsReceived,
+    PurchaseOrderAmended,
     PurchaseOrderApproved,
     PurchaseOrderCancelled,
     PurchaseOrderClosed,
@@ -215,6 +216,7 @@ def build_purchase_order(view: LogView, number: str) -> Document:
         if isinstance(
             r.event,
             PurchaseOrderCreated
+            | PurchaseOrderAmended
             | PurchaseOrderApproved
             | PurchaseOrderCancelled
             | PurchaseOrderClosed,
@@ -223,6 +225,19 @@ def build_purchase_order(view: LogView, number: str) -> Document:
     if not own or not isinstance(own[0].event, PurchaseOrderCreated):
         raise not_found(number)
     order = own[0].event
+    amended = by_actor(own, PurchaseOrderAmended)
+    if amended is not None:  # the order as its last revision stands
+        revision = amended.event
+        assert isinstance(revision, PurchaseOrderAmended)
+        order = order.model_copy(
+            update={
+                "lines": revision.lines,
+                "total": revision.total,
+                "base_total": revision.base_total,
+                "expected_delivery": revision.expected_delivery,
+                "needs_approval": revision.needs_approval,
+            }
+        )
     at = own[-1].position
     company, base = letterhead(view, at)
     currency = order.currency or base
@@ -231,7 +246,9 @@ def build_purchase_order(view: LogView, number: str) -> Document:
     names = item_names(view, {line.item for line in order.lines}, at)
     status = f.t("Awaiting approval") if order.needs_approval else f.t("Approved")
     approved = by_actor(own, PurchaseOrderApproved)
-    if approved is not None:
+    if approved is not None and (
+        amended is None or approved.position > amended.position or not order.needs_approval
+    ):
         status = f.t("Approved by {actor}", actor=approved.event.actor)
     for cls, word in ((PurchaseOrderClosed, "Closed"), (PurchaseOrderCancelled, "Cancelled")):
         ended = by_actor(own, cls)
@@ -258,6 +275,9 @@ def build_purchase_order(view: LogView, number: str) -> Document:
         (f.t("Deliver by"), f.date(order.expected_delivery)),
         *currency_fields(f, currency, base, order.rate, order.rate_date),
     ]
+    if amended is not None:
+        assert isinstance(amended.event, PurchaseOrderAmended)
+        fields.append((f.t("Revision"), f"{amended.event.revision} ({f.date(amended.event.date)})"))
     if supplier is not None:
         fields.append((f.t("Payment terms"), terms_days(f, supplier.payment_terms_days)))
     if order.plan:
@@ -324,6 +344,10 @@ def build_goods_receipt(view: LogView, number: str) -> Document:
     at = record.position
     created = view.of(record.stream, PurchaseOrderCreated)
     order = created[0][1]
+    # receipts come after any amendment (an order received against is never amended)
+    revised = view.last(record.stream, PurchaseOrderAmended, at)
+    if revised is not None:
+        order = order.model_copy(update={"lines": revised[1].lines})
     company, base = letterhead(view, at)
     currency = received.currency or order.currency or base
     foreign = currency != base

@@ -37,6 +37,7 @@ ENTRIES: tuple[tuple[str, str, str], ...] = (
     ("Order number", "订单号", "Bestellnummer"),
     ("Order date", "订单日期", "Bestelldatum"),
     ("Deliver by", "交货期限", "Liefern bis"),
+    ("Revision", "修订版", "Änderungsstand"),
     ("Payment terms", "付款条件", "Zahlungsbedingungen"),
     ("{days} days net", "{days}天净付", "{days} Tage netto"),
     ("Purchase plan", "采购计划", "Beschaffungsplan"),

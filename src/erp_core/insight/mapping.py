@@ -113,6 +113,62 @@ ACTIVITIES: dict[str, str] = {
     "post payroll run": "PayrollRunPosted",
     "pay salary": "SalaryPaid",
     "reverse payroll run": "PayrollRunReversed",
+    "amend purchase order": "PurchaseOrderAmended",
+    "close sales order": "SalesOrderClosed",
+    "register work centre": "WorkCentreRegistered",
+    "change work centre rates": "WorkCentreRatesChanged",
+    "define bill of materials": "BomVersionDefined",
+    "set standard cost": "StandardCostSet",
+    "plan work order cost": "WorkOrderPlanned",
+    "book standard variances": "StandardVariancesBooked",
+    "re-cost finished goods": "FinishedGoodsRecosted",
+    "create production plan": "ProductionPlanCreated",
+    "order planned work orders": "PlannedWorkOrdersCreated",
+    "order planned purchases": "PlannedPurchasesCreated",
+    "define asset category": "AssetCategoryDefined",
+    "capitalise asset": "AssetCapitalised",
+    "change asset estimate": "AssetEstimateChanged",
+    "impair asset": "AssetImpaired",
+    "adjust asset cost": "AssetCostAdjusted",
+    "record asset usage": "AssetUsageRecorded",
+    "depreciate asset": "AssetDepreciated",
+    "reverse asset depreciation": "AssetDepreciationReversed",
+    "dispose asset": "AssetDisposed",
+    "run depreciation": "DepreciationRun",
+    "reverse depreciation run": "DepreciationRunReversed",
+    "capitalise invoice line": "InvoiceLineCapitalised",
+    "open construction": "ConstructionOpened",
+    "add construction cost": "ConstructionCostAdded",
+    "capitalise construction": "ConstructionCapitalised",
+    "set exchange rate": "ExchangeRateSet",
+    "book exchange difference": "ExchangeDifferenceBooked",
+    "keep revaluation": "RevaluationKept",
+    "revalue open items": "OpenItemsRevalued",
+    "allocate leave": "LeaveAllocated",
+    "request leave": "LeaveRequested",
+    "approve leave": "LeaveRequestApproved",
+    "reject leave": "LeaveRequestRejected",
+    "cancel leave": "LeaveRequestCancelled",
+    "record attendance": "AttendanceRecorded",
+    "open appraisal cycle": "AppraisalCycleOpened",
+    "set appraisal goals": "AppraisalGoalsSet",
+    "rate appraisal": "AppraisalRated",
+    "finalise appraisal": "AppraisalFinalised",
+    "calibrate appraisal": "AppraisalCalibrated",
+    "close appraisal cycle": "AppraisalCycleClosed",
+    "remit payroll liabilities": "PayrollLiabilityRemitted",
+    "open fiscal year": "FiscalYearOpened",
+    "close period": "PeriodClosed",
+    "lock period": "PeriodLocked",
+    "reopen period": "PeriodReopened",
+    "close fiscal year": "FiscalYearClosed",
+    "reopen fiscal year": "FiscalYearReopened",
+    "give document approval": "DocumentApprovalGiven",
+    "reject document approval": "DocumentApprovalRejected",
+    "escalate document approval": "DocumentApprovalEscalated",
+    "submit action for approval": "ActionSubmittedForApproval",
+    "apply approved action": "SubmittedActionApplied",
+    "cancel submitted action": "SubmittedActionCancelled",
 }
 
 #: activities that cancel, reverse or undo (rework)
@@ -128,6 +184,15 @@ CANCELLATIONS: frozenset[str] = frozenset(
         "cancel requisition",
         "decline offer",
         "reverse payroll run",
+        "amend purchase order",
+        "reverse asset depreciation",
+        "reverse depreciation run",
+        "reject leave",
+        "cancel leave",
+        "reopen period",
+        "reopen fiscal year",
+        "reject document approval",
+        "cancel submitted action",
     }
 )
 
@@ -208,6 +273,10 @@ class _Builder:
         self.adjustments: dict[str, _Event] = {}
         self.matched: list[tuple[str, str, tuple[Any, ...]]] = []  # (invoice, order, lines)
         self.run_employees: dict[str, set[str]] = {}  # payroll run -> its employees
+        self.period_end: dict[str, dt.date] = {}  # period object -> its last day
+        self.wo_event: dict[str, _Event] = {}  # work order -> its latest event
+        # work order -> standard variances waiting for the close they were booked with
+        self.deferred: dict[str, tuple[int, str, dict[str, Any]]] = {}
 
     def obj(self, object_id: str, object_type: str, **attributes: AttrValue) -> _Object:
         o = self.objects.get(object_id)
@@ -279,6 +348,8 @@ def build_log(records: Iterable[tuple[int, str, str, dict[str, Any]]], basis: Ti
         if posted is not None:
             posted.link(po, "order")
             _order_lines(b, posted, po, lines)
+    for waiting in list(b.deferred.values()):  # variances with no close after them
+        _add_variances(b, None, *waiting)
     for document, e in b.stock.items():
         if document not in b.claimed:
             b.events.append(e)
@@ -609,6 +680,7 @@ def _wo_created(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
     b.obj(item, "item")
     b.obj(warehouse, "warehouse")
     e = b.event(pos, "create work order", stream, d, d["date"])
+    b.wo_event[wo] = e
     e.attributes["quantity"] = _dec(d["quantity"])
     e.link(wo, "work order")
     e.link(item, "item")
@@ -621,7 +693,12 @@ def _wo_step(activity: str, doc_type: str | None = None) -> Any:
 
     def handle(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
         e = b.event(pos, activity, stream, d, d.get("date"))
+        b.wo_event[d["document"]] = e
         e.link(d["document"], "work order")
+        waiting = b.deferred.pop(d["document"], None)
+        if waiting is not None:
+            joined = _same_action(b, d["document"], waiting[2])
+            _add_variances(b, joined, *waiting)
         if doc_type and d.get("voucher"):
             b.obj(d["voucher"], doc_type).links.add((d["document"], "for"))
             e.link(d["voucher"], "document")
@@ -662,7 +739,8 @@ def _voucher(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
 def _voucher_reversed(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
     original = stream.partition(":")[2]
     e = b.event(pos, "reverse journal voucher", stream, d, d["date"])
-    e.link(original, "voucher")
+    # the voucher of a business document (a depreciation run's) has no object of its own yet
+    e.link(_known(b, original, "journal_voucher"), "voucher")
     e.link(d["by_document"], "reversal")
     b.obj(d["by_document"], "journal_voucher")
 
@@ -776,6 +854,491 @@ def _run_reversed(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None
         e.link(employee, "employee")
 
 
+# --- procurement and sales: amendments and closing -----------------------------------------------
+
+
+def _po_amended(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    po = stream.partition(":")[2]
+    b.obj(po, "purchase_order")
+    e = b.event(pos, "amend purchase order", stream, d, d["date"])
+    e.link(po, "order")
+    if po in b.order_party:
+        e.link(b.order_party[po], "supplier")
+    for key in ("total", "previous_total"):
+        e.attributes[key] = _dec(d[key])
+    e.attributes["revision"] = int(d["revision"])
+    e.attributes["reason"] = str(d["reason"])
+    lines = b.order_lines.setdefault(po, {})
+    for n, line in enumerate(d["lines"], start=1):
+        lid, item = _line(po, n), _item(line["item"])
+        lines[n] = item
+        ol = b.obj(lid, "purchase_order_line", quantity=_dec(line["quantity"]))
+        ol.links.update({(po, "part of"), (item, "item")})
+        b.obj(item, "item")
+        e.link(lid, "line")
+        e.link(item, "item")
+
+
+# --- production: set-up, planning and standard costing -------------------------------------------
+
+
+def _work_centre(code: str) -> str:
+    return f"work_centre:{code}"
+
+
+def _work_centre_registered(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    wc = _work_centre(d["code"])
+    b.obj(wc, "work_centre", name=d["name"])
+    e = b.event(pos, "register work centre", stream, d)
+    e.link(wc, "work centre")
+    e.attributes["labour_rate"] = _dec(d["labour_rate"])
+    e.attributes["overhead_rate"] = _dec(d["overhead_rate"])
+
+
+def _work_centre_rates(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    wc = _work_centre(d["code"])
+    b.obj(wc, "work_centre")
+    e = b.event(pos, "change work centre rates", stream, d, d["date"])
+    e.link(wc, "work centre")
+    e.attributes["labour_rate"] = _dec(d["labour_rate"])
+    e.attributes["overhead_rate"] = _dec(d["overhead_rate"])
+
+
+def _bom_defined(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    bom, item = f"bom:{d['item']}/v{d['version']}", _item(d["item"])
+    o = b.obj(bom, "bill_of_materials", version=int(d["version"]))
+    o.links.add((item, "makes"))
+    b.obj(item, "item")
+    e = b.event(pos, "define bill of materials", stream, d)
+    e.link(bom, "bill of materials")
+    e.link(item, "item")
+    for part in d["components"]:
+        component = _item(part["item"])
+        b.obj(component, "item")
+        o.links.add((component, "uses"))
+        e.link(component, "component")
+    for op in d.get("operations") or ():
+        wc = _work_centre(op["work_centre"])
+        b.obj(wc, "work_centre")
+        o.links.add((wc, "routed through"))
+        e.link(wc, "work centre")
+
+
+def _standard_cost_set(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    item = _item(d["item"])
+    b.obj(item, "item")
+    e = b.event(pos, "set standard cost", stream, d, d["date"])
+    e.link(item, "item")
+    e.attributes["unit_cost"] = _dec(d["unit_cost"])
+    if d.get("bom_version") is not None:
+        bom = f"bom:{d['item']}/v{d['bom_version']}"
+        if bom in b.objects:
+            e.link(bom, "bill of materials")
+
+
+def _same_action(b: _Builder, wo: str, d: dict[str, Any]) -> _Event | None:
+    """The work order's latest event when it was recorded by the same action as ``d``: a fact
+    saved with it (the planned cost with the creation, the variances with the close) joins
+    that step instead of adding one that took no time."""
+    e = b.wo_event.get(wo)
+    if e is not None and e.recorded == _recorded(d["recorded_at"]) and e.actor == d["actor"]:
+        return e
+    return None
+
+
+def _wo_planned(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    wo = d["document"]
+    b.obj(wo, "work_order")
+    e = _same_action(b, wo, d) or b.event(pos, "plan work order cost", stream, d)
+    e.link(wo, "work order")
+    e.attributes["basis"] = str(d["basis"])
+    for m in d["materials"]:
+        b.obj(_item(m["item"]), "item")
+        e.link(_item(m["item"]), "item")
+    for op in d["operations"]:
+        b.obj(_work_centre(op["work_centre"]), "work_centre")
+        e.link(_work_centre(op["work_centre"]), "work centre")
+
+
+def _variances_booked(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    """Standard variances are booked just before the close in the same action: they join the
+    "close work order" event that follows (see :func:`_wo_step`), or stand alone."""
+    b.obj(d["document"], "work_order")
+    b.deferred[d["document"]] = (pos, stream, d)
+
+
+def _add_variances(b: _Builder, e: _Event | None, pos: int, stream: str, d: dict[str, Any]) -> None:
+    if e is None:
+        e = b.event(pos, "book standard variances", stream, d, d["date"])
+        e.link(d["document"], "work order")
+    e.attributes["standard_variance"] = sum((_dec(x["amount"]) for x in d["lines"]), Decimal(0))
+    if d.get("voucher"):
+        e.attributes["variance_voucher"] = str(d["voucher"])
+
+
+def _fg_recosted(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    wo = d["document"]
+    b.obj(wo, "work_order")
+    e = b.event(pos, "re-cost finished goods", stream, d, d["date"])
+    e.link(wo, "work order")
+    for line in d["lines"]:
+        b.obj(line["voucher"], "finished_goods_receipt").links.add((wo, "for"))
+        e.link(line["voucher"], "receipt")
+        b.obj(_item(line["item"]), "item")
+        e.link(_item(line["item"]), "item")
+    for adjustment in d["adjustments"]:
+        b.obj(adjustment, "cost_adjustment")
+        e.link(adjustment, "adjustment")
+    e.attributes["delta"] = sum((_dec(x["delta"]) for x in d["lines"]), Decimal(0))
+
+
+def _production_plan(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    plan = d["document"]
+    b.obj(plan, "production_plan")
+    e = b.event(pos, "create production plan", stream, d, d["date"])
+    e.link(plan, "plan")
+    for line in d["orders"]:
+        b.obj(_item(line["item"]), "item")
+        e.link(_item(line["item"]), "item")
+
+
+def _planned_work_orders(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    plan = d["document"]
+    b.obj(plan, "production_plan")
+    e = b.event(pos, "order planned work orders", stream, d, d["date"])
+    e.link(plan, "plan")
+    for wo in sorted(set(d["work_orders"].values())):
+        b.obj(wo, "work_order").links.add((plan, "from plan"))
+        e.link(wo, "work order")
+
+
+def _planned_purchases(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    plan, purchase_plan = d["document"], d["purchase_plan"]
+    b.obj(plan, "production_plan")
+    b.obj(purchase_plan, "purchase_plan").links.add((plan, "from plan"))
+    e = b.event(pos, "order planned purchases", stream, d, d["date"])
+    e.link(plan, "plan")
+    e.link(purchase_plan, "purchase plan")
+
+
+# --- fixed assets --------------------------------------------------------------------------------
+
+
+def _asset_of(stream: str) -> str:
+    return stream.partition(":")[2]
+
+
+def _asset_category(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    cat = f"asset_category:{d['code']}"
+    b.obj(cat, "asset_category", name=d["name"], method=d["method"])
+    b.event(pos, "define asset category", stream, d).link(cat, "category")
+
+
+def _known(b: _Builder, object_id: str, default_type: str) -> str:
+    """An object named by a payload: its type as first seen, else ``default_type``."""
+    b.obj(object_id, default_type)
+    return object_id
+
+
+def _asset_capitalised(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    asset, cat = d["number"], f"asset_category:{d['category']}"
+    o = b.obj(asset, "fixed_asset", name=d["name"], category=d["category"])
+    o.links.add((cat, "category"))
+    b.obj(cat, "asset_category")
+    e = b.event(pos, "capitalise asset", stream, d, d["date"])
+    e.link(asset, "asset")
+    e.link(cat, "category")
+    e.attributes["cost"] = _dec(d["cost"])
+    e.attributes["voucher"] = str(d["document"])
+    if d.get("supplier_invoice"):
+        o.links.add((_known(b, d["supplier_invoice"], "supplier_invoice"), "bought on"))
+        e.link(d["supplier_invoice"], "invoice")
+    if d.get("construction"):
+        site = f"construction:{d['construction']}"
+        o.links.add((_known(b, site, "asset_under_construction"), "built as"))
+        e.link(site, "construction")
+
+
+def _asset_step(activity: str, day_field: str | None, *amounts: str) -> Any:
+    """A step in an asset's life (stream ``asset:<number>``)."""
+
+    def handle(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+        asset = _asset_of(stream)
+        b.obj(asset, "fixed_asset")
+        day: Any = d.get(day_field) if day_field else None
+        if day_field == "month":
+            day = _month_end(d["month"])
+        e = b.event(pos, activity, stream, d, day)
+        e.link(asset, "asset")
+        for key in amounts:
+            if d.get(key) is not None:
+                e.attributes[key] = _dec(d[key])
+        if d.get("document"):
+            e.attributes["voucher"] = str(d["document"])
+        if d.get("reason"):
+            e.attributes["reason"] = str(d["reason"])
+        if d.get("supplier_invoice"):
+            e.link(_known(b, d["supplier_invoice"], "supplier_invoice"), "invoice")
+        if d.get("run"):
+            run = f"depreciation_run:{d['run']}"
+            b.obj(run, "depreciation_run")
+            e.link(run, "run")
+
+    return handle
+
+
+def _depreciation_run(activity: str) -> Any:
+    def handle(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+        run = f"depreciation_run:{d['month']}"
+        b.obj(run, "depreciation_run", month=d["month"])
+        e = b.event(pos, activity, stream, d, d.get("date") or _month_end(d["month"]))
+        e.link(run, "run")
+        e.attributes["assets"] = int(d["assets"])
+        if d.get("reason"):
+            e.attributes["reason"] = str(d["reason"])
+
+    return handle
+
+
+def _invoice_line_capitalised(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    invoice, target = d["invoice"], d["target"]
+    target_id = target if target in b.objects else f"construction:{target}"
+    e = b.event(pos, "capitalise invoice line", stream, d)
+    e.link(_known(b, invoice, "supplier_invoice"), "invoice")
+    e.link(_known(b, target_id, "asset_under_construction"), "target")
+    e.attributes["line"] = int(d["line"])
+    e.attributes["amount"] = _dec(d["amount"])
+
+
+def _construction_opened(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    site = f"construction:{d['code']}"
+    b.obj(site, "asset_under_construction", name=d["name"])
+    b.event(pos, "open construction", stream, d, d["date"]).link(site, "construction")
+
+
+def _construction_cost(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    site = stream
+    b.obj(site, "asset_under_construction")
+    e = b.event(pos, "add construction cost", stream, d, d["date"])
+    e.link(site, "construction")
+    e.attributes["amount"] = _dec(d["amount"])
+    if d.get("invoice"):
+        e.link(_known(b, d["invoice"], "supplier_invoice"), "invoice")
+
+
+def _construction_capitalised(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    site, asset = stream, d["asset"]
+    b.obj(site, "asset_under_construction")
+    b.obj(asset, "fixed_asset").links.add((site, "built as"))
+    e = b.event(pos, "capitalise construction", stream, d, d["date"])
+    e.link(site, "construction")
+    e.link(asset, "asset")
+    e.attributes["amount"] = _dec(d["amount"])
+
+
+# --- currencies and revaluation ------------------------------------------------------------------
+
+#: open-item ledger -> (its invoices' object type, its party's object id, the party's type)
+_LEDGER_TYPES: dict[str, tuple[str, Any, str]] = {
+    "payables": ("supplier_invoice", _supplier, "supplier"),
+    "receivables": ("sales_invoice", _customer, "customer"),
+}
+
+
+def _rate_set(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    currency = f"currency:{d['currency']}"
+    b.obj(currency, "currency")
+    e = b.event(pos, "set exchange rate", stream, d, d["date"])
+    e.link(currency, "currency")
+    e.attributes["rate"] = _dec(d["rate"])
+
+
+def _exchange_difference(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    invoice_type, party, party_type = _LEDGER_TYPES[d["ledger"]]
+    e = b.event(pos, "book exchange difference", stream, d, d["date"])
+    for invoice in sorted(d["items"]):
+        e.link(_known(b, invoice, invoice_type), "invoice")
+    e.link(_known(b, party(d["party"]), party_type), party_type)
+    e.link(_known(b, f"currency:{d['currency']}", "currency"), "currency")
+    e.attributes["kind"] = str(d["kind"])
+    e.attributes["amount"] = sum((_dec(v) for v in d["items"].values()), Decimal(0))
+    e.attributes["voucher"] = str(d["document"])
+
+
+def _revaluation_kept(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    e = b.event(pos, "keep revaluation", stream, d, d["date"])
+    e.link(_known(b, d["invoice"], "invoice"), "invoice")
+    e.attributes["adjustment"] = _dec(d["adjustment"])
+    e.attributes["voucher"] = str(d["document"])
+
+
+def _open_items_revalued(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    run = f"revaluation:{d['date']}"
+    b.obj(run, "revaluation")
+    e = b.event(pos, "revalue open items", stream, d, d["date"])
+    e.link(run, "revaluation")
+    for currency in sorted(d["rates"]):
+        e.link(_known(b, f"currency:{currency}", "currency"), "currency")
+    for item in d["items"]:
+        invoice_type = _LEDGER_TYPES[item["ledger"]][0]
+        e.link(_known(b, item["invoice"], invoice_type), "invoice")
+    differences = [*d["items"], *(d.get("accounts") or ())]
+    e.attributes["difference"] = sum((_dec(x["difference"]) for x in differences), Decimal(0))
+    e.attributes["kept"] = bool(d.get("kept", False))
+
+
+# --- people: leave, attendance, appraisals, remittances ----------------------------------------
+
+
+def _leave_allocated(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    employee = _employee(d["employee"])
+    b.obj(employee, "employee")
+    e = b.event(pos, "allocate leave", stream, d, d["date"])
+    e.link(employee, "employee")
+    e.attributes["leave_type"] = str(d["leave_type"])
+    e.attributes["days"] = _dec(d["days"])
+
+
+def _leave_request(activity: str) -> Any:
+    """A step of a leave request (``LR-…``); the request's effective day is its first day."""
+
+    def handle(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+        employee, request = _employee(d["employee"]), d["request"]
+        b.obj(employee, "employee")
+        b.obj(request, "leave_request").links.add((employee, "employee"))
+        e = b.event(pos, activity, f"leave-request:{request}", d, d.get("date_from"))
+        e.link(request, "request")
+        e.link(employee, "employee")
+        if d.get("leave_type"):
+            e.attributes["leave_type"] = str(d["leave_type"])
+        if d.get("days"):
+            e.attributes["days"] = len(d["days"])
+
+    return handle
+
+
+def _attendance(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    employee = _employee(d["employee"])
+    b.obj(employee, "employee")
+    first = min((x["day"] for x in d["days"]), default=None)
+    e = b.event(pos, "record attendance", stream, d, first)
+    e.link(employee, "employee")
+    e.attributes["days"] = len(d["days"])
+
+
+def _appraisal(activity: str) -> Any:
+    """A step of a review cycle (``appraisal_cycle:<code>``) and, when it names an employee, of
+    that employee's appraisal (``appraisal:<cycle>/<employee>``). Scores and ratings are
+    personal and stay out of the log."""
+
+    def handle(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+        cycle = f"appraisal_cycle:{d['cycle']}"
+        b.obj(cycle, "appraisal_cycle")
+        e = b.event(pos, activity, stream, d)
+        e.link(cycle, "cycle")
+        if d.get("employee"):
+            employee = _employee(d["employee"])
+            appraisal = f"appraisal:{d['cycle']}/{d['employee']}"
+            b.obj(employee, "employee")
+            b.obj(appraisal, "appraisal").links.update({(employee, "employee"), (cycle, "cycle")})
+            e.link(appraisal, "appraisal")
+            e.link(employee, "employee")
+        if d.get("rater"):
+            e.attributes["rater"] = str(d["rater"])
+
+    return handle
+
+
+def _liability_remitted(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    run, payment = d["run"], d["payment"]
+    b.obj(run, "payroll_run", month=d["month"])
+    b.obj(payment, "payroll_remittance").links.add((run, "for run"))
+    e = b.event(pos, "remit payroll liabilities", stream, d, d["date"])
+    e.link(payment, "payment")
+    e.link(run, "run")
+    e.attributes["amount"] = _dec(d["amount"])
+    e.attributes["authority"] = str(d["authority"])
+
+
+# --- ledger: the closing calendar ----------------------------------------------------------------
+
+
+def _fy_label(stream: str) -> str:
+    return stream.partition(":")[2]
+
+
+def _fiscal_year_opened(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    year = f"fiscal_year:{d['label']}"
+    b.obj(year, "fiscal_year", start=_day(_date(d["start"])), end=_day(_date(d["end"])))
+    e = b.event(pos, "open fiscal year", stream, d, d["start"])
+    e.link(year, "fiscal year")
+    for span in d["periods"]:
+        b.period_end[f"period:{d['label']}-{int(span['number']):02d}"] = _date(span["end"])
+
+
+def _period_step(activity: str) -> Any:
+    """Closing, locking or reopening a period (``period:<year>-<nn>``), effective on its last
+    day (the day the books are closed for)."""
+
+    def handle(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+        label = _fy_label(stream)
+        period = f"period:{label}-{int(d['period']):02d}"
+        o = b.obj(period, "period")
+        o.links.add((f"fiscal_year:{label}", "of year"))
+        e = b.event(pos, activity, stream, d, b.period_end.get(period))
+        e.link(period, "period")
+        if d.get("reason"):
+            e.attributes["reason"] = str(d["reason"])
+
+    return handle
+
+
+def _year_step(activity: str, document_field: str) -> Any:
+    def handle(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+        year = f"fiscal_year:{_fy_label(stream)}"
+        b.obj(year, "fiscal_year")
+        e = b.event(pos, activity, stream, d)
+        e.link(year, "fiscal year")
+        e.attributes["voucher"] = str(d[document_field])
+        if d.get("reason"):
+            e.attributes["reason"] = str(d["reason"])
+
+    return handle
+
+
+# --- approval workflows --------------------------------------------------------------------------
+
+_WORKFLOW_TYPES = {"purchase_order": "purchase_order", "sales_credit": "sales_order"}
+
+
+def _approval_step(activity: str) -> Any:
+    """A step of a document's approval workflow, on the document itself (an order) or on the
+    held action's request (``REQ-…``: approval_request)."""
+
+    def handle(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+        document = d.get("document") or d["request"]
+        kind = _WORKFLOW_TYPES.get(str(d.get("document_type")), "approval_request")
+        e = b.event(pos, activity, stream, d)
+        e.link(_known(b, document, kind), "document")
+        for key in ("round", "level"):
+            if d.get(key) is not None:
+                e.attributes[key] = int(d[key])
+        for key in ("document_type", "role", "to_role", "reason"):
+            if d.get(key):
+                e.attributes[key] = str(d[key])
+
+    return handle
+
+
+def _action_applied(b: _Builder, pos: int, stream: str, d: dict[str, Any]) -> None:
+    request = d["request"]
+    e = b.event(pos, "apply approved action", stream, d)
+    e.link(_known(b, request, "approval_request"), "request")
+    for document in d["documents"]:
+        if document in b.objects:  # the documents the held action made, once known
+            b.objects[document].links.add((request, "approved as"))
+
+
 def _date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
@@ -840,6 +1403,124 @@ _HANDLERS: dict[str, Any] = {
     "PayrollRunPosted": _run_posted,
     "SalaryPaid": _salary_paid,
     "PayrollRunReversed": _run_reversed,
+    # amendments and closing of orders
+    "PurchaseOrderAmended": _po_amended,
+    "SalesOrderClosed": _po_step("close sales order"),
+    # production set-up, planning and standard costing
+    "WorkCentreRegistered": _work_centre_registered,
+    "WorkCentreRatesChanged": _work_centre_rates,
+    "BomVersionDefined": _bom_defined,
+    "StandardCostSet": _standard_cost_set,
+    "WorkOrderPlanned": _wo_planned,
+    "StandardVariancesBooked": _variances_booked,
+    "FinishedGoodsRecosted": _fg_recosted,
+    "ProductionPlanCreated": _production_plan,
+    "PlannedWorkOrdersCreated": _planned_work_orders,
+    "PlannedPurchasesCreated": _planned_purchases,
+    # fixed assets
+    "AssetCategoryDefined": _asset_category,
+    "AssetCapitalised": _asset_capitalised,
+    "AssetEstimateChanged": _asset_step("change asset estimate", "effective", "residual_value"),
+    "AssetImpaired": _asset_step("impair asset", "date", "amount"),
+    "AssetCostAdjusted": _asset_step("adjust asset cost", "date", "amount"),
+    "AssetUsageRecorded": _asset_step("record asset usage", "month", "units"),
+    "AssetDepreciated": _asset_step("depreciate asset", "date", "amount"),
+    "AssetDepreciationReversed": _asset_step("reverse asset depreciation", "date", "amount"),
+    "AssetDisposed": _asset_step("dispose asset", "date", "proceeds", "gain", "loss"),
+    "DepreciationRun": _depreciation_run("run depreciation"),
+    "DepreciationRunReversed": _depreciation_run("reverse depreciation run"),
+    "InvoiceLineCapitalised": _invoice_line_capitalised,
+    "ConstructionOpened": _construction_opened,
+    "ConstructionCostAdded": _construction_cost,
+    "ConstructionCapitalised": _construction_capitalised,
+    # currencies and revaluation
+    "ExchangeRateSet": _rate_set,
+    "ExchangeDifferenceBooked": _exchange_difference,
+    "RevaluationKept": _revaluation_kept,
+    "OpenItemsRevalued": _open_items_revalued,
+    # people: leave, attendance, appraisals; payroll remittances
+    "LeaveAllocated": _leave_allocated,
+    "LeaveRequested": _leave_request("request leave"),
+    "LeaveRequestApproved": _leave_request("approve leave"),
+    "LeaveRequestRejected": _leave_request("reject leave"),
+    "LeaveRequestCancelled": _leave_request("cancel leave"),
+    "AttendanceRecorded": _attendance,
+    "AppraisalCycleOpened": _appraisal("open appraisal cycle"),
+    "AppraisalGoalsSet": _appraisal("set appraisal goals"),
+    "AppraisalRated": _appraisal("rate appraisal"),
+    "AppraisalFinalised": _appraisal("finalise appraisal"),
+    "AppraisalCalibrated": _appraisal("calibrate appraisal"),
+    "AppraisalCycleClosed": _appraisal("close appraisal cycle"),
+    "PayrollLiabilityRemitted": _liability_remitted,
+    # the closing calendar
+    "FiscalYearOpened": _fiscal_year_opened,
+    "PeriodClosed": _period_step("close period"),
+    "PeriodLocked": _period_step("lock period"),
+    "PeriodReopened": _period_step("reopen period"),
+    "FiscalYearClosed": _year_step("close fiscal year", "closing_document"),
+    "FiscalYearReopened": _year_step("reopen fiscal year", "reversal_document"),
+    # approval workflows
+    "DocumentApprovalGiven": _approval_step("give document approval"),
+    "DocumentApprovalRejected": _approval_step("reject document approval"),
+    "DocumentApprovalEscalated": _approval_step("escalate document approval"),
+    "ActionSubmittedForApproval": _approval_step("submit action for approval"),
+    "SubmittedActionApplied": _action_applied,
+    "SubmittedActionCancelled": _approval_step("cancel submitted action"),
+}
+
+#: stored events deliberately left out of the log, with the reason (a test fails when an
+#: event class is neither mapped nor listed here)
+EXCLUDED: dict[str, str] = {
+    # configuration: settings, not steps of a process on an object
+    "CompanyCreated": "configuration: the company's set-up",
+    "AccountOpened": "configuration: the chart of accounts",
+    "AccountClosed": "configuration: the chart of accounts",
+    "DimensionValueAdded": "configuration: dimension values",
+    "ProcurementConfigured": "configuration: procurement settings",
+    "SalesConfigured": "configuration: sales settings",
+    "CurrencyConfigured": "configuration: exchange-difference accounts",
+    "ProductionConfigured": "configuration: production accounts",
+    "StandardCostingConfigured": "configuration: standard-cost variance accounts",
+    "AssetsConfigured": "configuration: depreciation voucher layout",
+    "CashFlowAccountTagged": "configuration: cash-flow classification of accounts",
+    "PayrollConfigured": "configuration: payroll accounts",
+    "SalaryStructureDefined": "configuration: salary structures",
+    "TaxTableDefined": "configuration: tax tables",
+    "PayGroupDefined": "configuration: pay groups",
+    "LeaveTypeDefined": "configuration: leave types",
+    "CompanyDetailsConfigured": "configuration: letterhead of printed documents",
+    "DocumentLanguageSet": "configuration: language of printed documents",
+    "BudgetSet": "planning figures per account and month, not a step on a document",
+    # bookkeeping of the write side: told by the business event saved with it
+    "NumbersIssued": "numbering: the document's own event carries its number",
+    "AssetNumberIssued": "numbering: AssetCapitalised carries the number",
+    "EmployeeNumberIssued": "numbering: EmployeeHired carries the number",
+    "StockBinOpened": "a consequence of the bin's first movement, told by that movement",
+    "CustomerExposureChanged": "derived credit exposure, told by the order, invoice, receipt",
+    "SupplierReferenceClaimed": "a uniqueness claim, told by SupplierInvoicePosted",
+    "OpeningReceivableClaimed": "a uniqueness claim of the import, told by the invoice",
+    "ImportBatchRecorded": "the import's bookkeeping: the imported actions are told by theirs",
+    "ActionRecorded": "idempotency record of an action, not a business fact",
+    "SnapshotRecorded": "technical: a snapshot's hash",
+    # personal data: kept out of an export that process-mining tools read
+    "PersonalDataRecorded": "personal data (the export carries none)",
+    # security administration: users, roles, keys (the audit trail reports them)
+    "UserCreated": "security administration",
+    "UserDeactivated": "security administration",
+    "RoleDefined": "security administration",
+    "RoleGranted": "security administration",
+    "RoleRevoked": "security administration",
+    "TokenRegistered": "security administration",
+    "TokenRevoked": "security administration",
+    "AccessControlEnabled": "security administration",
+    "AccessConfigured": "security administration",
+    "DatabaseRoleMapped": "security administration",
+    "SigningKeyRegistered": "security administration",
+    "SigningKeyRevoked": "security administration",
+    "ActionSigned": "a signature over an action, checked by the audit area",
+    "AttemptRefused": "a refused attempt: nothing happened to any document",
+    "ApprovalWorkflowDefined": "configuration: approval workflows",
+    "ApprovalDelegated": "configuration: delegation of approval rights",
 }
 
 #: stored event names the mapping reads (the rest of the log is skipped unread)

@@ -102,7 +102,12 @@ def supplier_on_time(conn: Connection, date_from: dt.date, date_to: dt.date) -> 
     from erp_core.audit.verify import raw_events
     from erp_core.kernel.events import decode_data
 
-    wanted = {"PurchaseOrderCreated", "GoodsReceived", "PurchaseOrderCancelled"}
+    wanted = {
+        "PurchaseOrderCreated",
+        "PurchaseOrderAmended",
+        "GoodsReceived",
+        "PurchaseOrderCancelled",
+    }
     expected: dict[str, dt.date] = {}
     ordered: dict[str, dict[int, tuple[str, Decimal]]] = {}
     received: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
@@ -112,9 +117,10 @@ def supplier_on_time(conn: Connection, date_from: dt.date, date_to: dt.date) -> 
         if r.topic.partition("@")[0] not in wanted:
             continue
         name, d = decode_data(r.topic, r.state)
-        if name == "PurchaseOrderCreated":
-            expected[str(d["document"])] = dt.date.fromisoformat(str(d["expected_delivery"]))
-            ordered[str(d["document"])] = {
+        if name in ("PurchaseOrderCreated", "PurchaseOrderAmended"):  # as last amended
+            document = str(d.get("document") or r.stream.partition(":")[2])
+            expected[document] = dt.date.fromisoformat(str(d["expected_delivery"]))
+            ordered[document] = {
                 n: (str(line["item"]), Decimal(str(line["quantity"])))
                 for n, line in enumerate(d["lines"], start=1)
             }

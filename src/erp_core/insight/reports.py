@@ -307,6 +307,12 @@ SOD_RULES: tuple[metrics.SodRule, ...] = (
         "same actor created and approved",
     ),
     metrics.SodRule(
+        "amend purchase order",
+        "approve purchase order",
+        "purchase_order",
+        "same actor amended and approved",
+    ),
+    metrics.SodRule(
         "create sales order",
         "approve sales credit",
         "sales_order",

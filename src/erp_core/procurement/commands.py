@@ -117,6 +117,19 @@ class ApprovePurchaseOrder(Action):
     document: Code
 
 
+class AmendPurchaseOrder(Action):
+    """Change an order nothing was received or invoiced against: its lines (quantities,
+    prices, items, lines added or removed) and expected delivery. The number is kept; when the
+    amended amount needs approval, the order waits for approval again."""
+
+    action: Literal["amend_purchase_order"] = "amend_purchase_order"
+    document: Code
+    date: dt.date
+    lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=MAX_LINES)]
+    expected_delivery: dt.date | None = None  # default: unchanged
+    reason: Reason
+
+
 class CancelPurchaseOrder(Action):
     """Cancel an order nothing was received against."""
 

@@ -11,6 +11,7 @@ from erp_core.procurement.events import (
     GoodsInvoiced,
     GoodsReceived,
     OrderLine,
+    PurchaseOrderAmended,
     PurchaseOrderApproved,
     PurchaseOrderCancelled,
     PurchaseOrderClosed,
@@ -78,9 +79,26 @@ class PurchaseOrder(Aggregate):
         self.invoiced: dict[int, Decimal] = {}
         self.received_value: dict[int, Decimal] = {}  # base value received per line
         self.cleared_value: dict[int, Decimal] = {}  # base GRNI value invoiced per line
+        self.revision = 0  # amendments so far
+        self.amended_by: str | None = None  # who amended it last (may not approve it)
 
     def _on_created(self, e: PurchaseOrderCreated) -> None:
         self.created = e
+        self.status = "draft" if e.needs_approval else "approved"
+
+    def _on_amended(self, e: PurchaseOrderAmended) -> None:
+        # info() answers the order as it stands: the creation with the amended terms
+        self.created = self.info().model_copy(
+            update={
+                "lines": e.lines,
+                "total": e.total,
+                "base_total": e.base_total,
+                "expected_delivery": e.expected_delivery,
+                "needs_approval": e.needs_approval,
+            }
+        )
+        self.revision = e.revision
+        self.amended_by = e.actor
         self.status = "draft" if e.needs_approval else "approved"
 
     def _on_approved(self, _e: PurchaseOrderApproved) -> None:
@@ -107,6 +125,7 @@ class PurchaseOrder(Aggregate):
 
     handlers = {
         PurchaseOrderCreated: _on_created,
+        PurchaseOrderAmended: _on_amended,
         PurchaseOrderApproved: _on_approved,
         PurchaseOrderCancelled: _on_cancelled,
         PurchaseOrderClosed: _on_closed,

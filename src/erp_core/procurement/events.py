@@ -79,6 +79,22 @@ class PurchaseOrderApproved(DomainEvent):
     pass
 
 
+class PurchaseOrderAmended(DomainEvent):
+    """Revision `revision` (1, 2, ...) of the order: its lines, total and expected delivery
+    from now on (the number is kept). `needs_approval` by the rule of the order's creation: the
+    order waits for approval again when it is set. `previous_total` is the total it replaced."""
+
+    date: dt.date
+    revision: int
+    lines: tuple[OrderLine, ...]
+    total: Dec
+    needs_approval: bool
+    expected_delivery: dt.date
+    previous_total: Dec
+    reason: str
+    base_total: Dec | None = None  # a foreign order's total in base, at the order's rate
+
+
 class PurchaseOrderCancelled(DomainEvent):
     reason: str
 

@@ -41,6 +41,7 @@ from erp_core.parties.commands import Allocation
 from erp_core.parties.settlement import check_allocations, due_date, record_allocations
 from erp_core.procurement.commands import (
     AllocateSupplierPayment,
+    AmendPurchaseOrder,
     ApprovePurchaseOrder,
     CancelPurchaseOrder,
     ClosePurchaseOrder,
@@ -70,6 +71,7 @@ from erp_core.procurement.events import (
     InvoicedLine,
     OrderLine,
     PlanLine,
+    PurchaseOrderAmended,
     PurchaseOrderApproved,
     PurchaseOrderCancelled,
     PurchaseOrderClosed,
@@ -367,6 +369,12 @@ def approve_purchase_order(cmd: ApprovePurchaseOrder, ctx: Context) -> list[str]
         )
     # who may approve is the purchase-order workflow's decision, checked before this runs
     # (`purchase_approval` below by default; a defined workflow's last level applies this)
+    if order.amended_by == actor:
+        raise ValidationError(
+            "actor",
+            f"{actor} amended {cmd.document} and cannot approve it: "
+            "approval needs a different actor",
+        )
     order.trigger(PurchaseOrderApproved(actor=actor, recorded_at=now))
     return []
 
@@ -379,6 +387,69 @@ def purchase_approval(uow: UnitOfWork) -> Workflow:
     threshold = settings(uow).approval_threshold
     level = ApprovalLevel(above=threshold, role="")
     return Workflow("purchase_order", (level,), defined=False, enters_above=threshold)
+
+
+def _check_no_workflow(uow: UnitOfWork, document: str) -> None:
+    """An approval workflow takes an order's total once, when it is created: an amended order
+    cannot enter a new round of it, so amending is refused while one governs orders."""
+    from erp_core.access.workflow import WORKFLOW_STREAM, Workflows
+
+    if uow.get(Workflows, WORKFLOW_STREAM).levels.get("purchase_order"):
+        raise ValidationError(
+            "document",
+            f"purchase orders are approved through an approval workflow, which cannot take "
+            f"an amended order: cancel {document} and order anew",
+        )
+
+
+@handles(AmendPurchaseOrder)
+def amend_purchase_order(cmd: AmendPurchaseOrder, ctx: Context) -> list[str]:
+    """Amend an order before anything was received or invoiced against it. The amended total
+    (in base at the order's own rate) is held against the approval threshold by the rule an
+    order is created with: above it, the order waits for approval again."""
+    uow = ctx.uow
+    base = company_of(uow).base_currency
+    order = _order(uow, cmd.document)
+    info = order.info()
+    if order.status in ("cancelled", "closed"):
+        raise ValidationError("document", f"{cmd.document} is {order.status}; it cannot be amended")
+    if any(order.received.values()) or any(order.rejected.values()):
+        raise ValidationError(
+            "document",
+            f"goods were received against {cmd.document}; it cannot be amended "
+            "(close it and order the rest anew)",
+        )
+    if any(order.invoiced.values()):
+        raise ValidationError(
+            "document", f"{cmd.document} was invoiced against; it cannot be amended"
+        )
+    if cmd.date < info.date:
+        raise ValidationError("date", f"is before the order date {info.date}")
+    _check_no_workflow(uow, cmd.document)
+    expected = cmd.expected_delivery or info.expected_delivery
+    if expected < info.date:
+        raise ValidationError("expected_delivery", f"is before the order date {info.date}")
+    supplier = uow.get(Supplier, supplier_stream(info.supplier)).info("supplier")
+    lines, total = _order_lines(uow, cmd.lines, info.currency or supplier.currency)
+    if tuple(lines) == info.lines and expected == info.expected_delivery:
+        raise ValidationError("lines", f"change nothing on {cmd.document}")
+    base_total = total if info.rate is None else to_base(total, info.rate, base)
+    order.trigger(
+        ctx.event(
+            PurchaseOrderAmended,
+            date=cmd.date,
+            revision=order.revision + 1,
+            lines=tuple(lines),
+            total=total,
+            # the rule of _new_order: the order's value in base above the threshold
+            needs_approval=base_total > settings(uow).approval_threshold,
+            expected_delivery=expected,
+            previous_total=info.total,
+            reason=cmd.reason,
+            base_total=base_total if info.rate is not None else None,
+        )
+    )
+    return [cmd.document]
 
 
 @handles(CancelPurchaseOrder)
