@@ -226,6 +226,40 @@ def test_whoever_amended_an_order_cannot_approve_it(book: Erp) -> None:
     assert _order_row(erp, po)[0] == "approved"
 
 
+def test_the_creator_cannot_approve_an_order_amended_over_the_threshold(book: Erp) -> None:
+    """The order was created under the threshold (approved at once, no approval step) and
+    approved again earlier; someone else amends it above: it waits on its amended total, so
+    the default workflow's creator rule holds again, and an approval given before the
+    amendment does not count."""
+    erp = book
+    po = _order(erp)  # 500.00 by the buyer: approved at once
+    erp.actor = "boss"
+    erp.amend_purchase_order(
+        document=po,
+        date="2026-03-03",
+        lines=[{"item": "BOLT", "quantity": "25", "price": "50", "warehouse": "MAIN"}],
+        reason="bigger lot",
+    )  # 1,250.00: waits
+    erp.actor = "chief"
+    erp.approve_purchase_order(po)
+    erp.actor = "boss"
+    erp.amend_purchase_order(
+        document=po,
+        date="2026-03-04",
+        lines=[{"item": "BOLT", "quantity": "30", "price": "50", "warehouse": "MAIN"}],
+        reason="even bigger lot",
+    )  # 1,500.00: waits again, after chief's approval
+    assert _order_row(erp, po)[0] == "draft"
+    erp.actor = "buyer"
+    before = erp.store.last_position()
+    with refused(erp, ValidationError, rf"buyer created {po} and cannot approve it"):
+        erp.approve_purchase_order(po)
+    assert erp.store.last_position() == before
+    erp.actor = "chief"
+    erp.approve_purchase_order(po)
+    assert _order_row(erp, po)[0] == "approved"
+
+
 def test_refusals_name_the_problem_and_store_nothing(book: Erp) -> None:
     erp = book
     bolts = [{"item": "BOLT", "quantity": "11", "price": "50", "warehouse": "MAIN"}]

@@ -413,16 +413,22 @@ def check_workflow(action: Action, ctx: Context) -> None:
         )
 
 
-def document_now(ctx: Context, stream: str) -> tuple[DomainEvent | None, set[str]]:
-    """A document stream's first event and the names of its events, stored or recorded
-    earlier in this batch."""
+def document_now(
+    ctx: Context, stream: str
+) -> tuple[DomainEvent | None, DomainEvent | None, set[str]]:
+    """A document stream's first event, its terms now (the latest event saying whether it
+    needs approval: creation or amendment) and the names of its events since those terms
+    (an approval before an amendment no longer counts), stored or recorded earlier in this
+    batch."""
     history = ctx.uow.loader.load(DocumentHistory, stream, refreshed=True)
-    first, names = history.first, set(history.names)
+    first, terms, names = history.first, history.terms, set(history.since_terms)
     in_batch = ctx.uow.touched.get(stream)
     for _version, event in in_batch.pending if in_batch is not None else ():
         first = first or event
+        if hasattr(event, "needs_approval"):
+            terms, names = event, set()
         names.add(type(event).__name__)
-    return first, names
+    return first, terms, names
 
 
 def check_default_approval(action: Action, ctx: Context) -> None:
@@ -439,11 +445,14 @@ def check_default_approval(action: Action, ctx: Context) -> None:
         return
     document = str(getattr(action, "document", ""))
     kind = DOCUMENT_TYPES[document_type]
-    first, names = document_now(ctx, f"{kind.prefix}:{document}")
-    if first is None or names & kind.finished or not getattr(first, "needs_approval", True):
+    first, terms, names = document_now(ctx, f"{kind.prefix}:{document}")
+    if first is None or names & kind.finished:
+        return
+    terms = terms or first  # an amended order waits (or not) on its amended total
+    if not getattr(terms, "needs_approval", True):
         return
     check_default_approver(
-        workflow, ctx.actor, creator=first.actor, document=document, total=document_total(first)
+        workflow, ctx.actor, creator=first.actor, document=document, total=document_total(terms)
     )
 
 

@@ -354,17 +354,25 @@ class ApprovalRound(Aggregate):
 
 
 class DocumentHistory(Aggregate):
-    """A document's stream read for the workflow: its first event and every event's name."""
+    """A document's stream read for the workflow: its first event, every event's name, and
+    its terms now (the latest event saying whether it needs approval: the creation, or an
+    amendment that changed the total)."""
 
     def __init__(self, stream_id: str) -> None:
         super().__init__(stream_id)
         self.first: DomainEvent | None = None
+        self.terms: DomainEvent | None = None
         self.names: set[str] = set()
+        self.since_terms: set[str] = set()  # names of the events since the terms now
 
     def apply(self, event: DomainEvent) -> None:
         if self.first is None:
             self.first = event
+        if hasattr(event, "needs_approval"):
+            self.terms = event
+            self.since_terms = set()
         self.names.add(type(event).__name__)
+        self.since_terms.add(type(event).__name__)
 
 
 def document_total(first: DomainEvent) -> Decimal:

@@ -1504,6 +1504,10 @@ EXCLUDED: dict[str, str] = {
     "SnapshotRecorded": "technical: a snapshot's hash",
     # personal data: kept out of an export that process-mining tools read
     "PersonalDataRecorded": "personal data (the export carries none)",
+    "PersonalDataErased": (
+        "personal data administration: an erasure request, not a process step "
+        "(`erp audit trail` shows it)"
+    ),
     # security administration: users, roles, keys (the audit trail reports them)
     "UserCreated": "security administration",
     "UserDeactivated": "security administration",
