@@ -316,6 +316,9 @@ sales_movements = Table(
     Column("date", Date, nullable=False),
     Column("quantity_micro", BigInteger, nullable=False),
     Column("cost_minor", BigInteger, nullable=False),
+    # migration sales_0001: the margin by item or customer reads only these indexes
+    Index("ix_sales_movements_item", "item", "date", "cost_minor"),
+    Index("ix_sales_movements_customer", "customer", "date", "cost_minor"),
 )
 
 # invoice lines (positive) and credit-note lines (negative)
@@ -333,6 +336,9 @@ sales_billing = Table(
     Column("quantity_micro", BigInteger, nullable=False),
     Column("net_minor", BigInteger, nullable=False),
     Column("tax_minor", BigInteger, nullable=False),
+    # migration sales_0001: the margin by item or customer reads only these indexes
+    Index("ix_sales_billing_item", "item", "date", "net_minor"),
+    Index("ix_sales_billing_customer", "customer", "date", "net_minor"),
 )
 
 sales_invoices = Table(
