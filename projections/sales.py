@@ -3,6 +3,7 @@ returns at cost, invoice and credit-note lines, receipts and allocations."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,7 +19,7 @@ from erp_core.projections.schema import (
     sales_order_lines,
     sales_orders,
 )
-from sqlalchemy import Connection, Table, and_, bindparam, case, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, case, or_, select, update
 
 from erp_core.kernel.money import MINOR_UNITS, minor_from_text
 
@@ -160,6 +161,8 @@ class ReceivablesProjection:
                         e["date"],
                         e["due"],
                         money(_base(e, "total")),
+                        0,
+                        None,
                     )
                 )
                 for line, b in e["lines"].items():
@@ -189,6 +192,8 @@ class ReceivablesProjection:
                         e["customer"],
                         e["date"],
                         money(_base(e, "total")),
+                        0,
+                        None,
                     )
                 )
                 rows[sales_billing].extend(
@@ -215,19 +220,18 @@ class ReceivablesProjection:
                         e["customer"],
                         e["date"],
                         money(_base(e, "amount")),
+                        0,
+                        None,
                     )
                 )
             elif name == "CustomerReceiptAllocated" and stream.startswith("rcpt:"):
                 # recorded on the invoice's stream too; counted once
+                amount = money(e.get("base_settled") or e["amount"])
                 rows[customer_allocations].append(
-                    (
-                        position,
-                        e["receipt"],
-                        e["invoice"],
-                        e["date"],
-                        money(e.get("base_settled") or e["amount"]),
-                    )
+                    (position, e["receipt"], e["invoice"], e["date"], amount)
                 )
+                batch.allocate(sales_invoices, e["invoice"], amount, e["date"])
+                batch.allocate(customer_credits, e["receipt"], amount, e["date"])
         batch.write()
 
 
@@ -251,8 +255,18 @@ class _Batch:
         self.changes: dict[tuple[str, int], list[int]] = {}
         # document -> its last status in the batch; None: delivered or partly, from its lines
         self.status: dict[str, str | None] = {}
+        # invoices and customer credits: document -> (allocated, latest allocation date)
+        self.allocated: dict[Table, dict[str, tuple[int, str]]] = {
+            sales_invoices: {},
+            customer_credits: {},
+        }
         # document -> (customer, {line: item}) of every order the batch's events refer to
         self.orders: dict[str, tuple[str, dict[int, str]]] = self._read_orders(records)
+
+    def allocate(self, table: Table, document: str, amount: int, date: str) -> None:
+        """Count an allocation on its invoice's or receipt's running total and latest date."""
+        total, latest = self.allocated[table].get(document, (0, date))
+        self.allocated[table][document] = (total + amount, max(latest, date))
 
     def add(self, document: str, line: int, which: int, quantity: int) -> None:
         self.changes.setdefault((document, line), [0, 0, 0])[which] += quantity
@@ -304,6 +318,24 @@ class _Batch:
                     for (document, line), q in self.changes.items()
                 ],
             )
+        for table, allocated in self.allocated.items():
+            if allocated:
+                last = table.c.last_allocated
+                conn.execute(
+                    update(table)
+                    .where(table.c.document == bindparam("d"))
+                    .values(
+                        allocated_minor=table.c.allocated_minor + bindparam("a"),
+                        last_allocated=case(
+                            (or_(last.is_(None), last < bindparam("l")), bindparam("l")),
+                            else_=last,
+                        ),
+                    ),
+                    [
+                        {"d": d, "a": a, "l": dt.date.fromisoformat(latest)}
+                        for d, (a, latest) in allocated.items()
+                    ],
+                )
         fixed = [{"d": d, "s": s} for d, s in self.status.items() if s is not None]
         if fixed:
             conn.execute(

@@ -350,6 +350,10 @@ sales_invoices = Table(
     Column("date", Date, nullable=False),
     Column("due", Date, nullable=False),
     Column("total_minor", BigInteger, nullable=False),
+    # migration sales_0001: what every allocation so far took, and the latest allocation's
+    # date, so the aging skips what was settled in full by its date (issue 9)
+    Column("allocated_minor", BigInteger, nullable=False, server_default="0"),
+    Column("last_allocated", Date),
 )
 
 # receipts of money and credit notes: both settle invoices through allocations
@@ -361,6 +365,10 @@ customer_credits = Table(
     Column("customer", String(32), nullable=False),
     Column("date", Date, nullable=False),
     Column("amount_minor", BigInteger, nullable=False),
+    # migration sales_0001: what every allocation so far took, and the latest allocation's
+    # date, so the aging skips what was settled in full by its date (issue 9)
+    Column("allocated_minor", BigInteger, nullable=False, server_default="0"),
+    Column("last_allocated", Date),
 )
 
 customer_allocations = Table(
@@ -371,4 +379,7 @@ customer_allocations = Table(
     Column("invoice", String(32), nullable=False),
     Column("date", Date, nullable=False),
     Column("amount_minor", BigInteger, nullable=False),
+    # migration sales_0001: the aging sums one invoice's or receipt's allocations up to a date
+    Index("ix_customer_allocations_invoice", "invoice", "date", "amount_minor"),
+    Index("ix_customer_allocations_receipt", "receipt", "date", "amount_minor"),
 )
