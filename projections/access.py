@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    bindparam,
     delete,
     false,
     insert,
@@ -199,7 +200,39 @@ class ApprovalsProjection:
 
     def apply(self, conn: Connection, records: Sequence[Record], base_currency: str) -> None:
         w, d, s = approval_workflows, approval_documents, approval_steps
+        # The common run of a sales or purchase order created and then confirmed, closed or
+        # cancelled is written set-wise (issue 9): inserts and state changes wait in `pending`
+        # and are written, in their order, before any other event of the batch is handled.
+        pending = _Pending(conn)
         for position, stream, name, e in records:
+            if name in _CREATED:
+                waiting = name == "PurchaseOrderCreated" and bool(e.get("needs_approval"))
+                pending.created.append(
+                    {
+                        "document_type": _CREATED[name],
+                        "document": e["document"],
+                        "creator": e["actor"],
+                        "total": str(e["total"]),
+                        "created_at": _text(e["recorded_at"]),
+                        "state": "waiting" if waiting else "open",
+                        "round": 1,
+                        "approved_levels": 0,
+                        "waiting_since": _text(e["recorded_at"]),
+                    }
+                )
+                continue
+            if name in _FINISHED:
+                document_type = _TYPE_OF_PREFIX.get(stream.split(":", 1)[0])
+                if document_type is not None:
+                    pending.finished.append(
+                        {
+                            "t": document_type,
+                            "d": stream.split(":", 1)[1],
+                            "state": _FINISHED[name],
+                        }
+                    )
+                continue
+            pending.write()
             if name == "ApprovalWorkflowDefined":
                 conn.execute(delete(w).where(w.c.document_type == e["document_type"]))
                 if e["levels"]:
@@ -268,21 +301,6 @@ class ApprovalsProjection:
                     )
                 )
                 conn.execute(update(d).where(key).values(escalated_to=e["to_role"]))
-            elif name in _CREATED:
-                waiting = name == "PurchaseOrderCreated" and bool(e.get("needs_approval"))
-                conn.execute(
-                    insert(d).values(
-                        document_type=_CREATED[name],
-                        document=e["document"],
-                        creator=e["actor"],
-                        total=str(e["total"]),
-                        created_at=_text(e["recorded_at"]),
-                        state="waiting" if waiting else "open",
-                        round=1,
-                        approved_levels=0,
-                        waiting_since=_text(e["recorded_at"]),
-                    )
-                )
             elif name in ("DocumentApprovalGiven", "DocumentApprovalRejected"):
                 given = name == "DocumentApprovalGiven"
                 key = (d.c.document_type == e["document_type"]) & (d.c.document == e["document"])
@@ -364,8 +382,32 @@ class ApprovalsProjection:
                             recorded_at=_text(e["recorded_at"]),
                         )
                     )
-                else:
-                    conn.execute(update(d).where(key).values(state=_FINISHED[name]))
+        pending.write()
+
+
+class _Pending:
+    """Approval documents created and finished, not yet written (see `ApprovalsProjection`)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.created: list[dict[str, Any]] = []
+        self.finished: list[dict[str, Any]] = []
+
+    def write(self) -> None:
+        """Insert the created documents, then set the finished ones' states in their order
+        (a document is finished only after it was created)."""
+        d = approval_documents
+        if self.created:
+            self.conn.execute(insert(d), self.created)
+            self.created = []
+        if self.finished:
+            self.conn.execute(
+                update(d)
+                .where((d.c.document_type == bindparam("t")) & (d.c.document == bindparam("d")))
+                .values(state=bindparam("state")),
+                self.finished,
+            )
+            self.finished = []
 
 
 access_refusals = Table(

@@ -19,7 +19,7 @@ from erp_core.projections.schema import (
     supplier_payments,
     suppliers,
 )
-from sqlalchemy import Connection, and_, func, select, text
+from sqlalchemy import Connection, and_, func, or_, select, text
 
 from erp_core.kernel.money import ZERO, from_minor
 from erp_core.ledger.reports import (
@@ -214,9 +214,32 @@ def open_amounts(
     key: Any,
     as_of: dt.date,
     due: Any = None,
+    settled: tuple[Any, Any] | None = None,
 ) -> list[Any]:
     """(party, document[, due], open) of every item dated by `as_of` that allocations dated by
-    then have not fully taken up; computed in SQL, so settled items never leave the database."""
+    then have not fully taken up; computed in SQL, so settled items never leave the database.
+
+    `settled` names the items' columns holding what all their allocations took and the latest
+    allocation's date: an item whose allocations took it all by `as_of` is then skipped without
+    summing its allocations, and the others sum theirs through an index (issue 9).
+    """
+    if settled is not None:
+        allocated, last = settled
+        taken_by = (
+            select(func.coalesce(func.sum(allocations.c.amount_minor), 0))
+            .where(and_(key == items.c.document, allocations.c.date <= as_of))
+            .scalar_subquery()
+        )
+        head = [party, items.c.document] + ([due] if due is not None else [])
+        inner = (
+            select(*head, (amount - taken_by).label("left"))
+            .where(
+                items.c.date <= as_of,
+                or_(last.is_(None), last > as_of, allocated != amount),
+            )
+            .subquery()
+        )
+        return list(conn.execute(select(inner).where(inner.c.left != 0)).all())
     taken = (
         select(key.label("document"), func.sum(allocations.c.amount_minor).label("taken"))
         .where(allocations.c.date <= as_of)

@@ -55,10 +55,18 @@ def receivables_aging(conn: Connection, as_of: dt.date) -> ReceivablesAging:
                 alloc.c.invoice,
                 as_of,
                 inv.c.due,
+                settled=(inv.c.allocated_minor, inv.c.last_allocated),
             ),
         ),
         open_amounts(
-            conn, cred, cred.c.customer, cred.c.amount_minor, alloc, alloc.c.receipt, as_of
+            conn,
+            cred,
+            cred.c.customer,
+            cred.c.amount_minor,
+            alloc,
+            alloc.c.receipt,
+            as_of,
+            settled=(cred.c.allocated_minor, cred.c.last_allocated),
         ),
     )
 

@@ -316,6 +316,9 @@ sales_movements = Table(
     Column("date", Date, nullable=False),
     Column("quantity_micro", BigInteger, nullable=False),
     Column("cost_minor", BigInteger, nullable=False),
+    # migration sales_0001: the margin by item or customer reads only these indexes
+    Index("ix_sales_movements_item", "item", "date", "cost_minor"),
+    Index("ix_sales_movements_customer", "customer", "date", "cost_minor"),
 )
 
 # invoice lines (positive) and credit-note lines (negative)
@@ -333,6 +336,9 @@ sales_billing = Table(
     Column("quantity_micro", BigInteger, nullable=False),
     Column("net_minor", BigInteger, nullable=False),
     Column("tax_minor", BigInteger, nullable=False),
+    # migration sales_0001: the margin by item or customer reads only these indexes
+    Index("ix_sales_billing_item", "item", "date", "net_minor"),
+    Index("ix_sales_billing_customer", "customer", "date", "net_minor"),
 )
 
 sales_invoices = Table(
@@ -344,6 +350,10 @@ sales_invoices = Table(
     Column("date", Date, nullable=False),
     Column("due", Date, nullable=False),
     Column("total_minor", BigInteger, nullable=False),
+    # migration sales_0001: what every allocation so far took, and the latest allocation's
+    # date, so the aging skips what was settled in full by its date (issue 9)
+    Column("allocated_minor", BigInteger, nullable=False, server_default="0"),
+    Column("last_allocated", Date),
 )
 
 # receipts of money and credit notes: both settle invoices through allocations
@@ -355,6 +365,10 @@ customer_credits = Table(
     Column("customer", String(32), nullable=False),
     Column("date", Date, nullable=False),
     Column("amount_minor", BigInteger, nullable=False),
+    # migration sales_0001: what every allocation so far took, and the latest allocation's
+    # date, so the aging skips what was settled in full by its date (issue 9)
+    Column("allocated_minor", BigInteger, nullable=False, server_default="0"),
+    Column("last_allocated", Date),
 )
 
 customer_allocations = Table(
@@ -365,4 +379,7 @@ customer_allocations = Table(
     Column("invoice", String(32), nullable=False),
     Column("date", Date, nullable=False),
     Column("amount_minor", BigInteger, nullable=False),
+    # migration sales_0001: the aging sums one invoice's or receipt's allocations up to a date
+    Index("ix_customer_allocations_invoice", "invoice", "date", "amount_minor"),
+    Index("ix_customer_allocations_receipt", "receipt", "date", "amount_minor"),
 )
