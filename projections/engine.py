@@ -220,10 +220,12 @@ class Projector:
                     moved.append((reached, projection.name))
                 # every position in one statement (one compiled UPDATE per projection was 3% of
                 # `erp apply`), still in the batch's transaction
-                mark = _placeholder(conn)
-                conn.exec_driver_sql(
-                    f"UPDATE projection_position SET position = {mark} WHERE name = {mark}", moved
-                )
+                if moved:
+                    mark = _placeholder(conn)
+                    conn.exec_driver_sql(
+                        f"UPDATE projection_position SET position = {mark} WHERE name = {mark}",
+                        moved,
+                    )
                 read += len(decoded)  # the events projected (not the unwanted skipped)
             if progress is not None:
                 progress(reached, head)

@@ -90,8 +90,16 @@ def load_guards() -> None:
     importlib.import_module("erp_core.areas").load(guards_only=True)
 
 
+_BY_NAME: dict[str, type[Action]] = {}
+
+
 def _named() -> dict[str, type[Action]]:
-    return {action_name(cls): cls for cls in HANDLERS}
+    """Action classes by name, of the areas imported so far (rebuilt only when one more
+    area has registered actions: this runs once per line of `erp apply`)."""
+    if len(_BY_NAME) != len(HANDLERS):
+        _BY_NAME.clear()
+        _BY_NAME.update((action_name(cls), cls) for cls in HANDLERS)
+    return _BY_NAME
 
 
 def find_action(name: str) -> type[Action] | None:
