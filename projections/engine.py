@@ -33,8 +33,16 @@ def add_minor_units(voucher: dict[str, Any], base_currency: str) -> None:
     for every projection that reads the batch."""
     base_places = MINOR_UNITS[base_currency]
     for line in voucher["lines"]:
-        line["amount_minor"] = minor_from_text(line["amount"], MINOR_UNITS[line["currency"]])
-        line["base_minor"] = minor_from_text(line["base"], base_places)
+        line["amount_minor"] = _minor(line["amount"], MINOR_UNITS[line["currency"]])
+        line["base_minor"] = _minor(line["base"], base_places)
+
+
+def _minor(text: str, places: int) -> int:
+    """`minor_from_text`, with the stored form of almost every amount first: exactly the
+    currency's places ("-12.30" -> -1230 with 2)."""
+    if places and len(text) > places and text[-places - 1] == ".":
+        return int(text.replace(".", "", 1))
+    return minor_from_text(text, places)
 
 
 class Projection(Protocol):
@@ -184,9 +192,12 @@ class Projector:
                 wanted = frozenset().union(
                     *(p.event_names for p in self.projections if positions[p.name] < head)
                 )
-                records = self.store.read_raw(
-                    low, self.batch_size, upto=head, topics=self._topics(wanted)
-                )
+                # when every projection stands at one position they all read the same events:
+                # read them all and skip the unwanted by name below (no need to import every
+                # area to list their topics; the few unwanted rows are cheap to skip)
+                level = all(positions[p.name] == low for p in self.projections)
+                topics = () if level else self._topics(wanted)
+                records = self.store.read_raw(low, self.batch_size, upto=head, topics=topics)
                 decoded: list[Record] = [
                     (position, stream, *decode_stored_data(position, stream, topic, state))
                     for position, stream, topic, state in records
@@ -197,6 +208,7 @@ class Projector:
                     if name == "VoucherPosted":
                         add_minor_units(data, base)
                 reached = records[-1][0] if len(records) == self.batch_size else head
+                moved: list[tuple[int, str]] = []
                 for projection in self.projections:
                     seen = positions[projection.name]
                     if seen >= reached:
@@ -205,12 +217,16 @@ class Projector:
                         rec for rec in decoded if rec[0] > seen and rec[2] in projection.event_names
                     ]
                     projection.apply(conn, todo, self.base_currency())
-                    conn.execute(
-                        update(projection_position)
-                        .where(projection_position.c.name == projection.name)
-                        .values(position=reached)
+                    moved.append((reached, projection.name))
+                # every position in one statement (one compiled UPDATE per projection was 3% of
+                # `erp apply`), still in the batch's transaction
+                if moved:
+                    mark = _placeholder(conn)
+                    conn.exec_driver_sql(
+                        f"UPDATE projection_position SET position = {mark} WHERE name = {mark}",
+                        moved,
                     )
-                read += len(records)
+                read += len(decoded)  # the events projected (not the unwanted skipped)
             if progress is not None:
                 progress(reached, head)
 

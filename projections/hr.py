@@ -18,16 +18,15 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from erp_core.projections.engine import Projection, Record, insert_rows
 from erp_core.projections.schema import metadata
 from pydantic import BaseModel
 from sqlalchemy import BigInteger, Column, Connection, Date, String, Table, Text, delete, select
 
-from erp_core.hr.employees import typed_changes
-from erp_core.hr.events import PERSONAL_FIELDS
-from erp_core.hr.records import RecordChange, record_as_of
+if TYPE_CHECKING:
+    from erp_core.hr.records import RecordChange
 
 hr_employees = Table(
     "hr_employees",
@@ -226,6 +225,11 @@ def employees_as_of(
     conn: Connection, as_of: dt.date, redact: bool = False, include_left: bool = False
 ) -> list[EmployeeRow]:
     """Every employee's record as of a date; personal fields masked with `redact`."""
+    # imported here: the HR models are not needed to open the books (start-up)
+    from erp_core.hr.employees import typed_changes
+    from erp_core.hr.events import PERSONAL_FIELDS
+    from erp_core.hr.records import RecordChange, record_as_of
+
     by_employee: dict[str, list[RecordChange]] = {}
     for row in conn.execute(
         select(hr_record_changes).order_by(hr_record_changes.c.position)

@@ -31,7 +31,7 @@ from erp_core.infra.db import create_engines, migrate
 from erp_core.infra.store import EventStore, decode_stored_data
 from erp_core.kernel.commands import Action, ActionResult
 from erp_core.kernel.errors import BatchRefused, ErpError, NotFound, ValidationError
-from erp_core.kernel.registry import action_adapter, action_types
+from erp_core.kernel.registry import action_adapter, action_types, find_action
 from erp_core.ledger import checks
 from erp_core.ledger.reports import (
     BalanceSheet,
@@ -107,11 +107,18 @@ def default_actor() -> str:
 
 def parse_action(data: Mapping[str, Any]) -> Action:
     """Validate a dict such as ``{"action": "post_voucher", ...}`` into an action model."""
+    name = data.get("action")
+    # The named action's own model when an area declares it (importing only the areas up to
+    # it: start-up); the discriminated union of every action otherwise, for its messages
+    # about a missing or unknown action name.
+    cls = find_action(name) if isinstance(name, str) else None
     try:
+        if cls is not None:
+            return cls.model_validate(dict(data))
         action: Action = action_adapter().validate_python(dict(data))
         return action
     except PydanticValidationError as exc:
-        raise pydantic_error(exc) from None
+        raise pydantic_error(exc, tagged=cls is None) from None
 
 
 # What a text field looks like, for messages ("account: expected a string such as "6200"").
@@ -152,12 +159,13 @@ def _expected(err: Any, name: str) -> str:
     return msg.replace("Input should be", "expected").replace("Input should", "must")
 
 
-def pydantic_error(exc: PydanticValidationError) -> ValidationError:
-    """The first problem of a pydantic error as `field: reason` (fields like lines[0].debit)."""
+def pydantic_error(exc: PydanticValidationError, *, tagged: bool = True) -> ValidationError:
+    """The first problem of a pydantic error as `field: reason` (fields like lines[0].debit);
+    ``tagged``: raised by the discriminated union, which puts the action name first."""
     err = exc.errors()[0]
     loc = [str(p) for p in err["loc"]]
     # the discriminated union puts the action name first; it is not a field
-    if loc and loc[0] in action_types():
+    if tagged and loc and loc[0] in action_types():
         loc = loc[1:]
     field = ""
     for part in loc:

@@ -33,9 +33,23 @@ AREAS: tuple[str, ...] = (
 )
 
 
-def load() -> None:
-    """Import every area's handlers (registering its actions, handlers and events)."""
-    for area in AREAS:
-        name = f"erp_core.{area}.handlers"
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
+# The areas whose handlers register guards or recorders (checks run before and after every
+# action): imported before any action runs, whichever area it belongs to. A test checks that
+# importing these alone registers every guard and recorder that importing all areas does.
+GUARD_AREAS: tuple[str, ...] = ("access",)
+
+
+def load_area(area: str) -> None:
+    """Import one area's handlers (registering its actions, handlers and events)."""
+    if area not in AREAS:
+        return
+    name = f"erp_core.{area}.handlers"
+    if importlib.util.find_spec(name) is not None:
+        importlib.import_module(name)
+
+
+def load(*, guards_only: bool = False) -> None:
+    """Import every area's handlers (registering its actions, handlers and events); with
+    ``guards_only``, only those of `GUARD_AREAS`."""
+    for area in GUARD_AREAS if guards_only else AREAS:
+        load_area(area)

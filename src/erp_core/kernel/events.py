@@ -64,6 +64,12 @@ class Kinds:
 
     def check(self, value: str) -> str:
         if value not in self.names:
+            # Areas are imported only when needed (start-up): a kind registered by an area
+            # not imported yet is known once every area is.
+            from erp_core.kernel.registry import load_areas
+
+            load_areas()
+        if value not in self.names:
             raise ValueError(f"unknown {self.what} {value!r}; known: {', '.join(self.names)}")
         return value
 

@@ -83,6 +83,39 @@ def load_areas() -> None:
     importlib.import_module("erp_core.areas").load()
 
 
+@functools.cache
+def load_guards() -> None:
+    """Import the areas that register guards and recorders (`erp_core.areas.GUARD_AREAS`):
+    enough to run an action without importing every area (start-up)."""
+    importlib.import_module("erp_core.areas").load(guards_only=True)
+
+
+_BY_NAME: dict[str, type[Action]] = {}
+
+
+def _named() -> dict[str, type[Action]]:
+    """Action classes by name, of the areas imported so far (rebuilt only when one more
+    area has registered actions: this runs once per line of `erp apply`)."""
+    if len(_BY_NAME) != len(HANDLERS):
+        _BY_NAME.clear()
+        _BY_NAME.update((action_name(cls), cls) for cls in HANDLERS)
+    return _BY_NAME
+
+
+def find_action(name: str) -> type[Action] | None:
+    """The action class named `name`, importing the areas in order only until one declares
+    it (a file of journal vouchers needs the ledger alone); None if no area does."""
+    found = _named().get(name)
+    if found is None:
+        areas = importlib.import_module("erp_core.areas")
+        for area in areas.AREAS:
+            areas.load_area(area)
+            found = _named().get(name)
+            if found is not None:
+                break
+    return found
+
+
 def actions() -> tuple[type[Action], ...]:
     load_areas()
     return tuple(HANDLERS)
@@ -93,8 +126,18 @@ def action_types() -> dict[str, type[Action]]:
 
 
 def handler_for(cls: type[Action]) -> Handler:
-    load_areas()
+    """The handler of `cls`, with every guard and recorder registered (their areas are
+    imported first); only the action's own area is imported besides."""
+    load_guards()
     handler = HANDLERS.get(cls)
+    if handler is None:
+        package = cls.__module__.split(".")
+        if package[0] == "erp_core" and len(package) > 2:
+            importlib.import_module("erp_core.areas").load_area(package[1])
+        handler = HANDLERS.get(cls)
+    if handler is None:
+        load_areas()
+        handler = HANDLERS.get(cls)
     if handler is None:
         from erp_core.kernel.errors import ValidationError
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import Any
 
 from erp_core.kernel.aggregate import Aggregate
 from erp_core.kernel.errors import AlreadyReversed, Unbalanced, ValidationError
@@ -113,7 +114,7 @@ def price_lines(
         by_currency[currency] = by_currency.get(currency, ZERO) + amount
         # every field was validated above: construct without re-validating (hot path)
         posted.append(
-            PostedLine.model_construct(
+            _trusted_line(
                 account=line.account,
                 currency=currency,
                 amount=amount,
@@ -124,6 +125,25 @@ def price_lines(
             )
         )
     return posted, by_currency
+
+
+def _trusted_line(**values: Any) -> PostedLine:
+    """A `PostedLine` from checked values: what ``model_construct`` builds when given every
+    field but `party`, at a third of its cost (it inspects every field's default on each
+    call: 4% of `erp apply` on 100,000 vouchers). Same fields, same JSON."""
+    values["party"] = None
+    line = PostedLine.__new__(PostedLine)
+    object.__setattr__(line, "__dict__", values)
+    object.__setattr__(line, "__pydantic_fields_set__", set(_LINE_FIELDS_SET))
+    object.__setattr__(line, "__pydantic_extra__", None)
+    object.__setattr__(line, "__pydantic_private__", None)
+    return line
+
+
+# the fields `model_construct` marks as set when given all but `party`
+_LINE_FIELDS_SET = frozenset(
+    {"account", "currency", "amount", "base", "rate", "memo", "dimensions"}
+)
 
 
 def balance_lines(
