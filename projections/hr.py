@@ -272,6 +272,7 @@ def employees_as_of(
 def _personal_data(conn: Connection) -> dict[str, dict[str, str | None]]:
     """Each employee's personal fields, decrypted through the key table (`[erased]` once an
     erasure destroyed the key)."""
+    from erp_core.hr.events import PERSONAL_FIELDS
     from erp_core.hr.personal import ERASED, decrypt_fields
     from erp_core.infra.keys import read_keys
 

@@ -37,6 +37,10 @@ AREAS: tuple[str, ...] = (
 # action): imported before any action runs, whichever area it belongs to. A test checks that
 # importing these alone registers every guard and recorder that importing all areas does.
 GUARD_AREAS: tuple[str, ...] = ("access",)
+# Single modules that register recorders and are light enough for every action to import:
+# production's carries a back-dated cost change of a work order's materials on to the order's
+# WIP, finished goods and cost of sales, whichever area's action re-costed them.
+GUARD_MODULES: tuple[str, ...] = ("erp_core.production.trigger",)
 
 
 def load_area(area: str) -> None:
@@ -53,3 +57,6 @@ def load(*, guards_only: bool = False) -> None:
     ``guards_only``, only those of `GUARD_AREAS`."""
     for area in GUARD_AREAS if guards_only else AREAS:
         load_area(area)
+    if guards_only:
+        for module in GUARD_MODULES:
+            importlib.import_module(module)

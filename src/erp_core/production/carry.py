@@ -15,8 +15,8 @@ the same atomic save, or not at all):
 - a closed order with no finished goods to revalue, or closed at standard, is closed again:
   the change goes to its variance.
 
-It runs after every successful action (`@records`) and looks only at the bins the action
-recorded into, so an action that re-costs no issue costs a scan of its own recorded streams.
+It runs after every successful action that adjusted a bin's cost (`trigger`, the light
+recorder every action imports) and looks only at the bins the action recorded into.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from erp_core.inventory.stock import StockPlanner, finish, item_of
 from erp_core.kernel.commands import Action
 from erp_core.kernel.context import Context
 from erp_core.kernel.money import MINOR_UNITS
-from erp_core.kernel.registry import records
 from erp_core.ledger import journal
 from erp_core.ledger.posting import company_of, is_open
 from erp_core.production.aggregates import WorkOrder, work_order_stream
@@ -182,7 +181,6 @@ def recosted_issues(ctx: Context, recorded: list[tuple[str, int]]) -> dict[str, 
     return found
 
 
-@records
 def carry_on_recostings(action: Action, ctx: Context, credential: str | None) -> None:
     """After every action: carry on the re-costings of work-order issues it caused, round by
     round (a round's finished goods re-cost the parent orders' issues for the next)."""

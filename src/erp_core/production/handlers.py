@@ -872,6 +872,6 @@ def cancel_work_order(cmd: CancelWorkOrder, ctx: Context) -> list[str]:
 
 # the production plan's handlers use create_work_order above; importing them registers them
 # back-dated re-costings of issues carried on after every action (RM -> WIP -> FG -> COGS)
-from erp_core.production import carry as _carry  # noqa: E402,F401
 from erp_core.production import plan_handlers as _plan_handlers  # noqa: E402,F401
 from erp_core.production import standard_handlers as _standard_handlers  # noqa: E402,F401
+from erp_core.production import trigger as _trigger  # noqa: E402,F401
