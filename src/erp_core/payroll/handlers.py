@@ -66,17 +66,19 @@ from erp_core.payroll.events import (
     SlipLineOut,
     TaxTableDefined,
 )
-from erp_core.payroll.periods import MONTH_RE, pay_period, table_factor
+from erp_core.payroll.periods import MONTH_RE, pay_period, periods_touching, table_factor
 from erp_core.payroll.slip import (
     AccrualAccounts,
     LeaveDay,
     LineKind,
+    PaidElsewhere,
     PayPeriod,
     Payslip,
     ProrationBasis,
     SlipInput,
     accrual_journal,
     compute_payslip,
+    payment_days,
 )
 from erp_core.payroll.structures import (
     TAX_STREAM,
@@ -348,9 +350,34 @@ def posted_slip(
     return None
 
 
+def paid_elsewhere(
+    uow: UnitOfWork, employee: str, period: PayPeriod, pay_group: str
+) -> tuple[PaidElsewhere, ...]:
+    """The days of `period` the employee's payslips in posted (not reversed) runs of the other
+    pay groups, whatever their frequency, have paid already."""
+    groups = uow.get(PayGroups, PAY_GROUPS_STREAM).groups
+    out: list[PaidElsewhere] = []
+    for group in pay_groups(uow):
+        if group == pay_group:  # a group's own periods never overlap
+            continue
+        defined = groups.get(group)
+        frequency = defined.frequency if defined is not None else "monthly"
+        anchor = defined.anchor if defined is not None else None
+        for other in periods_touching(period.start, period.end, frequency, anchor):
+            slip = uow.get(PayrollRun, run_stream(other, group)).slips.get(employee)
+            if slip is None:
+                continue
+            dates = pay_period(other, frequency, anchor)
+            start, end = max(dates.start, period.start), min(dates.end, period.end)
+            out.append(PaidElsewhere(start, end, slip.run, other))
+    return tuple(out)
+
+
 def compute_run(uow: UnitOfWork, month: str, pay_group: str = "") -> list[Computed]:
     """Every payslip of the month for the pay group, checked; refuses when anyone cannot be
-    paid, or has been paid for the month in another group's run."""
+    paid, or has been paid for the same period in another group's run. Days another group's
+    posted payslip of another period has paid (a move between frequencies) are not paid
+    again; an employee whose every day of the period is paid so has no payslip."""
     conf = settings_of(uow).check()
     period, frequency = group_period(uow, month, pay_group)
     out: list[Computed] = []
@@ -369,10 +396,21 @@ def compute_run(uow: UnitOfWork, month: str, pay_group: str = "") -> list[Comput
             raise ValidationError(
                 where,
                 f"is paid for {month} already by run {elsewhere.run} "
-                f"(pay group {elsewhere.pay_group or 'default'})",
+                f"(pay group {elsewhere.pay_group or 'default'}): days {period} paid",
             )
         if not record.salary_structure:
             raise ValidationError(where, f"has no salary structure on {period.end} (assign_salary)")
+        covered = paid_elsewhere(uow, number, period, pay_group)
+        basis = ProrationBasis(conf.proration)
+        if covered:
+            try:
+                left = payment_days(
+                    period, record.joining_date, record.leaving_date, (), basis, None, covered
+                )
+            except PayrollError as exc:
+                raise ValidationError(f"{where}.{exc.field}", exc.reason) from None
+            if left.employed_days == 0:
+                continue
         version = structure_of(uow, record.salary_structure, period.end, where)
         leave, overtime = _leave_and_overtime(uow, emp, number, period)
         variables = (
@@ -389,10 +427,11 @@ def compute_run(uow: UnitOfWork, month: str, pay_group: str = "") -> list[Comput
                     leaving_date=record.leaving_date,
                     leave=leave,
                     variables=variables,
-                    basis=ProrationBasis(conf.proration),
+                    basis=basis,
                     cost_centres={record.cost_centre: Decimal(100)} if record.cost_centre else {},
                     tax=_tax_position(uow, number, period, frequency),
                     tax_component=TAX_COMPONENT,
+                    paid_elsewhere=covered,
                 )
             )
         except (PayrollError, FormulaError) as exc:

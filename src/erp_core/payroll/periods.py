@@ -87,3 +87,29 @@ def table_factor(table_basis: str, frequency: str) -> Decimal | None:
     per_year = PERIODS_PER_YEAR[frequency]
     table_per_year = 1 if table_basis == "annual" else PERIODS_PER_YEAR[table_basis]
     return Decimal(table_per_year) / Decimal(per_year)
+
+
+def periods_touching(
+    start: dt.date, end: dt.date, frequency: str, anchor: dt.date | None = None
+) -> list[str]:
+    """The identifiers of the periods of a pay group of `frequency` that share a day with
+    `start`..`end` (fortnightly: counted from `anchor`), in order."""
+    if frequency == "monthly":
+        out, (y, m) = [], (start.year, start.month)
+        while (y, m) <= (end.year, end.month):
+            out.append(f"{y:04d}-{m:02d}")
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return out
+    if frequency == "weekly":
+        first, step = start - dt.timedelta(days=start.weekday()), dt.timedelta(days=7)
+    elif frequency == "fortnightly":
+        if anchor is None:
+            raise PayrollError("pay_group", "a fortnightly pay group needs an anchor date")
+        first, step = start - dt.timedelta(days=(start - anchor).days % 14), FORTNIGHT
+    else:
+        raise PayrollError("frequency", f"unknown pay frequency {frequency!r}")
+    out = []
+    while first <= end:
+        out.append(week_id(first))
+        first += step
+    return out

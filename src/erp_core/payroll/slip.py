@@ -9,7 +9,11 @@ Payment days (`payment_days`):
   pattern (leave is not taken on rest days, and leave after leaving is never deducted twice).
   It removes `1 - paid_fraction` of a day: unpaid leave (fraction 0) removes one day, a day
   paid at 0.25 removes 0.75.
-- payment days = employed days (on the basis) - unpaid leave days.
+- Days another posted payslip of the employee has paid already (a run of another pay group,
+  of any frequency: `PaidElsewhere`) are not paid again: they count like days outside
+  employment, with a reason naming that run, its period and the dates; leave on them is
+  ignored (that slip dealt with it).
+- payment days = employed days not paid elsewhere (on the basis) - unpaid leave days.
 
 Amounts (`compute_payslip`):
 1. The structure is evaluated on full-period amounts (formulas see other components' full
@@ -132,8 +136,21 @@ class LoanRepayment:
 
 
 @dataclass(frozen=True)
+class PaidElsewhere:
+    """Days from `start` to `end` already paid by a posted payslip of another pay group's run
+    `run`, for its period `period` (e.g. a month's slip when the employee moved to a weekly
+    group within the month)."""
+
+    start: dt.date
+    end: dt.date
+    run: str
+    period: str
+
+
+@dataclass(frozen=True)
 class PaymentDays:
-    """Why the employee is paid for `payment_days` of `working_days`."""
+    """Why the employee is paid for `payment_days` of `working_days`; `employed_days` leaves
+    out the days paid by another pay group's slip."""
 
     working_days: Decimal
     employed_days: Decimal
@@ -157,6 +174,7 @@ def payment_days(
     leave: Iterable[LeaveDay] = (),
     basis: ProrationBasis = ProrationBasis.CALENDAR_DAYS,
     pattern: WorkingPattern | None = None,
+    paid_elsewhere: Iterable[PaidElsewhere] = (),
 ) -> PaymentDays:
     """Count working days and payment days (see the module docstring)."""
     pattern = pattern or WorkingPattern()
@@ -176,7 +194,12 @@ def payment_days(
     working = sum(1 for d in days if counts(d))
     if working == 0:
         raise PayrollError("working_pattern", f"no working day in {period}")
-    employed_days = sum(1 for d in days if counts(d) and employed(d))
+    paid_by: dict[dt.date, PaidElsewhere] = {}
+    for other in paid_elsewhere:
+        for d in days:
+            if other.start <= d <= other.end:
+                paid_by.setdefault(d, other)
+    employed_days = sum(1 for d in days if counts(d) and employed(d) and d not in paid_by)
     unit = "day" if basis is ProrationBasis.CALENDAR_DAYS else "working day"
     reasons: list[str] = []
     before = sum(1 for d in days if counts(d) and d < joining_date)
@@ -185,6 +208,14 @@ def payment_days(
         reasons.append(f"joined {joining_date.isoformat()}: {_plural(before, unit)} before")
     if after and leaving_date is not None:
         reasons.append(f"left {leaving_date.isoformat()}: {_plural(after, unit)} after")
+    for other in dict.fromkeys(paid_by.values()):
+        covered = [d for d in days if paid_by.get(d) == other]
+        n = sum(1 for d in covered if counts(d) and employed(d))
+        if n:
+            reasons.append(
+                f"paid already by run {other.run} ({other.period}) for "
+                f"{covered[0].isoformat()}..{covered[-1].isoformat()}: {_plural(n, unit)}"
+            )
     unpaid = ZERO
     seen: set[dt.date] = set()
     for entry in leave:
@@ -199,6 +230,9 @@ def payment_days(
             continue
         if not employed(d):
             reasons.append(f"leave on {d.isoformat()} ignored: not employed that day")
+            continue
+        if d in paid_by:
+            reasons.append(f"leave on {d.isoformat()} ignored: paid by run {paid_by[d].run}")
             continue
         if not pattern.is_working(d):
             reasons.append(f"leave on {d.isoformat()} ignored: not a working day")
@@ -281,6 +315,7 @@ class SlipInput:
     loans: tuple[LoanRepayment, ...] = ()
     tax: TaxPosition | None = None
     tax_component: str = "income_tax"
+    paid_elsewhere: tuple[PaidElsewhere, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.employee:
@@ -332,7 +367,13 @@ class Payslip:
 def compute_payslip(slip: SlipInput) -> Payslip:
     """Compute one payslip (see the module docstring for every rule and rounding point)."""
     days = payment_days(
-        slip.period, slip.joining_date, slip.leaving_date, slip.leave, slip.basis, slip.pattern
+        slip.period,
+        slip.joining_date,
+        slip.leaving_date,
+        slip.leave,
+        slip.basis,
+        slip.pattern,
+        slip.paid_elsewhere,
     )
     variables: dict[str, Decimal] = {
         "base": slip.base,
