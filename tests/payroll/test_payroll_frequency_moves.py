@@ -10,16 +10,20 @@ monthly slabs 0 / 2,000 at 15% / 5,000 at 30% (scaled by 12/52 in a weekly run: 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from decimal import Decimal as D
 
 import pytest
+from conftest import open_company
 from erp_core.projections.payroll import payslips, salaries_payable_check
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_payroll_run import hire, setup_payroll
 
 from erp_core.api import Erp
 from erp_core.kernel.errors import ValidationError
 from erp_core.payroll.handlers import PayrollPreview
-from erp_core.payroll.periods import periods_touching
+from erp_core.payroll.periods import pay_period, periods_touching
 from erp_core.payroll.slip import PaidElsewhere, PayPeriod, ProrationBasis, payment_days
 
 
@@ -191,3 +195,64 @@ def test_days_paid_elsewhere_on_the_working_days_basis() -> None:
     assert days.reasons == (
         "paid already by run PR-1 (2026-10) for 2026-10-26..2026-10-31: 5 working days",
     )
+
+
+RUNS = ["2026-10", "2026-11", *(f"2026W{w}" for w in range(40, 49))]
+move_case = st.fixed_dictionaries(
+    {
+        "weekly_first": st.booleans(),
+        "move_day": st.integers(min_value=0, max_value=62),  # days after 28 September
+        "order": st.permutations(RUNS),
+        "recorded_after": st.integers(min_value=0, max_value=len(RUNS)),
+    }
+)
+counter = itertools.count()
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(case=move_case)
+def test_a_mover_is_paid_each_day_once_whatever_the_order_of_the_runs(
+    tmp_path_factory: object, case: dict
+) -> None:
+    """Someone moves between the monthly and the weekly group on a random day; the move is
+    recorded after a random number of runs, taken in a random order. Every slip pays its
+    period less the days earlier slips paid, so on the calendar basis (no leave) the mover's
+    payment days over all their slips add up to exactly the distinct days of those slips'
+    periods: no day is paid twice, none of them is left out. Every voucher balances and the
+    salaries payable account equals the open slips."""
+    path = tmp_path_factory.mktemp(f"moves{next(counter)}")  # type: ignore[attr-defined]
+    erp = open_company(f"sqlite:///{path}/books.sqlite")
+    try:
+        books(erp)
+        first, then = ("WK", "") if case["weekly_first"] else ("", "WK")
+        base = {"WK": "700", "": "3100"}
+        hire(erp, base="3100", name="Monthly")  # each group always has someone to pay
+        hire(erp, base="700", name="Weekly", pay_group="WK")
+        mover = hire(erp, base=base[first], name="Mover", pay_group=first or None)
+        moved = dt.date(2026, 9, 28) + dt.timedelta(days=case["move_day"])
+        documents = []
+        for i, period in enumerate(case["order"]):
+            if i == case["recorded_after"]:
+                move(erp, mover, moved.isoformat(), then, base[then])
+            group = None if "-" in period else "WK"
+            documents.append(erp.run_payroll(month=period, pay_group=group).documents[0])
+        if case["recorded_after"] == len(RUNS):
+            move(erp, mover, moved.isoformat(), then, base[then])
+        days: set[dt.date] = set()
+        paid = D(0)
+        for period in RUNS:
+            frequency = "monthly" if "-" in period else "weekly"
+            for slip in erp.query(payslips, period):
+                assert slip.gross - slip.deductions == slip.net
+                if slip.employee == mover:
+                    days |= set(pay_period(period, frequency).days())
+                    paid += slip.payment_days
+        assert paid == len(days)
+        assert all(balance(erp, d) == 0 for d in documents)
+        assert erp.query(salaries_payable_check).ok
+    finally:
+        erp.close()
