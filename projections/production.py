@@ -315,15 +315,17 @@ class WorkOrderProjection:
                     ],
                 )
             elif name == "FinishedGoodsRecosted":
-                # the finished goods took the change: a main line of no quantity
+                # the finished goods took the change: a main line of no quantity (a line of
+                # another item is a by-product valued by a cost share taking its share)
                 total = sum(money(x["delta"]) for x in e["lines"])
+                item = conn.execute(select(c.item).where(c.document == doc)).scalar_one()
                 lines(
                     position,
                     doc,
                     e["date"],
                     [
                         {
-                            "kind": "main",
+                            "kind": "main" if x["item"] == item else "by_product",
                             "code": x["item"],
                             "warehouse": x["warehouse"],
                             "voucher": x["voucher"],

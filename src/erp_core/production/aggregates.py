@@ -228,6 +228,10 @@ class WorkOrder(Aggregate):
         self.planned: WorkOrderPlanned | None = None
         # finished-goods receipts: (voucher, line, warehouse) -> (quantity, value so far)
         self.receipts: dict[tuple[str, int, str], tuple[Decimal, Decimal]] = {}
+        # by-products valued by a cost share, received with those receipts:
+        # (voucher, line, warehouse) -> (item, quantity, value so far); they take their share
+        # of a re-costing carried into finished goods (fixed-value outputs keep their value)
+        self.shared_receipts: dict[tuple[str, int, str], tuple[str, Decimal, Decimal]] = {}
         self.closed_on: dt.date | None = None  # the date of its (latest) close
 
     # -- folding ---------------------------------------------------------------------------
@@ -324,6 +328,10 @@ class WorkOrder(Aggregate):
             if o.kind == "main":
                 self.receipts[(e.voucher, n, e.warehouse)] = (o.quantity, o.value)
         state = self._state()
+        shared = {o.item for o in state.spec.outputs if o.cost_share_pct is not None}
+        for n, o in enumerate(e.outputs, start=1):
+            if o.kind == "by_product" and o.item in shared:
+                self.shared_receipts[(e.voucher, n, e.warehouse)] = (o.item, o.quantity, o.value)
         main = sum((o.value for o in e.outputs if o.kind == "main"), ZERO)
         by_products = sum((o.value for o in e.outputs if o.kind == "by_product"), ZERO)
         scrap = sum((o.value for o in e.outputs if o.kind == "scrap"), ZERO)
@@ -385,15 +393,20 @@ class WorkOrder(Aggregate):
 
     def _on_fg_recosted(self, e: FinishedGoodsRecosted) -> None:
         state = self._state()
-        total = ZERO
+        total = by_products = ZERO
         for x in e.lines:
             for key, (qty, value) in self.receipts.items():
                 if key[:2] == (x.voucher, x.line):
                     self.receipts[key] = (qty, value + x.delta)
+            for key, (item, qty, value) in self.shared_receipts.items():
+                if key[:2] == (x.voucher, x.line):
+                    self.shared_receipts[key] = (item, qty, value + x.delta)
+                    by_products += x.delta
             total += x.delta
         self.costing = replace(
             state,
-            finished_goods_value=state.finished_goods_value + total,
+            finished_goods_value=state.finished_goods_value + total - by_products,
+            by_product_value=state.by_product_value + by_products,
             wip=state.wip - total,
             status="closed" if self.status == "closed" else state.status,
         )

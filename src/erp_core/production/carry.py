@@ -34,6 +34,7 @@ from erp_core.ledger import journal
 from erp_core.ledger.posting import company_of, is_open
 from erp_core.production.aggregates import WorkOrder, work_order_stream
 from erp_core.production.commands import CloseWorkOrder
+from erp_core.production.costing import round_money
 from erp_core.production.events import (
     FinishedGoodsRecosted,
     IssueRecosted,
@@ -47,6 +48,7 @@ from erp_core.production.handlers import (
 )
 
 ZERO = Decimal(0)
+HUNDRED = Decimal(100)
 # Rounds of carrying on within one action: one per BOM level (a parent's issues are re-costed
 # by its child's finished goods in the round before). Orders that extra issues tie in a loop
 # could carry a change around forever; past this many rounds the change stays in WIP, where
@@ -63,7 +65,9 @@ def carry_into_finished_goods(
 ) -> list[str]:
     """Spread what a completed (or closed) order at actual cost holds in WIP, with
     `recostings` taken in, over its finished-goods receipts by quantity (the last takes the
-    rest) and revalue each in its bin; inventory re-costs every movement that took those goods
+    rest); within each receipt the by-products valued by a cost share take their share (to
+    the cent, as at receipt) and the finished goods the rest; fixed-value outputs keep their
+    value. Revalue each in its bin; inventory re-costs every movement that took those goods
     since and posts the `CA-` vouchers: each on the date of what it corrects when that period
     is open, else on `date`. Records `WorkOrderIssuesRecosted` and one `FinishedGoodsRecosted`
     per adjustment date; returns the `CA-` vouchers (none when nothing is left to carry)."""
@@ -78,24 +82,43 @@ def carry_into_finished_goods(
         return []
     quantum = Decimal(1).scaleb(-MINOR_UNITS[base])
     planner = StockPlanner(uow, base)
-    item = item_of(uow, info.item, "item")
     by_date: dict[dt.date, list[ReceiptRecosted]] = {}
-    given = ZERO
-    for n, ((voucher, line, warehouse), (qty, _)) in enumerate(receipts, start=1):
-        delta = total - given if n == len(receipts) else (total * qty / quantity).quantize(quantum)
-        given += delta
+
+    def revalue(voucher: str, line: int, item_code: str, warehouse: str, delta: Decimal) -> None:
         if delta == 0:
-            continue
-        plan = planner.plan_for(item, warehouse)
+            return
+        plan = planner.plan_for(item_of(uow, item_code, "item"), warehouse)
         plan.revalue(voucher, line, delta)
         received = next(m for m in plan.history if (m.document, m.line) == (voucher, line))
         # the same rule as inventory's `finish`: its own date when that period is open
         when = received.date if is_open(uow, received.date) else date
         by_date.setdefault(when, []).append(
             ReceiptRecosted(
-                voucher=voucher, line=line, item=info.item, warehouse=warehouse, delta=delta
+                voucher=voucher, line=line, item=item_code, warehouse=warehouse, delta=delta
             )
         )
+
+    spec = wo.state.spec
+    shares = {o.item: o.cost_share_pct or ZERO for o in spec.outputs}
+    given = ZERO
+    for n, ((voucher, line, warehouse), (qty, _)) in enumerate(receipts, start=1):
+        if n == len(receipts):
+            portion = total - given
+        else:
+            portion = (total * qty / quantity).quantize(quantum)
+        given += portion
+        # by-products valued by a cost share take their share of this receipt's part, as
+        # they took it of the joint cost at receipt (cumulative rounding, in line order);
+        # fixed-value outputs keep their value; the finished goods take the rest
+        cumulative = allotted = ZERO
+        for (bv, bl, bw), (code, _, _) in sorted(wo.shared_receipts.items()):
+            if bv != voucher:
+                continue
+            cumulative += shares[code]
+            upto = round_money(portion * cumulative / HUNDRED, spec.places)
+            revalue(bv, bl, code, bw, upto - allotted)
+            allotted = upto
+        revalue(voucher, line, info.item, warehouse, portion - allotted)
     documents = finish(
         uow,
         planner,

@@ -365,7 +365,8 @@ class ReceiptRecosted(_Value):
 
 class FinishedGoodsRecosted(DomainEvent):
     """Re-costings of a completed order's issues carried on into its finished-goods receipts
-    (inventory's CA- vouchers post them, and on into whatever took those goods since)."""
+    (inventory's CA- vouchers post them, and on into whatever took those goods since). A line
+    naming the receipt line of a by-product valued by a cost share is that by-product's share."""
 
     document: str
     date: dt.date
