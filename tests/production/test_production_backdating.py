@@ -71,6 +71,25 @@ def test_recosting_before_completion_flows_into_the_finished_goods(erp: Erp) -> 
     assert dump(erp) == live
 
 
+def test_a_cost_adjustment_of_an_issue_lands_on_its_work_order_in_the_ledger(erp: Erp) -> None:
+    """The WIP account's sub-ledger by work order (the party of its lines) must keep agreeing
+    with each order's WIP when inventory re-costs an issue: the CA- voucher's WIP line carries
+    the work order, as the issue's own WIP line did (no line without a party)."""
+    from erp_core.projections.schema import gl_lines
+    from sqlalchemy import func, select
+
+    five_chairs_issued(erp)
+    cheap_legs_back_dated(erp)  # WIP 164.00 - 14.00 = 150.00, all of it WO's
+    rows = erp.query(
+        lambda conn: conn.execute(
+            select(gl_lines.c.party, func.sum(gl_lines.c.base_minor))
+            .where(gl_lines.c.account == "1350")
+            .group_by(gl_lines.c.party)
+        ).all()
+    )
+    assert {party: total for party, total in rows if total} == {WO: 15000}
+
+
 def problems(erp: Erp) -> list[str]:
     return [r.message for r in erp.check() if not r.ok]
 

@@ -175,6 +175,19 @@ class StockPlanner:
                     )
 
 
+def counter_party(uow: UnitOfWork, document: str, account: str) -> str | None:
+    """The party an outflow's voucher gave its counter account (a work order on WIP, say), so
+    that a cost adjustment of that outflow lands on the same sub-ledger line; None when the
+    voucher gave none, or more than one."""
+    from erp_core.ledger.journal import Voucher, stream_id
+
+    posted = uow.get(Voucher, stream_id(document)).posted
+    if posted is None:
+        return None
+    parties = {x.party for x in posted.lines if x.account == account and x.party}
+    return parties.pop() if len(parties) == 1 else None
+
+
 def finish(
     uow: UnitOfWork,
     planner: StockPlanner,
@@ -215,7 +228,10 @@ def finish(
         for plan, m, delta in group:
             what = f"{plan.bin.item}@{plan.bin.warehouse} {m.document}/{m.line}"
             adj_lines.append(gl(inventory, delta, planner.currency, f"cost of {what}"))
-            adj_lines.append(gl(m.counter_account, -delta, planner.currency, f"cost of {what}"))
+            party = counter_party(uow, m.document, m.counter_account)
+            adj_lines.append(
+                gl(m.counter_account, -delta, planner.currency, f"cost of {what}", party=party)
+            )
         adjustment = post_document(
             uow,
             series="CA",
