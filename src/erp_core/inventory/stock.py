@@ -32,6 +32,7 @@ from erp_core.inventory.valuation import Movement, Pool
 from erp_core.kernel.money import ZERO, quantum
 from erp_core.kernel.unit_of_work import UnitOfWork
 from erp_core.ledger.events import PostedLine, VoucherKind
+from erp_core.ledger.journal import Voucher, stream_id
 from erp_core.ledger.posting import (
     Now,
     chart_of,
@@ -179,8 +180,6 @@ def counter_party(uow: UnitOfWork, document: str, account: str) -> str | None:
     """The party an outflow's voucher gave its counter account (a work order on WIP, say), so
     that a cost adjustment of that outflow lands on the same sub-ledger line; None when the
     voucher gave none, or more than one."""
-    from erp_core.ledger.journal import Voucher, stream_id
-
     posted = uow.get(Voucher, stream_id(document)).posted
     if posted is None:
         return None
